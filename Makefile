@@ -1,0 +1,120 @@
+# Stemma's Makefile. `make help` lists the targets.
+#
+# Every tool the targets need is installed by `make tools` into .bin/ at the
+# version pinned below, so a fresh clone needs only Go (and, for the tests,
+# the PostgreSQL and Redis that CI provides).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO        ?= go
+BIN       := $(CURDIR)/.bin
+export PATH := $(BIN):$(PATH)
+export GOBIN := $(BIN)
+
+MODULES   := proto gateway services
+PKGS      := ./proto/... ./gateway/... ./services/...
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X github.com/stemma-registry/stemma/services/internal/cli.Version=$(VERSION)
+
+# Pinned tools.
+BUF_VERSION                := v1.75.0
+PROTOC_GEN_GO_VERSION      := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
+GRPC_GATEWAY_VERSION       := v2.33.0
+STATICCHECK_VERSION        := v0.8.2
+GRPCURL_VERSION            := v1.9.4
+GOOGLE_PROTO_FILES_VERSION := 6.0.1
+
+# Fuzzing inside `make test` is short; `make fuzz` runs long.
+FUZZTIME      ?= 10s
+LONG_FUZZTIME ?= 5m
+
+TOOLS := $(BIN)/.buf-$(BUF_VERSION) \
+         $(BIN)/.protoc-gen-go-$(PROTOC_GEN_GO_VERSION) \
+         $(BIN)/.protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION) \
+         $(BIN)/.grpc-gateway-$(GRPC_GATEWAY_VERSION) \
+         $(BIN)/.staticcheck-$(STATICCHECK_VERSION) \
+         $(BIN)/.grpcurl-$(GRPCURL_VERSION)
+
+.PHONY: help
+help: ## List the targets.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: tools
+tools: $(TOOLS) ## Install the pinned tools into .bin/.
+
+$(BIN)/.buf-$(BUF_VERSION):
+	$(GO) install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
+	@touch $@
+$(BIN)/.protoc-gen-go-$(PROTOC_GEN_GO_VERSION):
+	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	@touch $@
+$(BIN)/.protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION):
+	$(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	@touch $@
+$(BIN)/.grpc-gateway-$(GRPC_GATEWAY_VERSION):
+	$(GO) install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$(GRPC_GATEWAY_VERSION) \
+		github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
+	@touch $@
+$(BIN)/.staticcheck-$(STATICCHECK_VERSION):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	@touch $@
+$(BIN)/.grpcurl-$(GRPCURL_VERSION):
+	$(GO) install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+	@touch $@
+
+.PHONY: generate
+generate: tools ## Regenerate Go, gRPC, gateway and OpenAPI code from proto/.
+	buf lint
+	buf generate
+
+.PHONY: check-generated
+check-generated: tools ## Fail if the committed generated code is not what the protos generate.
+	scripts/check-generated.sh
+
+.PHONY: build
+build: ## Build bin/stemma.
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/stemma ./services/cmd/stemma
+
+.PHONY: run
+run: build ## Run the whole suite in one process on SQLite under ./data.
+	bin/stemma serve
+
+.PHONY: lint
+lint: tools ## buf lint, gofmt, go vet (per module and through the workspace), staticcheck.
+	buf lint
+	@unformatted=$$(gofmt -l $(MODULES)); if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+	for m in $(MODULES); do (cd $$m && GOWORK=off $(GO) vet ./...); done
+	staticcheck $(PKGS)
+
+.PHONY: test
+test: check-generated lint ## Everything: generated code fresh, lint, all tests with -race, a short fuzz run.
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./services/licences/expression/
+	$(GO) test -run='^$$' -fuzz='^FuzzFilter$$' -fuzztime=$(FUZZTIME) ./services/internal/filter/
+	$(GO) test -run='^$$' -fuzz='^FuzzPageToken$$' -fuzztime=$(FUZZTIME) ./services/internal/paging/
+
+.PHONY: fuzz
+fuzz: ## Fuzz every fuzz target for LONG_FUZZTIME each.
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(LONG_FUZZTIME) ./services/licences/expression/
+	$(GO) test -run='^$$' -fuzz='^FuzzFilter$$' -fuzztime=$(LONG_FUZZTIME) ./services/internal/filter/
+	$(GO) test -run='^$$' -fuzz='^FuzzPageToken$$' -fuzztime=$(LONG_FUZZTIME) ./services/internal/paging/
+
+.PHONY: bench
+bench: ## Run the Go benchmarks (ratios against same-run baselines are in docs/performance.md).
+	$(GO) test -run='^$$' -bench=. -benchmem -count=5 $(PKGS) | tee bench.out
+
+.PHONY: spdx-refresh
+spdx-refresh: ## Copy the SPDX licence list from SPDX_DIR (default ../shared/data/spdx) into the binary's data.
+	scripts/spdx-refresh.sh "$${SPDX_DIR:-../shared/data/spdx}"
+
+.PHONY: proto-vendor
+proto-vendor: ## Re-vendor google/api protos from the pinned npm package google-proto-files.
+	scripts/proto-vendor.sh $(GOOGLE_PROTO_FILES_VERSION)
+
+.PHONY: clean
+clean: ## Remove build output (keeps ./data).
+	rm -rf bin bench.out

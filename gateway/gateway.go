@@ -1,0 +1,162 @@
+// Package gateway is Stemma's REST edge: every RPC of the licences, catalog
+// and lineage services as REST/JSON under /v1 (grpc-gateway, from the
+// google.api.http rules of the API contract), and the OpenAPI document.
+//
+// The gateway calls the services over real gRPC client connections, never
+// by calling the servers' methods directly, so that REST requests pass
+// through the same interceptors (authentication, metrics, logging) as gRPC
+// ones, and server streaming works.
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	catalogv1 "github.com/stemma-registry/stemma/gateway/gen/stemma/catalog/v1"
+	licencesv1 "github.com/stemma-registry/stemma/gateway/gen/stemma/licences/v1"
+	lineagev1 "github.com/stemma-registry/stemma/gateway/gen/stemma/lineage/v1"
+	"github.com/stemma-registry/stemma/proto/openapi"
+)
+
+// Options configures the gateway.
+type Options struct {
+	Licences *grpc.ClientConn
+	Catalog  *grpc.ClientConn
+	Lineage  *grpc.ClientConn
+	// MaxBodyBytes bounds request bodies; a larger one gets 413.
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+}
+
+// JSON is the JSON form of every REST request and response: protojson with
+// lowerCamelCase names. Every field is emitted, defaults included, so that
+// clients see the whole shape ("conflict": false, "nextPageToken": "").
+// Unknown fields in a request are an error rather than silently dropped:
+// a misspelt field ("license" for "licence") must not lose data.
+var JSON = &runtime.JSONPb{
+	MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+}
+
+// New returns the REST handler: the API under /v1 and the OpenAPI document
+// at /openapi.json.
+func New(ctx context.Context, o Options) (http.Handler, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: JSON}),
+		runtime.WithErrorHandler(errorHandler(o.Logger)),
+		runtime.WithRoutingErrorHandler(routingErrorHandler),
+		runtime.WithDisablePathLengthFallback(),
+	)
+	register := []struct {
+		name string
+		conn *grpc.ClientConn
+		fn   func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+	}{
+		// Registered last, matched first: lineage's custom verbs on works
+		// (works/{id}:audit) must be tried before the catalog's plain
+		// works/{id}.
+		{"catalog", o.Catalog, catalogv1.RegisterCatalogServiceHandler},
+		{"licences", o.Licences, licencesv1.RegisterLicenceServiceHandler},
+		{"lineage", o.Lineage, lineagev1.RegisterLineageServiceHandler},
+	}
+	for _, r := range register {
+		if r.conn == nil {
+			return nil, fmt.Errorf("gateway: no connection to the %s service", r.name)
+		}
+		if err := r.fn(ctx, mux, r.conn); err != nil {
+			return nil, fmt.Errorf("gateway: register %s: %w", r.name, err)
+		}
+	}
+	h := http.NewServeMux()
+	h.Handle("/v1/", limitBody(o.MaxBodyBytes, mux))
+	h.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.Document)
+	})
+	return h, nil
+}
+
+// limitBody reads the whole body up front, at most max bytes, so that an
+// over-long body gets a clear 413 before any decoding, whatever its
+// Content-Length claims.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > max {
+			tooLarge(w, max)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			tooLarge(w, max)
+			return
+		case err != nil:
+			WriteStatus(w, http.StatusBadRequest, status.New(codes.InvalidArgument, "could not read the request body: "+err.Error()))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func tooLarge(w http.ResponseWriter, max int64) {
+	WriteStatus(w, http.StatusRequestEntityTooLarge,
+		status.New(codes.InvalidArgument, fmt.Sprintf("request body larger than %d bytes", max)))
+}
+
+// WriteStatus writes st as the JSON error body every Stemma error has
+// ({"code", "message", "details"}) with the given HTTP status.
+func WriteStatus(w http.ResponseWriter, httpStatus int, st *status.Status) {
+	b, err := JSON.Marshal(st.Proto())
+	if err != nil {
+		b = []byte(`{"code":13,"message":"internal error","details":[]}`)
+		httpStatus = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(httpStatus)
+	_, _ = w.Write(b)
+}
+
+// errorHandler is grpc-gateway's default mapping of gRPC codes to HTTP
+// statuses and JSON bodies; it also logs what became INTERNAL, which a
+// caller only sees as "internal error".
+func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
+	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+		if st, ok := status.FromError(err); ok && st.Code() == codes.Internal {
+			log.ErrorContext(ctx, "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+	}
+}
+
+// routingErrorHandler answers a path no route matches with 404, and a known
+// path with the wrong method with 405, both with a JSON error body.
+func routingErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	switch httpStatus {
+	case http.StatusMethodNotAllowed:
+		WriteStatus(w, httpStatus, status.New(codes.Unimplemented, fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)))
+	case http.StatusNotFound:
+		WriteStatus(w, httpStatus, status.New(codes.NotFound, "no route for "+r.URL.Path))
+	default:
+		WriteStatus(w, httpStatus, status.New(codes.InvalidArgument, http.StatusText(httpStatus)))
+	}
+}

@@ -1,0 +1,270 @@
+// Package app assembles the parts of the suite a process runs (its targets:
+// licences, catalog, lineage, gateway) and runs them until the process is
+// told to stop, then drains them in reverse order.
+//
+// Each part's constructor takes what it depends on as typed arguments (a
+// client connection per service it calls, its store, the cache); a part
+// this process does not run is reached at its configured addresses, one it
+// runs over an in-process connection that still passes through the gRPC
+// interceptors.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/test/bufconn"
+
+	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/cache"
+	"github.com/stemma-registry/stemma/services/internal/config"
+	"github.com/stemma-registry/stemma/services/internal/paging"
+	"github.com/stemma-registry/stemma/services/internal/rpc"
+)
+
+// App is a running process of the suite.
+type App struct {
+	cfg config.Config
+	log *slog.Logger
+	reg *prometheus.Registry
+
+	keys   *auth.Keys
+	policy *auth.Policy
+
+	grpc    *rpc.Server // nil when the process runs only the gateway
+	grpcLis net.Listener
+	local   *bufconn.Listener
+
+	http    *http.Server
+	httpLis net.Listener
+	api     http.Handler // the gateway's REST API, when this process runs it
+
+	cache cache.Cache
+	parts []*part // started parts, in start order
+	conns map[string]*grpc.ClientConn
+
+	stopOnce sync.Once
+	stopping chan struct{}
+}
+
+// part is one started part and what it must release.
+type part struct {
+	name     string
+	services []string // gRPC service names it serves, for health
+	close    func() error
+}
+
+// New builds the parts cfg names, binding their listeners (so that the
+// addresses are known before Run), but serves nothing yet.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
+	keys, err := config.ParseAPIKeys(cfg.APIKeys)
+	if err != nil {
+		return nil, err
+	}
+	a = &App{
+		cfg:      cfg,
+		log:      log,
+		reg:      prometheus.NewRegistry(),
+		keys:     auth.NewKeys(keys, cfg.Admins, cfg.InternalKey),
+		policy:   Policy(),
+		conns:    map[string]*grpc.ClientConn{},
+		stopping: make(chan struct{}),
+	}
+	defer func() {
+		if err != nil {
+			a.closeAll()
+			for _, l := range []net.Listener{a.grpcLis, a.httpLis} {
+				if l != nil {
+					_ = l.Close()
+				}
+			}
+		}
+	}()
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	if a.cache, err = a.newCache(); err != nil {
+		return nil, err
+	}
+	if cfg.RunsGRPC() {
+		a.grpc = rpc.NewServer(rpc.ServerOptions{
+			Logger: log, Registry: a.reg, Keys: a.keys, Policy: a.policy,
+			MaxMsgBytes: int(cfg.MaxBodyBytes),
+		})
+		a.local = bufconn.Listen(1 << 20)
+		if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+			return nil, fmt.Errorf("listen on --grpc-addr %s: %w", cfg.GRPCAddr, err)
+		}
+	}
+	for _, name := range config.Parts {
+		if !cfg.Runs(name) {
+			continue
+		}
+		p, err := a.start(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("start %s: %w", name, err)
+		}
+		a.parts = append(a.parts, p)
+	}
+	if a.grpc != nil {
+		a.grpc.InitializeMetrics()
+	}
+	a.http = &http.Server{
+		Handler:           a.httpHandler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("listen on --http-addr %s: %w", cfg.HTTPAddr, err)
+	}
+	return a, nil
+}
+
+// pages returns the page-size bounds of the deployment.
+func (a *App) pages() paging.Bounds {
+	return paging.Bounds{Default: a.cfg.DefaultPageSize, Max: a.cfg.MaxPageSize}
+}
+
+// conn returns the client connection to a part, made once: in-process if
+// this process runs it, else to its configured replicas. Connections from
+// a service carry the internal key; the gateway's carry the caller's.
+func (a *App) conn(part string, internal bool) (*grpc.ClientConn, error) {
+	key := part
+	if internal {
+		key += "+internal"
+	}
+	if c, ok := a.conns[key]; ok {
+		return c, nil
+	}
+	t := rpc.Target{MaxMsgBytes: int(a.cfg.MaxBodyBytes), Policy: a.policy}
+	if internal {
+		t.Key = a.cfg.InternalKey
+	}
+	if a.cfg.Runs(part) {
+		t.Local = a.local
+	} else {
+		t.Addrs = a.cfg.AddrList(part)
+	}
+	c, err := rpc.Dial(t)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", part, err)
+	}
+	a.conns[key] = c
+	return c, nil
+}
+
+func (a *App) newCache() (cache.Cache, error) {
+	m := cache.NewMetrics(a.reg)
+	if a.cfg.RedisURL != "" {
+		client, err := cache.Connect(cache.RedisOptions{URL: a.cfg.RedisURL, Cluster: a.cfg.RedisCluster})
+		if err != nil {
+			return nil, err
+		}
+		return cache.NewRedis(client, a.cfg.RedisPrefix, m, a.log), nil
+	}
+	if a.cfg.CacheEntries == 0 {
+		return cache.None{}, nil
+	}
+	return cache.NewLocal(a.cfg.CacheEntries, m)
+}
+
+// GRPCAddr returns the address the gRPC server listens on ("" if none).
+func (a *App) GRPCAddr() string {
+	if a.grpcLis == nil {
+		return ""
+	}
+	return a.grpcLis.Addr().String()
+}
+
+// HTTPAddr returns the address the HTTP server listens on.
+func (a *App) HTTPAddr() string { return a.httpLis.Addr().String() }
+
+// Stopping is closed when the process starts shutting down, so that
+// long-lived streams can end and let the servers drain.
+func (a *App) Stopping() <-chan struct{} { return a.stopping }
+
+// Run serves until ctx is done or a server fails, then shuts down
+// gracefully: health turns NOT_SERVING, streams are told to end, in-flight
+// REST and gRPC requests get up to the shutdown timeout to finish, then
+// every part is closed in reverse start order.
+func (a *App) Run(ctx context.Context) error {
+	errc := make(chan error, 3)
+	if a.grpc != nil {
+		go func() { errc <- a.grpc.Serve(a.grpcLis) }()
+		go func() { errc <- a.grpc.Serve(a.local) }()
+		for _, p := range a.parts {
+			for _, svc := range p.services {
+				a.grpc.Health.SetServingStatus(svc, servingStatus)
+			}
+		}
+	}
+	go func() { errc <- a.http.Serve(a.httpLis) }()
+	a.log.Info("stemma serving", "targets", a.cfg.Target, "http_addr", a.HTTPAddr(), "grpc_addr", a.GRPCAddr())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+		a.log.Error("server failed", "err", serveErr)
+	}
+	return errors.Join(serveErr, a.shutdown())
+}
+
+func (a *App) shutdown() error {
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	a.stopOnce.Do(func() { close(a.stopping) })
+	if a.grpc != nil {
+		a.grpc.Health.Shutdown()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	// REST first: its requests are gRPC calls into this process.
+	if err := a.http.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if a.grpc != nil {
+		done := make(chan struct{})
+		go func() { a.grpc.GracefulStop(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			a.log.Warn("gRPC calls still running at the shutdown timeout; stopping them")
+			a.grpc.Stop()
+		}
+	}
+	errs = append(errs, a.closeAll())
+	a.log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+// closeAll releases the parts in reverse start order, then the client
+// connections and the cache.
+func (a *App) closeAll() error {
+	var errs []error
+	for i := len(a.parts) - 1; i >= 0; i-- {
+		if c := a.parts[i].close; c != nil {
+			if err := c(); err != nil {
+				errs = append(errs, fmt.Errorf("close %s: %w", a.parts[i].name, err))
+			}
+		}
+	}
+	a.parts = nil
+	for k, c := range a.conns {
+		_ = c.Close()
+		delete(a.conns, k)
+	}
+	if a.cache != nil {
+		_ = a.cache.Close()
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/stemma-registry/stemma/services/internal/config"
+)
+
+// httpHandler serves, on every process: /healthz (readiness), /livez and
+// /metrics; and, where the gateway runs, the REST API and the OpenAPI
+// document.
+func (a *App) httpHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"alive"}`))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
+	if a.api != nil {
+		mux.Handle("/", a.instrument(a.api))
+	}
+	return mux
+}
+
+// instrument counts REST requests and their latencies by method and status.
+func (a *App) instrument(h http.Handler) http.Handler {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "stemma_http_requests_total",
+		Help: "REST requests by method and HTTP status.",
+	}, []string{"method", "code"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "stemma_http_request_duration_seconds",
+		Help:    "REST request latencies by method and HTTP status.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"method", "code"})
+	a.reg.MustRegister(requests, duration)
+	return promhttp.InstrumentHandlerCounter(requests, promhttp.InstrumentHandlerDuration(duration, h))
+}
+
+// healthz answers 200 when every part this process runs is serving and,
+// for the gateway, every service it calls answers its health check.
+func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	parts := map[string]string{}
+	ok := true
+	type checker func(context.Context, *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error)
+	check := func(part string, fn checker) {
+		resp, err := fn(ctx, &healthpb.HealthCheckRequest{Service: ServiceOf(part)})
+		st := "UNREACHABLE"
+		if err == nil {
+			st = resp.GetStatus().String()
+		}
+		parts[part] = st
+		ok = ok && st == healthpb.HealthCheckResponse_SERVING.String()
+	}
+	for _, p := range a.parts {
+		if p.name == config.PartGateway {
+			continue
+		}
+		check(p.name, a.grpc.Health.Check)
+	}
+	if a.api != nil {
+		for _, dep := range []string{config.PartLicences, config.PartCatalog, config.PartLineage} {
+			if _, local := parts[dep]; local {
+				continue
+			}
+			c, err := a.conn(dep, false)
+			if err != nil {
+				parts[dep] = "UNREACHABLE"
+				ok = false
+				continue
+			}
+			client := healthpb.NewHealthClient(c)
+			check(dep, func(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+				return client.Check(ctx, req)
+			})
+		}
+	}
+	code, overall := http.StatusOK, "SERVING"
+	if !ok {
+		code, overall = http.StatusServiceUnavailable, "NOT_SERVING"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": overall, "parts": parts})
+}

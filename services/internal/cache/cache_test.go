@@ -1,0 +1,155 @@
+package cache
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/stemma-registry/stemma/services/internal/testenv"
+)
+
+// conformance is what every Cache must do.
+func conformance(t *testing.T, c Cache) {
+	ctx := context.Background()
+	if _, ok := c.Get(ctx, "absent"); ok {
+		t.Fatal("Get(absent) hit")
+	}
+	c.Set(ctx, "k", []byte("v1"), time.Minute)
+	if v, ok := c.Get(ctx, "k"); !ok || string(v) != "v1" {
+		t.Fatalf("Get(k) = %q, %v; want v1", v, ok)
+	}
+	c.Set(ctx, "k", []byte("v2"), time.Minute)
+	if v, ok := c.Get(ctx, "k"); !ok || string(v) != "v2" {
+		t.Fatalf("Get(k) after overwrite = %q, %v; want v2", v, ok)
+	}
+	c.Set(ctx, "short", []byte("x"), 50*time.Millisecond)
+	time.Sleep(1100 * time.Millisecond) // Redis expires with a resolution of about a second at worst
+	if _, ok := c.Get(ctx, "short"); ok {
+		t.Fatal("Get(short) hit after its TTL")
+	}
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestLocal(t *testing.T) {
+	c, err := NewLocal(2, NewMetrics(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conformance(t, c)
+	ctx := context.Background()
+	c.Set(ctx, "a", []byte("1"), time.Minute)
+	c.Set(ctx, "b", []byte("2"), time.Minute)
+	c.Set(ctx, "c", []byte("3"), time.Minute)
+	if _, ok := c.Get(ctx, "a"); ok {
+		t.Error("the least recently used entry survived past the bound")
+	}
+}
+
+func TestRedis(t *testing.T) {
+	client, err := Connect(RedisOptions{URL: testenv.RedisURL(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewRedis(client, testenv.UniquePrefix(t), NewMetrics(nil), quietLog())
+	defer c.Close()
+	conformance(t, c)
+}
+
+// A Redis that dies is bypassed: operations miss at once instead of
+// failing, the gauge says so, and the cache is used again once Redis is
+// back.
+func TestRedisGoingAwayCostsOnlyMisses(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client, err := Connect(RedisOptions{URL: srv.URL(), Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	c := NewRedis(client, "t:", m, quietLog())
+	c.retryAfter = 200 * time.Millisecond
+	defer c.Close()
+	ctx := context.Background()
+
+	c.Set(ctx, "k", []byte("v"), time.Minute)
+	if _, ok := c.Get(ctx, "k"); !ok {
+		t.Fatal("miss before the outage")
+	}
+	srv.Stop()
+	start := time.Now()
+	for i := 0; i < 50; i++ {
+		if _, ok := c.Get(ctx, "k"); ok {
+			t.Fatal("hit while Redis is down")
+		}
+		c.Set(ctx, "k", []byte("v"), time.Minute)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("100 operations against a dead Redis took %v; the bypass should make them cheap", d)
+	}
+	if up := testutil.ToFloat64(m.up.WithLabelValues("redis")); up != 0 {
+		t.Errorf("stemma_cache_backend_up = %v while down; want 0", up)
+	}
+	if n := testutil.ToFloat64(m.requests.WithLabelValues("redis", "bypass")); n == 0 {
+		t.Error("no bypassed requests counted")
+	}
+
+	srv.Start() // a fresh, empty Redis, as after a restart
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.Set(ctx, "k", []byte("again"), time.Minute)
+		if v, ok := c.Get(ctx, "k"); ok && string(v) == "again" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cache was not used again after Redis came back")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if up := testutil.ToFloat64(m.up.WithLabelValues("redis")); up != 1 {
+		t.Errorf("stemma_cache_backend_up = %v after recovery; want 1", up)
+	}
+}
+
+func TestParseRedisURL(t *testing.T) {
+	tests := []struct {
+		in       string
+		addrs    int
+		db       int
+		user     string
+		pass     string
+		master   string
+		wantFail bool
+	}{
+		{in: "redis://127.0.0.1:6379/0", addrs: 1},
+		{in: "redis://127.0.0.1:6379", addrs: 1},
+		{in: "redis://u:p%40ss@h:1/3", addrs: 1, db: 3, user: "u", pass: "p@ss"},
+		{in: "redis://secret@h:1", addrs: 1, pass: "secret"},
+		{in: "redis://a:1,b:2,c:3", addrs: 3},
+		{in: "redis://s1:26379,s2:26379/0?master=mymaster", addrs: 2, master: "mymaster"},
+		{in: "http://h:1", wantFail: true},
+		{in: "redis:///0", wantFail: true},
+		{in: "redis://h:1/x", wantFail: true},
+	}
+	for _, tt := range tests {
+		o, err := parseRedisURL(tt.in)
+		if tt.wantFail {
+			if err == nil {
+				t.Errorf("%s: no error", tt.in)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.in, err)
+			continue
+		}
+		if len(o.Addrs) != tt.addrs || o.DB != tt.db || o.Username != tt.user || o.Password != tt.pass || o.MasterName != tt.master {
+			t.Errorf("%s: %+v", tt.in, o)
+		}
+	}
+}

@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/stemma-registry/stemma/services/internal/config"
+)
+
+// The README's configuration table lists every flag of serve with its
+// variable, so that what a newcomer reads is what the binary takes.
+func TestREADMEListsEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := newServeCmd()
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Name == "help" || f.Name == "list-targets" {
+			return
+		}
+		row := "| `--" + f.Name + "` | `" + config.EnvName(f.Name) + "` |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no configuration row for --%s (%q)", f.Name, row)
+		}
+	})
+}
+
+func TestVersionAndExitCodes(t *testing.T) {
+	if code := Main([]string{"version"}); code != 0 {
+		t.Errorf("stemma version exited %d", code)
+	}
+	if code := Main([]string{"serve", "--target=nonsense"}); code != 1 {
+		t.Errorf("stemma serve --target=nonsense exited %d; want 1", code)
+	}
+	if code := Main([]string{"no-such-command"}); code != 1 {
+		t.Errorf("stemma no-such-command exited %d; want 1", code)
+	}
+}

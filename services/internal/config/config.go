@@ -1,0 +1,466 @@
+// Package config holds the configuration of `stemma serve`. Flags are the one
+// source of truth: every flag --some-name can also be set through the
+// environment variable STEMMA_SOME_NAME, derived from the flag's name, so
+// the two can never drift apart.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// EnvPrefix prefixes every environment variable derived from a flag.
+const EnvPrefix = "STEMMA_"
+
+// The parts of the suite, in the order they start: each may depend only on
+// those before it.
+const (
+	PartLicences = "licences"
+	PartCatalog  = "catalog"
+	PartLineage  = "lineage"
+	PartGateway  = "gateway"
+)
+
+// Parts lists every part in start order.
+var Parts = []string{PartLicences, PartCatalog, PartLineage, PartGateway}
+
+// Config is the configuration of one `stemma serve` process.
+type Config struct {
+	Target       []string // parts to run; "all" runs every part
+	HTTPAddr     string
+	GRPCAddr     string
+	DataDir      string
+	DatabaseURL  string
+	RedisURL     string
+	RedisCluster bool
+	RedisPrefix  string
+
+	LicencesAddr string
+	CatalogAddr  string
+	LineageAddr  string
+
+	APIKeys     string // "alice=key-a,bob=key-b"
+	Admins      []string
+	InternalKey string
+
+	LogLevel  string
+	LogFormat string
+
+	MaxBodyBytes    int64
+	DefaultPageSize int
+	MaxPageSize     int
+	MaxBatchSize    int
+	MaxDepth        int
+	CacheEntries    int
+	ShutdownTimeout time.Duration
+
+	// DevKey is set by Validate when no API keys were configured for an
+	// all-in-one process: a generated key for the principal "dev", printed
+	// at start-up so that `make run` can be used at once.
+	DevKey string
+}
+
+// Default returns the defaults, the values `stemma serve` runs with when
+// nothing is set.
+func Default() Config {
+	return Config{
+		Target:          []string{"all"},
+		HTTPAddr:        "127.0.0.1:8080",
+		GRPCAddr:        "127.0.0.1:9090",
+		DataDir:         "./data",
+		RedisPrefix:     "stemma:",
+		LogLevel:        "info",
+		LogFormat:       "json",
+		MaxBodyBytes:    4 << 20,
+		DefaultPageSize: 50,
+		MaxPageSize:     1000,
+		MaxBatchSize:    1000,
+		MaxDepth:        100,
+		CacheEntries:    100_000,
+		ShutdownTimeout: 10 * time.Second,
+	}
+}
+
+// RegisterFlags defines the serve flags on fs, with c's current values as
+// defaults.
+func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&c.Target, "target", c.Target, "parts to run: all, or a comma-separated list of "+strings.Join(Parts, ", "))
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address of the HTTP server (REST gateway, /healthz, /metrics)")
+	fs.StringVar(&c.GRPCAddr, "grpc-addr", c.GRPCAddr, "address of the gRPC server of the services this process runs")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the SQLite files (one per service) when no database URL is set")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (postgres://...); empty selects SQLite under --data-dir")
+	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL (redis://host:port/db); several hosts (redis://h1:p1,h2:p2) select Cluster; empty selects the in-process cache")
+	fs.BoolVar(&c.RedisCluster, "redis-cluster", c.RedisCluster, "treat --redis-url as a Redis Cluster even with one host")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", c.RedisPrefix, "prefix of every Redis key Stemma writes")
+	fs.StringVar(&c.LicencesAddr, "licences-addr", c.LicencesAddr, "gRPC address(es) of the licences service when this process does not run it (host:port,host:port)")
+	fs.StringVar(&c.CatalogAddr, "catalog-addr", c.CatalogAddr, "gRPC address(es) of the catalog service when this process does not run it")
+	fs.StringVar(&c.LineageAddr, "lineage-addr", c.LineageAddr, "gRPC address(es) of the lineage service when this process does not run it")
+	fs.StringVar(&c.APIKeys, "api-keys", c.APIKeys, "principals and their bearer keys: alice=key-a,bob=key-b")
+	fs.StringSliceVar(&c.Admins, "admins", c.Admins, "principals that are admins")
+	fs.StringVar(&c.InternalKey, "internal-key", c.InternalKey, "bearer key the services use among themselves; generated when one process runs every part")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body (REST) or message (gRPC) accepted, in bytes")
+	fs.IntVar(&c.DefaultPageSize, "default-page-size", c.DefaultPageSize, "page size of a list call that asks for none")
+	fs.IntVar(&c.MaxPageSize, "max-page-size", c.MaxPageSize, "largest page a list call returns")
+	fs.IntVar(&c.MaxBatchSize, "max-batch-size", c.MaxBatchSize, "most items in one batch call")
+	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest graph walk a lineage query makes")
+	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "entries of the in-process cache (used when no Redis URL is set)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
+}
+
+// EnvName returns the environment variable that sets the flag name.
+func EnvName(flag string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// ApplyEnv sets every flag of fs that the command line left unset from its
+// STEMMA_ environment variable, if there is one. It returns the STEMMA_
+// variables that match no flag, so that a misspelt or renamed variable is
+// reported instead of silently ignored.
+func ApplyEnv(fs *pflag.FlagSet, environ []string) (unknown []string, err error) {
+	known := map[string]bool{}
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := EnvName(f.Name)
+		known[name] = true
+		if f.Changed {
+			return
+		}
+		v, ok := lookup(environ, name)
+		if !ok {
+			return
+		}
+		if f.Value.Type() == "stringSlice" {
+			// pflag appends to a slice flag on each Set; the variable replaces
+			// the default instead.
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				if err := sv.Replace(splitList(v)); err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", name, err))
+				}
+				return
+			}
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+		}
+	})
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, EnvPrefix) && !known[name] && !ignoredEnv[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	return unknown, errors.Join(errs...)
+}
+
+// ignoredEnv lists STEMMA_ variables read elsewhere than by serve's flags.
+var ignoredEnv = map[string]bool{
+	"STEMMA_API_KEY":           true, // the client commands' key
+	"STEMMA_SERVER":            true, // the client commands' server
+	"STEMMA_TEST_DATABASE_URL": true, // tests
+	"STEMMA_TEST_REDIS_URL":    true, // tests
+}
+
+func lookup(environ []string, name string) (string, bool) {
+	for i := len(environ) - 1; i >= 0; i-- {
+		k, v, ok := strings.Cut(environ[i], "=")
+		if ok && k == name {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Runs reports whether this process runs the part.
+func (c *Config) Runs(part string) bool {
+	return slices.Contains(c.Target, "all") || slices.Contains(c.Target, part)
+}
+
+// RunsAll reports whether this process runs every part.
+func (c *Config) RunsAll() bool {
+	for _, p := range Parts {
+		if !c.Runs(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// RunsGRPC reports whether this process serves gRPC (any part but the
+// gateway).
+func (c *Config) RunsGRPC() bool {
+	return c.Runs(PartLicences) || c.Runs(PartCatalog) || c.Runs(PartLineage)
+}
+
+// Validate checks the configuration and fills in what can be derived: the
+// internal key and a development key when one process runs everything.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if len(c.Target) == 0 {
+		add("--target: empty; want all or some of %s", strings.Join(Parts, ", "))
+	}
+	for _, t := range c.Target {
+		if t != "all" && !slices.Contains(Parts, t) {
+			add("--target: unknown part %q; want all or some of %s", t, strings.Join(Parts, ", "))
+		}
+	}
+	if err := checkHostPort(c.HTTPAddr); err != nil {
+		add("--http-addr: %v", err)
+	}
+	if c.RunsGRPC() {
+		if err := checkHostPort(c.GRPCAddr); err != nil {
+			add("--grpc-addr: %v", err)
+		}
+	}
+	needs := map[string][]string{ // part -> parts it calls
+		PartCatalog: {PartLicences},
+		PartLineage: {PartLicences, PartCatalog},
+		PartGateway: {PartLicences, PartCatalog, PartLineage},
+	}
+	for _, p := range Parts {
+		if !c.Runs(p) {
+			continue
+		}
+		for _, dep := range needs[p] {
+			if c.Runs(dep) {
+				continue
+			}
+			addrs := c.Addr(dep)
+			if addrs == "" {
+				add("%s needs the %s service: set --%s-addr (%s)", p, dep, dep, EnvName(dep+"-addr"))
+				continue
+			}
+			for _, a := range splitList(addrs) {
+				if err := checkHostPort(a); err != nil {
+					add("--%s-addr: %v", dep, err)
+				}
+			}
+		}
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			add("--database-url: want a postgres:// URL")
+		}
+	}
+	if c.RedisURL != "" {
+		// Not url.Parse: a Cluster URL lists several host:port pairs, which
+		// net/url refuses as a port.
+		if !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+			add("--redis-url: want a redis:// or rediss:// URL")
+		}
+	}
+	if _, err := ParseAPIKeys(c.APIKeys); err != nil {
+		add("--api-keys: %v", err)
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		add("--log-format: %q; want json or text", c.LogFormat)
+	}
+	if _, err := ParseLevel(c.LogLevel); err != nil {
+		add("--log-level: %v", err)
+	}
+	if c.MaxBodyBytes < 1024 {
+		add("--max-body-bytes: %d; want at least 1024", c.MaxBodyBytes)
+	}
+	if c.DefaultPageSize < 1 || c.MaxPageSize < c.DefaultPageSize {
+		add("--default-page-size %d, --max-page-size %d: want 1 <= default <= max", c.DefaultPageSize, c.MaxPageSize)
+	}
+	if c.MaxBatchSize < 1 {
+		add("--max-batch-size: want at least 1")
+	}
+	if c.MaxDepth < 1 {
+		add("--max-depth: want at least 1")
+	}
+	if c.CacheEntries < 0 {
+		add("--cache-entries: want 0 (no in-process cache) or more")
+	}
+	if c.ShutdownTimeout <= 0 {
+		add("--shutdown-timeout: want a positive duration")
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+
+	if c.RunsAll() {
+		if c.InternalKey == "" {
+			c.InternalKey = randomKey()
+		}
+		if strings.TrimSpace(c.APIKeys) == "" {
+			c.DevKey = randomKey()
+			c.APIKeys = "dev=" + c.DevKey
+			if !slices.Contains(c.Admins, "dev") {
+				c.Admins = append(c.Admins, "dev")
+			}
+		}
+		return nil
+	}
+	// Separate processes must agree on keys, so nothing is generated.
+	if (c.Runs(PartCatalog) || c.Runs(PartLineage)) && c.InternalKey == "" {
+		return fmt.Errorf("--internal-key (%s) is required when the catalog or lineage service runs without the other parts", EnvName("internal-key"))
+	}
+	if (c.Runs(PartCatalog) || c.Runs(PartLineage)) && strings.TrimSpace(c.APIKeys) == "" {
+		return fmt.Errorf("--api-keys (%s) is required when parts run in separate processes", EnvName("api-keys"))
+	}
+	return nil
+}
+
+// Addr returns the configured address list of a part.
+func (c *Config) Addr(part string) string {
+	switch part {
+	case PartLicences:
+		return c.LicencesAddr
+	case PartCatalog:
+		return c.CatalogAddr
+	case PartLineage:
+		return c.LineageAddr
+	}
+	return ""
+}
+
+// AddrList returns the configured addresses of a part, split.
+func (c *Config) AddrList(part string) []string { return splitList(c.Addr(part)) }
+
+func checkHostPort(a string) error {
+	if _, _, err := net.SplitHostPort(a); err != nil {
+		return fmt.Errorf("%q: want host:port", a)
+	}
+	return nil
+}
+
+func randomKey() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return "stm_" + hex.EncodeToString(b)
+}
+
+// ParseAPIKeys parses "alice=key-a,bob=key-b" into principal -> key.
+func ParseAPIKeys(s string) (map[string]string, error) {
+	out := map[string]string{}
+	seenKey := map[string]bool{}
+	for _, item := range splitList(s) {
+		name, key, ok := strings.Cut(item, "=")
+		name, key = strings.TrimSpace(name), strings.TrimSpace(key)
+		if !ok || name == "" || key == "" {
+			return nil, fmt.Errorf("entry %q: want principal=key", redactEntry(item))
+		}
+		if !validPrincipal(name) {
+			return nil, fmt.Errorf("principal %q: want letters, digits, '.', '_' or '-'", name)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("principal %q appears twice", name)
+		}
+		if seenKey[key] {
+			return nil, fmt.Errorf("principal %q shares its key with another principal", name)
+		}
+		if len(key) < 8 {
+			return nil, fmt.Errorf("principal %q: key shorter than 8 characters", name)
+		}
+		seenKey[key] = true
+		out[name] = key
+	}
+	return out, nil
+}
+
+func redactEntry(item string) string {
+	name, _, _ := strings.Cut(item, "=")
+	return name + "=…"
+}
+
+func validPrincipal(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ParseLevel parses a log level name.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("%q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// LogValue implements slog.LogValuer: the configuration with its secrets
+// redacted, for the start-up log line.
+func (c *Config) LogValue() slog.Value {
+	keys, _ := ParseAPIKeys(c.APIKeys)
+	principals := make([]string, 0, len(keys))
+	for p := range keys {
+		principals = append(principals, p)
+	}
+	slices.Sort(principals)
+	return slog.GroupValue(
+		slog.Any("target", c.Target),
+		slog.String("http_addr", c.HTTPAddr),
+		slog.String("grpc_addr", c.GRPCAddr),
+		slog.String("data_dir", c.DataDir),
+		slog.String("database_url", redactURL(c.DatabaseURL)),
+		slog.String("redis_url", redactURL(c.RedisURL)),
+		slog.Bool("redis_cluster", c.RedisCluster),
+		slog.String("licences_addr", c.LicencesAddr),
+		slog.String("catalog_addr", c.CatalogAddr),
+		slog.String("lineage_addr", c.LineageAddr),
+		slog.Any("principals", principals),
+		slog.Any("admins", c.Admins),
+		slog.Bool("internal_key_set", c.InternalKey != ""),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Int("max_page_size", c.MaxPageSize),
+		slog.Int("max_batch_size", c.MaxBatchSize),
+		slog.Int("max_depth", c.MaxDepth),
+		slog.Int("cache_entries", c.CacheEntries),
+	)
+}
+
+// redactURL hides the password of a URL. It works on the text rather than
+// through net/url, which refuses a Redis Cluster URL's host list.
+func redactURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return s
+	}
+	if user, _, hasPass := strings.Cut(userinfo, ":"); hasPass {
+		return scheme + "://" + user + ":xxxxx@" + host
+	}
+	return s
+}

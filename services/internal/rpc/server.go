@@ -1,0 +1,149 @@
+// Package rpc builds Stemma's gRPC servers and clients: the interceptor
+// chain every server runs (metrics, logging, error mapping, panic recovery,
+// authentication), health and reflection, and client connections that
+// spread calls over replicas and retry idempotent reads.
+package rpc
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/internal/auth"
+)
+
+// ServerOptions configures a gRPC server.
+type ServerOptions struct {
+	Logger      *slog.Logger
+	Registry    prometheus.Registerer
+	Keys        *auth.Keys
+	Policy      *auth.Policy
+	MaxMsgBytes int
+	// Extra interceptors run innermost, after authentication (the rate
+	// limiter, which needs the principal).
+	Unary  []grpc.UnaryServerInterceptor
+	Stream []grpc.StreamServerInterceptor
+}
+
+// Server is a gRPC server with health checking and reflection registered.
+type Server struct {
+	*grpc.Server
+	Health  *health.Server
+	metrics *grpcprom.ServerMetrics
+}
+
+// NewServer returns a server whose every call passes, outermost first,
+// through: Prometheus metrics (counts and latency per method), a log line
+// per finished call, the rewriting of domain errors into statuses, panic
+// recovery and authentication.
+func NewServer(o ServerOptions) *Server {
+	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
+		grpcprom.WithHistogramBuckets([]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}),
+	))
+	if o.Registry != nil {
+		o.Registry.MustRegister(metrics)
+	}
+	logOpts := []logging.Option{
+		logging.WithLogOnEvents(logging.FinishCall),
+		logging.WithLevels(codeToLevel),
+	}
+	rec := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
+		o.Logger.ErrorContext(ctx, "panic in handler", "panic", p, "stack", string(debug.Stack()))
+		return status.Error(codes.Internal, "internal error")
+	})
+	unary := []grpc.UnaryServerInterceptor{
+		metrics.UnaryServerInterceptor(),
+		logging.UnaryServerInterceptor(slogLogger(o.Logger), logOpts...),
+		errorsUnary(o.Logger),
+		recovery.UnaryServerInterceptor(rec),
+		o.Keys.UnaryInterceptor(o.Policy),
+	}
+	stream := []grpc.StreamServerInterceptor{
+		metrics.StreamServerInterceptor(),
+		logging.StreamServerInterceptor(slogLogger(o.Logger), logOpts...),
+		errorsStream(o.Logger),
+		recovery.StreamServerInterceptor(rec),
+		o.Keys.StreamInterceptor(o.Policy),
+	}
+	srv := grpc.NewServer(
+		grpc.ChainUnaryInterceptor(append(unary, o.Unary...)...),
+		grpc.ChainStreamInterceptor(append(stream, o.Stream...)...),
+		grpc.MaxRecvMsgSize(o.MaxMsgBytes),
+	)
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	reflection.Register(srv)
+	return &Server{Server: srv, Health: hs, metrics: metrics}
+}
+
+// InitializeMetrics makes every registered method appear in the metrics
+// with zero counts; call it once the services are registered.
+func (s *Server) InitializeMetrics() { s.metrics.InitializeMetrics(s.Server) }
+
+// codeToLevel logs successful calls at debug level, so that the log of a
+// busy server is its problems, not its traffic; client errors at info;
+// server errors at error.
+func codeToLevel(c codes.Code) logging.Level {
+	switch c {
+	case codes.OK:
+		return logging.LevelDebug
+	case codes.Internal, codes.Unknown, codes.DataLoss, codes.Unimplemented:
+		return logging.LevelError
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return logging.LevelWarn
+	}
+	return logging.LevelInfo
+}
+
+func slogLogger(l *slog.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		l.Log(ctx, slog.Level(lvl), msg, fields...)
+	})
+}
+
+// toStatusError rewrites a handler's error into a status error once, and
+// logs the cause of anything that becomes INTERNAL or UNAVAILABLE (their
+// messages to callers are generic).
+func toStatusError(ctx context.Context, log *slog.Logger, err error) error {
+	if err == nil {
+		return nil
+	}
+	st := apierr.ToStatus(err)
+	switch st.Code() {
+	case codes.Internal, codes.Unknown:
+		if _, isStatus := status.FromError(err); !isStatus || st.Message() != "internal error" {
+			log.ErrorContext(ctx, "internal error", "err", err)
+		}
+	case codes.Unavailable:
+		log.WarnContext(ctx, "dependency unavailable", "err", err)
+	}
+	return st.Err()
+}
+
+func errorsUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		resp, err := handler(ctx, req)
+		if err != nil {
+			return nil, toStatusError(ctx, log, err)
+		}
+		return resp, nil
+	}
+}
+
+func errorsStream(log *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		return toStatusError(ss.Context(), log, handler(srv, ss))
+	}
+}

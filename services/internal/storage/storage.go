@@ -1,0 +1,359 @@
+// Package storage opens a service's database, SQLite (pure Go, the embedded
+// default) or PostgreSQL (pgx), applies its migrations, and runs
+// transactions with the retries each engine needs.
+//
+// Services write one dialect of SQL for both engines: numbered parameters
+// ($1, $2: PostgreSQL's native form, which SQLite also reads), standard
+// upserts (ON CONFLICT), RETURNING and recursive CTEs, timestamps as
+// integer microseconds since the Unix epoch. Only their migrations differ
+// per engine. The PostgreSQL SQL keeps to what the Postgres-compatible
+// distributed databases also run: no advisory locks in request paths and
+// SERIALIZABLE transactions retried on serialization failure.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/stemma-registry/stemma/services/internal/apierr"
+)
+
+// Engine names a database engine. Migrations live in a folder of the same
+// name.
+type Engine string
+
+// The engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Options says which database to open.
+type Options struct {
+	// DatabaseURL selects PostgreSQL; empty selects SQLite.
+	DatabaseURL string
+	// DataDir holds the SQLite files, one per service.
+	DataDir string
+	// Service names the SQLite file (<service>.db) and, unless Schema is
+	// set, the PostgreSQL schema.
+	Service string
+	// Schema overrides the PostgreSQL schema (tests use one per test).
+	Schema string
+	// Migrations holds the goose migrations, in folders named after the
+	// engines ("sqlite", "postgres") with matching version numbers.
+	Migrations fs.FS
+	// MaxConns bounds the connection pool (PostgreSQL) or the read pool
+	// (SQLite, which has one writer). Zero means a default.
+	MaxConns int
+	Logger   *slog.Logger
+}
+
+// DB is an open, migrated service database.
+type DB struct {
+	Engine Engine
+	Schema string // PostgreSQL only
+	read   *sql.DB
+	write  *sql.DB
+	log    *slog.Logger
+}
+
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Open opens the database and migrates it to the newest schema.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Service == "" {
+		return nil, errors.New("storage: no service name")
+	}
+	var (
+		db  *DB
+		err error
+	)
+	if o.DatabaseURL == "" {
+		db, err = openSQLite(o)
+	} else {
+		db, err = openPostgres(ctx, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx, o.Migrations); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func openSQLite(o Options) (*DB, error) {
+	if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("storage: data directory: %w", err)
+	}
+	path := filepath.Join(o.DataDir, o.Service+".db")
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+	// One writer, taking the write lock at BEGIN: a deferred transaction
+	// that upgrades from reading to writing can fail with SQLITE_BUSY at
+	// once, whatever the busy timeout.
+	write, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	read, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	n := o.MaxConns
+	if n <= 0 {
+		n = 4
+	}
+	read.SetMaxOpenConns(n)
+	return &DB{Engine: SQLite, read: read, write: write, log: o.Logger}, nil
+}
+
+func openPostgres(ctx context.Context, o Options) (*DB, error) {
+	schema := o.Schema
+	if schema == "" {
+		schema = o.Service
+	}
+	if !schemaName.MatchString(schema) {
+		return nil, fmt.Errorf("storage: schema %q: want lower-case letters, digits and underscores", schema)
+	}
+	cfg, err := pgx.ParseConfig(o.DatabaseURL)
+	if err != nil {
+		// pgx redacts the password in its parse errors.
+		return nil, fmt.Errorf("storage: database URL: %w", err)
+	}
+	// Create the schema before any pooled connection uses it as its
+	// search path.
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, apierr.UnavailableErr("database", err)
+	}
+	_, err = conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize())
+	if isUniqueViolation(err) {
+		// Two replicas created it at once; it exists.
+		err = nil
+	}
+	conn.Close(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("storage: create schema %s: %w", schema, err)
+	}
+	cfg.RuntimeParams["search_path"] = schema
+	pool := stdlib.OpenDB(*cfg)
+	n := o.MaxConns
+	if n <= 0 {
+		n = 16
+	}
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, apierr.UnavailableErr("database", err)
+	}
+	return &DB{Engine: Postgres, Schema: schema, read: pool, write: pool, log: o.Logger}, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := db.read.Close()
+	if db.write != db.read {
+		err = errors.Join(err, db.write.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return apierr.UnavailableErr("database", err)
+	}
+	return nil
+}
+
+// Reader returns the pool for queries outside a transaction.
+func (db *DB) Reader() *sql.DB { return db.read }
+
+// Writer returns the pool transactions that write run on.
+func (db *DB) Writer() *sql.DB { return db.write }
+
+// maxAttempts bounds the retries of a transaction that lost a race.
+const maxAttempts = 12
+
+// Tx runs fn in a read-write transaction, committing if it returns nil.
+// A transaction that loses a race with another (PostgreSQL serialization
+// failure or deadlock, SQLite busy) is retried from the start with
+// jittered backoff, so fn must have no effects outside the transaction.
+// PostgreSQL transactions are SERIALIZABLE.
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	opts := &sql.TxOptions{}
+	if db.Engine == Postgres {
+		opts.Isolation = sql.LevelSerializable
+	}
+	return db.run(ctx, db.write, opts, fn)
+}
+
+// ReadTx runs fn in a read-only transaction: a consistent snapshot for
+// reads that take several queries.
+func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.Engine == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	} else {
+		// modernc's driver refuses the read-only flag; SQLite's deferred
+		// transactions on the read pool are snapshots in WAL mode anyway.
+		opts.ReadOnly = false
+	}
+	return db.run(ctx, db.read, opts, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
+	backoff := 2 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := db.once(ctx, pool, opts, fn)
+		if err == nil || !db.retryable(err) || attempt == maxAttempts {
+			return db.Classify(err)
+		}
+		sleep := backoff/2 + rand.N(backoff)
+		select {
+		case <-ctx.Done():
+			return db.Classify(ctx.Err())
+		case <-time.After(sleep):
+		}
+		if backoff < 200*time.Millisecond {
+			backoff *= 2
+		}
+	}
+}
+
+func (db *DB) once(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (db *DB) retryable(err error) bool {
+	if _, isDomain := apierr.As(err); isDomain {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	var sqlErr *sqlite.Error
+	if errors.As(err, &sqlErr) {
+		code := sqlErr.Code() & 0xff
+		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+// Classify turns a database error into what callers should see: domain
+// errors and nil pass through; a lost connection or an unreachable server
+// becomes UNAVAILABLE, which clients may retry.
+func (db *DB) Classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := apierr.As(err); ok {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if isConnectionError(err) {
+		return apierr.UnavailableErr("database", err)
+	}
+	return err
+}
+
+func isConnectionError(err error) bool {
+	if errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return true
+	}
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08: connection exception; 57P0x: the server is shutting
+		// down or restarting; 53: insufficient resources.
+		c := pgErr.Code
+		return len(c) == 5 && (c[:2] == "08" || c[:4] == "57P0" || c[:2] == "53")
+	}
+	var netErr interface{ Timeout() bool }
+	return errors.As(err, &netErr)
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool { return isUniqueViolation(err) }
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqlErr *sqlite.Error
+	if errors.As(err, &sqlErr) {
+		return sqlErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqlErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// PgxConn runs fn on a raw pgx connection taken from the pool, for what
+// database/sql cannot do (COPY). PostgreSQL only.
+func (db *DB) PgxConn(ctx context.Context, fn func(*pgx.Conn) error) error {
+	if db.Engine != Postgres {
+		return errors.New("storage: PgxConn on " + string(db.Engine))
+	}
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return db.Classify(err)
+	}
+	defer conn.Close()
+	return db.Classify(conn.Raw(func(dc any) error {
+		return fn(dc.(*stdlib.Conn).Conn())
+	}))
+}
+
+// Micros converts a time to the integer microseconds the stores keep.
+func Micros(t time.Time) int64 { return t.UnixMicro() }
+
+// FromMicros converts stored microseconds back to a UTC time.
+func FromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
