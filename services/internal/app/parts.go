@@ -14,6 +14,7 @@ import (
 	"github.com/stemma-registry/stemma/services/catalog/catalogservice"
 	"github.com/stemma-registry/stemma/services/internal/auth"
 	"github.com/stemma-registry/stemma/services/internal/config"
+	"github.com/stemma-registry/stemma/services/licences/compat"
 	"github.com/stemma-registry/stemma/services/licences/licenceservice"
 	"github.com/stemma-registry/stemma/services/licences/spdx"
 	"github.com/stemma-registry/stemma/services/lineage/lineageservice"
@@ -42,7 +43,11 @@ func Policy() *auth.Policy {
 func (a *App) start(ctx context.Context, name string) (*part, error) {
 	switch name {
 	case config.PartLicences:
-		licencesv1.RegisterLicenceServiceServer(a.grpc, licenceservice.New(spdx.Default(), a.pages()))
+		engine, err := compat.New(spdx.Default())
+		if err != nil {
+			return nil, err
+		}
+		licencesv1.RegisterLicenceServiceServer(a.grpc, licenceservice.New(engine, a.pages(), a.cfg.MaxBatchSize))
 		return &part{name: name, services: []string{ServiceOf(name)}}, nil
 
 	case config.PartCatalog:

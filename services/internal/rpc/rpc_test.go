@@ -12,6 +12,7 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/auth"
 	"github.com/stemma-registry/stemma/services/internal/paging"
 	"github.com/stemma-registry/stemma/services/internal/rpc"
+	"github.com/stemma-registry/stemma/services/licences/compat"
 	"github.com/stemma-registry/stemma/services/licences/licenceservice"
 	"github.com/stemma-registry/stemma/services/licences/spdx"
 )
@@ -22,7 +23,11 @@ func replica(t *testing.T) (*rpc.Server, string) {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Keys:   auth.NewKeys(nil, nil, ""), Policy: app.Policy(), MaxMsgBytes: 1 << 20,
 	})
-	licencesv1.RegisterLicenceServiceServer(srv, licenceservice.New(spdx.Default(), paging.Bounds{Default: 10, Max: 100}))
+	engine, err := compat.New(spdx.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	licencesv1.RegisterLicenceServiceServer(srv, licenceservice.New(engine, paging.Bounds{Default: 10, Max: 100}, 100))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

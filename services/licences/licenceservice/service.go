@@ -1,29 +1,44 @@
-// Package licenceservice implements stemma.licences.v1.LicenceService over
-// the SPDX list built into the binary.
+// Package licenceservice implements stemma.licences.v1.LicenceService: the
+// SPDX list with Stemma's licence profiles, expression parsing, and the
+// compatibility engine's verdicts, all computed in memory from data built
+// into the binary.
 package licenceservice
 
 import (
 	"context"
-	"sort"
+	"errors"
+	"fmt"
 	"strings"
 
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/filter"
 	"github.com/stemma-registry/stemma/services/internal/paging"
+	"github.com/stemma-registry/stemma/services/licences/compat"
+	"github.com/stemma-registry/stemma/services/licences/expression"
+	"github.com/stemma-registry/stemma/services/licences/profile"
 	"github.com/stemma-registry/stemma/services/licences/spdx"
 )
 
 // Service is the licences service.
 type Service struct {
 	licencesv1.UnimplementedLicenceServiceServer
-	list  *spdx.List
-	pages paging.Bounds
+	engine   *compat.Engine
+	cat      *profile.Catalogue
+	list     *spdx.List
+	pages    paging.Bounds
+	maxBatch int
 }
 
-// New returns the service over the list.
-func New(list *spdx.List, pages paging.Bounds) *Service {
-	return &Service{list: list, pages: pages}
+// New returns the service over the engine's licence list.
+func New(engine *compat.Engine, pages paging.Bounds, maxBatch int) *Service {
+	return &Service{
+		engine:   engine,
+		cat:      engine.Catalogue(),
+		list:     engine.Catalogue().List(),
+		pages:    pages,
+		maxBatch: maxBatch,
+	}
 }
 
 // licenceID returns the SPDX id in a name "licences/{id}". SPDX ids are not
@@ -51,44 +66,11 @@ func (s *Service) GetLicence(_ context.Context, req *licencesv1.GetLicenceReques
 	if err != nil {
 		return nil, err
 	}
-	l, ok := s.list.Licence(id)
+	p, ok := s.cat.Licence(id)
 	if !ok {
 		return nil, apierr.NotFoundf("licences/" + id)
 	}
-	return toLicence(l), nil
-}
-
-var licenceFilter = filter.Schema{
-	"osi_approved": {Type: filter.Bool},
-	"fsf_libre":    {Type: filter.Bool},
-	"deprecated":   {Type: filter.Bool},
-	"licence_id":   {Type: filter.String},
-	"title":        {Type: filter.String},
-}
-
-func licenceValues(l spdx.Licence) func(string) []string {
-	return func(field string) []string {
-		switch field {
-		case "osi_approved":
-			return []string{boolString(l.OSIApproved)}
-		case "fsf_libre":
-			return []string{boolString(l.FSFLibre)}
-		case "deprecated":
-			return []string{boolString(l.Deprecated)}
-		case "licence_id":
-			return []string{l.ID}
-		case "title":
-			return []string{l.Name}
-		}
-		return nil
-	}
-}
-
-func boolString(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
+	return s.toLicence(p), nil
 }
 
 // ListLicences lists the licences matching the filter, by identifier.
@@ -108,19 +90,21 @@ func (s *Service) ListLicences(_ context.Context, req *licencesv1.ListLicencesRe
 	}
 	resp := &licencesv1.ListLicencesResponse{}
 	more := false
-	for _, l := range s.list.Licences() {
-		if !filter.Match(f, licenceValues(l)) {
+	all := s.cat.Licences()
+	for i := range all {
+		p := &all[i]
+		if !filter.Match(f, licenceValues(p)) {
 			continue
 		}
 		resp.TotalSize++
-		if after != "" && strings.ToLower(l.ID) <= after {
+		if after != "" && strings.ToLower(p.ID) <= after {
 			continue
 		}
 		if len(resp.Licences) == size {
 			more = true
 			continue
 		}
-		resp.Licences = append(resp.Licences, toLicence(l))
+		resp.Licences = append(resp.Licences, s.toLicence(p))
 	}
 	if more {
 		resp.NextPageToken = paging.Encode(q, strings.ToLower(resp.Licences[len(resp.Licences)-1].LicenceId))
@@ -134,11 +118,11 @@ func (s *Service) GetException(_ context.Context, req *licencesv1.GetExceptionRe
 	if err != nil {
 		return nil, err
 	}
-	e, ok := s.list.Exception(id)
+	e, ok := s.cat.Exception(id)
 	if !ok {
 		return nil, apierr.NotFoundf("exceptions/" + id)
 	}
-	return toException(e), nil
+	return s.toException(e), nil
 }
 
 // ListExceptions lists the exceptions, by identifier.
@@ -152,40 +136,272 @@ func (s *Service) ListExceptions(_ context.Context, req *licencesv1.ListExceptio
 	if err != nil {
 		return nil, err
 	}
-	all := s.list.Exceptions()
-	start := sort.Search(len(all), func(i int) bool { return after != "" && strings.ToLower(all[i].ID) > after })
-	end := min(start+size, len(all))
+	all := s.cat.Exceptions()
 	resp := &licencesv1.ListExceptionsResponse{TotalSize: int32(len(all))}
-	for _, e := range all[start:end] {
-		resp.Exceptions = append(resp.Exceptions, toException(e))
-	}
-	if end < len(all) {
-		resp.NextPageToken = paging.Encode(q, strings.ToLower(all[end-1].ID))
+	for i := range all {
+		if after != "" && strings.ToLower(all[i].ID) <= after {
+			continue
+		}
+		if len(resp.Exceptions) == size {
+			resp.NextPageToken = paging.Encode(q, strings.ToLower(resp.Exceptions[size-1].ExceptionId))
+			break
+		}
+		resp.Exceptions = append(resp.Exceptions, s.toException(&all[i]))
 	}
 	return resp, nil
 }
 
-func toLicence(l spdx.Licence) *licencesv1.Licence {
-	return &licencesv1.Licence{
-		Name:         "licences/" + l.ID,
-		LicenceId:    l.ID,
-		Title:        l.Name,
-		OsiApproved:  l.OSIApproved,
-		FsfLibre:     l.FSFLibre,
-		Deprecated:   l.Deprecated,
-		ReplacedBy:   l.ReplacedBy,
-		SeeAlso:      l.SeeAlso,
-		ReferenceUrl: l.Reference,
+// parse parses an expression from a request field; a syntax error becomes
+// INVALID_ARGUMENT naming the field, the offending token and its position
+// (also in the error's metadata, for programs).
+func (s *Service) parse(field, expr string) (*expression.Parsed, error) {
+	if strings.TrimSpace(expr) == "" {
+		return nil, apierr.Missing(field)
+	}
+	p, err := expression.Parse(s.list, expr)
+	var se *expression.SyntaxError
+	if errors.As(err, &se) {
+		return nil, &apierr.Error{
+			Kind: apierr.InvalidArgument, Reason: "BAD_EXPRESSION", Field: field,
+			Message:  field + ": " + se.Error(),
+			Metadata: map[string]string{"position": apierr.Position(se.Offset), "token": clip(se.Token)},
+		}
+	}
+	return p, err
+}
+
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+// ParseExpression parses an expression.
+func (s *Service) ParseExpression(_ context.Context, req *licencesv1.ParseExpressionRequest) (*licencesv1.ParseExpressionResponse, error) {
+	p, err := s.parse("expression", req.GetExpression())
+	if err != nil {
+		return nil, err
+	}
+	lics, excs := expression.IDs(p.Expr)
+	return &licencesv1.ParseExpressionResponse{
+		Canonical:    p.Expr.String(),
+		LicenceIds:   lics,
+		ExceptionIds: excs,
+		Tree:         toNode(p.Expr),
+		Warnings:     p.Warnings,
+	}, nil
+}
+
+func toNode(e expression.Expr) *licencesv1.ExpressionNode {
+	switch x := e.(type) {
+	case *expression.Term:
+		return &licencesv1.ExpressionNode{
+			Kind:        licencesv1.ExpressionNode_KIND_LICENCE,
+			LicenceId:   x.ID,
+			OrLater:     x.AllowsLaterVersions(),
+			ExceptionId: x.Exception,
+			DocumentRef: x.DocumentRef,
+		}
+	case *expression.And:
+		return &licencesv1.ExpressionNode{Kind: licencesv1.ExpressionNode_KIND_AND, Operands: toNodes(x.Operands)}
+	case *expression.Or:
+		return &licencesv1.ExpressionNode{Kind: licencesv1.ExpressionNode_KIND_OR, Operands: toNodes(x.Operands)}
+	}
+	return nil
+}
+
+func toNodes(es []expression.Expr) []*licencesv1.ExpressionNode {
+	out := make([]*licencesv1.ExpressionNode, len(es))
+	for i, e := range es {
+		out[i] = toNode(e)
+	}
+	return out
+}
+
+func use(field string, u licencesv1.Use) (compat.Use, error) {
+	switch {
+	case u == licencesv1.Use_USE_UNSPECIFIED:
+		return compat.Incorporate, nil
+	case u >= licencesv1.Use_USE_INCORPORATE && u <= licencesv1.Use_USE_TRAINING:
+		// The domain's values follow the proto's numbering.
+		return compat.Use(u), nil
+	}
+	return 0, apierr.Invalid(field, "unknown use %d", u)
+}
+
+// CheckCompatibility answers one compatibility question.
+func (s *Service) CheckCompatibility(_ context.Context, req *licencesv1.CheckCompatibilityRequest) (*licencesv1.CheckCompatibilityResponse, error) {
+	return s.check("", req)
+}
+
+func (s *Service) check(prefix string, req *licencesv1.CheckCompatibilityRequest) (*licencesv1.CheckCompatibilityResponse, error) {
+	in, err := s.parse(prefix+"inbound", req.GetInbound())
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.parse(prefix+"outbound", req.GetOutbound())
+	if err != nil {
+		return nil, err
+	}
+	u, err := use(prefix+"use", req.GetUse())
+	if err != nil {
+		return nil, err
+	}
+	r := s.engine.Check(in.Expr, out.Expr, u)
+	return &licencesv1.CheckCompatibilityResponse{
+		Verdict:            licencesv1.Verdict(r.Verdict),
+		Reasons:            toReasons(r.Reasons),
+		Conditions:         r.Conditions,
+		InboundChoice:      r.InboundChoice,
+		CanonicalInbound:   in.Expr.String(),
+		CanonicalOutbound:  out.Expr.String(),
+		Use:                licencesv1.Use(u),
+		Warnings:           append(in.Warnings, out.Warnings...),
+		LicenceListVersion: s.list.Version,
+	}, nil
+}
+
+// BatchCheckCompatibility answers many questions; a malformed one fails the
+// whole batch, naming its index, so that results always line up with checks.
+func (s *Service) BatchCheckCompatibility(_ context.Context, req *licencesv1.BatchCheckCompatibilityRequest) (*licencesv1.BatchCheckCompatibilityResponse, error) {
+	checks := req.GetChecks()
+	if len(checks) == 0 {
+		return nil, apierr.Missing("checks")
+	}
+	if len(checks) > s.maxBatch {
+		return nil, apierr.Invalid("checks", "%d checks; at most %d per call", len(checks), s.maxBatch)
+	}
+	resp := &licencesv1.BatchCheckCompatibilityResponse{Results: make([]*licencesv1.CheckCompatibilityResponse, len(checks))}
+	for i, c := range checks {
+		r, err := s.check(fmt.Sprintf("checks[%d].", i), c)
+		if err != nil {
+			return nil, err
+		}
+		resp.Results[i] = r
+	}
+	return resp, nil
+}
+
+// SuggestOutbound lists the licences a work combining the inbound material
+// may carry.
+func (s *Service) SuggestOutbound(_ context.Context, req *licencesv1.SuggestOutboundRequest) (*licencesv1.SuggestOutboundResponse, error) {
+	if len(req.GetInbound()) == 0 {
+		return nil, apierr.Missing("inbound")
+	}
+	if len(req.GetInbound()) > s.maxBatch || len(req.GetCandidates()) > s.maxBatch {
+		return nil, apierr.Invalid("inbound", "at most %d inbound expressions and %d candidates per call", s.maxBatch, s.maxBatch)
+	}
+	if req.GetPageSize() < 0 {
+		return nil, apierr.Invalid("page_size", "must not be negative")
+	}
+	u, err := use("use", req.GetUse())
+	if err != nil {
+		return nil, err
+	}
+	resp := &licencesv1.SuggestOutboundResponse{}
+	inbound := make([]expression.Expr, len(req.GetInbound()))
+	for i, x := range req.GetInbound() {
+		p, err := s.parse(fmt.Sprintf("inbound[%d]", i), x)
+		if err != nil {
+			return nil, err
+		}
+		inbound[i] = p.Expr
+		resp.Warnings = append(resp.Warnings, p.Warnings...)
+	}
+	var candidates []expression.Expr
+	for i, x := range req.GetCandidates() {
+		p, err := s.parse(fmt.Sprintf("candidates[%d]", i), x)
+		if err != nil {
+			return nil, err
+		}
+		candidates = append(candidates, p.Expr)
+		resp.Warnings = append(resp.Warnings, p.Warnings...)
+	}
+	suggestions, blocking := s.engine.Suggest(inbound, u, candidates, int(req.GetPageSize()))
+	resp.Blocking = blocking
+	for _, sg := range suggestions {
+		resp.Suggestions = append(resp.Suggestions, ToSuggestion(sg))
+	}
+	return resp, nil
+}
+
+// ToSuggestion converts an engine suggestion to its API form.
+func ToSuggestion(sg compat.Suggestion) *licencesv1.OutboundSuggestion {
+	return &licencesv1.OutboundSuggestion{
+		Licence:    sg.Licence,
+		Category:   licencesv1.Category(sg.Category),
+		Verdict:    licencesv1.Verdict(sg.Verdict),
+		Reasons:    toReasons(sg.Reasons),
+		Conditions: sg.Conditions,
 	}
 }
 
-func toException(e spdx.Exception) *licencesv1.LicenceException {
-	return &licencesv1.LicenceException{
-		Name:         "exceptions/" + e.ID,
-		ExceptionId:  e.ID,
-		Title:        e.Name,
-		Deprecated:   e.Deprecated,
-		SeeAlso:      e.SeeAlso,
-		ReferenceUrl: e.Reference,
+func toReasons(rs []compat.Reason) []*licencesv1.Reason {
+	out := make([]*licencesv1.Reason, len(rs))
+	for i, r := range rs {
+		out[i] = &licencesv1.Reason{
+			Rule:     r.Rule,
+			Message:  r.Message,
+			Verdict:  licencesv1.Verdict(r.Verdict),
+			Inbound:  r.Inbound,
+			Outbound: r.Outbound,
+			Sources:  toSources(r.Sources),
+		}
 	}
+	return out
+}
+
+func toSources(ss []profile.Source) []*licencesv1.Source {
+	out := make([]*licencesv1.Source, len(ss))
+	for i, s := range ss {
+		out[i] = &licencesv1.Source{Title: s.Title, Url: s.URL, Clause: s.Clause}
+	}
+	return out
+}
+
+func (s *Service) toLicence(p *profile.Profile) *licencesv1.Licence {
+	l := &licencesv1.Licence{
+		Name:         "licences/" + p.ID,
+		LicenceId:    p.ID,
+		Title:        p.Name,
+		Family:       p.Family,
+		Version:      p.Version,
+		Category:     licencesv1.Category(p.Category),
+		PatentTerms:  licencesv1.PatentTerms(p.Patent),
+		Domain:       licencesv1.Domain(p.Domain),
+		OsiApproved:  p.OSIApproved,
+		FsfLibre:     p.FSFLibre,
+		Deprecated:   p.Deprecated,
+		ReplacedBy:   p.ReplacedBy,
+		Modelled:     p.Modelled,
+		Sources:      toSources(p.Sources),
+		Notes:        p.Notes,
+		ReferenceUrl: "https://spdx.org/licenses/" + p.ID + ".html",
+	}
+	if sl, ok := s.list.Licence(p.ID); ok {
+		l.SeeAlso = sl.SeeAlso
+		l.ReferenceUrl = sl.Reference
+	}
+	for _, o := range p.Obligations {
+		l.Obligations = append(l.Obligations, licencesv1.Obligation(o))
+	}
+	return l
+}
+
+func (s *Service) toException(e *profile.Exception) *licencesv1.LicenceException {
+	x := &licencesv1.LicenceException{
+		Name:        "exceptions/" + e.ID,
+		ExceptionId: e.ID,
+		Title:       e.Name,
+		Deprecated:  e.Deprecated,
+		Modelled:    e.Modelled,
+		Effect:      e.Description,
+		Sources:     toSources(e.Sources),
+	}
+	if se, ok := s.list.Exception(e.ID); ok {
+		x.SeeAlso = se.SeeAlso
+		x.ReferenceUrl = se.Reference
+	}
+	return x
 }

@@ -1,0 +1,190 @@
+package compat
+
+import (
+	"fmt"
+	"strings"
+)
+
+// rule is a rule's stable identifier with the public statements it rests
+// on, as keys of profile/data/sources.tsv and clauses.
+type rule struct {
+	id      string
+	sources string // "key:clause|key:clause"
+}
+
+// ruleTable lists every category-level and use-level rule. Grants, which are
+// data, live in data/grants.tsv. Each rule cites where it comes from; docs
+// /licences.md explains them clause by clause.
+var ruleTable = []rule{
+	{"same-licence", "gnu-texts:GPL-3.0 §5(c), GPL-2.0 §2(b)|cc-faq:adapter's licence chart"},
+	{"same-licence-verbatim", "cc-legalcode:ND licences §3|cc-faq:adapter's licence chart"},
+	{"ref-unknown", "spdx:Annex D, LicenseRef-/DocumentRef-"},
+	{"not-modelled", "spdx:licence list"},
+	{"no-rule", "spdx:licence list"},
+	{"pd-any", "cc0:§2, §3|fsf-list:#CC0|fsf-list:#PublicDomain"},
+	{"permissive-notices", "fsf-list:#Expat, #ModifiedBSD|asf-policy:Category A"},
+	{"permissive-into-pd", "cc0:§2|text:the inbound's notice condition"},
+	{"permissive-restriction-travels", "fsf-list:#OriginalBSD|asf-policy:Category X"},
+	{"restriction-into-copyleft", "gpl-2.0:§6|gpl-3.0:§7, §10|eupl-1.2:Art. 5|cc-legalcode:BY-SA 4.0 §2(a)(5)(C)"},
+	{"gpl-compat", "fsf-list:GPL-compatible licences|fsf-api:tags|gpl-2.0:§6|gpl-3.0:§7, §10"},
+	{"gpl-compat-later", "fsf-list:GPL-compatible licences|gpl-2.0:§9|gpl-3.0:§14|gpl-faq:#AllCompatibility"},
+	{"gpl-incompatible", "fsf-list:GPL-incompatible licences|fsf-api:tags|gpl-2.0:§6|gpl-3.0:§10"},
+	{"gpl-compat-unknown", "fsf-list:licences not listed"},
+	{"gnu-same-or-later", "gpl-2.0:§9|gpl-3.0:§14|gpl-faq:#AllCompatibility"},
+	{"narrow-later", "gpl-3.0:§14|gpl-faq:#AllCompatibility"},
+	{"version-conflict", "gpl-2.0:§9|gpl-3.0:§14|gpl-faq:#v2v3Compatibility|gpl-faq:#AllCompatibility"},
+	{"later-version", "gpl-2.0:§9|gpl-3.0:§14|mpl-2.0:§10.2|cc-legalcode:BY-SA 3.0 §4(b)|eupl-1.2:Art. 5"},
+	{"lgpl-to-gpl", "lgpl-2.1:§3|gpl-faq:#AllCompatibility"},
+	{"lgpl3-to-gpl3", "lgpl-3.0:preamble, §0|gpl-3.0:§7|gpl-faq:#AllCompatibility"},
+	{"gpl3-agpl3-combine", "gpl-3.0:§13|agpl-3.0:§13|fsf-list:#AGPLv3.0"},
+	{"gnu-version-mismatch", "gpl-faq:#v2v3Compatibility|gpl-faq:#AllCompatibility|fsf-list:#GNUGPLv3"},
+	{"gnu-kind-mismatch", "gpl-faq:#AllCompatibility|lgpl-2.1:§3|gpl-2.0:§2(b)"},
+	{"cc-adapter-licence", "cc-faq:adapter's licence chart|cc-legalcode:BY 4.0 §3(a)(4)"},
+	{"cc-sharealike-version", "cc-legalcode:BY-SA 4.0 §3(b)(1), BY-SA 3.0 §4(b)|cc-sa-wiki:versions and ports"},
+	{"cc-sharealike-same", "cc-legalcode:BY-SA §3(b)|cc-compat:compatible licences"},
+	{"cc-nc-kept", "cc-faq:adapter's licence chart|cc-legalcode:NC §1(i), §2(a)(1)"},
+	{"cc-nd-no-adaptation", "cc-legalcode:ND §2(a)(1)(B)|cc-faq:adapter's licence chart"},
+	{"nc-into-other-nc", "cc-legalcode:BY-NC 4.0 §3(a)(4)|text:the non-commercial terms of both licences"},
+	{"nc-kept", "cc-faq:adapter's licence chart|fsf-list:#CC-BY-NC|asf-policy:Category X"},
+	{"nd-no-adaptation", "cc-faq:ND licences|fsf-list:#CC-BY-ND"},
+	{"file-larger-work", "mpl-2.0:§3.3|eclipse-faq:separate modules|text:file-scoped copyleft"},
+	{"copyleft-conflict", "gpl-faq:#AllCompatibility|fsf-list:GPL-incompatible licences|text:each licence's copyleft clause"},
+	{"copyleft-whole-work", "gpl-2.0:§2(b)|gpl-3.0:§5(c)|eupl-1.2:Art. 5|cc-legalcode:BY-SA §3(b)"},
+	{"lgpl-whole-library", "lgpl-2.1:§2|lgpl-3.0:§0, §2"},
+	{"sharealike-adaptation", "cc-legalcode:BY-SA §3(b)|odbl:§4.4|cdla:Sharing 1.0 §3"},
+	{"odbl-produced-work", "odbl:§4.3, §4.4, §4.5, §4.6"},
+	{"restricted-travels", "text:the source-available licence's limitations"},
+	{"lgpl-dynamic", "lgpl-2.1:§6(b)|lgpl-3.0:§4(d)(1)|gpl-faq:#LGPLStaticVsDynamic"},
+	{"lgpl-static", "lgpl-2.1:§6(a)|lgpl-3.0:§4(d)(0)|gpl-faq:#LGPLStaticVsDynamic"},
+	{"gpl-link-combined", "gpl-faq:#GPLStaticVsDynamic|gpl-faq:#GPLIncompatibleLibs"},
+	{"file-link", "mpl-2.0:§3.3|eclipse-faq:linking|text:file-scoped copyleft"},
+	{"aggregate", "gpl-2.0:§2 (mere aggregation)|gpl-3.0:§5 (aggregate)|gpl-faq:#MereAggregation"},
+	{"aggregate-collection", "cc-faq:collections are not adaptations|odbl:§4.5(a)"},
+	{"aggregate-nc", "cc-legalcode:NC §1(i)|cc-faq:collections"},
+	{"aggregate-restricted", "text:the source-available licence's limitations"},
+	{"network-no-distribution", "gpl-3.0:§0 (convey)|gpl-faq:#UnreleasedMods|mpl-2.0:§1.13"},
+	{"network-copyleft", "agpl-3.0:§13|eupl-1.2:Art. 1 'Distribution or Communication'|fsf-list:#AGPLv3.0"},
+	{"network-same", "agpl-3.0:§13|eupl-1.2:Art. 5"},
+	{"network-content-share", "cc-legalcode:§1 'Share'|odbl:§1 'Publicly'"},
+	{"network-restricted", "text:the licence's use limitations"},
+	{"network-nc", "text:the licence's non-commercial limitation"},
+	{"training-licence-allows", "text:the licence permits adaptation under the outbound licence"},
+	{"training-unsettled", "text:licence texts do not address model training"},
+	{"training-results-free", "cdla:Permissive 2.0 §3.1"},
+	{"training-nc", "cc-legalcode:NC §1(i)|text:non-commercial terms"},
+	{"exception-link", "gnu-texts:GPL linking exceptions|gpl-faq:#LinkingOverControlledInterface"},
+	{"exception-static-link", "lgpl-2.1:§6|lgpl-3.0:§4(d)"},
+	{"exception-output", "gnu-texts:GCC Runtime Library Exception, Bison and Autoconf exceptions"},
+	{"exception-llvm", "text:LLVM Exceptions to the Apache 2.0 License"},
+	{"exception-syscall", "text:Linux-syscall-note"},
+	{"exception-foss", "text:Universal FOSS Exception 1.0"},
+	{"exception-named-library", "text:the exception names one program"},
+	{"exception-adds-permissions", "spdx:license exceptions grant additional permissions|gpl-3.0:§7"},
+	{"exception-not-modelled", "spdx:license exceptions"},
+	{"exception-not-grantable", "gpl-3.0:§7|gpl-2.0:§6"},
+}
+
+func (e *Engine) loadRules() error {
+	e.rules = make(map[string][]Source, len(ruleTable))
+	e.ruleKeys = make(map[string][]string, len(ruleTable))
+	for _, r := range ruleTable {
+		srcs, err := e.sources(r.sources)
+		if err != nil {
+			return fmt.Errorf("rule %s: %w", r.id, err)
+		}
+		e.rules[r.id] = srcs
+		for _, part := range strings.Split(r.sources, "|") {
+			key, _, _ := strings.Cut(part, ":")
+			e.ruleKeys[r.id] = append(e.ruleKeys[r.id], key)
+		}
+	}
+	return nil
+}
+
+// sourceLicences names the licences a licence-specific source is about, by
+// identifier prefix. A rule written for a family of cases cites the clause
+// of each licence it may concern; a reason keeps only those of the licences
+// actually in question, so that "GPL-2.0-only into MIT" does not cite the
+// EUPL. Sources not listed here (the FSF list, the GPL FAQ, the ASF policy)
+// speak of many licences and are always kept.
+var sourceLicences = map[string][]string{
+	"gpl-2.0": {"GPL-2.0"}, "gpl-3.0": {"GPL-3.0"}, "agpl-3.0": {"AGPL-3.0"},
+	"lgpl-2.1": {"LGPL-2.1"}, "lgpl-3.0": {"LGPL-3.0"}, "mpl-2.0": {"MPL-2.0"},
+	"eupl-1.2": {"EUPL-1.2"}, "eupl-1.1": {"EUPL-1.1"}, "cecill": {"CECILL"},
+	"artistic-2.0": {"Artistic-2.0"}, "cc-legalcode": {"CC-BY"}, "cc0": {"CC0"},
+	"odbl": {"ODbL"}, "cdla": {"CDLA"}, "eclipse-faq": {"EPL"}, "asf-gpl": {"Apache"},
+}
+
+// relevantSources returns the sources of rule id that concern in or out
+// (see sourceLicences); "text" sources become the two licences' texts.
+func (e *Engine) relevantSources(id, in, out string) []Source {
+	srcs, keys := e.rules[id], e.ruleKeys[id]
+	var kept []Source
+	for i, s := range srcs {
+		key := keys[i]
+		if key == "text" {
+			kept = append(kept, licenceText(in, s.Clause))
+			if out != in && out != "" {
+				kept = append(kept, licenceText(out, s.Clause))
+			}
+			continue
+		}
+		prefixes, specific := sourceLicences[key]
+		if !specific || concerns(prefixes, in) || concerns(prefixes, out) {
+			kept = append(kept, s)
+		}
+	}
+	if len(kept) == 0 {
+		return srcs
+	}
+	return kept
+}
+
+func concerns(prefixes []string, id string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(strings.ToUpper(id), strings.ToUpper(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+func licenceText(id, clause string) Source {
+	if id == "" {
+		return Source{Title: "The licence text itself, as read by Stemma", URL: "https://spdx.org/licenses/", Clause: clause}
+	}
+	return Source{Title: "The " + id + " licence text, as read by Stemma", URL: "https://spdx.org/licenses/" + id + ".html", Clause: clause}
+}
+
+// sources resolves "key:clause|key:clause" against the catalogue's source
+// table.
+func (e *Engine) sources(spec string) ([]Source, error) {
+	var out []Source
+	for _, part := range strings.Split(spec, "|") {
+		if part == "" {
+			continue
+		}
+		key, clause, _ := strings.Cut(part, ":")
+		s, ok := e.cat.Source(key, clause)
+		if !ok {
+			return nil, fmt.Errorf("unknown source key %q", key)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// reason builds a reason for rule id; the rule must be in ruleTable, which
+// the tests check for every rule the engine can return.
+func (e *Engine) reason(id string, v Verdict, in, out, msg string) Reason {
+	return Reason{Rule: id, Message: msg, Verdict: v, Inbound: in, Outbound: out, Sources: e.relevantSources(id, in, out)}
+}
+
+// one is an outcome given by a single rule.
+func (e *Engine) one(id string, v Verdict, in, out *lic, msg string, conditions ...string) *outcome {
+	o := &outcome{verdict: v, reasons: []Reason{e.reason(id, v, in.name(), out.name(), msg)}}
+	if v == Conditional {
+		o.conditions = conditions
+	}
+	return o
+}
