@@ -60,6 +60,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithErrorHandler(errorHandler(o.Logger)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithDisablePathLengthFallback(),
+		runtime.SetQueryParameterParser(strictQuery{}),
 	)
 	register := []struct {
 		name string
