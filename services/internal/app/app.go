@@ -11,6 +11,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	grpcratelimit "github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/ratelimit"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"google.golang.org/grpc"
@@ -28,6 +30,7 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/cache"
 	"github.com/stemma-registry/stemma/services/internal/config"
 	"github.com/stemma-registry/stemma/services/internal/paging"
+	"github.com/stemma-registry/stemma/services/internal/ratelimit"
 	"github.com/stemma-registry/stemma/services/internal/rpc"
 )
 
@@ -39,6 +42,9 @@ type App struct {
 
 	keys   *auth.Keys
 	policy *auth.Policy
+
+	serverTLS *tls.Config // nil: plaintext
+	clientTLS *tls.Config // for calls to parts elsewhere; nil: plaintext
 
 	grpc    *rpc.Server // nil when the process runs only the gateway
 	grpcLis net.Listener
@@ -91,13 +97,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}()
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	if cfg.TLSCert != "" {
+		if a.serverTLS, err = rpc.ServerTLS(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.TLSCA != "" {
+		if a.clientTLS, err = rpc.ClientTLS(cfg.TLSCA); err != nil {
+			return nil, err
+		}
+	}
 	if a.cache, err = a.newCache(); err != nil {
 		return nil, err
 	}
 	if cfg.RunsGRPC() {
+		limiter := ratelimit.New(cfg.RateLimit, cfg.RateBurst, cfg.AnonymousRateLimit, cfg.AnonymousRateBurst)
 		a.grpc = rpc.NewServer(rpc.ServerOptions{
 			Logger: log, Registry: a.reg, Keys: a.keys, Policy: a.policy,
-			MaxMsgBytes: int(cfg.MaxBodyBytes),
+			MaxMsgBytes: int(cfg.MaxBodyBytes), TLS: a.serverTLS,
+			Unary:  []grpc.UnaryServerInterceptor{grpcratelimit.UnaryServerInterceptor(limiter)},
+			Stream: []grpc.StreamServerInterceptor{grpcratelimit.StreamServerInterceptor(limiter)},
 		})
 		a.local = bufconn.Listen(1 << 20)
 		if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
@@ -118,6 +137,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		a.grpc.InitializeMetrics()
 	}
 	a.http = &http.Server{
+		TLSConfig:         a.serverTLS,
 		Handler:           a.httpHandler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -151,8 +171,12 @@ func (a *App) conn(part string, internal bool) (*grpc.ClientConn, error) {
 	}
 	if a.cfg.Runs(part) {
 		t.Local = a.local
+		if a.serverTLS != nil {
+			t.TLS = rpc.PinnedTLS(a.serverTLS)
+		}
 	} else {
 		t.Addrs = a.cfg.AddrList(part)
+		t.TLS = a.clientTLS
 	}
 	c, err := rpc.Dial(t)
 	if err != nil {
@@ -207,7 +231,14 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}
 	}
-	go func() { errc <- a.http.Serve(a.httpLis) }()
+	go func() {
+		if a.serverTLS != nil {
+			// The certificate is in TLSConfig already.
+			errc <- a.http.ServeTLS(a.httpLis, "", "")
+			return
+		}
+		errc <- a.http.Serve(a.httpLis)
+	}()
 	a.log.Info("stemma serving", "targets", a.cfg.Target, "http_addr", a.HTTPAddr(), "grpc_addr", a.GRPCAddr())
 
 	var serveErr error

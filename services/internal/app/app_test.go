@@ -278,3 +278,14 @@ func TestAPIDocListsEveryRPC(t *testing.T) {
 		}
 	}
 }
+
+func newRequest(method, url, key string) (*http.Request, error) {
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return req, nil
+}

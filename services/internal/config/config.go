@@ -56,6 +56,15 @@ type Config struct {
 	LogLevel  string
 	LogFormat string
 
+	RateLimit          float64
+	RateBurst          int
+	AnonymousRateLimit float64
+	AnonymousRateBurst int
+
+	TLSCert string
+	TLSKey  string
+	TLSCA   string
+
 	MaxBodyBytes    int64
 	DefaultPageSize int
 	MaxPageSize     int
@@ -74,20 +83,23 @@ type Config struct {
 // nothing is set.
 func Default() Config {
 	return Config{
-		Target:          []string{"all"},
-		HTTPAddr:        "127.0.0.1:8080",
-		GRPCAddr:        "127.0.0.1:9090",
-		DataDir:         "./data",
-		RedisPrefix:     "stemma:",
-		LogLevel:        "info",
-		LogFormat:       "json",
-		MaxBodyBytes:    4 << 20,
-		DefaultPageSize: 50,
-		MaxPageSize:     1000,
-		MaxBatchSize:    1000,
-		MaxDepth:        100,
-		CacheEntries:    100_000,
-		ShutdownTimeout: 10 * time.Second,
+		Target:             []string{"all"},
+		HTTPAddr:           "127.0.0.1:8080",
+		GRPCAddr:           "127.0.0.1:9090",
+		DataDir:            "./data",
+		RedisPrefix:        "stemma:",
+		LogLevel:           "info",
+		LogFormat:          "json",
+		RateLimit:          100,
+		RateBurst:          200,
+		AnonymousRateBurst: 100,
+		MaxBodyBytes:       4 << 20,
+		DefaultPageSize:    50,
+		MaxPageSize:        1000,
+		MaxBatchSize:       1000,
+		MaxDepth:           100,
+		CacheEntries:       100_000,
+		ShutdownTimeout:    10 * time.Second,
 	}
 }
 
@@ -108,6 +120,13 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.APIKeys, "api-keys", c.APIKeys, "principals and their bearer keys: alice=key-a,bob=key-b")
 	fs.StringSliceVar(&c.Admins, "admins", c.Admins, "principals that are admins")
 	fs.StringVar(&c.InternalKey, "internal-key", c.InternalKey, "bearer key the services use among themselves; generated when one process runs every part")
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "requests a second each principal may make (0: no limit); beyond it RESOURCE_EXHAUSTED, HTTP 429")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "requests a principal may make at once above --rate-limit")
+	fs.Float64Var(&c.AnonymousRateLimit, "anonymous-rate-limit", c.AnonymousRateLimit, "requests a second each anonymous client address may make (0: no limit)")
+	fs.IntVar(&c.AnonymousRateBurst, "anonymous-rate-burst", c.AnonymousRateBurst, "requests an anonymous client may make at once above --anonymous-rate-limit")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate (chain) file; with --tls-key, gRPC and HTTP are served over TLS")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert")
+	fs.StringVar(&c.TLSCA, "tls-ca", c.TLSCA, "PEM CA file to verify the other parts' TLS certificates; calls to them use TLS when set")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body (REST) or message (gRPC) accepted, in bytes")
@@ -285,6 +304,12 @@ func (c *Config) Validate() error {
 	if _, err := ParseLevel(c.LogLevel); err != nil {
 		add("--log-level: %v", err)
 	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		add("--tls-cert and --tls-key: set both or neither")
+	}
+	if c.RateLimit < 0 || c.AnonymousRateLimit < 0 || c.RateBurst < 1 || c.AnonymousRateBurst < 1 {
+		add("rate limits: want rates of 0 (no limit) or more and bursts of 1 or more")
+	}
 	if c.MaxBodyBytes < 1024 {
 		add("--max-body-bytes: %d; want at least 1024", c.MaxBodyBytes)
 	}
@@ -440,6 +465,9 @@ func (c *Config) LogValue() slog.Value {
 		slog.Any("principals", principals),
 		slog.Any("admins", c.Admins),
 		slog.Bool("internal_key_set", c.InternalKey != ""),
+		slog.Float64("rate_limit", c.RateLimit),
+		slog.Float64("anonymous_rate_limit", c.AnonymousRateLimit),
+		slog.Bool("tls", c.TLSCert != ""),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Int("max_page_size", c.MaxPageSize),
 		slog.Int("max_batch_size", c.MaxBatchSize),

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/resolver"
 	"google.golang.org/grpc/resolver/manual"
@@ -30,6 +32,8 @@ type Target struct {
 	MaxMsgBytes int
 	// Policy marks the methods whose calls are reads, safe to retry.
 	Policy *auth.Policy
+	// TLS, when set, secures the connection.
+	TLS *tls.Config
 }
 
 var resolverSeq atomic.Int64
@@ -40,8 +44,12 @@ var resolverSeq atomic.Int64
 // with UNAVAILABLE are retried on another replica; writes are not, because
 // only their caller knows whether a request_id makes a retry safe.
 func Dial(t Target) (*grpc.ClientConn, error) {
+	creds := insecure.NewCredentials()
+	if t.TLS != nil {
+		creds = credentials.NewTLS(t.TLS)
+	}
 	opts := []grpc.DialOption{
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(serviceConfig(t.Policy)),
 	}
 	if t.MaxMsgBytes > 0 {
@@ -121,5 +129,5 @@ func (k bearerCreds) GetRequestMetadata(context.Context, ...string) (map[string]
 
 // RequireTransportSecurity is false: the internal key also travels over the
 // in-process connection and over loopback in development; deployments that
-// cross a network configure TLS.
+// cross a network configure TLS (--tls-cert, --tls-ca).
 func (bearerCreds) RequireTransportSecurity() bool { return false }

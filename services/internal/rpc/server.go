@@ -6,6 +6,7 @@ package rpc
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"runtime/debug"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
@@ -31,6 +33,8 @@ type ServerOptions struct {
 	Keys        *auth.Keys
 	Policy      *auth.Policy
 	MaxMsgBytes int
+	// TLS, when set, serves every connection over TLS.
+	TLS *tls.Config
 	// Extra interceptors run innermost, after authentication (the rate
 	// limiter, which needs the principal).
 	Unary  []grpc.UnaryServerInterceptor
@@ -77,11 +81,15 @@ func NewServer(o ServerOptions) *Server {
 		recovery.StreamServerInterceptor(rec),
 		o.Keys.StreamInterceptor(o.Policy),
 	}
-	srv := grpc.NewServer(
+	opts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(append(unary, o.Unary...)...),
 		grpc.ChainStreamInterceptor(append(stream, o.Stream...)...),
 		grpc.MaxRecvMsgSize(o.MaxMsgBytes),
-	)
+	}
+	if o.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(o.TLS)))
+	}
+	srv := grpc.NewServer(opts...)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
 	reflection.Register(srv)

@@ -5,6 +5,8 @@ package apptest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,6 +49,7 @@ func Config(t testing.TB, targets ...string) config.Config {
 // Instance is a running test instance.
 type Instance struct {
 	*app.App
+	client  *http.Client
 	done    chan error
 	stop    context.CancelFunc
 	once    sync.Once
@@ -54,7 +57,16 @@ type Instance struct {
 }
 
 // BaseURL returns the instance's HTTP base URL.
-func (i *Instance) BaseURL() string { return "http://" + i.HTTPAddr() }
+func (i *Instance) BaseURL() string {
+	if i.client != http.DefaultClient {
+		return "https://" + i.HTTPAddr()
+	}
+	return "http://" + i.HTTPAddr()
+}
+
+// HTTPClient returns a client for the instance: http.DefaultClient, or one
+// trusting the instance's own certificate when it serves TLS.
+func (i *Instance) HTTPClient() *http.Client { return i.client }
 
 // Stop shuts the instance down gracefully and returns what Run returned.
 func (i *Instance) Stop() error {
@@ -88,7 +100,10 @@ func Start(t testing.TB, cfg config.Config) *Instance {
 		cancel()
 		t.Fatalf("start %v: %v", cfg.Target, err)
 	}
-	inst := &Instance{App: a, done: make(chan error, 1), stop: cancel}
+	inst := &Instance{App: a, done: make(chan error, 1), stop: cancel, client: http.DefaultClient}
+	if cfg.TLSCert != "" {
+		inst.client = trusting(t, cfg.TLSCert)
+	}
 	go func() { inst.done <- a.Run(ctx) }()
 	t.Cleanup(func() {
 		if err := inst.Stop(); err != nil && err != context.DeadlineExceeded {
@@ -97,7 +112,7 @@ func Start(t testing.TB, cfg config.Config) *Instance {
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get(inst.BaseURL() + "/healthz")
+		resp, err := inst.client.Get(inst.BaseURL() + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -109,4 +124,18 @@ func Start(t testing.TB, cfg config.Config) *Instance {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// trusting returns an HTTP client that trusts the certificates in certFile.
+func trusting(t testing.TB, certFile string) *http.Client {
+	t.Helper()
+	pem, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatalf("no certificate in %s", certFile)
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 }

@@ -1,0 +1,100 @@
+// Package ratelimit limits how fast each caller may call: a token bucket
+// (golang.org/x/time/rate) per principal, and optionally one per client
+// address for anonymous callers. A caller over its rate gets
+// RESOURCE_EXHAUSTED (HTTP 429) from go-grpc-middleware's ratelimit
+// interceptor, which asks this package's Limit.
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/time/rate"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+
+	"github.com/stemma-registry/stemma/services/internal/auth"
+)
+
+// maxBuckets bounds the buckets kept in memory; the least recently seen
+// caller's bucket is dropped first (it refills to a full burst when it
+// returns, which only errs towards letting a caller through).
+const maxBuckets = 100_000
+
+// Limiter keeps one token bucket per caller.
+type Limiter struct {
+	principal, anonymous rate.Limit
+	burst, anonBurst     int
+	buckets              *lru.Cache[string, *rate.Limiter]
+}
+
+// New returns a limiter allowing each principal perSecond requests a second
+// with bursts of burst, and each anonymous client address anonPerSecond
+// with bursts of anonBurst. A rate of zero means no limit for that kind of
+// caller. The internal principal is never limited.
+func New(perSecond float64, burst int, anonPerSecond float64, anonBurst int) *Limiter {
+	buckets, _ := lru.New[string, *rate.Limiter](maxBuckets)
+	return &Limiter{
+		principal: rate.Limit(perSecond), burst: max(burst, 1),
+		anonymous: rate.Limit(anonPerSecond), anonBurst: max(anonBurst, 1),
+		buckets: buckets,
+	}
+}
+
+// Limit implements go-grpc-middleware's ratelimit.Limiter: it takes a token
+// from the caller's bucket, or says how long to wait.
+func (l *Limiter) Limit(ctx context.Context) error {
+	key, limit, burst := l.caller(ctx)
+	if limit == 0 {
+		return nil
+	}
+	b, ok := l.buckets.Get(key)
+	if !ok {
+		b = rate.NewLimiter(limit, burst)
+		if prev, found, _ := l.buckets.PeekOrAdd(key, b); found {
+			b = prev
+		}
+	}
+	r := b.Reserve()
+	if d := r.Delay(); d > 0 {
+		r.Cancel()
+		return fmt.Errorf("rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(1e6))
+	}
+	return nil
+}
+
+func (l *Limiter) caller(ctx context.Context) (key string, limit rate.Limit, burst int) {
+	if p, ok := auth.FromContext(ctx); ok {
+		if p.Internal {
+			return "", 0, 0
+		}
+		return "principal:" + p.Name, l.principal, l.burst
+	}
+	return "addr:" + clientAddr(ctx), l.anonymous, l.anonBurst
+}
+
+// clientAddr is the anonymous caller's address: the peer's, or, for a call
+// from the in-process gateway (whose peer is the gateway itself), the
+// address the gateway saw, which it forwards as x-forwarded-for.
+func clientAddr(ctx context.Context) string {
+	p, ok := peer.FromContext(ctx)
+	if !ok || p.Addr == nil {
+		return "unknown"
+	}
+	if p.Addr.Network() == "bufconn" {
+		if md, ok := metadata.FromIncomingContext(ctx); ok {
+			if xff := md.Get("x-forwarded-for"); len(xff) > 0 {
+				first, _, _ := strings.Cut(xff[0], ",")
+				return strings.TrimSpace(first)
+			}
+		}
+		return "in-process"
+	}
+	if host, _, err := net.SplitHostPort(p.Addr.String()); err == nil {
+		return host
+	}
+	return p.Addr.String()
+}
