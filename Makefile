@@ -104,8 +104,9 @@ fuzz: ## Fuzz every fuzz target for LONG_FUZZTIME each.
 	$(GO) test -run='^$$' -fuzz='^FuzzPageToken$$' -fuzztime=$(LONG_FUZZTIME) ./services/internal/paging/
 
 .PHONY: bench
-bench: ## Run the Go benchmarks (ratios against same-run baselines are in docs/performance.md).
+bench: ## Run the Go benchmarks and the load tests against a running suite (see docs/performance.md).
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 $(PKGS) | tee bench.out
+	STEMMA_LOAD=1 $(GO) test -run='^TestLoad' -v -count=1 -timeout 30m $(PKGS) | tee -a bench.out
 
 .PHONY: spdx-refresh
 spdx-refresh: ## Copy the SPDX licence list from SPDX_DIR (default ../shared/data/spdx) into the binary's data.

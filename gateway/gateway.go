@@ -55,7 +55,13 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	for name, c := range map[string]*grpc.ClientConn{"licences": o.Licences, "catalog": o.Catalog, "lineage": o.Lineage} {
+		if c == nil {
+			return nil, fmt.Errorf("gateway: no connection to the %s service", name)
+		}
+	}
 	mux := runtime.NewServeMux(
+		runtime.WithHealthEndpointAt(newHealth(o), "/v1/health"),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: JSON}),
 		runtime.WithErrorHandler(errorHandler(o.Logger)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
@@ -75,9 +81,6 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		{"lineage", o.Lineage, lineagev1.RegisterLineageServiceHandler},
 	}
 	for _, r := range register {
-		if r.conn == nil {
-			return nil, fmt.Errorf("gateway: no connection to the %s service", r.name)
-		}
 		if err := r.fn(ctx, mux, r.conn); err != nil {
 			return nil, fmt.Errorf("gateway: register %s: %w", r.name, err)
 		}
