@@ -62,7 +62,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	}
 	mux := runtime.NewServeMux(
 		runtime.WithHealthEndpointAt(newHealth(o), "/v1/health"),
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: JSON}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler),
 		runtime.WithErrorHandler(errorHandler(o.Logger)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithDisablePathLengthFallback(),

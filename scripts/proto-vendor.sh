@@ -7,7 +7,7 @@ dst="$(cd "$(dirname "$0")/.." && pwd)/proto/third_party"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && npm pack --silent "google-proto-files@$version" >/dev/null && tar xzf google-proto-files-*.tgz)
-for f in annotations http field_behavior resource; do
+for f in annotations http field_behavior httpbody resource; do
   cp "$tmp/package/google/api/$f.proto" "$dst/google/api/$f.proto"
 done
 cp "$tmp/package/LICENSE" "$dst/LICENSE-google-proto-files"

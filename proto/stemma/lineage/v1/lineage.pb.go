@@ -10,6 +10,7 @@ import (
 	v11 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	v1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -2186,11 +2187,361 @@ func (x *WatchDerivationsResponse) GetEventTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// ImportSbomRequest is the request of ImportSbom.
+type ImportSbomRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The SBOM document, as its generator wrote it. Over REST, the request
+	// body (Content-Type application/json).
+	Sbom *httpbody.HttpBody `protobuf:"bytes,1,opt,name=sbom,proto3" json:"sbom,omitempty"`
+	// The licence expression the product (the SBOM's root component) is or
+	// will be released under; the SBOM's own declaration when empty.
+	ProductLicence string `protobuf:"bytes,2,opt,name=product_licence,json=productLicence,proto3" json:"product_licence,omitempty"`
+	// A client-chosen identifier of this request (AIP-155).
+	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Record dependencies whose licences conflict, marked as conflicts,
+	// instead of refusing the import.
+	AllowConflict bool `protobuf:"varint,4,opt,name=allow_conflict,json=allowConflict,proto3" json:"allow_conflict,omitempty"`
+	// Report what the import would do without writing anything.
+	ValidateOnly  bool `protobuf:"varint,5,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportSbomRequest) Reset() {
+	*x = ImportSbomRequest{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportSbomRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportSbomRequest) ProtoMessage() {}
+
+func (x *ImportSbomRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportSbomRequest.ProtoReflect.Descriptor instead.
+func (*ImportSbomRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ImportSbomRequest) GetSbom() *httpbody.HttpBody {
+	if x != nil {
+		return x.Sbom
+	}
+	return nil
+}
+
+func (x *ImportSbomRequest) GetProductLicence() string {
+	if x != nil {
+		return x.ProductLicence
+	}
+	return ""
+}
+
+func (x *ImportSbomRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *ImportSbomRequest) GetAllowConflict() bool {
+	if x != nil {
+		return x.AllowConflict
+	}
+	return false
+}
+
+func (x *ImportSbomRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+// ImportSbomResponse is the compliance report of an import.
+type ImportSbomResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The SBOM's format and version, for example "CycloneDX 1.6" or
+	// "SPDX 2.3".
+	Format string `protobuf:"bytes,1,opt,name=format,proto3" json:"format,omitempty"`
+	// The work of the product (the SBOM's root component).
+	Product string `protobuf:"bytes,2,opt,name=product,proto3" json:"product,omitempty"`
+	// The licence the components were checked against.
+	ProductLicence string `protobuf:"bytes,3,opt,name=product_licence,json=productLicence,proto3" json:"product_licence,omitempty"`
+	// Works created and works that already existed (matched by purl and
+	// version).
+	WorksCreated int32 `protobuf:"varint,4,opt,name=works_created,json=worksCreated,proto3" json:"works_created,omitempty"`
+	WorksMatched int32 `protobuf:"varint,5,opt,name=works_matched,json=worksMatched,proto3" json:"works_matched,omitempty"`
+	// Derivations created and derivations that already existed.
+	DerivationsCreated int32 `protobuf:"varint,6,opt,name=derivations_created,json=derivationsCreated,proto3" json:"derivations_created,omitempty"`
+	DerivationsMatched int32 `protobuf:"varint,7,opt,name=derivations_matched,json=derivationsMatched,proto3" json:"derivations_matched,omitempty"`
+	// Every component with its licence and verdict against the product's
+	// licence.
+	Components []*ComponentReport `protobuf:"bytes,8,rep,name=components,proto3" json:"components,omitempty"`
+	// The licence conflicts, with their paths from the product.
+	Conflicts []*Conflict `protobuf:"bytes,9,rep,name=conflicts,proto3" json:"conflicts,omitempty"`
+	// Components whose licence is missing, NOASSERTION or not modelled.
+	UnknownLicences []string `protobuf:"bytes,10,rep,name=unknown_licences,json=unknownLicences,proto3" json:"unknown_licences,omitempty"`
+	// The licences the product may be released under, most permissive first.
+	AllowedLicences []*v1.OutboundSuggestion `protobuf:"bytes,11,rep,name=allowed_licences,json=allowedLicences,proto3" json:"allowed_licences,omitempty"`
+	// Things the reader should know: skipped fields, dependency cycles broken,
+	// deprecated licence identifiers replaced.
+	Warnings      []string `protobuf:"bytes,12,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportSbomResponse) Reset() {
+	*x = ImportSbomResponse{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportSbomResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportSbomResponse) ProtoMessage() {}
+
+func (x *ImportSbomResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportSbomResponse.ProtoReflect.Descriptor instead.
+func (*ImportSbomResponse) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ImportSbomResponse) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *ImportSbomResponse) GetProduct() string {
+	if x != nil {
+		return x.Product
+	}
+	return ""
+}
+
+func (x *ImportSbomResponse) GetProductLicence() string {
+	if x != nil {
+		return x.ProductLicence
+	}
+	return ""
+}
+
+func (x *ImportSbomResponse) GetWorksCreated() int32 {
+	if x != nil {
+		return x.WorksCreated
+	}
+	return 0
+}
+
+func (x *ImportSbomResponse) GetWorksMatched() int32 {
+	if x != nil {
+		return x.WorksMatched
+	}
+	return 0
+}
+
+func (x *ImportSbomResponse) GetDerivationsCreated() int32 {
+	if x != nil {
+		return x.DerivationsCreated
+	}
+	return 0
+}
+
+func (x *ImportSbomResponse) GetDerivationsMatched() int32 {
+	if x != nil {
+		return x.DerivationsMatched
+	}
+	return 0
+}
+
+func (x *ImportSbomResponse) GetComponents() []*ComponentReport {
+	if x != nil {
+		return x.Components
+	}
+	return nil
+}
+
+func (x *ImportSbomResponse) GetConflicts() []*Conflict {
+	if x != nil {
+		return x.Conflicts
+	}
+	return nil
+}
+
+func (x *ImportSbomResponse) GetUnknownLicences() []string {
+	if x != nil {
+		return x.UnknownLicences
+	}
+	return nil
+}
+
+func (x *ImportSbomResponse) GetAllowedLicences() []*v1.OutboundSuggestion {
+	if x != nil {
+		return x.AllowedLicences
+	}
+	return nil
+}
+
+func (x *ImportSbomResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+// ComponentReport is one component of an imported SBOM.
+type ComponentReport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The component's work.
+	Work string `protobuf:"bytes,1,opt,name=work,proto3" json:"work,omitempty"`
+	// The component's reference in the SBOM (bom-ref or SPDXID).
+	Ref string `protobuf:"bytes,2,opt,name=ref,proto3" json:"ref,omitempty"`
+	// Its name and version.
+	Name    string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Version string `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
+	// Its package URL.
+	Purl string `protobuf:"bytes,5,opt,name=purl,proto3" json:"purl,omitempty"`
+	// Its licence expression, canonical; empty when unknown.
+	Licence string `protobuf:"bytes,6,opt,name=licence,proto3" json:"licence,omitempty"`
+	// Its licence checked against the product's licence for the use its
+	// inclusion implies.
+	Check *LicenceCheck `protobuf:"bytes,7,opt,name=check,proto3" json:"check,omitempty"`
+	// Whether the import created the work (false: it existed).
+	Created bool `protobuf:"varint,8,opt,name=created,proto3" json:"created,omitempty"`
+	// The shortest dependency path from the product to the component.
+	Path          []string `protobuf:"bytes,9,rep,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ComponentReport) Reset() {
+	*x = ComponentReport{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComponentReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComponentReport) ProtoMessage() {}
+
+func (x *ComponentReport) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComponentReport.ProtoReflect.Descriptor instead.
+func (*ComponentReport) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ComponentReport) GetWork() string {
+	if x != nil {
+		return x.Work
+	}
+	return ""
+}
+
+func (x *ComponentReport) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+func (x *ComponentReport) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ComponentReport) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *ComponentReport) GetPurl() string {
+	if x != nil {
+		return x.Purl
+	}
+	return ""
+}
+
+func (x *ComponentReport) GetLicence() string {
+	if x != nil {
+		return x.Licence
+	}
+	return ""
+}
+
+func (x *ComponentReport) GetCheck() *LicenceCheck {
+	if x != nil {
+		return x.Check
+	}
+	return nil
+}
+
+func (x *ComponentReport) GetCreated() bool {
+	if x != nil {
+		return x.Created
+	}
+	return false
+}
+
+func (x *ComponentReport) GetPath() []string {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
 var File_stemma_lineage_v1_lineage_proto protoreflect.FileDescriptor
 
 const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\n" +
-	"\x1fstemma/lineage/v1/lineage.proto\x12\x11stemma.lineage.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fstemma/catalog/v1/catalog.proto\x1a!stemma/licences/v1/licences.proto\"\xb8\x05\n" +
+	"\x1fstemma/lineage/v1/lineage.proto\x12\x11stemma.lineage.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fstemma/catalog/v1/catalog.proto\x1a!stemma/licences/v1/licences.proto\"\xb8\x05\n" +
 	"\n" +
 	"Derivation\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12:\n" +
@@ -2382,7 +2733,40 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x04Type\x12\x14\n" +
 	"\x10TYPE_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fTYPE_CREATED\x10\x01\x12\x10\n" +
-	"\fTYPE_DELETED\x10\x02*\xd9\x01\n" +
+	"\fTYPE_DELETED\x10\x02\"\xd6\x01\n" +
+	"\x11ImportSbomRequest\x12-\n" +
+	"\x04sbom\x18\x01 \x01(\v2\x14.google.api.HttpBodyB\x03\xe0A\x02R\x04sbom\x12'\n" +
+	"\x0fproduct_licence\x18\x02 \x01(\tR\x0eproductLicence\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\x12%\n" +
+	"\x0eallow_conflict\x18\x04 \x01(\bR\rallowConflict\x12#\n" +
+	"\rvalidate_only\x18\x05 \x01(\bR\fvalidateOnly\"\xb4\x04\n" +
+	"\x12ImportSbomResponse\x12\x16\n" +
+	"\x06format\x18\x01 \x01(\tR\x06format\x12\x18\n" +
+	"\aproduct\x18\x02 \x01(\tR\aproduct\x12'\n" +
+	"\x0fproduct_licence\x18\x03 \x01(\tR\x0eproductLicence\x12#\n" +
+	"\rworks_created\x18\x04 \x01(\x05R\fworksCreated\x12#\n" +
+	"\rworks_matched\x18\x05 \x01(\x05R\fworksMatched\x12/\n" +
+	"\x13derivations_created\x18\x06 \x01(\x05R\x12derivationsCreated\x12/\n" +
+	"\x13derivations_matched\x18\a \x01(\x05R\x12derivationsMatched\x12B\n" +
+	"\n" +
+	"components\x18\b \x03(\v2\".stemma.lineage.v1.ComponentReportR\n" +
+	"components\x129\n" +
+	"\tconflicts\x18\t \x03(\v2\x1b.stemma.lineage.v1.ConflictR\tconflicts\x12)\n" +
+	"\x10unknown_licences\x18\n" +
+	" \x03(\tR\x0funknownLicences\x12Q\n" +
+	"\x10allowed_licences\x18\v \x03(\v2&.stemma.licences.v1.OutboundSuggestionR\x0fallowedLicences\x12\x1a\n" +
+	"\bwarnings\x18\f \x03(\tR\bwarnings\"\xf8\x01\n" +
+	"\x0fComponentReport\x12\x12\n" +
+	"\x04work\x18\x01 \x01(\tR\x04work\x12\x10\n" +
+	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\tR\aversion\x12\x12\n" +
+	"\x04purl\x18\x05 \x01(\tR\x04purl\x12\x18\n" +
+	"\alicence\x18\x06 \x01(\tR\alicence\x125\n" +
+	"\x05check\x18\a \x01(\v2\x1f.stemma.lineage.v1.LicenceCheckR\x05check\x12\x18\n" +
+	"\acreated\x18\b \x01(\bR\acreated\x12\x12\n" +
+	"\x04path\x18\t \x03(\tR\x04path*\xd9\x01\n" +
 	"\bRelation\x12\x18\n" +
 	"\x14RELATION_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13RELATION_ADAPTATION\x10\x01\x12\x18\n" +
@@ -2392,7 +2776,7 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x12RELATION_INCLUSION\x10\x05\x12\x11\n" +
 	"\rRELATION_COPY\x10\x06\x12\x17\n" +
 	"\x13RELATION_DEPENDENCY\x10\a\x12\x15\n" +
-	"\x11RELATION_TRAINING\x10\b2\xc7\v\n" +
+	"\x11RELATION_TRAINING\x10\b2\xc2\f\n" +
 	"\x0eLineageService\x12\x82\x01\n" +
 	"\x10CreateDerivation\x12*.stemma.lineage.v1.CreateDerivationRequest\x1a\x1d.stemma.lineage.v1.Derivation\"#\x82\xd3\xe4\x93\x02\x1d:\n" +
 	"derivation\"\x0f/v1/derivations\x12y\n" +
@@ -2404,7 +2788,9 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\aTraceTo\x12!.stemma.lineage.v1.TraceToRequest\x1a\".stemma.lineage.v1.TraceToResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{work=works/*}:traceTo\x12x\n" +
 	"\tAuditWork\x12#.stemma.lineage.v1.AuditWorkRequest\x1a$.stemma.lineage.v1.AuditWorkResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/{work=works/*}:audit\x12\x82\x01\n" +
 	"\x0eGetAttribution\x12(.stemma.lineage.v1.GetAttributionRequest\x1a\x1e.stemma.lineage.v1.Attribution\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{work=works/*}/attribution\x12\x94\x01\n" +
-	"\x0fSuggestLicences\x12).stemma.lineage.v1.SuggestLicencesRequest\x1a*.stemma.lineage.v1.SuggestLicencesResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/{work=works/*}:suggestLicences\x12\x8c\x01\n" +
+	"\x0fSuggestLicences\x12).stemma.lineage.v1.SuggestLicencesRequest\x1a*.stemma.lineage.v1.SuggestLicencesResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/{work=works/*}:suggestLicences\x12y\n" +
+	"\n" +
+	"ImportSbom\x12$.stemma.lineage.v1.ImportSbomRequest\x1a%.stemma.lineage.v1.ImportSbomResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x04sbom\"\x10/v1/sboms:import\x12\x8c\x01\n" +
 	"\x10WatchDerivations\x12*.stemma.lineage.v1.WatchDerivationsRequest\x1a+.stemma.lineage.v1.WatchDerivationsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/derivations:watch0\x01BEZCgithub.com/stemma-registry/stemma/proto/stemma/lineage/v1;lineagev1b\x06proto3"
 
 var (
@@ -2420,7 +2806,7 @@ func file_stemma_lineage_v1_lineage_proto_rawDescGZIP() []byte {
 }
 
 var file_stemma_lineage_v1_lineage_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_stemma_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_stemma_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_stemma_lineage_v1_lineage_proto_goTypes = []any{
 	(Relation)(0),                      // 0: stemma.lineage.v1.Relation
 	(Conflict_Kind)(0),                 // 1: stemma.lineage.v1.Conflict.Kind
@@ -2450,28 +2836,32 @@ var file_stemma_lineage_v1_lineage_proto_goTypes = []any{
 	(*SuggestLicencesResponse)(nil),    // 25: stemma.lineage.v1.SuggestLicencesResponse
 	(*WatchDerivationsRequest)(nil),    // 26: stemma.lineage.v1.WatchDerivationsRequest
 	(*WatchDerivationsResponse)(nil),   // 27: stemma.lineage.v1.WatchDerivationsResponse
-	(v1.Use)(0),                        // 28: stemma.licences.v1.Use
-	(*timestamppb.Timestamp)(nil),      // 29: google.protobuf.Timestamp
-	(v1.Verdict)(0),                    // 30: stemma.licences.v1.Verdict
-	(*v1.Reason)(nil),                  // 31: stemma.licences.v1.Reason
-	(*v11.Creator)(nil),                // 32: stemma.catalog.v1.Creator
-	(*v1.OutboundSuggestion)(nil),      // 33: stemma.licences.v1.OutboundSuggestion
-	(*emptypb.Empty)(nil),              // 34: google.protobuf.Empty
+	(*ImportSbomRequest)(nil),          // 28: stemma.lineage.v1.ImportSbomRequest
+	(*ImportSbomResponse)(nil),         // 29: stemma.lineage.v1.ImportSbomResponse
+	(*ComponentReport)(nil),            // 30: stemma.lineage.v1.ComponentReport
+	(v1.Use)(0),                        // 31: stemma.licences.v1.Use
+	(*timestamppb.Timestamp)(nil),      // 32: google.protobuf.Timestamp
+	(v1.Verdict)(0),                    // 33: stemma.licences.v1.Verdict
+	(*v1.Reason)(nil),                  // 34: stemma.licences.v1.Reason
+	(*v11.Creator)(nil),                // 35: stemma.catalog.v1.Creator
+	(*v1.OutboundSuggestion)(nil),      // 36: stemma.licences.v1.OutboundSuggestion
+	(*httpbody.HttpBody)(nil),          // 37: google.api.HttpBody
+	(*emptypb.Empty)(nil),              // 38: google.protobuf.Empty
 }
 var file_stemma_lineage_v1_lineage_proto_depIdxs = []int32{
 	0,  // 0: stemma.lineage.v1.Derivation.relation:type_name -> stemma.lineage.v1.Relation
-	28, // 1: stemma.lineage.v1.Derivation.use:type_name -> stemma.licences.v1.Use
+	31, // 1: stemma.lineage.v1.Derivation.use:type_name -> stemma.licences.v1.Use
 	4,  // 2: stemma.lineage.v1.Derivation.verdict:type_name -> stemma.lineage.v1.LicenceCheck
-	29, // 3: stemma.lineage.v1.Derivation.create_time:type_name -> google.protobuf.Timestamp
-	30, // 4: stemma.lineage.v1.LicenceCheck.verdict:type_name -> stemma.licences.v1.Verdict
-	31, // 5: stemma.lineage.v1.LicenceCheck.reasons:type_name -> stemma.licences.v1.Reason
-	28, // 6: stemma.lineage.v1.LicenceCheck.use:type_name -> stemma.licences.v1.Use
+	32, // 3: stemma.lineage.v1.Derivation.create_time:type_name -> google.protobuf.Timestamp
+	33, // 4: stemma.lineage.v1.LicenceCheck.verdict:type_name -> stemma.licences.v1.Verdict
+	34, // 5: stemma.lineage.v1.LicenceCheck.reasons:type_name -> stemma.licences.v1.Reason
+	31, // 6: stemma.lineage.v1.LicenceCheck.use:type_name -> stemma.licences.v1.Use
 	0,  // 7: stemma.lineage.v1.Relative.relations:type_name -> stemma.lineage.v1.Relation
 	0,  // 8: stemma.lineage.v1.Path.relations:type_name -> stemma.lineage.v1.Relation
 	1,  // 9: stemma.lineage.v1.Conflict.kind:type_name -> stemma.lineage.v1.Conflict.Kind
 	0,  // 10: stemma.lineage.v1.Conflict.relation:type_name -> stemma.lineage.v1.Relation
 	4,  // 11: stemma.lineage.v1.Conflict.check:type_name -> stemma.lineage.v1.LicenceCheck
-	32, // 12: stemma.lineage.v1.Credit.creators:type_name -> stemma.catalog.v1.Creator
+	35, // 12: stemma.lineage.v1.Credit.creators:type_name -> stemma.catalog.v1.Creator
 	8,  // 13: stemma.lineage.v1.Attribution.credits:type_name -> stemma.lineage.v1.Credit
 	3,  // 14: stemma.lineage.v1.CreateDerivationRequest.derivation:type_name -> stemma.lineage.v1.Derivation
 	0,  // 15: stemma.lineage.v1.ListDerivationsRequest.relations:type_name -> stemma.lineage.v1.Relation
@@ -2483,37 +2873,44 @@ var file_stemma_lineage_v1_lineage_proto_depIdxs = []int32{
 	0,  // 21: stemma.lineage.v1.TraceToRequest.relations:type_name -> stemma.lineage.v1.Relation
 	6,  // 22: stemma.lineage.v1.TraceToResponse.paths:type_name -> stemma.lineage.v1.Path
 	7,  // 23: stemma.lineage.v1.AuditWorkResponse.conflicts:type_name -> stemma.lineage.v1.Conflict
-	33, // 24: stemma.lineage.v1.SuggestLicencesResponse.suggestions:type_name -> stemma.licences.v1.OutboundSuggestion
+	36, // 24: stemma.lineage.v1.SuggestLicencesResponse.suggestions:type_name -> stemma.licences.v1.OutboundSuggestion
 	2,  // 25: stemma.lineage.v1.WatchDerivationsResponse.type:type_name -> stemma.lineage.v1.WatchDerivationsResponse.Type
 	3,  // 26: stemma.lineage.v1.WatchDerivationsResponse.derivation:type_name -> stemma.lineage.v1.Derivation
-	29, // 27: stemma.lineage.v1.WatchDerivationsResponse.event_time:type_name -> google.protobuf.Timestamp
-	10, // 28: stemma.lineage.v1.LineageService.CreateDerivation:input_type -> stemma.lineage.v1.CreateDerivationRequest
-	11, // 29: stemma.lineage.v1.LineageService.GetDerivation:input_type -> stemma.lineage.v1.GetDerivationRequest
-	12, // 30: stemma.lineage.v1.LineageService.ListDerivations:input_type -> stemma.lineage.v1.ListDerivationsRequest
-	14, // 31: stemma.lineage.v1.LineageService.DeleteDerivation:input_type -> stemma.lineage.v1.DeleteDerivationRequest
-	15, // 32: stemma.lineage.v1.LineageService.ListAncestors:input_type -> stemma.lineage.v1.ListAncestorsRequest
-	17, // 33: stemma.lineage.v1.LineageService.ListDescendants:input_type -> stemma.lineage.v1.ListDescendantsRequest
-	19, // 34: stemma.lineage.v1.LineageService.TraceTo:input_type -> stemma.lineage.v1.TraceToRequest
-	21, // 35: stemma.lineage.v1.LineageService.AuditWork:input_type -> stemma.lineage.v1.AuditWorkRequest
-	23, // 36: stemma.lineage.v1.LineageService.GetAttribution:input_type -> stemma.lineage.v1.GetAttributionRequest
-	24, // 37: stemma.lineage.v1.LineageService.SuggestLicences:input_type -> stemma.lineage.v1.SuggestLicencesRequest
-	26, // 38: stemma.lineage.v1.LineageService.WatchDerivations:input_type -> stemma.lineage.v1.WatchDerivationsRequest
-	3,  // 39: stemma.lineage.v1.LineageService.CreateDerivation:output_type -> stemma.lineage.v1.Derivation
-	3,  // 40: stemma.lineage.v1.LineageService.GetDerivation:output_type -> stemma.lineage.v1.Derivation
-	13, // 41: stemma.lineage.v1.LineageService.ListDerivations:output_type -> stemma.lineage.v1.ListDerivationsResponse
-	34, // 42: stemma.lineage.v1.LineageService.DeleteDerivation:output_type -> google.protobuf.Empty
-	16, // 43: stemma.lineage.v1.LineageService.ListAncestors:output_type -> stemma.lineage.v1.ListAncestorsResponse
-	18, // 44: stemma.lineage.v1.LineageService.ListDescendants:output_type -> stemma.lineage.v1.ListDescendantsResponse
-	20, // 45: stemma.lineage.v1.LineageService.TraceTo:output_type -> stemma.lineage.v1.TraceToResponse
-	22, // 46: stemma.lineage.v1.LineageService.AuditWork:output_type -> stemma.lineage.v1.AuditWorkResponse
-	9,  // 47: stemma.lineage.v1.LineageService.GetAttribution:output_type -> stemma.lineage.v1.Attribution
-	25, // 48: stemma.lineage.v1.LineageService.SuggestLicences:output_type -> stemma.lineage.v1.SuggestLicencesResponse
-	27, // 49: stemma.lineage.v1.LineageService.WatchDerivations:output_type -> stemma.lineage.v1.WatchDerivationsResponse
-	39, // [39:50] is the sub-list for method output_type
-	28, // [28:39] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	32, // 27: stemma.lineage.v1.WatchDerivationsResponse.event_time:type_name -> google.protobuf.Timestamp
+	37, // 28: stemma.lineage.v1.ImportSbomRequest.sbom:type_name -> google.api.HttpBody
+	30, // 29: stemma.lineage.v1.ImportSbomResponse.components:type_name -> stemma.lineage.v1.ComponentReport
+	7,  // 30: stemma.lineage.v1.ImportSbomResponse.conflicts:type_name -> stemma.lineage.v1.Conflict
+	36, // 31: stemma.lineage.v1.ImportSbomResponse.allowed_licences:type_name -> stemma.licences.v1.OutboundSuggestion
+	4,  // 32: stemma.lineage.v1.ComponentReport.check:type_name -> stemma.lineage.v1.LicenceCheck
+	10, // 33: stemma.lineage.v1.LineageService.CreateDerivation:input_type -> stemma.lineage.v1.CreateDerivationRequest
+	11, // 34: stemma.lineage.v1.LineageService.GetDerivation:input_type -> stemma.lineage.v1.GetDerivationRequest
+	12, // 35: stemma.lineage.v1.LineageService.ListDerivations:input_type -> stemma.lineage.v1.ListDerivationsRequest
+	14, // 36: stemma.lineage.v1.LineageService.DeleteDerivation:input_type -> stemma.lineage.v1.DeleteDerivationRequest
+	15, // 37: stemma.lineage.v1.LineageService.ListAncestors:input_type -> stemma.lineage.v1.ListAncestorsRequest
+	17, // 38: stemma.lineage.v1.LineageService.ListDescendants:input_type -> stemma.lineage.v1.ListDescendantsRequest
+	19, // 39: stemma.lineage.v1.LineageService.TraceTo:input_type -> stemma.lineage.v1.TraceToRequest
+	21, // 40: stemma.lineage.v1.LineageService.AuditWork:input_type -> stemma.lineage.v1.AuditWorkRequest
+	23, // 41: stemma.lineage.v1.LineageService.GetAttribution:input_type -> stemma.lineage.v1.GetAttributionRequest
+	24, // 42: stemma.lineage.v1.LineageService.SuggestLicences:input_type -> stemma.lineage.v1.SuggestLicencesRequest
+	28, // 43: stemma.lineage.v1.LineageService.ImportSbom:input_type -> stemma.lineage.v1.ImportSbomRequest
+	26, // 44: stemma.lineage.v1.LineageService.WatchDerivations:input_type -> stemma.lineage.v1.WatchDerivationsRequest
+	3,  // 45: stemma.lineage.v1.LineageService.CreateDerivation:output_type -> stemma.lineage.v1.Derivation
+	3,  // 46: stemma.lineage.v1.LineageService.GetDerivation:output_type -> stemma.lineage.v1.Derivation
+	13, // 47: stemma.lineage.v1.LineageService.ListDerivations:output_type -> stemma.lineage.v1.ListDerivationsResponse
+	38, // 48: stemma.lineage.v1.LineageService.DeleteDerivation:output_type -> google.protobuf.Empty
+	16, // 49: stemma.lineage.v1.LineageService.ListAncestors:output_type -> stemma.lineage.v1.ListAncestorsResponse
+	18, // 50: stemma.lineage.v1.LineageService.ListDescendants:output_type -> stemma.lineage.v1.ListDescendantsResponse
+	20, // 51: stemma.lineage.v1.LineageService.TraceTo:output_type -> stemma.lineage.v1.TraceToResponse
+	22, // 52: stemma.lineage.v1.LineageService.AuditWork:output_type -> stemma.lineage.v1.AuditWorkResponse
+	9,  // 53: stemma.lineage.v1.LineageService.GetAttribution:output_type -> stemma.lineage.v1.Attribution
+	25, // 54: stemma.lineage.v1.LineageService.SuggestLicences:output_type -> stemma.lineage.v1.SuggestLicencesResponse
+	29, // 55: stemma.lineage.v1.LineageService.ImportSbom:output_type -> stemma.lineage.v1.ImportSbomResponse
+	27, // 56: stemma.lineage.v1.LineageService.WatchDerivations:output_type -> stemma.lineage.v1.WatchDerivationsResponse
+	45, // [45:57] is the sub-list for method output_type
+	33, // [33:45] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_stemma_lineage_v1_lineage_proto_init() }
@@ -2527,7 +2924,7 @@ func file_stemma_lineage_v1_lineage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stemma_lineage_v1_lineage_proto_rawDesc), len(file_stemma_lineage_v1_lineage_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   25,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,7 @@ const (
 	LineageService_AuditWork_FullMethodName        = "/stemma.lineage.v1.LineageService/AuditWork"
 	LineageService_GetAttribution_FullMethodName   = "/stemma.lineage.v1.LineageService/GetAttribution"
 	LineageService_SuggestLicences_FullMethodName  = "/stemma.lineage.v1.LineageService/SuggestLicences"
+	LineageService_ImportSbom_FullMethodName       = "/stemma.lineage.v1.LineageService/ImportSbom"
 	LineageService_WatchDerivations_FullMethodName = "/stemma.lineage.v1.LineageService/WatchDerivations"
 )
 
@@ -77,6 +78,14 @@ type LineageServiceClient interface {
 	// SuggestLicences lists the licences a work may carry given its whole
 	// ancestry, most permissive first.
 	SuggestLicences(ctx context.Context, in *SuggestLicencesRequest, opts ...grpc.CallOption) (*SuggestLicencesResponse, error)
+	// ImportSbom imports a software bill of materials (CycloneDX JSON 1.4 to
+	// 1.6, or SPDX 2.3 JSON) as works and derivations: each component a work,
+	// each dependency a derivation of the right relation, matched by purl and
+	// version so that importing the same SBOM again creates nothing. Over REST
+	// the body is the SBOM document itself. The answer is a compliance report.
+	// A malformed or oversized document is INVALID_ARGUMENT naming what is
+	// wrong, and nothing is imported.
+	ImportSbom(ctx context.Context, in *ImportSbomRequest, opts ...grpc.CallOption) (*ImportSbomResponse, error)
 	// WatchDerivations streams an event whenever one of the watched works (or,
 	// with include_descendants, one of their descendants) gets a new
 	// derivative or loses one. Over REST the stream is newline-delimited JSON.
@@ -191,6 +200,16 @@ func (c *lineageServiceClient) SuggestLicences(ctx context.Context, in *SuggestL
 	return out, nil
 }
 
+func (c *lineageServiceClient) ImportSbom(ctx context.Context, in *ImportSbomRequest, opts ...grpc.CallOption) (*ImportSbomResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportSbomResponse)
+	err := c.cc.Invoke(ctx, LineageService_ImportSbom_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *lineageServiceClient) WatchDerivations(ctx context.Context, in *WatchDerivationsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchDerivationsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &LineageService_ServiceDesc.Streams[0], LineageService_WatchDerivations_FullMethodName, cOpts...)
@@ -254,6 +273,14 @@ type LineageServiceServer interface {
 	// SuggestLicences lists the licences a work may carry given its whole
 	// ancestry, most permissive first.
 	SuggestLicences(context.Context, *SuggestLicencesRequest) (*SuggestLicencesResponse, error)
+	// ImportSbom imports a software bill of materials (CycloneDX JSON 1.4 to
+	// 1.6, or SPDX 2.3 JSON) as works and derivations: each component a work,
+	// each dependency a derivation of the right relation, matched by purl and
+	// version so that importing the same SBOM again creates nothing. Over REST
+	// the body is the SBOM document itself. The answer is a compliance report.
+	// A malformed or oversized document is INVALID_ARGUMENT naming what is
+	// wrong, and nothing is imported.
+	ImportSbom(context.Context, *ImportSbomRequest) (*ImportSbomResponse, error)
 	// WatchDerivations streams an event whenever one of the watched works (or,
 	// with include_descendants, one of their descendants) gets a new
 	// derivative or loses one. Over REST the stream is newline-delimited JSON.
@@ -297,6 +324,9 @@ func (UnimplementedLineageServiceServer) GetAttribution(context.Context, *GetAtt
 }
 func (UnimplementedLineageServiceServer) SuggestLicences(context.Context, *SuggestLicencesRequest) (*SuggestLicencesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SuggestLicences not implemented")
+}
+func (UnimplementedLineageServiceServer) ImportSbom(context.Context, *ImportSbomRequest) (*ImportSbomResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportSbom not implemented")
 }
 func (UnimplementedLineageServiceServer) WatchDerivations(*WatchDerivationsRequest, grpc.ServerStreamingServer[WatchDerivationsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchDerivations not implemented")
@@ -502,6 +532,24 @@ func _LineageService_SuggestLicences_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LineageService_ImportSbom_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportSbomRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LineageServiceServer).ImportSbom(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LineageService_ImportSbom_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LineageServiceServer).ImportSbom(ctx, req.(*ImportSbomRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _LineageService_WatchDerivations_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchDerivationsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -559,6 +607,10 @@ var LineageService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SuggestLicences",
 			Handler:    _LineageService_SuggestLicences_Handler,
+		},
+		{
+			MethodName: "ImportSbom",
+			Handler:    _LineageService_ImportSbom_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
