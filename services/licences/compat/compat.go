@@ -112,17 +112,22 @@ type Result struct {
 // Engine answers compatibility questions. It is immutable after New and
 // safe for concurrent use.
 type Engine struct {
-	cat      *profile.Catalogue
-	lics     []lic          // parallel to cat.Licences()
-	byID     map[string]int // exact id -> index into lics
-	byLower  map[string]int
-	excIdx   map[string]int // lower-case exception id -> index
-	later    [][]int        // for each licence, the later versions a "+" reaches
-	grants   map[pairKey]*grant
-	rules    map[string][]Source
-	ruleKeys map[string][]string // rule id -> source keys, parallel to rules
-	cache    sync.Map            // cacheKey -> *outcome
-	cacheLen atomic.Int64
+	cat     *profile.Catalogue
+	lics    []lic          // parallel to cat.Licences()
+	byID    map[string]int // exact id -> index into lics
+	byLower map[string]int
+	excIdx  map[string]int // lower-case exception id -> index
+	later   [][]int        // for each licence, the later versions a "+" reaches
+	grants  map[pairKey]*grant
+	// grantVersions: for a grant into a GNU "or later" licence, the versions
+	// the work may still go out under (see grantVersionRanges).
+	grantVersions map[pairKey]*verRange
+	gplBasis      [][]Source // for each licence, what its GPL property rests on
+	rules         map[string][]Source
+	ruleKeys      map[string][]string   // rule id -> source keys, parallel to rules
+	ruleScopes    map[string][][]string // rule id -> licence prefixes a general source concerns, parallel to rules
+	cache         sync.Map              // cacheKey -> *outcome
+	cacheLen      atomic.Int64
 }
 
 // cacheCap bounds the pair cache, so that hostile input cannot grow it
@@ -156,6 +161,7 @@ func New(list *spdx.List) (*Engine, error) {
 		e.byLower[strings.ToLower(ps[i].ID)] = i
 	}
 	e.later = laterVersions(e.lics)
+	e.gplBasisSources()
 	e.mplUpgrade()
 	if err := e.loadGrants(); err != nil {
 		return nil, err

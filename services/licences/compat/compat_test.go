@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -204,5 +205,70 @@ func TestNames(t *testing.T) {
 	}
 	if Training.String() != "USE_TRAINING" || Use(0).String() != "USE_INCORPORATE" || Use(42).String() != "USE_UNKNOWN" {
 		t.Error("use names")
+	}
+}
+
+// TestReasonsCiteTheLicencesAtHand keeps reasons specific: a rule written
+// for a family of cases cites only the statements that concern the licences
+// in question, and a GPL-compatibility reason cites what the inbound's
+// property rests on.
+func TestReasonsCiteTheLicencesAtHand(t *testing.T) {
+	tests := []struct {
+		in, out string
+		use     Use
+		absent  []string // substrings no source may contain
+		present []string // substrings some source must contain
+	}{
+		{"GPL-2.0-only", "MIT", Incorporate, []string{"European Union", "Creative Commons", "v3.0"}, []string{"v2.0"}},
+		{"EUPL-1.2", "MIT", NetworkService, []string{"#AGPLv3.0", "The MIT licence text"}, []string{"European Union Public Licence v1.2"}},
+		{"OSL-3.0", "MIT", Incorporate, []string{"GNU", "European Union", "Creative Commons"}, []string{"The OSL-3.0 licence text"}},
+		{"CC-BY-4.0", "MIT", Incorporate, []string{"#Expat"}, []string{"The CC-BY-4.0 licence text"}},
+		{"Python-2.0", "GPL-2.0-only", Incorporate, []string{"fsf-api"}, []string{"entry for Python-2.0"}},
+		{"PostgreSQL", "GPL-3.0-only", Incorporate, []string{"FSF"}, []string{"The PostgreSQL licence text"}},
+		{"OFL-1.1", "GPL-3.0-only", NetworkService, []string{"Open Database", "Creative Commons licence legal code"}, nil},
+		{"Apache-2.0 WITH LLVM-exception", "GPL-2.0-only", LinkStatic, nil, []string{"The LLVM-exception text"}},
+	}
+	for _, tt := range tests {
+		r := testEngine.Check(mustParse(t, tt.in), mustParse(t, tt.out), tt.use)
+		var all []string
+		for _, x := range r.Reasons {
+			for _, s := range x.Sources {
+				all = append(all, s.Title+" "+s.URL+" "+s.Clause)
+			}
+		}
+		joined := strings.Join(all, "\n")
+		for _, a := range tt.absent {
+			if strings.Contains(joined, a) {
+				t.Errorf("%s → %s %s cites %q:\n%s", tt.in, tt.out, tt.use, a, joined)
+			}
+		}
+		for _, p := range tt.present {
+			if !strings.Contains(joined, p) {
+				t.Errorf("%s → %s %s does not cite %q:\n%s", tt.in, tt.out, tt.use, p, joined)
+			}
+		}
+	}
+}
+
+// TestGrantsNarrowVersions checks that a grant naming exact GNU versions
+// narrows an "or later" outbound like any other part.
+func TestGrantsNarrowVersions(t *testing.T) {
+	tests := []struct {
+		in, out string
+		want    Verdict
+	}{
+		{"CC-BY-SA-4.0 AND GPL-2.0-only", "GPL-2.0-or-later", Incompatible},
+		{"CC-BY-SA-4.0 AND Apache-2.0", "GPL-2.0-or-later", Conditional},
+		{"EUPL-1.2 AND GPL-2.0-only", "GPL-2.0-or-later", Conditional},
+		{"EUPL-1.2 AND GPL-2.0-only", "GPL-3.0-or-later", Incompatible},
+		{"MPL-2.0 AND GPL-1.0-only", "GPL-1.0-or-later", Incompatible},
+		{"MPL-2.0 AND GPL-2.0-only", "GPL-1.0-or-later", Compatible},
+	}
+	for _, tt := range tests {
+		r := testEngine.Check(mustParse(t, tt.in), mustParse(t, tt.out), Incorporate)
+		if r.Verdict != tt.want {
+			t.Errorf("%s → %s: %s, want %s\n%s", tt.in, tt.out, r.Verdict, tt.want, describe(r))
+		}
+		checkResult(t, testEngine, r)
 	}
 }

@@ -2,6 +2,7 @@ package compat
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/stemma-registry/stemma/services/licences/profile"
 )
@@ -24,18 +25,49 @@ func (e *Engine) withExceptions(base *outcome, li *lic, inExc *profile.Exception
 }
 
 func (e *Engine) outboundException(base *outcome, li, lo *lic, x *profile.Exception, use Use) *outcome {
+	out := lo.name() + " WITH " + x.ID
 	switch {
 	case li.kind == kPD || (li.kind == kPermissive && li.p.Restricts == 0):
-		return prepend(base, e.reason("exception-adds-permissions", base.verdict, li.name(), lo.name()+" WITH "+x.ID,
+		return prepend(base, e.reason("exception-adds-permissions", base.verdict, li.name(), out,
 			fmt.Sprintf("%s adds permissions to %s; %s material does not stand in their way.", x.ID, lo.name(), li.name())))
 	case use == Aggregate || use == NetworkService:
 		return base
+	case x.Effect == profile.EffectNamedLibrary && namedBy(li, x):
+		if use.linking() {
+			return &outcome{verdict: Compatible, reasons: []Reason{e.reason("exception-named-library", Compatible, li.name(), out,
+				fmt.Sprintf("%s permits linking the %s program with the %s-licensed library and distributing the linked combination; the library keeps its own licence.", x.ID, lo.name(), li.name()))}}
+		}
+		return prepend(base, e.reason("exception-named-library", base.verdict, li.name(), out,
+			fmt.Sprintf("%s permits linking with %s, not copying %s code into the program, so %s decides.", x.ID, li.name(), li.name(), lo.name())))
+	case li.kind == kFile:
+		// File-scoped copyleft claims only its own files, which others may
+		// link or combine as they like, so it does not stand in the way of
+		// the permissions the exception promises.
+		return prepend(base, e.reason("exception-adds-permissions", base.verdict, li.name(), out,
+			fmt.Sprintf("%s adds permissions to %s; %s's copyleft stays with its own files and does not stand in their way.", x.ID, lo.name(), li.name())))
 	case li.kind == kLibrary || li.kind == kStrong || li.kind == kNetwork:
-		return &outcome{verdict: Incompatible, reasons: []Reason{e.reason("exception-not-grantable", Incompatible, li.name(), lo.name()+" WITH "+x.ID,
-			fmt.Sprintf("A work under %s WITH %s promises recipients permissions that %s does not give for its material.", lo.name(), x.ID, li.name()))}}
+		r := e.reason("exception-not-grantable", Incompatible, li.name(), out,
+			fmt.Sprintf("A work under %s WITH %s promises recipients permissions that %s does not give for its material.", lo.name(), x.ID, li.name()))
+		if use == Training {
+			o := &outcome{verdict: Conditional, reasons: []Reason{e.reason("training-unsettled", Conditional, li.name(), out,
+				fmt.Sprintf("%s says nothing explicit about training, and whether a trained model is an adaptation of its training material is unsettled; if it is, the model cannot carry %s's added permissions (see the next reason).", li.name(), x.ID)), r}}
+			o.conditions = []string{fmt.Sprintf("the model released under %s is not an adaptation of the %s material (unsettled in law); otherwise it cannot be released under %s", out, li.name(), out)}
+			return o
+		}
+		return &outcome{verdict: Incompatible, reasons: []Reason{r}}
 	}
-	return &outcome{verdict: Unknown, reasons: []Reason{e.reason("exception-not-modelled", Unknown, li.name(), lo.name()+" WITH "+x.ID,
+	return &outcome{verdict: Unknown, reasons: []Reason{e.reason("exception-not-modelled", Unknown, li.name(), out,
 		fmt.Sprintf("Stemma does not model whether %s material fits a work that adds %s.", li.name(), x.ID))}}
+}
+
+// namedBy reports whether l is the licence of the program a named-library
+// exception names (the OpenSSL exceptions name the OpenSSL toolkit, whose
+// licences SPDX spells OpenSSL, OpenSSL-standalone and SSLeay-standalone).
+func namedBy(l *lic, x *profile.Exception) bool {
+	if l.p.Family == x.Named || strings.HasPrefix(l.p.ID, x.Named+"-") {
+		return true
+	}
+	return x.Named == "OpenSSL" && strings.HasPrefix(l.p.ID, "SSLeay")
 }
 
 func (e *Engine) inboundException(base *outcome, li *lic, x *profile.Exception, lo *lic, use Use) *outcome {
@@ -90,9 +122,9 @@ func (e *Engine) inboundException(base *outcome, li *lic, x *profile.Exception, 
 			return decide("exception-foss", Compatible, fmt.Sprintf("%s: %s %s is OSI- or FSF-approved.", x.ID, x.Description, lo.name()))
 		}
 	case profile.EffectNamedLibrary:
-		if lo.p.Family == x.Named {
-			return decide("exception-not-modelled", Unknown,
-				fmt.Sprintf("%s concerns exactly %s; Stemma does not model how far it reaches.", x.ID, lo.name()))
+		if namedBy(lo, x) {
+			return prepend(base, e.reason("exception-named-library", base.verdict, in, out,
+				fmt.Sprintf("%s permits linking %s with the %s library; it does not let %s material itself go out under %s, so %s decides.", x.ID, li.name(), x.Named, li.name(), lo.name(), li.name())))
 		}
 		return prepend(base, e.reason("exception-named-library", base.verdict, in, out,
 			fmt.Sprintf("%s only permits linking with %s, which is not at issue here.", x.ID, x.Named)))

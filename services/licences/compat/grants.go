@@ -75,7 +75,60 @@ func (e *Engine) loadGrants() error {
 			}
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	e.grantVersionRanges()
+	return nil
+}
+
+// grantVersionRanges works out, for each grant into a GNU "or later"
+// licence, the versions the combined work may still go out under, from the
+// exact GNU versions the same inbound licence is granted: the EUPL Appendix
+// names GPL v2 and v3, so EUPL-1.2 material holds a GPL-2.0-or-later work
+// at 2.0 or 3.0; Creative Commons named GPLv3, so BY-SA 4.0 material holds
+// it at 3.0; MPL-2.0 names version 2.0 and later, so it holds a
+// GPL-1.0-or-later work at 2.0 or later. Parts that all bind then intersect
+// these ranges like any other (version-conflict).
+func (e *Engine) grantVersionRanges() {
+	e.grantVersions = make(map[pairKey]*verRange)
+	for k, g := range e.grants {
+		lo := &e.lics[k.out]
+		if lo.gnu == notGNU || !lo.orLater() || g.verdict == Incompatible {
+			continue
+		}
+		lowest, highest, openEnded := 0, 0, false
+		for k2, g2 := range e.grants {
+			o2 := &e.lics[k2.out]
+			if k2.in != k.in || k2 == k || o2.gnu != lo.gnu || g2.verdict == Incompatible || o2.ver < lo.ver {
+				continue
+			}
+			if o2.orLater() {
+				if g2.verdict == Compatible {
+					openEnded = true
+				}
+				continue
+			}
+			if lowest == 0 || o2.ver < lowest {
+				lowest = o2.ver
+			}
+			highest = max(highest, o2.ver)
+		}
+		if lowest == 0 {
+			continue
+		}
+		why := e.lics[k.in].name() + " goes out under "
+		switch {
+		case openEnded && g.verdict == Compatible:
+			if lowest > lo.ver {
+				e.grantVersions[k] = atLeast(lowest, why+"version "+tenths(lowest)+" or later")
+			}
+		case lowest == highest:
+			e.grantVersions[k] = exactly(lowest, why+"version "+tenths(lowest)+" only")
+		default:
+			e.grantVersions[k] = &verRange{lo: lowest, hi: highest, why: []string{why + "an exact version from " + tenths(lowest) + " to " + tenths(highest)}}
+		}
+	}
 }
 
 func (e *Engine) grantOutcome(g *grant, in, out *lic) *outcome {
@@ -86,5 +139,6 @@ func (e *Engine) grantOutcome(g *grant, in, out *lic) *outcome {
 	if g.condition != "" {
 		o.conditions = []string{g.condition}
 	}
+	o.versions = e.grantVersions[pairKey{in.idx, out.idx}]
 	return o
 }

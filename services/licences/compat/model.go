@@ -55,6 +55,7 @@ type lic struct {
 	ver  int    // the version times ten (21 for 2.1), 0 when not versioned
 	base string // the id without "-only"/"-or-later": equal bases are the same licence
 	cc   ccInfo
+	ref  bool // a LicenseRef-/DocumentRef- outbound, judged like an unmodelled licence
 }
 
 func newLic(i int, p *profile.Profile) lic {

@@ -11,7 +11,7 @@ import (
 // termPair decides one inbound term against one outbound term: references,
 // exceptions and "+" first, then the licences themselves.
 func (e *Engine) termPair(in, out *expression.Term, use Use) *outcome {
-	if in.IsRef() || out.IsRef() {
+	if in.IsRef() || (out.IsRef() && out.Exception != "") {
 		ref := in
 		if !in.IsRef() {
 			ref = out
@@ -19,8 +19,19 @@ func (e *Engine) termPair(in, out *expression.Term, use Use) *outcome {
 		return &outcome{verdict: Unknown, reasons: []Reason{e.reason("ref-unknown", Unknown, in.String(), out.String(),
 			fmt.Sprintf("%s is a licence outside the SPDX list; Stemma cannot know its terms.", ref))}}
 	}
-	in, out = e.resolve(in), e.resolve(out)
-	li, lo := e.licOf(in), e.licOf(out)
+	in = e.resolve(in)
+	li := e.licOf(in)
+	var lo *lic
+	if out.IsRef() {
+		// Terms outside the SPDX list are unknown, but where the outbound
+		// licence does not reach the inbound material (aggregation, a
+		// network service) or the inbound carries no conditions, the
+		// inbound's own terms still decide, as for an unmodelled licence.
+		lo = &lic{idx: -1, p: &profile.Profile{ID: out.String()}, ref: true}
+	} else {
+		out = e.resolve(out)
+		lo = e.licOf(out)
+	}
 	if li == nil || lo == nil {
 		return &outcome{verdict: Unknown, reasons: []Reason{e.reason("not-modelled", Unknown, in.String(), out.String(),
 			"The expression names an identifier that is not on the SPDX licence list.")}}
@@ -42,7 +53,7 @@ func (e *Engine) termPair(in, out *expression.Term, use Use) *outcome {
 		outExc = x
 	}
 	inPlus := (in.OrLater || li.orLater() || defaultLater[li.p.Family]) && li.gnu == notGNU
-	outPlus := (out.OrLater || lo.orLater()) && lo.gnu == notGNU
+	outPlus := (out.OrLater || lo.orLater()) && lo.gnu == notGNU && lo.idx >= 0
 	base := e.versions(li, inPlus, lo, outPlus, use)
 	if inExc == nil && outExc == nil {
 		return base
@@ -151,7 +162,15 @@ func (e *Engine) pair(li, lo *lic, use Use) *outcome {
 	case Aggregate:
 		return e.aggregate(li, lo)
 	case NetworkService:
-		return e.network(li, lo)
+		// Nothing is distributed, so the outbound licence's version is not
+		// narrowed by what the service uses.
+		o := e.network(li, lo)
+		if o.versions != nil {
+			c := *o
+			c.versions = nil
+			o = &c
+		}
+		return o
 	case Training:
 		return e.training(li, lo)
 	case LinkStatic, LinkDynamic:
@@ -176,7 +195,7 @@ func (e *Engine) same(li, lo *lic, use Use) *outcome {
 		}
 	}
 	msg := fmt.Sprintf("Material under %s may be used in a work under %s: the same licence, whose conditions the work already carries.", li.name(), lo.name())
-	if lo.orLater() && !li.orLater() && li.p.ID != lo.p.ID {
+	if lo.orLater() && !li.orLater() && li.p.ID != lo.p.ID && use != Aggregate && use != NetworkService {
 		o := e.one("narrow-later", Compatible, li, lo,
 			fmt.Sprintf("%s offers later versions too; a work that includes %s material goes out under that version only, as the GPL FAQ's compatibility matrix describes.", lo.name(), li.name()))
 		o.versions = exactly(li.ver, li.name()+" needs "+tenths(li.ver)+" only")
@@ -197,7 +216,7 @@ func (e *Engine) incorporate(li, lo *lic) *outcome {
 		if li.kind == kPD {
 			return e.one("pd-any", Compatible, li, lo, fmt.Sprintf("%s material carries no conditions and may go into a work under any terms.", li.name()))
 		}
-		return e.one("not-modelled", Unknown, li, lo, fmt.Sprintf("%s is not modelled: Stemma has not reviewed its terms, so it does not guess.", lo.name()))
+		return e.unmodelledOut(li, lo)
 	}
 	if li.p.ID == "ODbL-1.0" {
 		return e.one("odbl-produced-work", Conditional, li, lo,
@@ -224,6 +243,9 @@ func (e *Engine) incorporate(li, lo *lic) *outcome {
 		return e.permissive(li, lo)
 	case kFile:
 		if lo.wholeWork(Incorporate) {
+			if lo.p.Family == "EUPL" {
+				return e.euplLargerWork(li, lo)
+			}
 			return e.one("copyleft-conflict", Incompatible, li, lo,
 				fmt.Sprintf("%s keeps its files under %s, while %s asks the whole work to be under %s; neither text nor steward names the other.", li.name(), li.name(), lo.name(), lo.name()))
 		}
@@ -273,6 +295,15 @@ func (e *Engine) permissive(li, lo *lic) *outcome {
 			fmt.Sprintf("%s allows use under other terms, but its %s clause stays with its material.", li.name(), r),
 			fmt.Sprintf("the %s clause of %s is honoured for the material it covers", r, li.name()))
 	}
+	if t, ok := modifiedVersionTerms[li.p.ID]; ok {
+		if t.sourceLicence && lo.p.Category.Copyleft() && lo.p.Has(profile.DiscloseSource) {
+			return e.one("modified-version-terms", Compatible, li, lo,
+				fmt.Sprintf("%s %s lets a Modified Version go out under a licence that requires its source, and that of works derived from it, to be made freely available, as %s does; its notices are kept.", li.name(), t.sourceClause, lo.name()))
+		}
+		return e.one("modified-version-terms", Conditional, li, lo,
+			fmt.Sprintf("%s allows its material in a work under other terms, but a modified version may be distributed only on the conditions of %s, which %s does not meet by itself.", li.name(), t.clause, lo.name()),
+			t.condition)
+	}
 	if lo.kind == kPD && (li.p.Has(profile.Attribution) || li.p.Has(profile.Notice)) {
 		return e.one("permissive-into-pd", Conditional, li, lo,
 			fmt.Sprintf("%s asks for its notices to be kept, which a %s dedication cannot waive for someone else's material.", li.name(), lo.name()),
@@ -287,28 +318,33 @@ func (e *Engine) permissive(li, lo *lic) *outcome {
 
 // intoGNU decides a non-GNU licence into a GNU licence from the inbound's
 // GPL compatibility (FSF list, or Stemma's reading noted in the profile).
+// The reason cites the statement the inbound's GPL property rests on.
 func (e *Engine) intoGNU(li, lo *lic) *outcome {
 	fsf := citesFSF(li.p.Sources)
 	basis := "per the FSF"
-	if !fsf {
-		basis = "on Stemma's reading of its text: " + li.p.Notes
+	if li.p.Notes != "" {
+		basis += "; " + li.p.Notes
 	}
+	if !fsf {
+		basis = "on Stemma's reading of its text, not an FSF statement: " + li.p.Notes
+	}
+	basis = strings.TrimSpace(basis)
 	v3able := lo.ver >= 30 || lo.orLater()
 	switch li.p.GPL {
 	case profile.GPLv2AndV3:
-		return e.one("gpl-compat", Compatible, li, lo, fmt.Sprintf("%s is compatible with GPLv2 and GPLv3 (%s), so its material may go into a %s work.", li.name(), strings.TrimSpace(basis), lo.name()))
+		return e.gnuOne("gpl-compat", Compatible, li, lo, fmt.Sprintf("%s is compatible with GPLv2 and GPLv3 (%s), so its material may go into a %s work.", li.name(), basis, lo.name()))
 	case profile.GPLv3Only:
 		switch {
 		case lo.ver >= 30:
-			return e.one("gpl-compat", Compatible, li, lo, fmt.Sprintf("%s is compatible with GPLv3 (%s), and %s is a version-3 licence.", li.name(), strings.TrimSpace(basis), lo.name()))
+			return e.gnuOne("gpl-compat", Compatible, li, lo, fmt.Sprintf("%s is compatible with GPLv3 (%s), and %s is a version-3 licence.", li.name(), basis, lo.name()))
 		case v3able:
-			o := e.one("gpl-compat-later", Compatible, li, lo, fmt.Sprintf("%s is compatible with GPLv3 only (%s); %s allows later versions, so the combined work goes out under version 3 or later.", li.name(), strings.TrimSpace(basis), lo.name()))
+			o := e.gnuOne("gpl-compat-later", Compatible, li, lo, fmt.Sprintf("%s is compatible with GPLv3 only (%s); %s allows later versions, so the combined work goes out under version 3 or later.", li.name(), basis, lo.name()))
 			o.versions = atLeast(30, li.name()+" needs 3.0 or later")
 			return o
 		}
-		return e.one("gpl-incompatible", Incompatible, li, lo, fmt.Sprintf("%s is compatible with GPLv3 only (%s), and %s does not allow version 3.", li.name(), strings.TrimSpace(basis), lo.name()))
+		return e.gnuOne("gpl-incompatible", Incompatible, li, lo, fmt.Sprintf("%s is compatible with GPLv3 only (%s), and %s does not allow version 3.", li.name(), basis, lo.name()))
 	case profile.GPLUnknown:
-		return e.one("gpl-compat-unknown", Unknown, li, lo, fmt.Sprintf("Neither the FSF nor Stemma's review has settled whether %s is GPL-compatible.", li.name()))
+		return e.gnuOne("gpl-compat-unknown", Unknown, li, lo, fmt.Sprintf("Neither the FSF nor Stemma's review has settled whether %s is GPL-compatible (%s).", li.name(), strings.TrimSpace(li.p.Notes)))
 	}
 	if li.p.GPL == profile.GPLSecondary {
 		return e.one("copyleft-conflict", Incompatible, li, lo,
@@ -319,10 +355,10 @@ func (e *Engine) intoGNU(li, lo *lic) *outcome {
 		if fsf {
 			why = fmt.Sprintf("the FSF lists %s as incompatible with the GNU GPL", li.name())
 		}
-		return e.one("copyleft-conflict", Incompatible, li, lo,
+		return e.gnuOne("copyleft-conflict", Incompatible, li, lo,
 			fmt.Sprintf("%s and %s each require the combined work under their own terms, and %s.", li.name(), lo.name(), why))
 	}
-	return e.one("gpl-incompatible", Incompatible, li, lo, fmt.Sprintf("%s is not compatible with the GNU licences (%s): its terms add restrictions that %s forbids.", li.name(), strings.TrimSpace(basis), lo.name()))
+	return e.gnuOne("gpl-incompatible", Incompatible, li, lo, fmt.Sprintf("%s is not compatible with the GNU licences (%s): its terms add restrictions that %s forbids.", li.name(), basis, lo.name()))
 }
 
 func citesFSF(ss []Source) bool {
@@ -339,7 +375,24 @@ func (e *Engine) link(li, lo *lic, use Use) *outcome {
 	if lo.gnu != notGNU || lo.kind == kUnmodelled {
 		return e.incorporate(li, lo)
 	}
+	if li.p.Family == "EUPL" && !lo.wholeWork(use) {
+		if inc := e.incorporate(li, lo); inc.verdict == Compatible {
+			return inc
+		}
+		return e.one("eupl-link", Conditional, li, lo,
+			fmt.Sprintf("%s's copyleft reaches Derivative Works, whose extent Art. 1 leaves to the applicable copyright law; the European Commission, its steward, reads linking for interoperability as not making the linking work a Derivative Work, so a work under %s may link the %s library. No court has settled this, and the FSF reads linking as making one combined work.", li.name(), lo.name(), li.name()),
+			fmt.Sprintf("the %s library, with any change made to it, stays under %s and its source is provided as Art. 5 requires; the linking work under %s relies on the Commission's reading that linking does not make it a Derivative Work (Art. 1), which depends on the applicable copyright law", li.name(), li.name(), lo.name()))
+	}
 	switch li.kind {
+	case kPermissive:
+		if t, ok := modifiedVersionTerms[li.p.ID]; ok && t.linkCondition != "" {
+			if inc := e.incorporate(li, lo); inc.verdict == Compatible {
+				return inc
+			}
+			return e.one("modified-version-terms", Conditional, li, lo,
+				fmt.Sprintf("%s lets other works link or embed the Package and go out under their own terms (%s), on a condition about its interface.", li.name(), t.linkClause),
+				t.linkCondition)
+		}
 	case kLibrary:
 		if use == LinkDynamic {
 			return e.one("lgpl-dynamic", Compatible, li, lo,
@@ -478,7 +531,7 @@ func (e *Engine) training(li, lo *lic) *outcome {
 			"CDLA-Permissive-2.0 §3.1 imposes no restriction or obligation on Results, which include models trained on the data.")
 	}
 	if lo.kind == kUnmodelled && li.kind != kPD {
-		return e.one("not-modelled", Unknown, li, lo, fmt.Sprintf("%s is not modelled: Stemma has not reviewed its terms, so it does not guess.", lo.name()))
+		return e.unmodelledOut(li, lo)
 	}
 	inc := e.incorporate(li, lo)
 	if li.kind == kNC || li.p.Restricts.Has(profile.FieldOfUse) {

@@ -25,6 +25,7 @@ type Catalogue struct {
 	licenceIdx map[string]int // lower-case id -> index
 	excIdx     map[string]int
 	sources    map[string]Source
+	sourceKey  map[string]string // title -> key
 }
 
 var (
@@ -56,6 +57,7 @@ func New(list *spdx.List) (*Catalogue, error) {
 		licenceIdx: make(map[string]int),
 		excIdx:     make(map[string]int),
 		sources:    make(map[string]Source),
+		sourceKey:  make(map[string]string),
 	}
 	if err := c.loadSources(); err != nil {
 		return nil, err
@@ -110,12 +112,21 @@ func (c *Catalogue) Source(key, clause string) (Source, bool) {
 	return s, true
 }
 
+// SourceKey returns the key data/sources.tsv gives the statement s cites
+// (matched by title), so that a rule can tell which statement a licence's
+// property rests on.
+func (c *Catalogue) SourceKey(s Source) (string, bool) {
+	k, ok := c.sourceKey[s.Title]
+	return k, ok
+}
+
 func (c *Catalogue) loadSources() error {
 	return readTSV("data/sources.tsv", 3, func(line int, f []string) error {
 		if _, dup := c.sources[f[0]]; dup {
 			return fmt.Errorf("source %q defined twice", f[0])
 		}
 		c.sources[f[0]] = Source{Title: f[1], URL: f[2]}
+		c.sourceKey[f[1]] = f[0]
 		return nil
 	})
 }
