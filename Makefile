@@ -26,6 +26,7 @@ GRPC_GATEWAY_VERSION       := v2.33.0
 STATICCHECK_VERSION        := v0.8.2
 GRPCURL_VERSION            := v1.9.4
 GOOGLE_PROTO_FILES_VERSION := 6.0.1
+KUSTOMIZE_VERSION          := v5.8.2
 
 # Fuzzing inside `make test` is short; `make fuzz` runs long.
 FUZZTIME      ?= 10s
@@ -36,7 +37,8 @@ TOOLS := $(BIN)/.buf-$(BUF_VERSION) \
          $(BIN)/.protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION) \
          $(BIN)/.grpc-gateway-$(GRPC_GATEWAY_VERSION) \
          $(BIN)/.staticcheck-$(STATICCHECK_VERSION) \
-         $(BIN)/.grpcurl-$(GRPCURL_VERSION)
+         $(BIN)/.grpcurl-$(GRPCURL_VERSION) \
+         $(BIN)/.kustomize-$(KUSTOMIZE_VERSION)
 
 .PHONY: help
 help: ## List the targets.
@@ -64,15 +66,66 @@ $(BIN)/.staticcheck-$(STATICCHECK_VERSION):
 $(BIN)/.grpcurl-$(GRPCURL_VERSION):
 	$(GO) install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 	@touch $@
+$(BIN)/.kustomize-$(KUSTOMIZE_VERSION):
+	$(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	@touch $@
+
+# @redocly/cli, pinned in tools/openapi/package-lock.json.
+OPENAPI_TOOLS := tools/openapi
+
+$(OPENAPI_TOOLS)/node_modules/.installed: $(OPENAPI_TOOLS)/package.json $(OPENAPI_TOOLS)/package-lock.json
+	cd $(OPENAPI_TOOLS) && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: openapi-lint
+openapi-lint: $(OPENAPI_TOOLS)/node_modules/.installed ## Lint the OpenAPI document with Redocly CLI (rules: tools/openapi/redocly.yaml).
+	cd $(OPENAPI_TOOLS) && npx --no-install redocly lint --config redocly.yaml $(CURDIR)/proto/openapi/stemma.swagger.json
+
+.PHONY: deploy-check
+deploy-check: tools ## Render the Kubernetes manifests with kustomize, load the compose file, build the image's static binary, and check them.
+	@unformatted=$$(gofmt -l deploy); if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	cd deploy && GOWORK=off $(GO) vet ./... && GOWORK=off staticcheck ./...
+	cd deploy && GOWORK=off KUSTOMIZE=$(BIN)/kustomize $(GO) test -count=1 ./...
+
+.PHONY: sbom-fixtures
+sbom-fixtures: ## Regenerate the SBOM fixtures real generators make from this repository (cyclonedx-gomod, npm sbom).
+	scripts/sbom-fixtures.sh
 
 .PHONY: generate
 generate: tools ## Regenerate Go, gRPC, gateway and OpenAPI code from proto/.
 	buf lint
 	buf generate
+	node tools/openapi/rawbody.mjs proto/openapi/stemma.swagger.json
 
 .PHONY: check-generated
 check-generated: tools ## Fail if the committed generated code is not what the protos generate.
 	scripts/check-generated.sh
+
+# The web explorer (gateway/web): its node_modules come from the lock file,
+# its build output (gateway/web/dist) is committed and embedded in the
+# binary, and its end-to-end tests drive Debian's chromium.
+WEB := gateway/web
+
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: web
+web: $(WEB)/node_modules/.installed ## Rebuild the web explorer (gateway/web/dist) from its sources.
+	cd $(WEB) && npm run build
+
+.PHONY: check-web
+check-web: $(WEB)/node_modules/.installed ## Fail if gateway/web/dist is not what the explorer's sources build.
+	scripts/check-web.sh
+
+.PHONY: chromium
+chromium: ## Install Debian's chromium for the browser tests when it is missing.
+	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+.PHONY: test-web
+test-web: build chromium $(WEB)/node_modules/.installed ## The explorer's unit tests, and end-to-end tests in headless Chromium against bin/stemma.
+	cd $(WEB) && npm test
+	cd $(WEB) && STEMMA_BIN=$(CURDIR)/bin/stemma npm run e2e
 
 .PHONY: build
 build: ## Build bin/stemma.
@@ -91,22 +144,33 @@ lint: tools ## buf lint, gofmt, go vet (per module and through the workspace), s
 	staticcheck $(PKGS)
 
 .PHONY: test
-test: check-generated lint ## Everything: generated code fresh, lint, all tests with -race, a short fuzz run.
+test: check-generated check-web lint openapi-lint deploy-check ## Everything: generated code and explorer build fresh, lint, all tests with -race, a short fuzz run, browser tests.
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./services/licences/expression/
 	$(GO) test -run='^$$' -fuzz='^FuzzFilter$$' -fuzztime=$(FUZZTIME) ./services/internal/filter/
 	$(GO) test -run='^$$' -fuzz='^FuzzPageToken$$' -fuzztime=$(FUZZTIME) ./services/internal/paging/
+	$(GO) test -run='^$$' -fuzz='^FuzzCycloneDX$$' -fuzztime=$(FUZZTIME) ./services/lineage/sbom/
+	$(GO) test -run='^$$' -fuzz='^FuzzSPDX$$' -fuzztime=$(FUZZTIME) ./services/lineage/sbom/
+	$(MAKE) --no-print-directory test-web
 
 .PHONY: fuzz
 fuzz: ## Fuzz every fuzz target for LONG_FUZZTIME each.
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(LONG_FUZZTIME) ./services/licences/expression/
 	$(GO) test -run='^$$' -fuzz='^FuzzFilter$$' -fuzztime=$(LONG_FUZZTIME) ./services/internal/filter/
 	$(GO) test -run='^$$' -fuzz='^FuzzPageToken$$' -fuzztime=$(LONG_FUZZTIME) ./services/internal/paging/
+	$(GO) test -run='^$$' -fuzz='^FuzzCycloneDX$$' -fuzztime=$(LONG_FUZZTIME) ./services/lineage/sbom/
+	$(GO) test -run='^$$' -fuzz='^FuzzSPDX$$' -fuzztime=$(LONG_FUZZTIME) ./services/lineage/sbom/
+
+.PHONY: stress
+stress: build ## The long stress run: the suite as processes under load and faults; writes docs/reliability.md (make test runs a short one).
+	STEMMA_BIN=$(CURDIR)/bin/stemma $(GO) test -run='^TestStress$$' -count=1 -v -timeout 15m ./services/internal/stress/ \
+		-args -stress.long -stress.report=$(CURDIR)/docs/reliability.md -stress.command='make stress'
 
 .PHONY: bench
 bench: ## Run the Go benchmarks and the load tests against a running suite (see docs/performance.md).
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 $(PKGS) | tee bench.out
 	STEMMA_LOAD=1 $(GO) test -run='^TestLoad' -v -count=1 -timeout 30m $(PKGS) | tee -a bench.out
+	$(GO) test -run='^TestScale$$' -v -count=1 -timeout 60m ./services/lineage/generator/ -args -scale=full | tee -a bench.out
 
 .PHONY: spdx-refresh
 spdx-refresh: ## Copy the SPDX licence list from SPDX_DIR (default ../shared/data/spdx) into the binary's data.

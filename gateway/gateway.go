@@ -1,6 +1,7 @@
 // Package gateway is Stemma's REST edge: every RPC of the licences, catalog
 // and lineage services as REST/JSON under /v1 (grpc-gateway, from the
-// google.api.http rules of the API contract), and the OpenAPI document.
+// google.api.http rules of the API contract), the OpenAPI document, and
+// the web explorer at / (package web).
 //
 // The gateway calls the services over real gRPC client connections, never
 // by calling the servers' methods directly, so that REST requests pass
@@ -16,6 +17,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
@@ -26,6 +29,7 @@ import (
 	catalogv1 "github.com/stemma-registry/stemma/gateway/gen/stemma/catalog/v1"
 	licencesv1 "github.com/stemma-registry/stemma/gateway/gen/stemma/licences/v1"
 	lineagev1 "github.com/stemma-registry/stemma/gateway/gen/stemma/lineage/v1"
+	"github.com/stemma-registry/stemma/gateway/web"
 	"github.com/stemma-registry/stemma/proto/openapi"
 )
 
@@ -49,8 +53,10 @@ var JSON = &runtime.JSONPb{
 	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 }
 
-// New returns the REST handler: the API under /v1 and the OpenAPI document
-// at /openapi.json.
+// New returns the REST handler: the API under /v1, the OpenAPI document at
+// /openapi.json, and the web explorer at every other path (deep links such
+// as /works/{id} answer with the explorer's page; unknown paths under /v1
+// still answer the API's JSON 404).
 func New(ctx context.Context, o Options) (http.Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -61,12 +67,12 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		}
 	}
 	mux := runtime.NewServeMux(
-		runtime.WithHealthEndpointAt(newHealth(o), "/v1/health"),
+		runtime.WithHealthEndpointAt(newHealth(o), healthPath),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler),
 		runtime.WithErrorHandler(errorHandler(o.Logger)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithDisablePathLengthFallback(),
-		runtime.SetQueryParameterParser(strictQuery{}),
+		runtime.WithMiddlewares(strictQuery(queryRoutes())),
 	)
 	register := []struct {
 		name string
@@ -86,11 +92,12 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		}
 	}
 	h := http.NewServeMux()
-	h.Handle("/v1/", limitBody(o.MaxBodyBytes, mux))
+	h.Handle("/v1/", limitBody(o.MaxBodyBytes, validUTF8(mux)))
 	h.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Document)
 	})
+	h.Handle("/", web.Handler())
 	return h, nil
 }
 
@@ -118,6 +125,29 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// validUTF8 refuses a request whose path or query is not valid UTF-8 once
+// unescaped. grpc-gateway would copy it into a protobuf string field, which
+// gRPC then refuses to marshal, and the caller's mistake would come back
+// as a 500.
+func validUTF8(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		valid := utf8.ValidString(r.URL.Path)
+		if q, err := url.ParseQuery(r.URL.RawQuery); err == nil {
+			for k, vs := range q {
+				valid = valid && utf8.ValidString(k)
+				for _, v := range vs {
+					valid = valid && utf8.ValidString(v)
+				}
+			}
+		}
+		if !valid {
+			WriteStatus(w, http.StatusBadRequest, status.New(codes.InvalidArgument, "the request's path or query is not valid UTF-8"))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

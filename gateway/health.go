@@ -10,6 +10,9 @@ import (
 	"google.golang.org/grpc/status"
 )
 
+// healthPath is where the gateway answers gRPC health checks.
+const healthPath = "/v1/health"
+
 // health answers GET /v1/health?service=<gRPC service name> with that
 // service's gRPC health, asked of the connection that reaches it; with no
 // service, SERVING only when all three services are. It is the cheapest

@@ -1,43 +1,144 @@
 package gateway
 
 import (
-	"fmt"
-	"net/url"
+	"net/http"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
+	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
+	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 )
 
-// strictQuery is grpc-gateway's query parameter parser, except that a
-// parameter naming no field of the request is an error (400) rather than
-// silently ignored: "?page_sise=10" or "?licence_id=MIT" on a method without
-// that field must not quietly return something else than was asked.
-type strictQuery struct{ runtime.DefaultQueryParser }
-
-func (q strictQuery) Parse(msg proto.Message, values url.Values, filter *utilities.DoubleArray) error {
-	desc := msg.ProtoReflect().Descriptor()
-	for key := range values {
-		if !hasFieldPath(desc, key) {
-			return fmt.Errorf("unknown query parameter %q", key)
-		}
-	}
-	return q.DefaultQueryParser.Parse(msg, values, filter)
+// route says which query parameters one route takes: the request fields
+// that neither the path nor the body binds.
+type route struct {
+	request protoreflect.MessageDescriptor
+	bound   map[string]bool // top-level fields bound by the path or the body
+	noQuery bool            // body "*": every field comes from the path or the body
 }
 
-// hasFieldPath reports whether a dotted path of proto or JSON field names
-// ("page_size", "pageSize", "work.title") names a field of desc.
-func hasFieldPath(desc protoreflect.MessageDescriptor, path string) bool {
-	parts := strings.Split(path, ".")
-	for i, part := range parts {
-		fields := desc.Fields()
-		f := fields.ByName(protoreflect.Name(part))
-		if f == nil {
-			f = fields.ByJSONName(part)
+// queryRoutes maps "METHOD path-template" (as grpc-gateway prints a
+// pattern, e.g. "GET /v1/{name=works/*}") to its route, for every method of
+// the three services.
+func queryRoutes() map[string]route {
+	out := map[string]route{}
+	for _, fd := range []protoreflect.FileDescriptor{
+		licencesv1.File_stemma_licences_v1_licences_proto,
+		catalogv1.File_stemma_catalog_v1_catalog_proto,
+		lineagev1.File_stemma_lineage_v1_lineage_proto,
+	} {
+		for i := 0; i < fd.Services().Len(); i++ {
+			methods := fd.Services().Get(i).Methods()
+			for j := 0; j < methods.Len(); j++ {
+				md := methods.Get(j)
+				rule, _ := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
+				verb, path := ruleOf(rule)
+				if verb == "" {
+					continue
+				}
+				r := route{request: md.Input(), bound: map[string]bool{}}
+				for _, v := range pathVariables(path) {
+					top, _, _ := strings.Cut(v, ".")
+					r.bound[top] = true
+				}
+				switch body := rule.GetBody(); body {
+				case "":
+				case "*":
+					r.noQuery = true
+				default:
+					r.bound[body] = true
+				}
+				out[verb+" "+path] = r
+			}
 		}
+	}
+	out[http.MethodGet+" "+healthPath] = route{request: (&healthpb.HealthCheckRequest{}).ProtoReflect().Descriptor()}
+	return out
+}
+
+func ruleOf(rule *annotations.HttpRule) (verb, path string) {
+	switch p := rule.GetPattern().(type) {
+	case *annotations.HttpRule_Get:
+		return http.MethodGet, p.Get
+	case *annotations.HttpRule_Post:
+		return http.MethodPost, p.Post
+	case *annotations.HttpRule_Patch:
+		return http.MethodPatch, p.Patch
+	case *annotations.HttpRule_Put:
+		return http.MethodPut, p.Put
+	case *annotations.HttpRule_Delete:
+		return http.MethodDelete, p.Delete
+	}
+	return "", ""
+}
+
+// pathVariables returns the field paths a template binds ("name" in
+// "/v1/{name=works/*}").
+func pathVariables(template string) []string {
+	var out []string
+	for {
+		open := strings.IndexByte(template, '{')
+		if open < 0 {
+			return out
+		}
+		end := strings.IndexByte(template[open:], '}')
+		if end < 0 {
+			return out
+		}
+		v, _, _ := strings.Cut(template[open+1:open+end], "=")
+		out = append(out, v)
+		template = template[open+end+1:]
+	}
+}
+
+// strictQuery refuses, with 400, a query parameter the matched route does
+// not take: a misspelt "?page_sise=10", a field the body or path already
+// binds, or any parameter on a route whose whole request is the body. A
+// parameter silently ignored would answer something else than was asked —
+// or act anyway, as a DELETE with a typo in its etag parameter would.
+func strictQuery(routes map[string]route) runtime.Middleware {
+	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+			if r.URL.RawQuery == "" {
+				next(w, r, params)
+				return
+			}
+			pat, _ := runtime.HTTPPattern(r.Context())
+			rt, known := routes[r.Method+" "+pat.String()]
+			for key := range r.URL.Query() {
+				if !known || !rt.takes(key) {
+					WriteStatus(w, http.StatusBadRequest, status.Newf(codes.InvalidArgument, "unknown query parameter %q", key))
+					return
+				}
+			}
+			next(w, r, params)
+		}
+	}
+}
+
+// takes reports whether a dotted parameter path of proto or JSON field
+// names ("page_size", "pageSize", "work.title") names a field the route
+// fills from the query.
+func (rt route) takes(key string) bool {
+	if rt.noQuery {
+		return false
+	}
+	desc := rt.request
+	parts := strings.Split(key, ".")
+	for i, part := range parts {
+		f := desc.Fields().ByName(protoreflect.Name(part))
 		if f == nil {
+			f = desc.Fields().ByJSONName(part)
+		}
+		if f == nil || (i == 0 && rt.bound[string(f.Name())]) {
 			return false
 		}
 		if i < len(parts)-1 {

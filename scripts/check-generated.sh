@@ -17,6 +17,7 @@ for tool in protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-
   ln -s "$PWD/.bin/$tool" "$scratch/.bin/$tool"
 done
 (cd "$scratch" && buf lint && buf generate)
+node tools/openapi/rawbody.mjs "$scratch/proto/openapi/stemma.swagger.json"
 
 status=0
 while IFS= read -r -d '' f; do

@@ -54,7 +54,9 @@ type App struct {
 	httpLis net.Listener
 	api     http.Handler // the gateway's REST API, when this process runs it
 
-	cache cache.Cache
+	cache        cache.Cache
+	cacheMetrics *cache.Metrics // shared by every cache of the process
+
 	parts []*part // started parts, in start order
 	conns map[string]*grpc.ClientConn
 
@@ -85,10 +87,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		conns:    map[string]*grpc.ClientConn{},
 		stopping: make(chan struct{}),
 	}
+	// A failed return sets a to nil; the clean-up keeps its own handle.
+	built := a
 	defer func() {
 		if err != nil {
-			a.closeAll()
-			for _, l := range []net.Listener{a.grpcLis, a.httpLis} {
+			built.closeAll()
+			for _, l := range []net.Listener{built.grpcLis, built.httpLis} {
 				if l != nil {
 					_ = l.Close()
 				}
@@ -188,6 +192,7 @@ func (a *App) conn(part string, internal bool) (*grpc.ClientConn, error) {
 
 func (a *App) newCache() (cache.Cache, error) {
 	m := cache.NewMetrics(a.reg)
+	a.cacheMetrics = m
 	if a.cfg.RedisURL != "" {
 		client, err := cache.Connect(cache.RedisOptions{URL: a.cfg.RedisURL, Cluster: a.cfg.RedisCluster})
 		if err != nil {

@@ -235,20 +235,32 @@ func httpRule(t *testing.T, md protoreflect.MethodDescriptor) (method, path stri
 	default:
 		t.Fatalf("%s: unexpected HTTP rule %v", md.FullName(), rule)
 	}
-	// protoc-gen-openapiv2 writes {name=works/*} as {name}, with the
-	// pattern in the parameter.
+	return method, openapiPath(path)
+}
+
+// openapiPath returns the path protoc-gen-openapiv2 writes for an HTTP rule's
+// template with expand_slashed_path_patterns: {name=works/*/liens/*} becomes
+// works/{work}/liens/{lien}, each wildcard named after the collection before it.
+func openapiPath(template string) string {
 	var b strings.Builder
-	for i := 0; i < len(path); i++ {
-		if path[i] == '=' {
-			for i < len(path) && path[i] != '}' {
-				i++
+	for {
+		open := strings.IndexByte(template, '{')
+		if open < 0 {
+			b.WriteString(template)
+			return b.String()
+		}
+		b.WriteString(template[:open])
+		end := strings.IndexByte(template[open:], '}') + open
+		_, pattern, _ := strings.Cut(template[open+1:end], "=")
+		segs := strings.Split(pattern, "/")
+		for i, s := range segs {
+			if s == "*" && i > 0 {
+				segs[i] = "{" + strings.TrimSuffix(segs[i-1], "s") + "}"
 			}
 		}
-		if i < len(path) {
-			b.WriteByte(path[i])
-		}
+		b.WriteString(strings.Join(segs, "/"))
+		template = template[end+1:]
 	}
-	return method, b.String()
 }
 
 // A stop with nothing in flight is quick and clean.

@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/redis/go-redis/v9"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -11,13 +13,19 @@ import (
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
+	"github.com/stemma-registry/stemma/services/catalog/cachedstore"
 	"github.com/stemma-registry/stemma/services/catalog/catalogservice"
+	catalogstore "github.com/stemma-registry/stemma/services/catalog/store"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/cache"
 	"github.com/stemma-registry/stemma/services/internal/config"
+	"github.com/stemma-registry/stemma/services/internal/storage"
 	"github.com/stemma-registry/stemma/services/licences/compat"
 	"github.com/stemma-registry/stemma/services/licences/licenceservice"
 	"github.com/stemma-registry/stemma/services/licences/spdx"
 	"github.com/stemma-registry/stemma/services/lineage/lineageservice"
+	lineagestore "github.com/stemma-registry/stemma/services/lineage/store"
+	"github.com/stemma-registry/stemma/services/lineage/watch"
 )
 
 const servingStatus = healthpb.HealthCheckResponse_SERVING
@@ -51,12 +59,10 @@ func (a *App) start(ctx context.Context, name string) (*part, error) {
 		return &part{name: name, services: []string{ServiceOf(name)}}, nil
 
 	case config.PartCatalog:
-		catalogv1.RegisterCatalogServiceServer(a.grpc, catalogservice.New())
-		return &part{name: name, services: []string{ServiceOf(name)}}, nil
+		return a.startCatalog(ctx, name)
 
 	case config.PartLineage:
-		lineagev1.RegisterLineageServiceServer(a.grpc, lineageservice.New())
-		return &part{name: name, services: []string{ServiceOf(name)}}, nil
+		return a.startLineage(ctx, name)
 
 	case config.PartGateway:
 		lic, err := a.conn(config.PartLicences, false)
@@ -96,3 +102,97 @@ func ServiceOf(part string) string {
 	}
 	return ""
 }
+
+// startLineage builds the lineage service: clients of the catalog and the
+// licences service carrying the internal key (liens need it), its store,
+// the cache, and the watch hub, on Redis pub/sub when the cache is Redis.
+func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
+	cat, err := a.conn(config.PartCatalog, true)
+	if err != nil {
+		return nil, err
+	}
+	lic, err := a.conn(config.PartLicences, true)
+	if err != nil {
+		return nil, err
+	}
+	callerCat, err := a.conn(config.PartCatalog, false)
+	if err != nil {
+		return nil, err
+	}
+	db, err := storage.Open(ctx, storage.Options{
+		DatabaseURL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir, Service: lineagestore.Service,
+		Migrations: lineagestore.Migrations(), Logger: a.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var pubsub redis.UniversalClient
+	if r, ok := a.cache.(*cache.Redis); ok {
+		pubsub = r.Client()
+	}
+	hub := watch.New(pubsub, a.cfg.RedisPrefix+"lineage:events", a.log)
+	svc, err := lineageservice.New(lineageservice.Deps{
+		Catalog: catalogv1.NewCatalogServiceClient(cat), Licences: licencesv1.NewLicenceServiceClient(lic),
+		CallerCatalog: catalogv1.NewCatalogServiceClient(callerCat),
+		Store:         lineagestore.New(db), Cache: a.cache, Hub: hub, Pages: a.pages(),
+		MaxDepth: a.cfg.MaxDepth, MaxBatch: a.cfg.MaxBatchSize, Stopping: a.Stopping(), Log: a.log,
+	})
+	if err != nil {
+		hub.Close()
+		db.Close()
+		return nil, err
+	}
+	lineagev1.RegisterLineageServiceServer(a.grpc, svc)
+	return &part{name: name, services: []string{ServiceOf(name)}, close: func() error {
+		return errors.Join(hub.Close(), db.Close())
+	}}, nil
+}
+
+// startCatalog builds the catalog service: a client of the licences
+// service (which validates expressions), its store with works by id cached
+// under versioned keys, and the deployment's bounds.
+func (a *App) startCatalog(ctx context.Context, name string) (*part, error) {
+	lic, err := a.conn(config.PartLicences, true)
+	if err != nil {
+		return nil, err
+	}
+	works, err := a.worksCache()
+	if err != nil {
+		return nil, err
+	}
+	db, err := storage.Open(ctx, storage.Options{
+		DatabaseURL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir, Service: catalogstore.Service,
+		Migrations: catalogstore.Migrations(), Logger: a.log,
+	})
+	if err != nil {
+		works.Close()
+		return nil, err
+	}
+	s := cachedstore.New(catalogstore.New(db), works)
+	catalogv1.RegisterCatalogServiceServer(a.grpc, catalogservice.New(s, licencesv1.NewLicenceServiceClient(lic), a.pages(), a.cfg.MaxBatchSize))
+	return &part{name: name, services: []string{ServiceOf(name)}, close: func() error {
+		return errors.Join(db.Close(), works.Close())
+	}}, nil
+}
+
+// worksCache returns the cache of works by id: in process, even where
+// Redis is configured. Its keys carry the version read from the store on
+// every read, so each replica's own cache is as current as a shared one,
+// and BenchmarkGet (services/catalog/cachedstore) shows Redis's round trip
+// making a cached read slower than no cache (docs/catalog.md). Closing it
+// leaves the process's cache open.
+func (a *App) worksCache() (cache.Cache, error) {
+	if _, shared := a.cache.(*cache.Redis); !shared {
+		return unclosed{a.cache}, nil
+	}
+	if a.cfg.CacheEntries == 0 {
+		return cache.None{}, nil
+	}
+	return cache.NewLocal(a.cfg.CacheEntries, a.cacheMetrics)
+}
+
+// unclosed is a cache whose Close leaves it open, for a part that uses the
+// process's cache, which the process closes.
+type unclosed struct{ cache.Cache }
+
+func (unclosed) Close() error { return nil }

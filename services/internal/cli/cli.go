@@ -1,11 +1,16 @@
-// Package cli holds the stemma command's subcommands.
+// Package cli holds the stemma command's subcommands: serve, which runs the
+// services, and the client commands, which talk to a running Stemma over
+// REST or gRPC (docs/cli.md).
 package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -16,34 +21,64 @@ var Version = ""
 
 // Main runs the stemma command with args and returns its exit code.
 func Main(args []string) int {
+	return run(context.Background(), args, os.Stdout, os.Stderr)
+}
+
+// run runs the command with its output going to stdout and stderr. Usage
+// mistakes (an unknown command or flag, missing arguments) exit 2, like
+// the client commands' errors, so that a typo in a CI script is never read
+// as an answer; a failing serve exits 1.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := &cobra.Command{
 		Use:           "stemma",
 		Short:         "Stemma: a registry of works, their licences and how they derive from each other",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Long: `Stemma records works, the licences they carry and how they derive from each
+other. "stemma serve" runs the services; the other commands talk to a
+running Stemma over REST or gRPC (--server, STEMMA_SERVER) and write tables,
+or JSON with --output json. Writes take the key in STEMMA_API_KEY.
+
+Exit codes: 0 yes (compatible, no conflicts, done), 1 no (incompatible or
+unknown, conflicts found), 2 error (usage, transport or server).`,
 	}
-	root.AddCommand(newServeCmd(), newVersionCmd())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: exitFailed, err: err}
+	})
+	root.AddCommand(newServeCmd(), newVersionCmd(),
+		newCheckCmd(), newLicencesCmd(), newWorksCmd(), newDeriveCmd(),
+		newAncestorsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newHealthCmd())
 	root.SetArgs(args)
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, "stemma:", err)
-		return exitCode(err)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitYes
 	}
-	return 0
-}
-
-// exitError carries an exit code other than the default 1.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-
-func exitCode(err error) int {
-	if e, ok := err.(*exitError); ok {
-		return e.code
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "stemma:", ee.err)
+		}
+		return ee.code
+	case strings.HasPrefix(err.Error(), "unknown command"):
+		// cobra reports an unknown command with an untyped error.
+		fmt.Fprintln(stderr, "stemma:", err)
+		return exitFailed
 	}
+	fmt.Fprintln(stderr, "stemma:", err)
 	return 1
+}
+
+// args checks a command's positional arguments: exactly the names given.
+func args(names ...string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, got []string) error {
+		if len(got) != len(names) {
+			return usageErrorf("want %d arguments (%s), have %d", len(names), strings.Join(names, ", "), len(got))
+		}
+		return nil
+	}
 }
 
 func newVersionCmd() *cobra.Command {

@@ -36,7 +36,7 @@ func TestVersionAndExitCodes(t *testing.T) {
 	if code := Main([]string{"serve", "--target=nonsense"}); code != 1 {
 		t.Errorf("stemma serve --target=nonsense exited %d; want 1", code)
 	}
-	if code := Main([]string{"no-such-command"}); code != 1 {
-		t.Errorf("stemma no-such-command exited %d; want 1", code)
+	if code := Main([]string{"no-such-command"}); code != 2 {
+		t.Errorf("stemma no-such-command exited %d; want 2 (a usage error)", code)
 	}
 }

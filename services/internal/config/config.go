@@ -134,7 +134,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.MaxPageSize, "max-page-size", c.MaxPageSize, "largest page a list call returns")
 	fs.IntVar(&c.MaxBatchSize, "max-batch-size", c.MaxBatchSize, "most items in one batch call")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest graph walk a lineage query makes")
-	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "entries of the in-process cache (used when no Redis URL is set)")
+	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "entries of each in-process cache (works by id always; every cache when no Redis URL is set); 0 turns them off")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
 }
 

@@ -41,8 +41,8 @@ var resolverSeq atomic.Int64
 // Dial returns a client connection to the target. With several addresses,
 // calls are spread over them round robin and a replica that goes away is
 // left out until it is back. Reads (the policy's public methods) that fail
-// with UNAVAILABLE are retried on another replica; writes are not, because
-// only their caller knows whether a request_id makes a retry safe.
+// with UNAVAILABLE are retried on another replica; writes only when their
+// request carries a request_id (see retryWrites).
 func Dial(t Target) (*grpc.ClientConn, error) {
 	creds := insecure.NewCredentials()
 	if t.TLS != nil {
@@ -51,6 +51,7 @@ func Dial(t Target) (*grpc.ClientConn, error) {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(serviceConfig(t.Policy)),
+		grpc.WithChainUnaryInterceptor(retryWrites(t.Policy)),
 	}
 	if t.MaxMsgBytes > 0 {
 		opts = append(opts, grpc.WithDefaultCallOptions(

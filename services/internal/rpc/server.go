@@ -50,8 +50,9 @@ type Server struct {
 
 // NewServer returns a server whose every call passes, outermost first,
 // through: Prometheus metrics (counts and latency per method), a log line
-// per finished call, the rewriting of domain errors into statuses, panic
-// recovery and authentication.
+// per finished call, the rewriting of domain errors into statuses, the
+// refusal of requests that could not be decoded, panic recovery and
+// authentication.
 func NewServer(o ServerOptions) *Server {
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
 		grpcprom.WithHistogramBuckets([]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}),
@@ -67,10 +68,12 @@ func NewServer(o ServerOptions) *Server {
 		o.Logger.ErrorContext(ctx, "panic in handler", "panic", p, "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
 	})
+	codec := newLenientCodec()
 	unary := []grpc.UnaryServerInterceptor{
 		metrics.UnaryServerInterceptor(),
 		logging.UnaryServerInterceptor(slogLogger(o.Logger), logOpts...),
 		errorsUnary(o.Logger),
+		codec.unary(),
 		recovery.UnaryServerInterceptor(rec),
 		o.Keys.UnaryInterceptor(o.Policy),
 	}
@@ -78,6 +81,7 @@ func NewServer(o ServerOptions) *Server {
 		metrics.StreamServerInterceptor(),
 		logging.StreamServerInterceptor(slogLogger(o.Logger), logOpts...),
 		errorsStream(o.Logger),
+		codec.stream(),
 		recovery.StreamServerInterceptor(rec),
 		o.Keys.StreamInterceptor(o.Policy),
 	}
@@ -85,6 +89,7 @@ func NewServer(o ServerOptions) *Server {
 		grpc.ChainUnaryInterceptor(append(unary, o.Unary...)...),
 		grpc.ChainStreamInterceptor(append(stream, o.Stream...)...),
 		grpc.MaxRecvMsgSize(o.MaxMsgBytes),
+		grpc.ForceServerCodecV2(codec),
 	}
 	if o.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(o.TLS)))

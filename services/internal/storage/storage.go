@@ -282,7 +282,8 @@ func (db *DB) retryable(err error) bool {
 
 // Classify turns a database error into what callers should see: domain
 // errors and nil pass through; a lost connection or an unreachable server
-// becomes UNAVAILABLE, which clients may retry.
+// becomes UNAVAILABLE, and a transaction that kept losing races ABORTED,
+// both of which clients may retry.
 func (db *DB) Classify(err error) error {
 	if err == nil {
 		return nil
@@ -295,6 +296,12 @@ func (db *DB) Classify(err error) error {
 	}
 	if isConnectionError(err) {
 		return apierr.UnavailableErr("database", err)
+	}
+	if db.retryable(err) {
+		// Every retry lost to concurrent transactions (Tx gives up after
+		// maxAttempts): nothing is broken, and the caller may try again.
+		return &apierr.Error{Kind: apierr.Aborted, Reason: "CONCURRENT_UPDATE",
+			Message: "the request lost a race with concurrent writes; retry it", Err: err}
 	}
 	return err
 }

@@ -1,6 +1,6 @@
 // Package testproc builds the stemma binary and runs it as real processes
 // for tests and benchmarks that must see the suite as an operator would:
-// separate processes, real ports, signals.
+// separate processes, real ports, signals, crashes and restarts.
 package testproc
 
 import (
@@ -50,80 +50,167 @@ func Binary(t testing.TB) string {
 	return binPath
 }
 
-// Process is a running `stemma serve`.
+// Options says how to run one `stemma serve`.
+type Options struct {
+	// Name tells the process apart in errors ("catalog-1").
+	Name string
+	// Binary is the stemma binary; empty builds one (see Binary).
+	Binary string
+	// Flags follow `serve` and the address flags.
+	Flags []string
+	// Env is added to a minimal environment (PATH and HOME).
+	Env []string
+	// HTTPAddr and GRPCAddr are the addresses to listen on; empty picks a
+	// free loopback port.
+	HTTPAddr, GRPCAddr string
+}
+
+// Process is a `stemma serve` that a test owns: it may signal, kill and
+// restart it on the same addresses. Its output, over every run, is kept.
 type Process struct {
-	cmd      *exec.Cmd
 	HTTPAddr string
 	GRPCAddr string
-	log      *bytes.Buffer
-	mu       sync.Mutex
-	done     chan struct{}
-	exitErr  error
+
+	t    testing.TB
+	name string
+	args []string
+	env  []string
+
+	mu   sync.Mutex
+	log  bytes.Buffer
+	cmd  *exec.Cmd
+	done chan struct{}
+	// state is the exit state of the last run, once it has ended.
+	state *os.ProcessState
 }
 
 // Serve starts `stemma serve` with the given extra flags and environment
-// (added to a minimal one), on free loopback ports, and waits until
-// /healthz answers 200. The process is killed when the test ends if it is
-// still running.
+// on free loopback ports, and waits until /healthz answers 200. The
+// process is killed when the test ends if it is still running.
 func Serve(t testing.TB, flags []string, env []string) *Process {
 	t.Helper()
-	p := &Process{
-		HTTPAddr: "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)),
-		GRPCAddr: "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)),
-		log:      &bytes.Buffer{},
-		done:     make(chan struct{}),
+	return Start(t, Options{Name: "stemma", Flags: flags, Env: env})
+}
+
+// Start starts a process as o says and waits until /healthz answers 200.
+// It is killed when the test ends if it is still running, and with the
+// test process however that ends.
+func Start(t testing.TB, o Options) *Process {
+	t.Helper()
+	p := &Process{HTTPAddr: o.HTTPAddr, GRPCAddr: o.GRPCAddr, t: t, name: o.Name}
+	if p.HTTPAddr == "" {
+		p.HTTPAddr = "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
 	}
-	args := append([]string{"serve", "--http-addr=" + p.HTTPAddr, "--grpc-addr=" + p.GRPCAddr}, flags...)
-	p.cmd = exec.Command(Binary(t), args...)
-	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
-	p.cmd.Stdout = &lockedWriter{p: p}
-	p.cmd.Stderr = &lockedWriter{p: p}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start stemma: %v", err)
+	if p.GRPCAddr == "" {
+		p.GRPCAddr = "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
 	}
-	go func() { p.exitErr = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
+	bin := o.Binary
+	if bin == "" {
+		bin = Binary(t)
+	}
+	p.args = append([]string{bin, "serve", "--http-addr=" + p.HTTPAddr, "--grpc-addr=" + p.GRPCAddr}, o.Flags...)
+	p.env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, o.Env...)
+	t.Cleanup(func() { p.Kill() })
+	p.Restart()
+	return p
+}
+
+// Restart starts the process again with the same arguments and addresses
+// (it must have exited) and waits until it is healthy.
+func (p *Process) Restart() {
+	p.t.Helper()
+	p.mu.Lock()
+	if p.cmd != nil && p.state == nil {
+		p.mu.Unlock()
+		p.t.Fatalf("%s: restart while running", p.name)
+	}
+	cmd := exec.Command(p.args[0], p.args[1:]...)
+	cmd.Env = p.env
+	cmd.Stdout = &lockedWriter{p: p}
+	cmd.Stderr = &lockedWriter{p: p}
+	testenv.BindLifetime(cmd)
+	if err := cmd.Start(); err != nil {
+		p.mu.Unlock()
+		p.t.Fatalf("start %s: %v", p.name, err)
+	}
+	done := make(chan struct{})
+	p.cmd, p.done, p.state = cmd, done, nil
+	p.mu.Unlock()
+	go func() {
+		_ = cmd.Wait()
+		p.mu.Lock()
+		p.state = cmd.ProcessState
+		p.mu.Unlock()
+		close(done)
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
-		case <-p.done:
-			t.Fatalf("stemma exited at start-up: %v\n%s", p.exitErr, p.Log())
+		case <-done:
+			p.t.Fatalf("%s exited at start-up: %v\n%s", p.name, p.exitState(), p.Log())
 		default:
 		}
 		resp, err := http.Get("http://" + p.HTTPAddr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return p
+				return
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("stemma not healthy after 30s: %v\n%s", err, p.Log())
+			p.t.Fatalf("%s not healthy after 30s: %v\n%s", p.name, err, p.Log())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
+func (p *Process) exitState() *os.ProcessState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state
+}
+
 // Signal sends sig and waits up to timeout for the process to exit,
-// returning its exit code (-1 if it did not exit in time).
+// returning its exit code (-1 if it did not exit in time, or was killed
+// by a signal).
 func (p *Process) Signal(sig syscall.Signal, timeout time.Duration) int {
-	_ = p.cmd.Process.Signal(sig)
+	p.mu.Lock()
+	cmd, done := p.cmd, p.done
+	p.mu.Unlock()
+	if cmd == nil {
+		return -1
+	}
+	_ = cmd.Process.Signal(sig)
 	select {
-	case <-p.done:
-		return p.cmd.ProcessState.ExitCode()
+	case <-done:
+		return p.exitState().ExitCode()
 	case <-time.After(timeout):
 		return -1
 	}
 }
 
-// Log returns what the process has written so far.
+// Kill kills the process with SIGKILL, as a crash would, and waits for it
+// to exit; it does nothing if the process is not running.
+func (p *Process) Kill() {
+	p.mu.Lock()
+	cmd, done := p.cmd, p.done
+	p.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	select {
+	case <-done:
+		return
+	default:
+	}
+	_ = cmd.Process.Kill()
+	<-done
+}
+
+// Name returns the name the process was started with.
+func (p *Process) Name() string { return p.name }
+
+// Log returns what the process has written so far, over all its runs.
 func (p *Process) Log() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -1,0 +1,154 @@
+// A work's page: its metadata, creators, identifiers and digests, its
+// licence explained, its licence history and its derivations in and out.
+import { h, loading, replace, extLink, timeEl } from '../dom.js';
+import { api, workId } from '../api.js';
+import { errorBox } from '../errors.js';
+import { workTabs, workLink, licenceBadge, workHref, verdictBadge, moreButton } from '../components.js';
+import { explainExpression } from '../explain.js';
+import { kindLabel, relationLabel, RELATIONS } from '../vocab.js';
+
+export default async function work({ main, params, signal }) {
+  const name = `works/${params.id}`;
+  const w = await api.getWork(name, { signal });
+  document.title = `${w.title} · Stemma explorer`;
+  const licence = h('section', { 'aria-labelledby': 'h-licence' }, h('h2', { id: 'h-licence' }, 'Licence'), loading('Reading the licence'));
+  const history = h('section', { 'aria-labelledby': 'h-history' }, h('h2', { id: 'h-history' }, 'Licence history'), loading());
+  const from = h('section', { 'aria-labelledby': 'h-from', dataset: { derivations: 'in' } },
+    h('h2', { id: 'h-from' }, 'Derived from'), loading());
+  const into = h('section', { 'aria-labelledby': 'h-into', dataset: { derivations: 'out' } },
+    h('h2', { id: 'h-into' }, 'Derived into'), loading());
+
+  main.append(
+    h('p', { class: 'crumbs' }, h('a', { href: '/' }, 'Find'), ' › ', h('span', null, w.name)),
+    h('h1', null, w.title),
+    workTabs(params.id, ''),
+    h('p', { class: 'lede' }, kindLabel(w.kind), w.version ? ` · version ${w.version}` : '', ' · ', licenceBadge(w.licence)),
+    w.description ? h('p', { class: 'description' }, w.description) : null,
+    h('div', { class: 'columns' },
+      h('section', { 'aria-labelledby': 'h-about' }, h('h2', { id: 'h-about' }, 'About'), about(w)),
+      h('section', { 'aria-labelledby': 'h-ids' }, h('h2', { id: 'h-ids' }, 'Identifiers and digests'), identifiers(w))),
+    licence, history,
+    h('div', { class: 'columns' }, from, into),
+    h('p', { class: 'actions' },
+      h('a', { class: 'button', href: workHref(name, 'tree') }, 'Family tree'), ' ',
+      h('a', { class: 'button', href: workHref(name, 'audit') }, 'Audit & attribution'), ' ',
+      h('a', { class: 'button secondary', href: `/register?derivative=${encodeURIComponent(name)}#derivation` }, 'Record a source of this work'), ' ',
+      h('a', { class: 'button secondary', href: `/register?source=${encodeURIComponent(name)}#derivation` }, 'Record a work derived from it')));
+
+  explainExpression(w.licence, { signal }).then((el) => replace(licence, licence.firstChild, el));
+  licenceHistory(name, history, signal);
+  derivations(name, 'derivative', from, signal);
+  derivations(name, 'source', into, signal);
+}
+
+function about(w) {
+  const row = (k, v) => (v ? [h('dt', null, k), h('dd', null, v)] : null);
+  return h('dl', { class: 'meta' },
+    row('Name', h('code', null, w.name)),
+    row('Kind', kindLabel(w.kind)),
+    row('Version', w.version),
+    row('Creators', w.creators?.length ? h('ul', { class: 'creators' }, w.creators.map((c) => h('li', null,
+      c.uri ? extLink(c.uri, c.name) : c.name, c.role ? h('span', { class: 'muted' }, ` (${c.role})`) : null,
+      ' ', h('a', { class: 'small', href: `/?q=${encodeURIComponent(c.name)}&by=creator`, 'aria-label': `Other works by ${c.name}` }, 'other works')))) : 'none recorded'),
+    row('Where to find it', w.sourceUris?.length ? h('ul', null, w.sourceUris.map((u) => h('li', null, extLink(u)))) : null),
+    row('Owner', w.owner),
+    row('Registered', w.createTime ? timeEl(w.createTime) : null),
+    row('Updated', w.updateTime && w.updateTime !== w.createTime ? timeEl(w.updateTime) : null));
+}
+
+function identifiers(w) {
+  const ids = w.identifiers || [];
+  const digests = w.digests || [];
+  if (!ids.length && !digests.length) return h('p', { class: 'muted' }, 'None recorded.');
+  return h('div', null,
+    ids.length ? h('table', { class: 'ids' },
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Scheme'), h('th', { scope: 'col' }, 'Identifier'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Look up')))),
+      h('tbody', null, ids.map((i) => h('tr', null,
+        h('td', null, i.type),
+        h('td', null, h('code', { class: 'break' }, i.value)),
+        h('td', null, h('a', { href: `/?q=${encodeURIComponent(i.value)}&by=${encodeURIComponent(i.type)}` }, 'Who else has it?')))))) : null,
+    digests.length ? h('table', { class: 'digests' },
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Content digest'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Look up')))),
+      h('tbody', null, digests.map((d) => h('tr', null,
+        h('td', null, h('code', { class: 'break' }, d)),
+        h('td', null, h('a', { href: `/?q=${encodeURIComponent(d)}&by=digest` }, 'Who else has it?')))))) : null);
+}
+
+async function licenceHistory(name, section, signal) {
+  try {
+    const resp = await api.licenceChanges(name, { pageSize: 100 }, { signal });
+    const changes = resp.licenceChanges || [];
+    const list = h('ol', { class: 'timeline' }, changes.map((c, i) => h('li', { class: 'timeline-item' },
+      h('p', { class: 'timeline-when' }, timeEl(c.effectiveTime || c.recordTime)),
+      h('p', null, i === 0 && !c.previousLicence ? 'Registered under ' : 'Changed to ', licenceBadge(c.licence),
+        c.previousLicence ? [' from ', h('code', null, c.previousLicence)] : null),
+      h('p', { class: 'small muted' }, c.actor ? `by ${c.actor}` : '',
+        c.recordTime && c.recordTime !== c.effectiveTime ? [' · recorded ', timeEl(c.recordTime)] : null),
+      c.note ? h('p', { class: 'small' }, c.note) : null)));
+    replace(section, section.firstChild, changes.length ? list : h('p', { class: 'muted' }, 'No licence history recorded.'),
+      resp.nextPageToken ? h('p', { class: 'small muted' }, 'Older changes are not shown.') : null);
+  } catch (e) {
+    replace(section, section.firstChild, errorBox(e));
+  }
+}
+
+// derivations lists the derivations where this work is the derivative
+// ("derived from") or the source ("derived into").
+async function derivations(name, role, section, signal) {
+  const other = role === 'derivative' ? 'source' : 'derivative';
+  const body = h('tbody');
+  const table = h('table', { class: 'derivations' },
+    h('caption', { class: 'sr-only' }, role === 'derivative' ? 'Works this work derives from' : 'Works derived from this work'),
+    h('thead', null, h('tr', null,
+      h('th', { scope: 'col' }, 'Work'), h('th', { scope: 'col' }, 'Relation'),
+      h('th', { scope: 'col' }, 'Licence then'), h('th', { scope: 'col' }, 'Check'))),
+    body);
+  const addRows = async (list) => {
+    const names = [...new Set(list.map((d) => d[other]))];
+    const titles = await titlesOf(names, signal);
+    for (const d of list) {
+      body.append(h('tr', { class: d.conflict ? 'conflict-row' : null, dataset: { derivation: d.name } },
+        h('td', null, workLink(d[other], titles.get(d[other]))),
+        h('td', null, RELATIONS[d.relation] ? (role === 'derivative' ? RELATIONS[d.relation].verb : `${relationLabel(d.relation)}`) : relationLabel(d.relation),
+          d.note ? h('div', { class: 'small muted' }, d.note) : null),
+        h('td', null, h('code', null, d.sourceLicence || '—'), d.derivativeLicence ? [' → ', h('code', null, d.derivativeLicence)] : null),
+        h('td', null, d.conflict ? h('span', { class: 'conflict-mark' }, '⚠ Conflict (recorded knowingly)') : verdictBadge(d.verdict?.verdict))));
+    }
+  };
+  try {
+    const q = { [role]: name, pageSize: 50 };
+    const resp = await api.listDerivations(q, { signal });
+    const list = resp.derivations || [];
+    await addRows(list);
+    let token = resp.nextPageToken;
+    replace(section, section.firstChild,
+      list.length ? table : h('p', { class: 'muted' }, role === 'derivative' ? 'No recorded sources.' : 'No recorded derivatives.'),
+      token ? moreButton('More derivations', async () => {
+        const r = await api.listDerivations({ ...q, pageToken: token }, { signal });
+        await addRows(r.derivations || []);
+        token = r.nextPageToken;
+        return !token;
+      }) : null);
+    section.dataset.count = String(list.length);
+  } catch (e) {
+    replace(section, section.firstChild, errorBox(e));
+  }
+}
+
+/** titlesOf resolves to a map from work names to titles (missing ones left out). */
+export async function titlesOf(names, signal) {
+  const out = new Map();
+  for (let i = 0; i < names.length; i += 100) {
+    const chunk = names.slice(i, i + 100);
+    if (!chunk.length) continue;
+    try {
+      const resp = await api.batchGetWorks(chunk, { signal });
+      for (const w of resp.works || []) out.set(w.name, w.title);
+    } catch (e) {
+      if (e?.name === 'AbortError') throw e;
+    }
+  }
+  return out;
+}
+
+export { workId };

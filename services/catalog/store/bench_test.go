@@ -1,0 +1,176 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stemma-registry/stemma/services/catalog/store"
+	"github.com/stemma-registry/stemma/services/catalog/work"
+	"github.com/stemma-registry/stemma/services/internal/storage"
+	"github.com/stemma-registry/stemma/services/internal/storage/storagetest"
+	"github.com/stemma-registry/stemma/services/internal/testenv"
+)
+
+// Each iteration creates bulkBatches batches of bulkBatchSize works, as
+// BatchCreateWorks would at the largest batch the default config allows.
+const bulkBatches, bulkBatchSize = 100, 1000
+
+// benchBatch returns a batch of typical works: one creator, one purl, one
+// digest, a licence, a short description.
+func benchBatch(n int) []store.NewWork {
+	out := make([]store.NewWork, bulkBatchSize)
+	for i := range out {
+		k := n*bulkBatchSize + i
+		w := &work.Work{
+			Kind:        work.Software,
+			Title:       fmt.Sprintf("package-%d", k),
+			Description: "A package registered by the bulk benchmark.",
+			Creators:    []work.Creator{{Name: fmt.Sprintf("Maintainer %d", k%5000), Role: "author"}},
+			Identifiers: []work.Identifier{{Type: work.PURL, Value: fmt.Sprintf("pkg:npm/package-%d@1.0.0", k)}},
+			Digests:     []string{fmt.Sprintf("sha256:%064x", k)},
+			Version:     "1.0.0",
+			Licence:     work.Licence{Expression: "MIT", IDs: []string{"MIT"}, Status: work.LicenceKnown},
+		}
+		out[i] = store.NewWork{Work: w}
+	}
+	return out
+}
+
+// BenchmarkBulkCreatePostgres measures BatchCreate into PostgreSQL (COPY
+// of the works and their side tables, in one transaction per batch) in
+// works per second, and in the same run a raw pgx COPY of the same work
+// rows into an unindexed scratch table with the works table's columns:
+// the ratio is what the store's indexes, side tables, history and
+// transaction cost against the fastest load PostgreSQL offers. Batches and
+// raw copies alternate, so that both see the same machine. It runs with
+// one stream of batches and with two at once (one per core of the
+// machine the figures in docs/performance.md come from), the raw COPY
+// with as many connections.
+func BenchmarkBulkCreatePostgres(b *testing.B) {
+	for _, streams := range []int{1, 2} {
+		b.Run(fmt.Sprintf("streams=%d", streams), func(b *testing.B) { benchBulk(b, streams) })
+	}
+}
+
+func benchBulk(b *testing.B, streams int) {
+	db := storagetest.OpenPostgres(b, store.Service, store.Migrations())
+	s := store.New(db)
+	ctx := context.Background()
+	scratch := pgx.Identifier{db.Schema, "raw_copy"}
+	conns := make([]*pgx.Conn, streams)
+	for i := range conns {
+		c, err := pgx.Connect(ctx, testenv.PostgresURL(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close(ctx)
+		conns[i] = c
+	}
+	if _, err := conns[0].Exec(ctx, "CREATE TABLE "+scratch.Sanitize()+" (LIKE "+pgx.Identifier{db.Schema, "works"}.Sanitize()+")"); err != nil {
+		b.Fatal(err)
+	}
+	batches := make([][]store.NewWork, bulkBatches)
+	for i := range batches {
+		batches[i] = benchBatch(i)
+	}
+	var (
+		storeTime, rawTime time.Duration
+		seq                atomic.Int64
+	)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		// Each round runs one batch per stream at once, then one raw copy
+		// per stream at once.
+		for start := 0; start < len(batches); start += streams {
+			round := batches[start:min(start+streams, len(batches))]
+			made := make([][]*work.Work, len(round))
+			t0 := time.Now()
+			parallel(b, len(round), func(j int) (err error) {
+				made[j], err = s.Create(ctx, "bench", round[j])
+				return err
+			})
+			storeTime += time.Since(t0)
+			rows := make([][][]any, len(round))
+			for j := range round {
+				rows[j] = rawRows(b, made[j], &seq)
+			}
+			t0 = time.Now()
+			parallel(b, len(round), func(j int) error {
+				_, err := conns[j].CopyFrom(ctx, scratch, worksColumns, pgx.CopyFromRows(rows[j]))
+				return err
+			})
+			rawTime += time.Since(t0)
+		}
+	}
+	b.StopTimer()
+	n := float64(b.N * bulkBatches * bulkBatchSize)
+	storeRate, rawRate := n/storeTime.Seconds(), n/rawTime.Seconds()
+	b.ReportMetric(storeRate, "works/s")
+	b.ReportMetric(rawRate, "raw-copy-rows/s")
+	b.ReportMetric(storeRate/rawRate, "ratio")
+}
+
+// worksColumns are the columns of the works table.
+var worksColumns = []string{"seq", "id", "kind", "title", "title_fold", "description", "version", "licence",
+	"licence_status", "lists", "owner", "generation", "create_us", "update_us"}
+
+// rawRows returns the rows the store wrote into works for the works made.
+func rawRows(b *testing.B, made []*work.Work, seq *atomic.Int64) [][]any {
+	rows := make([][]any, len(made))
+	for j, w := range made {
+		lists, err := json.Marshal(map[string]any{"c": w.Creators, "i": w.Identifiers, "d": w.Digests, "l": w.Licence.IDs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows[j] = []any{seq.Add(1), w.ID, int16(w.Kind), w.Title, strings.ToLower(w.Title), w.Description, w.Version,
+			w.Licence.Expression, int16(w.Licence.Status), string(lists),
+			w.Owner, w.Generation, storage.Micros(w.CreateTime), storage.Micros(w.UpdateTime)}
+	}
+	return rows
+}
+
+// parallel runs fn(0) … fn(n-1) at once and fails on any error.
+func parallel(b *testing.B, n int, fn func(int) error) {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for j := 0; j < n; j++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[j] = fn(j)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkBulkCreateSQLite measures BatchCreate into SQLite (multi-row
+// INSERTs in one transaction per batch), the embedded default.
+func BenchmarkBulkCreateSQLite(b *testing.B) {
+	s := store.New(storagetest.OpenSQLite(b, store.Service, store.Migrations()))
+	ctx := context.Background()
+	batches := make([][]store.NewWork, 10)
+	for i := range batches {
+		batches[i] = benchBatch(i)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, batch := range batches {
+			if _, err := s.Create(ctx, "bench", batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*len(batches)*bulkBatchSize)/b.Elapsed().Seconds(), "works/s")
+}

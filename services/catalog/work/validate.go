@@ -1,0 +1,189 @@
+package work
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/stemma-registry/stemma/services/internal/apierr"
+)
+
+// Bounds on a work's strings (in characters) and lists.
+const (
+	MaxTitle       = 500
+	MaxDescription = 20_000
+	MaxVersion     = 200
+	MaxCreators    = 200
+	MaxCreatorName = 500
+	MaxCreatorRole = 100
+	MaxURI         = 2048
+	MaxSourceURIs  = 100
+	MaxIdentifiers = 100
+	MaxIdentifier  = 2048
+	MaxDigests     = 32
+	MaxLicence     = 2048
+	MaxNote        = 2000
+	MaxLienOrigin  = 200
+	MaxLienReason  = 1000
+	MaxRequestID   = 128
+)
+
+// Normalise validates the fields f names of w and puts them into normal
+// form: text trimmed, identifiers and digests normalised and deduplicated.
+// The licence is not checked here; the licences service validates it.
+// prefix is prepended to field names in errors ("work." or
+// "requests[3].work.").
+func Normalise(w *Work, f Fields, prefix string) error {
+	var err error
+	if f.Has(FieldKind) && !w.Kind.Valid() {
+		if w.Kind == KindUnspecified {
+			return apierr.Missing(prefix + "kind")
+		}
+		return apierr.Invalid(prefix+"kind", "unknown kind %d", int(w.Kind))
+	}
+	if f.Has(FieldTitle) {
+		if w.Title, err = CheckText(prefix+"title", w.Title, MaxTitle, false); err != nil {
+			return err
+		}
+		if w.Title == "" {
+			return apierr.Missing(prefix + "title")
+		}
+	}
+	if f.Has(FieldDescription) {
+		if w.Description, err = CheckText(prefix+"description", w.Description, MaxDescription, true); err != nil {
+			return err
+		}
+	}
+	if f.Has(FieldVersion) {
+		if w.Version, err = CheckText(prefix+"version", w.Version, MaxVersion, false); err != nil {
+			return err
+		}
+	}
+	if f.Has(FieldCreators) {
+		if w.Creators, err = normaliseCreators(prefix+"creators", w.Creators); err != nil {
+			return err
+		}
+	}
+	if f.Has(FieldSourceURIs) {
+		if w.SourceURIs, err = normaliseURIs(prefix+"source_uris", w.SourceURIs); err != nil {
+			return err
+		}
+	}
+	if f.Has(FieldIdentifiers) {
+		if w.Identifiers, err = normaliseIdentifiers(prefix+"identifiers", w.Identifiers); err != nil {
+			return err
+		}
+	}
+	if f.Has(FieldDigests) {
+		if w.Digests, err = normaliseDigests(prefix+"digests", w.Digests); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckText checks a string field: valid UTF-8, no control characters (but
+// line breaks and tabs where multiline), at most max characters once
+// surrounding space is trimmed. It returns the trimmed string.
+func CheckText(field, s string, max int, multiline bool) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", apierr.Invalid(field, "not valid UTF-8")
+	}
+	s = strings.TrimSpace(s)
+	n := 0
+	for _, r := range s {
+		n++
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t' || r == '\r')) {
+			return "", apierr.Invalid(field, "control character %U at character %d", r, n)
+		}
+	}
+	if n > max {
+		return "", apierr.Invalid(field, "%d characters; at most %d", n, max)
+	}
+	return s, nil
+}
+
+func normaliseCreators(field string, cs []Creator) ([]Creator, error) {
+	if len(cs) > MaxCreators {
+		return nil, apierr.Invalid(field, "%d creators; at most %d", len(cs), MaxCreators)
+	}
+	out := make([]Creator, 0, len(cs))
+	for i, c := range cs {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		var err error
+		if c.Name, err = CheckText(at+".name", c.Name, MaxCreatorName, false); err != nil {
+			return nil, err
+		}
+		if c.Name == "" {
+			return nil, apierr.Missing(at + ".name")
+		}
+		if c.Role, err = CheckText(at+".role", c.Role, MaxCreatorRole, false); err != nil {
+			return nil, err
+		}
+		if c.URI != "" {
+			if c.URI, err = creatorURI(at+".uri", c.URI); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func normaliseURIs(field string, uris []string) ([]string, error) {
+	if len(uris) > MaxSourceURIs {
+		return nil, apierr.Invalid(field, "%d URIs; at most %d", len(uris), MaxSourceURIs)
+	}
+	out := make([]string, 0, len(uris))
+	seen := make(map[string]bool, len(uris))
+	for i, u := range uris {
+		n, err := AbsoluteURI(fmt.Sprintf("%s[%d]", field, i), u)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// AbsoluteURI checks a URI with a scheme and something after it
+// ("https://…", "git+ssh://…", "urn:…", "mailto:…"), without spaces or
+// control characters. The scheme and host come out in lower case.
+func AbsoluteURI(field, s string) (string, error) {
+	s, err := CheckText(field, s, MaxURI, false)
+	if err != nil {
+		return "", err
+	}
+	if s == "" {
+		return "", apierr.Missing(field)
+	}
+	if strings.ContainsFunc(s, unicode.IsSpace) {
+		return "", apierr.Invalid(field, "%q contains spaces", clip(s))
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "" && u.Path == "") {
+		return "", apierr.Invalid(field, "%q is not an absolute URI (want scheme:…)", clip(s))
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	return u.String(), nil
+}
+
+// clip shortens what an error echoes back.
+func clip(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	for i := max; i > 0; i-- {
+		if utf8.RuneStart(s[i]) {
+			return s[:i] + "…"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,211 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PostgresServer is a PostgreSQL server of a test's own: a cluster made by
+// initdb in a temporary folder, served on a free loopback port, that the
+// test may stop and start again without touching the machine's shared
+// PostgreSQL.
+type PostgresServer struct {
+	t    testing.TB
+	Port int
+	// Database is the database the server was made with.
+	Database string
+	dir      string // the cluster's folder: data, socket, log
+	bin      string // the folder of initdb and postgres
+	cred     *syscall.Credential
+	cmd      *exec.Cmd
+	done     chan error
+}
+
+// StartPostgres makes a cluster (initdb, as the postgres user when the
+// test runs as root, which PostgreSQL refuses to be), starts it, creates a
+// database named stemma, and removes it all when the test ends or the test
+// process is interrupted.
+func StartPostgres(t testing.TB) *PostgresServer {
+	t.Helper()
+	bin, err := postgresBin()
+	if err != nil {
+		unavailable(t, "PostgreSQL's server programs", err)
+	}
+	s := &PostgresServer{t: t, Port: FreePort(t), Database: "stemma", bin: bin}
+	if os.Geteuid() == 0 {
+		if s.cred, err = credentialOf("postgres"); err != nil {
+			t.Fatalf("own PostgreSQL: %v", err)
+		}
+	}
+	// Not t.TempDir: its parents are private to root, and the server runs
+	// as another user.
+	if s.dir, err = os.MkdirTemp("", "stemma-pg-"); err != nil {
+		t.Fatalf("own PostgreSQL: %v", err)
+	}
+	unregister := OnInterrupt(s.remove)
+	t.Cleanup(func() { s.remove(); unregister() })
+	if s.cred != nil {
+		if err := os.Chown(s.dir, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
+			t.Fatalf("own PostgreSQL: %v", err)
+		}
+	}
+	initdb := s.command("initdb", "-D", s.dataDir(), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+		"--locale=C", "--no-sync", "--no-instructions")
+	if out, err := initdb.CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	s.Start()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.urlOf("postgres"))
+	if err != nil {
+		t.Fatalf("own PostgreSQL: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+s.Database); err != nil {
+		t.Fatalf("own PostgreSQL: create database: %v", err)
+	}
+	return s
+}
+
+// postgresBin finds the folder of PostgreSQL's server programs: on PATH,
+// else Debian's /usr/lib/postgresql/<version>/bin, newest first.
+func postgresBin() (string, error) {
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if _, err := exec.LookPath("postgres"); err == nil {
+			return filepath.Dir(p), nil
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	slices.SortFunc(dirs, func(a, b string) int { return versionOf(b) - versionOf(a) })
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("initdb not on PATH nor in /usr/lib/postgresql/*/bin")
+}
+
+func versionOf(binDir string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return v
+}
+
+func credentialOf(name string) (*syscall.Credential, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("running as root, PostgreSQL needs the %s user: %w", name, err)
+	}
+	uid, err := strconv.ParseUint(u.Uid, 10, 32)
+	if err != nil {
+		return nil, err
+	}
+	gid, err := strconv.ParseUint(u.Gid, 10, 32)
+	if err != nil {
+		return nil, err
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+func (s *PostgresServer) dataDir() string { return filepath.Join(s.dir, "data") }
+
+// LogFile is the server's log.
+func (s *PostgresServer) LogFile() string { return filepath.Join(s.dir, "postgres.log") }
+
+func (s *PostgresServer) command(program string, args ...string) *exec.Cmd {
+	cmd := exec.Command(filepath.Join(s.bin, program), args...)
+	cmd.Dir = s.dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LC_ALL=C"}
+	BindLifetime(cmd)
+	cmd.SysProcAttr.Credential = s.cred
+	return cmd
+}
+
+// URL returns the URL of the server's stemma database.
+func (s *PostgresServer) URL() string { return s.urlOf(s.Database) }
+
+func (s *PostgresServer) urlOf(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.Port, db)
+}
+
+// Start starts the server (again) on its port and waits until it accepts
+// connections. The postmaster runs as a child of the test, not through
+// pg_ctl's daemon, so that it dies with the test process.
+func (s *PostgresServer) Start() {
+	s.t.Helper()
+	if s.cmd != nil {
+		return
+	}
+	logf, err := os.OpenFile(s.LogFile(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		s.t.Fatalf("own PostgreSQL: %v", err)
+	}
+	defer logf.Close()
+	cmd := s.command("postgres", "-D", s.dataDir(), "-p", strconv.Itoa(s.Port), "-k", s.dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "fsync=off",
+		"-c", "shared_buffers=64MB")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("start postgres: %v", err)
+	}
+	s.cmd, s.done = cmd, make(chan error, 1)
+	go func() { s.done <- cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		conn, err := pgx.Connect(ctx, s.urlOf("postgres"))
+		if err == nil {
+			_ = conn.Close(ctx)
+			cancel()
+			return
+		}
+		cancel()
+		select {
+		case err := <-s.done:
+			s.cmd = nil
+			log, _ := os.ReadFile(s.LogFile())
+			s.t.Fatalf("postgres exited at start-up: %v\n%s", err, log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("postgres on port %d did not start: %v", s.Port, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stop shuts the server down as `pg_ctl stop -m fast` does (SIGINT: roll
+// back open transactions, disconnect clients, checkpoint) and waits for it
+// to exit.
+func (s *PostgresServer) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+	s.cmd = nil
+}
+
+// remove stops the server and deletes its cluster.
+func (s *PostgresServer) remove() {
+	s.Stop()
+	if s.dir != "" {
+		_ = os.RemoveAll(s.dir)
+	}
+}

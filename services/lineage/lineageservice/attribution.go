@@ -1,0 +1,81 @@
+package lineageservice
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
+	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
+	"github.com/stemma-registry/stemma/services/lineage/attribution"
+	"github.com/stemma-registry/stemma/services/lineage/graph"
+)
+
+// GetAttribution returns the credits a work owes to its ancestry.
+//
+// Key: lineage:attribution:v1:{epoch}:{max depth}:{work}:{digest of the
+// etags of every work of the ancestry}: titles and creators come from the
+// catalog, and any change to a work changes its etag.
+func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttributionRequest) (*lineagev1.Attribution, error) {
+	w, err := s.walk(req.GetWork(), req.GetMaxDepth(), nil, graph.Up)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.ancestry(ctx, w, true)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := s.ancestryWorks(ctx, a.closure, false)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("lineage:attribution:v1:%d:%d:%s:%s", a.epoch, w.MaxDepth, w.Root,
+		digest(a.closure, ws, false, (*catalogv1.Work).GetEtag))
+	if b, ok := s.Cache.Get(ctx, key); ok {
+		resp := &lineagev1.Attribution{}
+		if err := proto.Unmarshal(b, resp); err == nil {
+			return resp, nil
+		}
+	}
+	if err := a.load(ctx, s, w); err != nil {
+		return nil, err
+	}
+	ds := make(map[string]*graph.Derivation, len(a.derivations))
+	for _, d := range a.derivations {
+		ds[d.ID] = d
+	}
+	credited := make(map[string]attribution.Work, len(ws))
+	for id, wk := range ws {
+		credited[id] = toCredited(wk)
+	}
+	at := attribution.Build(a.closure, ds, credited)
+	resp := &lineagev1.Attribution{Work: workName(at.Work), Markdown: at.Markdown, Text: at.Text, Truncated: at.Truncated}
+	for _, c := range at.Credits {
+		cr := &lineagev1.Credit{
+			Work: workName(c.Work), Title: c.Title, SourceUri: c.SourceURI, Licence: c.Licence, LicenceUrl: c.LicenceURL,
+			Change: c.Change, Depth: int32(c.Depth), Path: workNames(c.Path), Deleted: c.Deleted,
+		}
+		for _, p := range c.Creators {
+			cr.Creators = append(cr.Creators, &catalogv1.Creator{Name: p.Name, Role: p.Role, Uri: p.URI})
+		}
+		resp.Credits = append(resp.Credits, cr)
+	}
+	if b, err := proto.Marshal(resp); err == nil {
+		s.Cache.Set(ctx, key, b, cacheTTL)
+	}
+	return resp, nil
+}
+
+func toCredited(w *catalogv1.Work) attribution.Work {
+	out := attribution.Work{Title: w.GetTitle()}
+	for _, c := range w.GetCreators() {
+		out.Creators = append(out.Creators, attribution.Creator{Name: c.GetName(), Role: c.GetRole(), URI: c.GetUri()})
+	}
+	var ids []attribution.Identifier
+	for _, id := range w.GetIdentifiers() {
+		ids = append(ids, attribution.Identifier{Type: id.GetType(), Value: id.GetValue()})
+	}
+	out.SourceURI = attribution.SourceURI(w.GetSourceUris(), ids)
+	return out
+}

@@ -1,0 +1,250 @@
+package lineageservice
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
+	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/internal/paging"
+	"github.com/stemma-registry/stemma/services/lineage/graph"
+)
+
+// cacheTTL only reclaims memory: entries never go stale, because their
+// keys carry the graph epoch (and, for audits and attributions, the state
+// of the works they read).
+const cacheTTL = 10 * time.Minute
+
+// ancestry is a walk's closure and, when they were read, its derivations.
+type ancestry struct {
+	epoch       int64
+	closure     *graph.Closure
+	derivations []*graph.Derivation
+}
+
+// ancestry returns the closure of a walk, from the cache when the graph
+// has not changed since it was computed. With full, a closure that must
+// be computed is computed from the whole derivations, which are kept for
+// the caller (audits and attributions need them; listings need only the
+// edges).
+//
+// The epoch is read before the walk: an edge committed in between makes
+// the cached closure newer than its key says, which is harmless, while
+// the other order could file an old closure under a new epoch.
+//
+// Key: lineage:closure:v1:{epoch}:{direction}:{max depth}:{relation mask}:{work}.
+func (s *Service) ancestry(ctx context.Context, w graph.Walk, full bool) (*ancestry, error) {
+	epoch, err := s.Store.Epoch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := &ancestry{epoch: epoch}
+	key := fmt.Sprintf("lineage:closure:v1:%d:%d:%d:%x:%s", epoch, w.Direction, w.MaxDepth, w.RelationMask(), w.Root)
+	if b, ok := s.Cache.Get(ctx, key); ok {
+		var c graph.Closure
+		if err := c.UnmarshalBinary(b); err == nil {
+			a.closure = &c
+			return a, nil
+		}
+		s.Log.WarnContext(ctx, "undecodable closure in the cache; recomputed", "key", key)
+	}
+	var edges []graph.Edge
+	if full {
+		if err := a.load(ctx, s, w); err != nil {
+			return nil, err
+		}
+		edges = make([]graph.Edge, len(a.derivations))
+		for i, d := range a.derivations {
+			edges[i] = graph.Edge{ID: d.ID, Derivative: d.Derivative, Source: d.Source, Relation: d.Relation}
+		}
+	} else if edges, err = s.Store.Walk(ctx, w); err != nil {
+		return nil, err
+	}
+	a.closure = graph.NewClosure(w, edges)
+	if b, err := a.closure.MarshalBinary(); err == nil {
+		s.Cache.Set(ctx, key, b, cacheTTL)
+	}
+	return a, nil
+}
+
+// load reads the walk's derivations, unless they were read already.
+func (a *ancestry) load(ctx context.Context, s *Service, w graph.Walk) error {
+	if a.derivations != nil {
+		return nil
+	}
+	ds, err := s.Store.WalkDerivations(ctx, w)
+	if err != nil {
+		return err
+	}
+	a.derivations = ds
+	if ds == nil {
+		a.derivations = []*graph.Derivation{}
+	}
+	return nil
+}
+
+// relatives returns a page of a closure's works, nearest first, and the
+// next page token. The cursor is the last (depth, work) returned, so pages
+// stay consistent when the graph changes between them.
+func (s *Service) relatives(ctx context.Context, method string, w graph.Walk, pageSize int32, token string) ([]*lineagev1.Relative, string, int32, error) {
+	size, err := s.Pages.Size(pageSize)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	q := query(method, w)
+	cur, err := paging.Decode(q, token)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	a, err := s.ancestry(ctx, w, false)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	c := a.closure
+	if c.Relatives() == 0 {
+		// Works with relatives exist (liens keep them); one without may
+		// not.
+		if err := s.mustExist(ctx, w.Root); err != nil {
+			return nil, "", 0, err
+		}
+	}
+	start := 1
+	if cur != "" {
+		d, work, ok := strings.Cut(cur, "/")
+		depth, err := strconv.Atoi(d)
+		if !ok || err != nil {
+			return nil, "", 0, apierr.Invalid("page_token", "not a page token this request issued; start again without one")
+		}
+		start = max(c.After(depth, work), 1)
+	}
+	end := min(start+size, len(c.Nodes))
+	out := make([]*lineagev1.Relative, 0, end-start)
+	n := newNamer(c)
+	for i := start; i < end; i++ {
+		out = append(out, n.relative(i))
+	}
+	next := ""
+	if end < len(c.Nodes) {
+		last := c.Nodes[end-1]
+		next = paging.Encode(q, strconv.Itoa(last.Depth)+"/"+last.Work)
+	}
+	return out, next, int32(c.Relatives()), nil
+}
+
+// namer makes the resource names of a closure's works and derivations once
+// each: the paths of a page repeat the same works over and over (a page of
+// a thousand ancestors holds tens of thousands of path entries), and they
+// can share one string per work.
+type namer struct {
+	c                  *graph.Closure
+	works, derivations []string
+}
+
+func newNamer(c *graph.Closure) *namer {
+	return &namer{c: c, works: make([]string, len(c.Nodes)), derivations: make([]string, len(c.Nodes))}
+}
+
+func (n *namer) work(i int) string {
+	if n.works[i] == "" {
+		n.works[i] = workName(n.c.Nodes[i].Work)
+	}
+	return n.works[i]
+}
+
+func (n *namer) derivation(i int) string {
+	if n.derivations[i] == "" {
+		n.derivations[i] = derivationName(n.c.Nodes[i].Derivation)
+	}
+	return n.derivations[i]
+}
+
+// relative returns the closure's i-th work with its shortest path.
+func (n *namer) relative(i int) *lineagev1.Relative {
+	depth := n.c.Nodes[i].Depth
+	r := &lineagev1.Relative{
+		Work: n.work(i), Depth: int32(depth),
+		Path: make([]string, depth+1), Derivations: make([]string, depth), Relations: make([]lineagev1.Relation, depth),
+	}
+	for j := depth; j >= 0; j-- {
+		r.Path[j] = n.work(i)
+		if j > 0 {
+			r.Derivations[j-1] = n.derivation(i)
+			r.Relations[j-1] = lineagev1.Relation(n.c.Nodes[i].Relation)
+		}
+		i = n.c.Nodes[i].Parent
+	}
+	return r
+}
+
+// ListAncestors lists the works a work derives from.
+func (s *Service) ListAncestors(ctx context.Context, req *lineagev1.ListAncestorsRequest) (*lineagev1.ListAncestorsResponse, error) {
+	w, err := s.walk(req.GetWork(), req.GetMaxDepth(), req.GetRelations(), graph.Up)
+	if err != nil {
+		return nil, err
+	}
+	rs, next, total, err := s.relatives(ctx, "ListAncestors", w, req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	return &lineagev1.ListAncestorsResponse{Ancestors: rs, NextPageToken: next, TotalSize: total}, nil
+}
+
+// ListDescendants lists the works derived from a work.
+func (s *Service) ListDescendants(ctx context.Context, req *lineagev1.ListDescendantsRequest) (*lineagev1.ListDescendantsResponse, error) {
+	w, err := s.walk(req.GetWork(), req.GetMaxDepth(), req.GetRelations(), graph.Down)
+	if err != nil {
+		return nil, err
+	}
+	rs, next, total, err := s.relatives(ctx, "ListDescendants", w, req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	return &lineagev1.ListDescendantsResponse{Descendants: rs, NextPageToken: next, TotalSize: total}, nil
+}
+
+// TraceTo lists the paths from a work up to one of its ancestors, shortest
+// first. Pages are positions in that order: a page token taken before the
+// graph changed may skip or repeat paths.
+func (s *Service) TraceTo(ctx context.Context, req *lineagev1.TraceToRequest) (*lineagev1.TraceToResponse, error) {
+	w, err := s.walk(req.GetWork(), req.GetMaxDepth(), req.GetRelations(), graph.Up)
+	if err != nil {
+		return nil, err
+	}
+	ancestor, err := workID("ancestor", req.GetAncestor())
+	if err != nil {
+		return nil, err
+	}
+	if ancestor == w.Root {
+		return nil, apierr.Invalid("ancestor", "is the work itself")
+	}
+	size, err := s.Pages.Size(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	q := query("TraceTo", w, ancestor)
+	from, err := offset(q, req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	edges, err := s.Store.Walk(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	paths, more := graph.Paths(w, edges, ancestor, from, size)
+	if len(paths) == 0 && from == 0 {
+		if err := s.mustExist(ctx, w.Root, ancestor); err != nil {
+			return nil, err
+		}
+	}
+	resp := &lineagev1.TraceToResponse{Paths: make([]*lineagev1.Path, len(paths))}
+	for i, p := range paths {
+		resp.Paths[i] = &lineagev1.Path{Works: workNames(p.Works), Derivations: derivationNames(p.Derivations), Relations: toRelations(p.Relations)}
+	}
+	if more {
+		resp.NextPageToken = paging.Encode(q, strconv.FormatInt(from+int64(len(paths)), 10))
+	}
+	return resp, nil
+}

@@ -1,0 +1,188 @@
+package sbom
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Format is an SBOM format.
+type Format string
+
+// The formats Read understands.
+const (
+	CycloneDX Format = "CycloneDX"
+	SPDX      Format = "SPDX"
+)
+
+// Link is how a component uses one of its dependencies, as far as the
+// document says. The import turns it into a derivation's relation and use.
+type Link int
+
+// The links, from the most to the least specific: when a document states
+// an edge twice, the more specific link wins.
+const (
+	// LinkStatic: linked statically (SPDX STATIC_LINK; a Go or Rust
+	// dependency, which the toolchain always links statically).
+	LinkStatic Link = iota + 1
+	// LinkDynamic: linked dynamically (SPDX DYNAMIC_LINK).
+	LinkDynamic
+	// LinkContains: the component contains the other (SPDX CONTAINS, a
+	// CycloneDX sub-component).
+	LinkContains
+	// LinkDepends: a dependency of unstated kind (SPDX DEPENDS_ON, a
+	// CycloneDX dependsOn of a package type that links at run time).
+	LinkDepends
+	// LinkTool: needed to develop, build or test the component, not shipped
+	// with it (SPDX DEV_DEPENDENCY_OF, BUILD_TOOL_OF…, CycloneDX scope
+	// "excluded").
+	LinkTool
+)
+
+var linkNames = map[Link]string{
+	LinkStatic: "static", LinkDynamic: "dynamic", LinkContains: "contains",
+	LinkDepends: "depends", LinkTool: "tool",
+}
+
+func (l Link) String() string {
+	if s, ok := linkNames[l]; ok {
+		return s
+	}
+	return fmt.Sprintf("Link(%d)", int(l))
+}
+
+// Document is an SBOM read into the neutral model.
+type Document struct {
+	Format  Format
+	Version string // "1.6", "2.3"
+	// Root is the Ref of the product, the component the SBOM describes.
+	Root string
+	// Components lists every component, the product first, each once.
+	Components []Component
+	// Edges are the dependency edges, each pair once, in document order.
+	Edges []Edge
+	// Warnings are things a reader of the import's report should know:
+	// fields skipped, licences read from evidence, components attached to
+	// the product because the graph did not reach them.
+	Warnings []string
+}
+
+// Component is one component (CycloneDX) or package (SPDX).
+type Component struct {
+	// Ref is the component's reference in the document: its bom-ref or
+	// SPDXID, or its JSON path when it has none.
+	Ref string
+	// Path is the component's JSON path, for messages.
+	Path    string
+	Name    string
+	Version string
+	// PURL is the package URL as written; empty when the document gives
+	// none.
+	PURL string
+	// Hashes are the content digests the document gives, with algorithms
+	// in Stemma's spelling (sha256, sha3-256, blake2b-256…).
+	Hashes []Hash
+	// Licence is the licence expression as the document states it, built
+	// from CycloneDX licence ids and names (a name becomes a LicenseRef-)
+	// or taken from SPDX's concluded or declared licence; empty when the
+	// document gives none, NOASSERTION or NONE.
+	Licence string
+	// Kind is the work kind the component's type suggests: "software",
+	// "dataset" or "model".
+	Kind        string
+	Description string
+	// Creators are the component's authors, supplier or publisher, as
+	// written.
+	Creators []string
+	// URLs are where the component can be found: its website, VCS or
+	// download location.
+	URLs []string
+}
+
+// Hash is one content digest.
+type Hash struct {
+	Algorithm string // sha256, sha1, sha3-256, blake2b-256, md5…
+	Value     string // lower-case hex
+}
+
+// Digest returns the hash as Stemma writes a digest, algorithm:hex.
+func (h Hash) Digest() string { return h.Algorithm + ":" + h.Value }
+
+// Edge is a dependency: From (the derivative) uses To (the source).
+type Edge struct {
+	From, To string
+	Link     Link
+}
+
+// Error is a problem with the document, at a JSON path.
+type Error struct {
+	// Path is the JSON path of the problem, for example
+	// "components[3].hashes[0].content"; empty for the whole document.
+	Path string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return e.Path + ": " + e.Msg
+}
+
+func errorf(path, format string, args ...any) *Error {
+	return &Error{Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Limits bound what Read accepts.
+type Limits struct {
+	// MaxBytes bounds the document's size.
+	MaxBytes int
+	// MaxComponents bounds the components, the product included.
+	MaxComponents int
+	// MaxEdges bounds the dependency edges.
+	MaxEdges int
+}
+
+// DefaultLimits are the bounds Read applies to a zero Limits field.
+var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxComponents: 1000, MaxEdges: 20_000}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if l.MaxComponents <= 0 {
+		l.MaxComponents = DefaultLimits.MaxComponents
+	}
+	if l.MaxEdges <= 0 {
+		l.MaxEdges = DefaultLimits.MaxEdges
+	}
+	return l
+}
+
+// Component returns the component with the given ref.
+func (d *Document) Component(ref string) (Component, bool) {
+	for _, c := range d.Components {
+		if c.Ref == ref {
+			return c, true
+		}
+	}
+	return Component{}, false
+}
+
+// Product returns the product, the component the SBOM describes.
+func (d *Document) Product() Component {
+	c, _ := d.Component(d.Root)
+	return c
+}
+
+// FormatName returns the format and version as a person reads them, for
+// example "CycloneDX 1.6".
+func (d *Document) FormatName() string { return string(d.Format) + " " + d.Version }
+
+// clip shortens a value quoted in a message.
+func clip(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	return strings.ToValidUTF8(s[:max], "") + "…"
+}

@@ -1,0 +1,17 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/stemma-registry/stemma/services/internal/storage/storagetest"
+	"github.com/stemma-registry/stemma/services/lineage/store"
+	"github.com/stemma-registry/stemma/services/lineage/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	for _, b := range storagetest.Backends(store.Service, store.Migrations()) {
+		t.Run(string(b.Engine), func(t *testing.T) {
+			storetest.Run(t, func(t testing.TB) store.Store { return store.New(b.Open(t)) })
+		})
+	}
+}
