@@ -5,13 +5,12 @@ import (
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/stemma-registry/stemma/proto/httprule"
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
@@ -39,64 +38,28 @@ func queryRoutes() map[string]route {
 			methods := fd.Services().Get(i).Methods()
 			for j := 0; j < methods.Len(); j++ {
 				md := methods.Get(j)
-				rule, _ := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
-				verb, path := ruleOf(rule)
-				if verb == "" {
+				b, ok := httprule.Of(md)
+				if !ok {
 					continue
 				}
 				r := route{request: md.Input(), bound: map[string]bool{}}
-				for _, v := range pathVariables(path) {
+				for _, v := range b.Variables() {
 					top, _, _ := strings.Cut(v, ".")
 					r.bound[top] = true
 				}
-				switch body := rule.GetBody(); body {
+				switch b.Body {
 				case "":
 				case "*":
 					r.noQuery = true
 				default:
-					r.bound[body] = true
+					r.bound[b.Body] = true
 				}
-				out[verb+" "+path] = r
+				out[b.Method+" "+b.Path] = r
 			}
 		}
 	}
 	out[http.MethodGet+" "+healthPath] = route{request: (&healthpb.HealthCheckRequest{}).ProtoReflect().Descriptor()}
 	return out
-}
-
-func ruleOf(rule *annotations.HttpRule) (verb, path string) {
-	switch p := rule.GetPattern().(type) {
-	case *annotations.HttpRule_Get:
-		return http.MethodGet, p.Get
-	case *annotations.HttpRule_Post:
-		return http.MethodPost, p.Post
-	case *annotations.HttpRule_Patch:
-		return http.MethodPatch, p.Patch
-	case *annotations.HttpRule_Put:
-		return http.MethodPut, p.Put
-	case *annotations.HttpRule_Delete:
-		return http.MethodDelete, p.Delete
-	}
-	return "", ""
-}
-
-// pathVariables returns the field paths a template binds ("name" in
-// "/v1/{name=works/*}").
-func pathVariables(template string) []string {
-	var out []string
-	for {
-		open := strings.IndexByte(template, '{')
-		if open < 0 {
-			return out
-		}
-		end := strings.IndexByte(template[open:], '}')
-		if end < 0 {
-			return out
-		}
-		v, _, _ := strings.Cut(template[open+1:open+end], "=")
-		out = append(out, v)
-		template = template[open+end+1:]
-	}
 }
 
 // strictQuery refuses, with 400, a query parameter the matched route does

@@ -11,15 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/stemma-registry/stemma/proto/httprule"
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	"github.com/stemma-registry/stemma/services/internal/app"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
@@ -222,20 +221,11 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 }
 
 func httpRule(t *testing.T, md protoreflect.MethodDescriptor) (method, path string) {
-	rule := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
-	switch p := rule.GetPattern().(type) {
-	case *annotations.HttpRule_Get:
-		method, path = "GET", p.Get
-	case *annotations.HttpRule_Post:
-		method, path = "POST", p.Post
-	case *annotations.HttpRule_Patch:
-		method, path = "PATCH", p.Patch
-	case *annotations.HttpRule_Delete:
-		method, path = "DELETE", p.Delete
-	default:
-		t.Fatalf("%s: unexpected HTTP rule %v", md.FullName(), rule)
+	b, ok := httprule.Of(md)
+	if !ok {
+		t.Fatalf("%s: no HTTP rule", md.FullName())
 	}
-	return method, openapiPath(path)
+	return b.Method, openapiPath(b.Path)
 }
 
 // openapiPath returns the path protoc-gen-openapiv2 writes for an HTTP rule's

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"strings"
 
-	"google.golang.org/genproto/googleapis/api/annotations"
-	"google.golang.org/protobuf/proto"
+	"net/http"
+
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/stemma-registry/stemma/proto/httprule"
 )
 
 // Policy says which methods anyone may call. It is derived from the API
@@ -31,7 +33,8 @@ func NewPolicy(services []protoreflect.ServiceDescriptor, pure ...protoreflect.F
 		for i := 0; i < methods.Len(); i++ {
 			md := methods.Get(i)
 			full := fmt.Sprintf("/%s/%s", sd.FullName(), md.Name())
-			p.public[full] = isPure[sd.FullName()] || httpVerb(md) == "GET"
+			b, _ := httprule.Of(md)
+			p.public[full] = isPure[sd.FullName()] || b.Method == http.MethodGet
 		}
 	}
 	return p
@@ -54,24 +57,4 @@ func (p *Policy) Methods() map[string]bool {
 		out[k] = v
 	}
 	return out
-}
-
-func httpVerb(md protoreflect.MethodDescriptor) string {
-	rule, ok := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
-	if !ok || rule == nil {
-		return ""
-	}
-	switch rule.GetPattern().(type) {
-	case *annotations.HttpRule_Get:
-		return "GET"
-	case *annotations.HttpRule_Post:
-		return "POST"
-	case *annotations.HttpRule_Patch:
-		return "PATCH"
-	case *annotations.HttpRule_Put:
-		return "PUT"
-	case *annotations.HttpRule_Delete:
-		return "DELETE"
-	}
-	return "CUSTOM"
 }

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails" // resolves the details of REST error bodies
 	spb "google.golang.org/genproto/googleapis/rpc/status"
@@ -31,6 +30,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/stemma-registry/stemma/proto/httprule"
 )
 
 // DefaultServer is where the client commands look for Stemma when neither
@@ -133,18 +134,17 @@ func (c *client) call(ctx context.Context, m protoreflect.MethodDescriptor, req,
 // request, the body field (or the whole request) as JSON, every other set
 // field as a query parameter.
 func (c *client) rest(ctx context.Context, m protoreflect.MethodDescriptor, req, resp proto.Message) error {
-	rule, ok := proto.GetExtension(m.Options(), annotations.E_Http).(*annotations.HttpRule)
-	if !ok || rule == nil {
+	rule, ok := httprule.Of(m)
+	if !ok {
 		return fmt.Errorf("%s has no REST route", m.FullName())
 	}
-	verb, template := httpPattern(rule)
-	path, used, err := expandPath(template, req.ProtoReflect())
+	path, used, err := expandPath(rule.Path, req.ProtoReflect())
 	if err != nil {
 		return err
 	}
 	var body io.Reader
 	contentType := "application/json"
-	switch rule.GetBody() {
+	switch rule.Body {
 	case "":
 	case "*":
 		b, err := protojson.Marshal(req)
@@ -154,9 +154,9 @@ func (c *client) rest(ctx context.Context, m protoreflect.MethodDescriptor, req,
 		body = bytes.NewReader(b)
 		used = nil // every field is in the body
 	default:
-		fd := req.ProtoReflect().Descriptor().Fields().ByName(protoreflect.Name(rule.GetBody()))
+		fd := req.ProtoReflect().Descriptor().Fields().ByName(protoreflect.Name(rule.Body))
 		if fd == nil {
-			return fmt.Errorf("%s: no body field %s", m.FullName(), rule.GetBody())
+			return fmt.Errorf("%s: no body field %s", m.FullName(), rule.Body)
 		}
 		used[fd.FullName()] = true
 		field := req.ProtoReflect().Get(fd).Message().Interface()
@@ -180,7 +180,7 @@ func (c *client) rest(ctx context.Context, m protoreflect.MethodDescriptor, req,
 		addQuery(q, "", req.ProtoReflect(), used)
 		u.RawQuery = q.Encode()
 	}
-	hreq, err := http.NewRequestWithContext(ctx, verb, u.String(), body)
+	hreq, err := http.NewRequestWithContext(ctx, rule.Method, u.String(), body)
 	if err != nil {
 		return err
 	}
@@ -207,22 +207,6 @@ func (c *client) rest(ctx context.Context, m protoreflect.MethodDescriptor, req,
 		return status.Errorf(codes.Internal, "the server's answer is not a %s: %v", resp.ProtoReflect().Descriptor().FullName(), err)
 	}
 	return nil
-}
-
-func httpPattern(r *annotations.HttpRule) (verb, path string) {
-	switch p := r.GetPattern().(type) {
-	case *annotations.HttpRule_Get:
-		return http.MethodGet, p.Get
-	case *annotations.HttpRule_Post:
-		return http.MethodPost, p.Post
-	case *annotations.HttpRule_Patch:
-		return http.MethodPatch, p.Patch
-	case *annotations.HttpRule_Put:
-		return http.MethodPut, p.Put
-	case *annotations.HttpRule_Delete:
-		return http.MethodDelete, p.Delete
-	}
-	return "", ""
 }
 
 // expandPath fills a path template's variables ({name=works/*}) from the
