@@ -33,18 +33,18 @@ func TestDoneWhen(t *testing.T) {
 }
 
 func doneWhen(t *testing.T, cfg config.Config) {
-	base := start(t, cfg).BaseURL()
+	inst := start(t, cfg)
 	body := `{"kind": "WORK_KIND_SOFTWARE", "title": "left-pad", "licence": "mit OR apache-2.0",
 		"creators": [{"name": "Azer Koçulu", "role": "author"}],
 		"identifiers": [{"type": "purl", "value": "pkg:npm/left-pad@1.3.0"}],
 		"digests": ["` + strings.ToUpper(digest[:7]) + digest[7:] + `"]}`
 
-	code, got := rest(t, "POST", base+"/v1/works?requestId=req-1", "", body)
+	code, got := rest(t, inst, "POST", "/v1/works?requestId=req-1", "", body)
 	if code != http.StatusUnauthorized {
 		t.Fatalf("create without a key = %d %v; want 401", code, got)
 	}
 
-	code, made := rest(t, "POST", base+"/v1/works?requestId=req-1", apptest.AliceKey, body)
+	code, made := rest(t, inst, "POST", "/v1/works?requestId=req-1", apptest.AliceKey, body)
 	name := str(made, "name")
 	if code != http.StatusOK || !strings.HasPrefix(name, "works/") || str(made, "owner") != "alice" ||
 		str(made, "licence") != "MIT OR Apache-2.0" || str(made, "licenceStatus") != "LICENCE_STATUS_KNOWN" ||
@@ -52,38 +52,38 @@ func doneWhen(t *testing.T, cfg config.Config) {
 		t.Fatalf("create = %d %v", code, made)
 	}
 
-	code, got = rest(t, "GET", base+"/v1/"+name, "", "")
+	code, got = rest(t, inst, "GET", "/v1/"+name, "", "")
 	if code != http.StatusOK || str(got, "etag") != str(made, "etag") || str(got, "title") != "left-pad" {
 		t.Fatalf("read back = %d %v", code, got)
 	}
 
-	code, got = rest(t, "GET", base+"/v1/works:lookup?digest="+digest, "", "")
+	code, got = rest(t, inst, "GET", "/v1/works:lookup?digest="+digest, "", "")
 	if code != http.StatusOK || len(list(got, "works")) != 1 || str(list(got, "works")[0].(map[string]any), "name") != name {
 		t.Fatalf("lookup by digest = %d %v", code, got)
 	}
 
-	code, got = rest(t, "POST", base+"/v1/works?requestId=req-1", apptest.AliceKey, body)
+	code, got = rest(t, inst, "POST", "/v1/works?requestId=req-1", apptest.AliceKey, body)
 	if code != http.StatusOK || str(got, "name") != name {
 		t.Fatalf("create retried with the same request id = %d %v; want %s again", code, got, name)
 	}
-	if code, got = rest(t, "GET", base+"/v1/works", "", ""); code != http.StatusOK || len(list(got, "works")) != 1 {
+	if code, got = rest(t, inst, "GET", "/v1/works", "", ""); code != http.StatusOK || len(list(got, "works")) != 1 {
 		t.Fatalf("list after the retry = %d %v; want one work", code, got)
 	}
 
 	patch := `{"title": "left-pad (renamed)", "etag": "` + str(made, "etag") + `"}`
-	if code, got = rest(t, "PATCH", base+"/v1/"+name, apptest.BobKey, patch); code != http.StatusForbidden {
+	if code, got = rest(t, inst, "PATCH", "/v1/"+name, apptest.BobKey, patch); code != http.StatusForbidden {
 		t.Fatalf("update by a foreign principal = %d %v; want 403", code, got)
 	}
-	code, updated := rest(t, "PATCH", base+"/v1/"+name, apptest.AliceKey, patch)
+	code, updated := rest(t, inst, "PATCH", "/v1/"+name, apptest.AliceKey, patch)
 	if code != http.StatusOK || str(updated, "title") != "left-pad (renamed)" || str(updated, "licence") != "MIT OR Apache-2.0" {
 		t.Fatalf("update by the owner = %d %v", code, updated)
 	}
-	if code, got = rest(t, "PATCH", base+"/v1/"+name, apptest.AliceKey, patch); code != http.StatusConflict {
+	if code, got = rest(t, inst, "PATCH", "/v1/"+name, apptest.AliceKey, patch); code != http.StatusConflict {
 		t.Fatalf("update with a stale etag = %d %v; want 409", code, got)
 	}
 
 	bad := `{"kind": "WORK_KIND_TEXT", "title": "x", "licence": "MIT AND OR GPL-2.0-only"}`
-	code, got = rest(t, "POST", base+"/v1/works", apptest.AliceKey, bad)
+	code, got = rest(t, inst, "POST", "/v1/works", apptest.AliceKey, bad)
 	if code != http.StatusBadRequest || !strings.Contains(str(got, "message"), "work.licence") {
 		t.Fatalf("create with a bad expression = %d %v; want 400 on work.licence", code, got)
 	}

@@ -1,11 +1,8 @@
 package catalogservice_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -85,32 +82,16 @@ func errorInfo(st *status.Status) *errdetails.ErrorInfo {
 }
 
 // rest makes a REST call, as curl would, and decodes the JSON answer.
-func rest(t *testing.T, method, url, key, body string) (int, map[string]any) {
+func rest(t *testing.T, inst *instance, method, path, key, body string) (int, map[string]any) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = bytes.NewBufferString(body)
-	}
-	req, err := http.NewRequest(method, url, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	code, raw := inst.Do(t, method, path, key, body)
 	var out map[string]any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("%s %s: %d, body %q is not JSON", method, url, resp.StatusCode, raw)
+			t.Fatalf("%s %s: %d, body %q is not JSON", method, path, code, raw)
 		}
 	}
-	return resp.StatusCode, out
+	return code, out
 }
 
 func str(m map[string]any, key string) string {

@@ -97,37 +97,37 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	cfg := apptest.Config(t)
 	cfg.RedisURL = srv.URL()
-	base := start(t, cfg).BaseURL()
+	inst := start(t, cfg)
 
-	code, w := rest(t, "POST", base+"/v1/works", apptest.AliceKey, `{"kind": "WORK_KIND_IMAGE", "title": "before"}`)
+	code, w := rest(t, inst, "POST", "/v1/works", apptest.AliceKey, `{"kind": "WORK_KIND_IMAGE", "title": "before"}`)
 	if code != http.StatusOK {
 		t.Fatalf("create = %d %v", code, w)
 	}
 	name := str(w, "name")
-	if code, got := rest(t, "GET", base+"/v1/"+name, "", ""); code != http.StatusOK || str(got, "title") != "before" {
+	if code, got := rest(t, inst, "GET", "/v1/"+name, "", ""); code != http.StatusOK || str(got, "title") != "before" {
 		t.Fatalf("read = %d %v", code, got)
 	}
 
 	srv.Stop()
 	for _, title := range []string{"during one", "during two"} {
-		code, got := rest(t, "PATCH", base+"/v1/"+name, apptest.AliceKey, `{"title": "`+title+`"}`)
+		code, got := rest(t, inst, "PATCH", "/v1/"+name, apptest.AliceKey, `{"title": "`+title+`"}`)
 		if code != http.StatusOK {
 			t.Fatalf("update while Redis is down = %d %v", code, got)
 		}
-		if code, got := rest(t, "GET", base+"/v1/"+name, "", ""); code != http.StatusOK || str(got, "title") != title {
+		if code, got := rest(t, inst, "GET", "/v1/"+name, "", ""); code != http.StatusOK || str(got, "title") != title {
 			t.Fatalf("read while Redis is down = %d %v; want %q", code, got, title)
 		}
 	}
-	if code, got := rest(t, "POST", base+"/v1/works", apptest.BobKey, `{"kind": "WORK_KIND_IMAGE", "title": "new"}`); code != http.StatusOK {
+	if code, got := rest(t, inst, "POST", "/v1/works", apptest.BobKey, `{"kind": "WORK_KIND_IMAGE", "title": "new"}`); code != http.StatusOK {
 		t.Fatalf("create while Redis is down = %d %v", code, got)
 	}
 
 	srv.Start()
-	code, got := rest(t, "PATCH", base+"/v1/"+name, apptest.AliceKey, `{"title": "after"}`)
+	code, got := rest(t, inst, "PATCH", "/v1/"+name, apptest.AliceKey, `{"title": "after"}`)
 	if code != http.StatusOK {
 		t.Fatalf("update after Redis came back = %d %v", code, got)
 	}
-	if code, got := rest(t, "GET", base+"/v1/"+name, "", ""); code != http.StatusOK || str(got, "title") != "after" {
+	if code, got := rest(t, inst, "GET", "/v1/"+name, "", ""); code != http.StatusOK || str(got, "title") != "after" {
 		t.Fatalf("read after Redis came back = %d %v", code, got)
 	}
 }

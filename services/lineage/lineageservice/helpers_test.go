@@ -1,10 +1,8 @@
 package lineageservice_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -98,36 +96,20 @@ func (e apiError) violations() []struct{ Type, Subject, Description string } {
 // (a proto message, strictly); any other into the returned apiError.
 func (s *suite) call(t *testing.T, method, path, key, body string, out proto.Message) (int, apiError) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = bytes.NewBufferString(body)
-	}
-	req, err := http.NewRequest(method, s.BaseURL()+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	code, raw := s.Do(t, method, path, key, body)
 	var e apiError
-	if resp.StatusCode/100 != 2 {
+	if code/100 != 2 {
 		if err := json.Unmarshal(raw, &e); err != nil || e.Message == "" {
-			t.Fatalf("%s %s: %d with body %q, not an error status", method, path, resp.StatusCode, raw)
+			t.Fatalf("%s %s: %d with body %q, not an error status", method, path, code, raw)
 		}
-		return resp.StatusCode, e
+		return code, e
 	}
 	if out != nil {
 		if err := protojson.Unmarshal(raw, out); err != nil {
 			t.Fatalf("%s %s: %v in %s", method, path, err, raw)
 		}
 	}
-	return resp.StatusCode, e
+	return code, e
 }
 
 // ok makes a REST call that must succeed.
