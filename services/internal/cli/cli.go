@@ -47,7 +47,8 @@ unknown, conflicts found), 2 error (usage, transport or server).`,
 	})
 	root.AddCommand(newServeCmd(), newVersionCmd(),
 		newCheckCmd(), newLicencesCmd(), newWorksCmd(), newDeriveCmd(),
-		newAncestorsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newHealthCmd())
+		newAncestorsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newHealthCmd(),
+		newExportCmd(), newRestoreCmd(), newBackupCmd())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

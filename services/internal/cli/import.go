@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -12,11 +13,13 @@ import (
 
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
+	"github.com/stemma-registry/stemma/services/internal/export"
 )
 
 func newImportCmd() *cobra.Command {
 	var o clientOptions
-	var strict bool
+	var strict, asExport bool
+	var store export.Options
 	req := &lineagev1.ImportSbomRequest{}
 	cmd := &cobra.Command{
 		Use:   "import <sbom.json>",
@@ -37,6 +40,9 @@ malformed SBOM, or a conflict refused without --allow-conflict).`,
   stemma import sbom.json --dry-run --output json`,
 		Args: args("sbom.json"),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if asExport {
+				return restore(cmd, a[0], store)
+			}
 			var data []byte
 			var err error
 			if a[0] == "-" {
@@ -46,6 +52,9 @@ malformed SBOM, or a conflict refused without --allow-conflict).`,
 			}
 			if err != nil {
 				return usageErrorf("%v", err)
+			}
+			if first, _, _ := bytes.Cut(data, []byte("\n")); export.IsExport(first) {
+				return usageErrorf("%s is a Stemma export, not an SBOM: restore it with \"stemma restore\" (or \"stemma import --export\")", a[0])
 			}
 			req.Sbom = &httpbody.HttpBody{ContentType: "application/json", Data: data}
 			c, err := o.connect()
@@ -77,6 +86,8 @@ malformed SBOM, or a conflict refused without --allow-conflict).`,
 	f.BoolVar(&req.ValidateOnly, "dry-run", false, "report what the import would do without writing anything")
 	f.StringVar(&req.RequestId, "request-id", "", "an idempotency key for the import")
 	f.BoolVar(&strict, "strict", false, "exit 1 when a component's licence is unknown too")
+	f.BoolVar(&asExport, "export", false, `the file is a Stemma export: restore it into the stores, as "stemma restore" does`)
+	addStoreFlags(cmd, &store)
 	return cmd
 }
 

@@ -66,17 +66,25 @@ func StartPostgres(t testing.TB) *PostgresServer {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
 	s.Start()
+	s.CreateDatabase(s.Database)
+	return s
+}
+
+// CreateDatabase creates another database on the server and returns its
+// URL.
+func (s *PostgresServer) CreateDatabase(name string) string {
+	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, s.urlOf("postgres"))
 	if err != nil {
-		t.Fatalf("own PostgreSQL: %v", err)
+		s.t.Fatalf("own PostgreSQL: %v", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+s.Database); err != nil {
-		t.Fatalf("own PostgreSQL: create database: %v", err)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		s.t.Fatalf("own PostgreSQL: create database %s: %v", name, err)
 	}
-	return s
+	return s.urlOf(name)
 }
 
 // postgresBin finds the folder of PostgreSQL's server programs: on PATH,

@@ -1,0 +1,165 @@
+package stress
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+)
+
+// access is one write of the access test: a request alice could make, and
+// whether it acts on a resource she owns (so that another principal's key
+// must be refused too). Creates act on nothing anyone owns: bob may create
+// works of his own.
+type access struct {
+	call  Call
+	owned bool
+}
+
+// accessCases returns a request for every write method, against resources
+// alice made. A write method missing here fails the test: a new write
+// route cannot escape it.
+func accessCases(s *suite) map[string]access {
+	a := s.work("access A", "MIT")
+	b := s.work("access B", "MIT")
+	c := s.work("access C", "MIT")
+	d := s.create("POST", "/v1/derivations", `{"derivative":"`+b+`","source":"`+a+`","relation":"RELATION_ADAPTATION"}`, "name")
+	var liens struct {
+		Liens []struct {
+			Name string `json:"name"`
+		} `json:"liens"`
+	}
+	decode(s.t, s.do("GET", "/v1/"+a+"/liens", "", nil).Body, &liens)
+	if len(liens.Liens) == 0 {
+		s.t.Fatalf("no lien on %s after a derivation from it", a)
+	}
+	sbom := `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,
+		"metadata":{"component":{"type":"application","bom-ref":"app","name":"intruder-app","version":"1","licenses":[{"expression":"MIT"}]}},
+		"components":[{"type":"library","bom-ref":"lib","name":"intruder-lib","version":"1","purl":"pkg:npm/intruder-lib@1","licenses":[{"expression":"MIT"}]}],
+		"dependencies":[{"ref":"app","dependsOn":["lib"]}]}`
+	work := `{"kind":"WORK_KIND_TEXT","title":"intruder","licence":"MIT"}`
+	return map[string]access{
+		"CreateWork":       {call: Call{Body: work}},
+		"BatchCreateWorks": {call: Call{Body: `{"requests":[{"work":` + work + `}]}`}},
+		"UpdateWork": {owned: true, call: Call{Params: map[string]string{"work.name": a},
+			Query: url.Values{"updateMask": {"title,licence"}}, Body: `{"title":"intruder","licence":"GPL-3.0-only"}`}},
+		"DeleteWork": {owned: true, call: Call{Params: map[string]string{"name": c}}},
+		"CreateLien": {owned: true, call: Call{Params: map[string]string{"parent": c},
+			Query: url.Values{"lienId": {"intruder"}}, Body: `{"origin":"intruder","reason":"hold"}`}},
+		"DeleteLien": {owned: true, call: Call{Params: map[string]string{"name": liens.Liens[0].Name}}},
+		"CreateDerivation": {owned: true, call: Call{
+			Body: `{"derivative":"` + c + `","source":"` + a + `","relation":"RELATION_ADAPTATION"}`}},
+		"DeleteDerivation": {owned: true, call: Call{Params: map[string]string{"name": d}}},
+		"ImportSbom":       {call: Call{Body: sbom}},
+	}
+}
+
+// Every write route, over REST and over gRPC, refuses a request with no
+// key or an unknown key (UNAUTHENTICATED), and one with another owner's key
+// where the resource is someone's (PERMISSION_DENIED); afterwards nothing
+// has changed.
+func testAccess(t *testing.T, s *suite) {
+	cases := accessCases(s)
+	conn, err := Dial(s.p.GRPCAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	before := s.snapshot()
+	type attempt struct {
+		who      string
+		key      string
+		httpWant int
+		grpcWant codes.Code
+	}
+	seen := map[string]bool{}
+	var restN, grpcN int
+	for _, r := range Routes() {
+		if !r.Write {
+			continue
+		}
+		c, ok := cases[r.Name()]
+		if !ok {
+			t.Errorf("write route %s %s (%s) has no case in the access test: add one to accessCases", r.Verb, r.Template, r.Name())
+			continue
+		}
+		seen[r.Name()] = true
+		attempts := []attempt{
+			{"no key", "", http.StatusUnauthorized, codes.Unauthenticated},
+			{"a wrong key", WrongKey, http.StatusUnauthorized, codes.Unauthenticated},
+		}
+		if c.owned {
+			attempts = append(attempts, attempt{"another owner's key", BobKey, http.StatusForbidden, codes.PermissionDenied})
+		}
+		req, err := r.Request(c.call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range attempts {
+			var body []byte
+			if c.call.Body != "" {
+				body = []byte(c.call.Body)
+			}
+			got := s.do(r.Verb, r.Path(c.call), a.key, body)
+			restN++
+			if got.Status != a.httpWant {
+				t.Errorf("REST %s %s with %s: HTTP %d, want %d: %s", r.Verb, r.Path(c.call), a.who, got.Status, a.httpWant, got.Body)
+			} else if err := CheckError(got); err != nil {
+				t.Errorf("REST %s with %s: %v", r.Name(), a.who, err)
+			}
+			st := Invoke(context.Background(), conn, r.FullMethod, req, r.Response(), a.key)
+			grpcN++
+			if st.Code() != a.grpcWant {
+				t.Errorf("gRPC %s with %s: %v, want %v", r.Name(), a.who, st.Err(), a.grpcWant)
+			}
+		}
+	}
+	for name := range cases {
+		if !seen[name] {
+			t.Errorf("the access test has a case for %s, which is not a write route", name)
+		}
+	}
+	if after := s.snapshot(); after != before {
+		t.Errorf("refused writes changed the registry:\nbefore: %.2000s\nafter:  %.2000s", before, after)
+	}
+	t.Logf("access: %d write routes, %d REST and %d gRPC refusals checked, nothing written", len(seen), restN, grpcN)
+}
+
+// A principal over its rate is told so, over REST (429) and gRPC
+// (RESOURCE_EXHAUSTED), in the error contract's shape; another principal
+// is not held back by it.
+func TestRateLimit(t *testing.T) {
+	s := startSuite(t, "--rate-limit=1", "--rate-burst=3")
+	limited := 0
+	for range 10 {
+		r := s.do("GET", "/v1/works", AliceKey, nil)
+		if r.Status == http.StatusTooManyRequests {
+			limited++
+			if err := CheckError(r); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if limited == 0 {
+		t.Fatal("10 requests at once with a rate of 1/s and a burst of 3: none refused")
+	}
+	if r := s.do("GET", "/v1/works", BobKey, nil); r.Status != http.StatusOK {
+		t.Errorf("bob, within his own rate: HTTP %d", r.Status)
+	}
+	conn, err := Dial(s.p.GRPCAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := route(t, "GetLicence")
+	req, err := r.Request(Call{Params: map[string]string{"name": "licences/MIT"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := Invoke(context.Background(), conn, r.FullMethod, req, r.Response(), AliceKey); st.Code() != codes.ResourceExhausted {
+		t.Errorf("gRPC %s over the rate: %v, want ResourceExhausted", r.Name(), st.Err())
+	}
+	t.Logf("rate limit: %d of 10 requests over the rate refused with 429", limited)
+}

@@ -1,0 +1,134 @@
+package stress
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stemma-registry/stemma/services/internal/testenv"
+	"github.com/stemma-registry/stemma/services/internal/testproc"
+)
+
+// The principals of a cluster: alice and bob write, root is an admin.
+const (
+	AliceKey    = "stress-key-alice-0001"
+	BobKey      = "stress-key-bob-000002"
+	RootKey     = "stress-key-root-00003"
+	InternalKey = "stress-key-internal-4"
+)
+
+// Cluster is the suite run as an operator would run it, every part its own
+// process, with a PostgreSQL and a Redis of its own: the harness may kill
+// and restart any of them.
+type Cluster struct {
+	Postgres *testenv.PostgresServer
+	Redis    *testenv.RedisServer
+	Licences *testproc.Process
+	Catalog  []*testproc.Process
+	Lineage  []*testproc.Process
+	Gateways []*testproc.Process
+}
+
+// Replicas says how many processes of each replicated part to run.
+type Replicas struct {
+	Catalog, Lineage, Gateways int
+}
+
+// StartCluster starts PostgreSQL and Redis, then the licences service, the
+// catalog and lineage replicas and the gateways, each finding the others
+// through address lists. STEMMA_BIN, when set, is the binary to run;
+// otherwise one is built. Everything stops when the test ends, also when
+// it fails.
+func StartCluster(t testing.TB, r Replicas) *Cluster {
+	t.Helper()
+	c := &Cluster{Postgres: testenv.StartPostgres(t), Redis: testenv.StartRedis(t)}
+	bin := getenvBin()
+	common := []string{
+		"STEMMA_API_KEYS=alice=" + AliceKey + ",bob=" + BobKey + ",root=" + RootKey,
+		"STEMMA_ADMINS=root",
+		"STEMMA_INTERNAL_KEY=" + InternalKey,
+		// The harness measures the suite, not the limiter (the access
+		// tests do that).
+		"STEMMA_RATE_LIMIT=0",
+		"STEMMA_LOG_LEVEL=info",
+		"STEMMA_SHUTDOWN_TIMEOUT=20s",
+	}
+	stores := append([]string{
+		"STEMMA_DATABASE_URL=" + c.Postgres.URL(),
+		"STEMMA_REDIS_URL=" + c.Redis.URL(),
+	}, common...)
+	start := func(name, target string, env []string, addrs map[string]string) *testproc.Process {
+		var flags []string
+		for _, part := range []string{"licences", "catalog", "lineage"} {
+			if a := addrs[part]; a != "" {
+				flags = append(flags, "--"+part+"-addr="+a)
+			}
+		}
+		return testproc.Start(t, testproc.Options{
+			Name: name, Binary: bin, Flags: append([]string{"--target=" + target}, flags...), Env: env,
+		})
+	}
+	c.Licences = start("licences", "licences", common, nil)
+	addrs := map[string]string{"licences": c.Licences.GRPCAddr}
+	for i := range r.Catalog {
+		c.Catalog = append(c.Catalog, start(fmt.Sprintf("catalog-%d", i+1), "catalog", stores, addrs))
+	}
+	addrs["catalog"] = grpcAddrs(c.Catalog)
+	for i := range r.Lineage {
+		c.Lineage = append(c.Lineage, start(fmt.Sprintf("lineage-%d", i+1), "lineage", stores, addrs))
+	}
+	addrs["lineage"] = grpcAddrs(c.Lineage)
+	for i := range r.Gateways {
+		c.Gateways = append(c.Gateways, start(fmt.Sprintf("gateway-%d", i+1), "gateway", common, addrs))
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			c.saveLogs(t)
+		}
+	})
+	return c
+}
+
+// saveLogs writes every process's log to a folder that outlives the test,
+// for the diagnosis of a failed run.
+func (c *Cluster) saveLogs(t testing.TB) {
+	dir, err := os.MkdirTemp("", "stemma-stress-logs-")
+	if err != nil {
+		t.Log(err)
+		return
+	}
+	for _, p := range c.Processes() {
+		if err := os.WriteFile(filepath.Join(dir, p.Name()+".log"), []byte(p.Log()), 0o644); err != nil {
+			t.Log(err)
+		}
+	}
+	t.Logf("the processes' logs are in %s (PostgreSQL's: %s)", dir, c.Postgres.LogFile())
+}
+
+func grpcAddrs(ps []*testproc.Process) string {
+	a := make([]string, len(ps))
+	for i, p := range ps {
+		a[i] = p.GRPCAddr
+	}
+	return strings.Join(a, ",")
+}
+
+// CatalogAddrs returns the catalog replicas' gRPC addresses, comma-separated.
+func (c *Cluster) CatalogAddrs() string { return grpcAddrs(c.Catalog) }
+
+// LineageAddrs returns the lineage replicas' gRPC addresses, comma-separated.
+func (c *Cluster) LineageAddrs() string { return grpcAddrs(c.Lineage) }
+
+// Processes returns every stemma process of the cluster.
+func (c *Cluster) Processes() []*testproc.Process {
+	ps := []*testproc.Process{c.Licences}
+	ps = append(ps, c.Catalog...)
+	ps = append(ps, c.Lineage...)
+	return append(ps, c.Gateways...)
+}
+
+// getenvBin returns the stemma binary the harness runs: STEMMA_BIN (`make
+// stress` passes bin/stemma), or "" to build one.
+func getenvBin() string { return os.Getenv("STEMMA_BIN") }

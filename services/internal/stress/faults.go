@@ -1,0 +1,171 @@
+package stress
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Window is the span of one fault, in the run's time.
+type Window struct {
+	Name string
+	// Start is when the fault was injected; Back when the part was back
+	// and serving (restarted and healthy).
+	Start, Back time.Duration
+	// Allows503 marks the fault whose 503 UNAVAILABLE answers are expected
+	// (PostgreSQL down, and the recovery target after it).
+	Allows503 bool
+	// Note records what the fault showed besides the load's answers.
+	Note string
+	// Failed says what went wrong in the fault itself (a gateway that did
+	// not exit 0), if anything.
+	Failed string
+}
+
+// Plan is the fault schedule of a run.
+type Plan struct {
+	// Gap is the time between faults, and before the first.
+	Gap          time.Duration
+	RedisDown    time.Duration
+	PostgresDown time.Duration
+	CatalogDown  time.Duration
+	// Racers is the number of clients racing to add edges that would
+	// close cycles, over RingSize works.
+	Racers, RingSize int
+}
+
+// Faults injects the plan's faults into c while d's load runs, one after
+// another, and returns their windows. It runs on the test's goroutine:
+// restarts fail the test if a part does not come back.
+func Faults(t *testing.T, c *Cluster, d *Driver, p Plan, race *RaceResult) []Window {
+	t.Helper()
+	var ws []Window
+	fault := func(name string, inject func(w *Window)) {
+		time.Sleep(p.Gap)
+		w := Window{Name: name, Start: d.Since()}
+		inject(&w)
+		w.Back = d.Since()
+		t.Logf("fault %q: %v to %v %s", name, w.Start.Round(time.Millisecond), w.Back.Round(time.Millisecond), w.Note)
+		ws = append(ws, w)
+	}
+	fault(fmt.Sprintf("Redis killed for %v", p.RedisDown), func(*Window) {
+		c.Redis.Stop()
+		time.Sleep(p.RedisDown)
+		c.Redis.Start()
+	})
+	fault(fmt.Sprintf("PostgreSQL stopped for %v", p.PostgresDown), func(w *Window) {
+		w.Allows503 = true
+		c.Postgres.Stop()
+		time.Sleep(p.PostgresDown)
+		c.Postgres.Start()
+	})
+	fault(fmt.Sprintf("catalog-1 killed (SIGKILL) for %v", p.CatalogDown), func(*Window) {
+		c.Catalog[0].Kill()
+		time.Sleep(p.CatalogDown)
+		c.Catalog[0].Restart()
+	})
+	fault("gateway-1 sent SIGTERM", func(w *Window) {
+		gw := d.Vias[0]
+		// Out of the rotation first, as a load balancer takes a pod out
+		// before it is told to stop; what is in flight must still finish.
+		gw.draining.Store(true)
+		time.Sleep(20 * time.Millisecond)
+		inflight := gw.inflight.Load()
+		code := c.Gateways[0].Signal(syscall.SIGTERM, 30*time.Second)
+		w.Note = fmt.Sprintf("(exit code %d, %d requests in flight at SIGTERM)", code, inflight)
+		if code != 0 {
+			w.Failed = fmt.Sprintf("gateway-1 exited with %d after SIGTERM, want 0", code)
+		}
+		c.Gateways[0].Restart()
+		gw.draining.Store(false)
+	})
+	fault(fmt.Sprintf("%d clients racing to close cycles", p.Racers), func(w *Window) {
+		*race = CycleRace(context.Background(), d, p.Racers, p.RingSize)
+		w.Note = race.String()
+	})
+	time.Sleep(p.Gap)
+	return ws
+}
+
+// RaceResult is what the cycle race got back.
+type RaceResult struct {
+	Attempts, Accepted, Cycles, Duplicates int
+	// LostRaces counts refusals because the write lost every retry to
+	// concurrent ones (ABORTED: nothing written, try again).
+	LostRaces int
+	// Others lists answers that were neither an acceptance nor a refusal
+	// for a cycle or a duplicate.
+	Others []string
+}
+
+func (r RaceResult) String() string {
+	return fmt.Sprintf("(%d edges tried at once: %d accepted, %d refused as cycles, %d as duplicates, %d as lost races, %d other answers)",
+		r.Attempts, r.Accepted, r.Cycles, r.Duplicates, r.LostRaces, len(r.Others))
+}
+
+// CycleRace makes a ring of works and has racers clients add, all at once
+// and through every way in, the edges of the ring in both directions:
+// every edge but one of the ring closes a cycle with the others, and
+// every reversed edge closes one with its forward twin. The graph must
+// stay acyclic whatever wins (Check verifies it against the store).
+func CycleRace(ctx context.Context, d *Driver, racers, ring int) RaceResult {
+	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
+	var works []string
+	for i := range ring {
+		name, ok := d.CreateWork(ctx, rng, "alice", AliceKey, fmt.Sprintf("%s-ring-%d", d.RunID, i))
+		if !ok {
+			return RaceResult{Others: []string{"could not create the ring's works"}}
+		}
+		works = append(works, name)
+	}
+	var (
+		mu  sync.Mutex
+		res RaceResult
+		wg  sync.WaitGroup
+	)
+	startGun := make(chan struct{})
+	for i := range racers {
+		from, to := i%ring, (i+1)%ring
+		if (i/ring)%2 == 1 {
+			from, to = to, from
+		}
+		v := d.Vias[i%len(d.Vias)]
+		c := Call{Query: url.Values{"requestId": {fmt.Sprintf("%s-race-%d", d.RunID, i)}, "allowConflict": {"true"}},
+			Body: `{"derivative":"` + works[from] + `","source":"` + works[to] + `","relation":"RELATION_ADAPTATION"}`}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-startGun
+			body, outcome, detail := v.call(ctx, d.routes["CreateDerivation"], c, AliceKey)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Attempts++
+			switch {
+			case outcome == OK:
+				res.Accepted++
+				var got struct{ Name string }
+				if json.Unmarshal(body, &got) == nil {
+					d.Ledger.addDerivation(LedgerDerivation{Name: got.Name, Derivative: works[from], Source: works[to], Owner: "alice", Attempts: 1})
+				}
+			case outcome == LostRace:
+				res.LostRaces++
+			case outcome == ClientError && strings.Contains(detail, "(CYCLE)"):
+				res.Cycles++
+			case outcome == ClientError && (strings.Contains(detail, "409") || strings.Contains(detail, "AlreadyExists")):
+				res.Duplicates++
+			default:
+				res.Others = append(res.Others, fmt.Sprintf("%s via %s: %v %s", c.Body, v.Name, outcome, detail))
+			}
+		}()
+	}
+	close(startGun)
+	wg.Wait()
+	return res
+}

@@ -1,0 +1,537 @@
+package stress
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/stemma-registry/stemma/services/internal/app"
+	"github.com/stemma-registry/stemma/services/internal/rpc"
+)
+
+// Op is one kind of request the driver sends.
+type Op uint8
+
+// The driver's mix: reads of works, ancestors and audits, compatibility
+// checks, and creates of works and derivations.
+const (
+	OpGetWork Op = iota
+	OpAncestors
+	OpAudit
+	OpCheck
+	OpCreateWork
+	OpCreateDerivation
+	numOps
+)
+
+var opNames = [numOps]string{"get work", "ancestors", "audit", "compatibility check", "create work", "create derivation"}
+
+func (o Op) String() string { return opNames[o] }
+
+// opWeights is the share of each op in the mix, in percent.
+var opWeights = [numOps]int{30, 20, 10, 15, 15, 10}
+
+// Outcome is how one request ended.
+type Outcome uint8
+
+// The outcomes, from the caller's side.
+const (
+	OK          Outcome = iota
+	ClientError         // 4xx: the request was refused as wrong
+	Unavailable         // 503 / UNAVAILABLE: try again later
+	ServerError         // any other 5xx, or INTERNAL, UNKNOWN and kin
+	Transport           // no answer: refused, reset, timed out
+	// LostRace is 409 ABORTED CONCURRENT_UPDATE: the write lost every
+	// retry to concurrent transactions, wrote nothing, and may be sent
+	// again.
+	LostRace
+)
+
+var outcomeNames = [...]string{"ok", "client error", "unavailable", "server error", "transport error", "lost race"}
+
+func (o Outcome) String() string { return outcomeNames[o] }
+
+// Sample is one request the driver sent.
+type Sample struct {
+	Start, End time.Duration // since the run began
+	Op         Op
+	Via        string
+	Outcome    Outcome
+	// Detail says what went wrong, for requests that did not succeed.
+	Detail string
+}
+
+// Via is one way into the suite: a gateway over REST, or the services'
+// gRPC replicas directly.
+type Via struct {
+	Name string
+	base string // REST: http://host:port
+	// conns maps a gRPC service name to its connection (gRPC only).
+	conns map[string]*grpc.ClientConn
+	// draining is set while the via is being taken out, as a load
+	// balancer would before a gateway is told to stop.
+	draining atomic.Bool
+	inflight atomic.Int32
+}
+
+// RESTVia returns a way in through the gateway at addr.
+func RESTVia(name, addr string) *Via { return &Via{Name: name, base: "http://" + addr} }
+
+// GRPCVia returns a way in straight to the services' replicas, through
+// Stemma's own client connections: round robin over the addresses, reads
+// retried by the gRPC retry policy, writes retried with their request_id.
+func GRPCVia(licences, catalog, lineage string) (*Via, error) {
+	v := &Via{Name: "gRPC", conns: map[string]*grpc.ClientConn{}}
+	for i, addrs := range []string{licences, catalog, lineage} {
+		c, err := rpc.Dial(rpc.Target{Addrs: strings.Split(addrs, ","), Policy: app.Policy()})
+		if err != nil {
+			v.Close()
+			return nil, err
+		}
+		v.conns[string(app.Services()[i].FullName())] = c
+	}
+	return v, nil
+}
+
+// Close closes the via's gRPC connections.
+func (v *Via) Close() {
+	for _, c := range v.conns {
+		_ = c.Close()
+	}
+}
+
+// httpClient is shared by every REST request: a per-request deadline, and
+// enough idle connections for every worker.
+var httpClient = &http.Client{Transport: &http.Transport{
+	MaxIdleConnsPerHost: 64,
+	DialContext:         (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
+}}
+
+// requestTimeout bounds one request: longer than any fault lasts, so that
+// a request stuck in a fault ends as the suite answers it.
+const requestTimeout = 15 * time.Second
+
+// call sends one request to the route through v, with key as the bearer
+// key, and returns the reply as JSON.
+func (v *Via) call(ctx context.Context, r Route, c Call, key string) ([]byte, Outcome, string) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	v.inflight.Add(1)
+	defer v.inflight.Add(-1)
+	if v.conns == nil {
+		var body []byte
+		if c.Body != "" {
+			body = []byte(c.Body)
+		}
+		reply, err := REST(ctx, httpClient, v.base, r.Verb, r.Path(c), key, body)
+		switch {
+		case err != nil:
+			return nil, Transport, err.Error()
+		case reply.Status == http.StatusOK:
+			return reply.Body, OK, ""
+		case reply.Status == http.StatusServiceUnavailable:
+			return nil, Unavailable, short(reply.Body)
+		}
+		detail := fmt.Sprintf("HTTP %d %s%s", reply.Status, reason(reply.Body), short(reply.Body))
+		switch {
+		case reply.Status >= 500:
+			return nil, ServerError, detail
+		case strings.Contains(detail, lostRace):
+			return nil, LostRace, detail
+		}
+		return nil, ClientError, detail
+	}
+	req, err := r.Request(c)
+	if err != nil {
+		return nil, ClientError, err.Error()
+	}
+	resp := r.Response()
+	st := Invoke(ctx, v.conns[string(r.Method.Parent().FullName())], r.FullMethod, req, resp, key)
+	switch {
+	case st.Code() == codes.OK:
+		b, err := protojson.Marshal(resp)
+		if err != nil {
+			return nil, ClientError, err.Error()
+		}
+		return b, OK, ""
+	case st.Code() == codes.Unavailable:
+		return nil, Unavailable, st.Message()
+	case st.Code() == codes.DeadlineExceeded || st.Code() == codes.Canceled:
+		return nil, Transport, st.Message()
+	}
+	detail := st.Code().String() + " " + st.Message()
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			detail += " (" + info.GetReason() + ")"
+		}
+	}
+	switch {
+	case GRPCServerFault(st.Code()):
+		return nil, ServerError, detail
+	case strings.Contains(detail, lostRace):
+		return nil, LostRace, detail
+	}
+	return nil, ClientError, detail
+}
+
+// reason returns the ErrorInfo reason of a JSON error body, "(CYCLE) ",
+// or "" when it has none.
+func reason(body []byte) string {
+	var e ErrorBody
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	for _, d := range e.Details {
+		var info struct {
+			Reason string `json:"reason"`
+		}
+		if json.Unmarshal(d, &info) == nil && info.Reason != "" {
+			return "(" + info.Reason + ") "
+		}
+	}
+	return ""
+}
+
+func short(b []byte) string {
+	if len(b) > 300 {
+		b = b[:300]
+	}
+	return string(b)
+}
+
+// LedgerWork is an acknowledged create of a work.
+type LedgerWork struct {
+	RequestID, Name, Title, Licence, Owner string
+	Attempts                               int
+}
+
+// LedgerDerivation is an acknowledged create of a derivation.
+type LedgerDerivation struct {
+	RequestID, Name, Derivative, Source, Owner string
+	Attempts                                   int
+}
+
+// Ledger records every write the suite acknowledged, in the order it did.
+type Ledger struct {
+	mu          sync.Mutex
+	Works       []LedgerWork
+	Derivations []LedgerDerivation
+	edges       map[[2]string]bool
+	// Probes counts the read-your-writes probes; ProbeFailures holds the
+	// ones whose read through another way in did not see the write.
+	Probes        int
+	ProbeFailures []string
+}
+
+func (l *Ledger) addWork(w LedgerWork) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Works = append(l.Works, w)
+}
+
+// pickEdge returns a derivative owned by owner and an earlier work as its
+// source (so that the load's own edges never close a cycle), not already
+// joined; ok is false when there is no such pair yet.
+func (l *Ledger) pickEdge(rng *rand.Rand, owner string) (derivative, source string, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(l.Works)
+	for range 8 {
+		if n < 2 {
+			return "", "", false
+		}
+		d := 1 + rng.IntN(n-1)
+		if l.Works[d].Owner != owner {
+			continue
+		}
+		s := rng.IntN(d)
+		e := [2]string{l.Works[d].Name, l.Works[s].Name}
+		if l.edges[e] {
+			continue
+		}
+		if l.edges == nil {
+			l.edges = map[[2]string]bool{}
+		}
+		l.edges[e] = true
+		return e[0], e[1], true
+	}
+	return "", "", false
+}
+
+func (l *Ledger) addDerivation(d LedgerDerivation) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Derivations = append(l.Derivations, d)
+}
+
+func (l *Ledger) randomWork(rng *rand.Rand) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.Works) == 0 {
+		return "", false
+	}
+	return l.Works[rng.IntN(len(l.Works))].Name, true
+}
+
+func (l *Ledger) probed(failure string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Probes++
+	if failure != "" {
+		l.ProbeFailures = append(l.ProbeFailures, failure)
+	}
+}
+
+// Driver sends the mix from its workers until its request budget is spent
+// or its deadline passes, through every via that is not draining.
+type Driver struct {
+	Vias    []*Via
+	Workers int
+	Budget  int64
+	Ledger  *Ledger
+	// RunID keeps this run's request ids and titles apart from others'.
+	RunID string
+
+	start   time.Time
+	sent    atomic.Int64
+	mu      sync.Mutex
+	samples []Sample
+	routes  map[string]Route
+}
+
+// Since returns the time since the run began.
+func (d *Driver) Since() time.Duration { return time.Since(d.start) }
+
+// Samples returns every request sent so far.
+func (d *Driver) Samples() []Sample {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]Sample(nil), d.samples...)
+}
+
+// Sent returns the number of requests sent so far.
+func (d *Driver) Sent() int64 { return d.sent.Load() }
+
+// NewDriver returns a driver of workers over vias, its clock started.
+func NewDriver(vias []*Via, workers int, budget int64, runID string) *Driver {
+	d := &Driver{Vias: vias, Workers: workers, Budget: budget, RunID: runID, Ledger: &Ledger{},
+		start: time.Now(), routes: map[string]Route{}}
+	for _, r := range Routes() {
+		d.routes[r.Name()] = r
+	}
+	return d
+}
+
+// Run drives the load until ctx is done, the budget is spent or the
+// deadline passes.
+func (d *Driver) Run(ctx context.Context, deadline time.Time) {
+	var wg sync.WaitGroup
+	for w := range d.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.worker(ctx, w, deadline)
+		}()
+	}
+	wg.Wait()
+}
+
+func (d *Driver) more(ctx context.Context, deadline time.Time) bool {
+	return ctx.Err() == nil && time.Now().Before(deadline) && d.sent.Load() < d.Budget
+}
+
+// pickVia returns a via that is not draining, at random.
+func (d *Driver) pickVia(rng *rand.Rand, not *Via) *Via {
+	for range 32 {
+		v := d.Vias[rng.IntN(len(d.Vias))]
+		if !v.draining.Load() && v != not {
+			return v
+		}
+	}
+	return d.Vias[len(d.Vias)-1] // the gRPC via is never drained
+}
+
+// send makes one request and records it.
+func (d *Driver) send(ctx context.Context, op Op, v *Via, method string, c Call, key string) ([]byte, Outcome, string) {
+	d.sent.Add(1)
+	t0 := d.Since()
+	body, outcome, detail := v.call(ctx, d.routes[method], c, key)
+	if ctx.Err() != nil {
+		return nil, Transport, "" // the run is over: not a sample
+	}
+	s := Sample{Start: t0, End: d.Since(), Op: op, Via: v.Name, Outcome: outcome, Detail: detail}
+	d.mu.Lock()
+	d.samples = append(d.samples, s)
+	d.mu.Unlock()
+	return body, outcome, detail
+}
+
+// lostRace is the ErrorInfo reason, as details show it, of a write that
+// lost every retry to concurrent transactions.
+const lostRace = "(CONCURRENT_UPDATE)"
+
+// principals are the writers of the load; each worker writes as one.
+var principals = []struct{ name, key string }{{"alice", AliceKey}, {"bob", BobKey}}
+
+var licencesMix = []string{"MIT", "Apache-2.0", "BSD-3-Clause", "MIT OR Apache-2.0", "ISC"}
+
+func (d *Driver) worker(ctx context.Context, w int, deadline time.Time) {
+	rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+	who := principals[w%len(principals)]
+	seq := 0
+	for d.more(ctx, deadline) {
+		op := pickOp(rng)
+		v := d.pickVia(rng, nil)
+		switch op {
+		case OpCreateWork:
+			seq++
+			d.CreateWork(ctx, rng, who.name, who.key, fmt.Sprintf("%s-w%d-%d", d.RunID, w, seq))
+		case OpCreateDerivation:
+			seq++
+			d.createDerivation(ctx, rng, who.name, who.key, fmt.Sprintf("%s-d%d-%d", d.RunID, w, seq))
+		case OpCheck:
+			in, out := licencesMix[rng.IntN(len(licencesMix))], licencesMix[rng.IntN(len(licencesMix))]
+			d.send(ctx, op, v, "CheckCompatibility", Call{Body: `{"inbound":"` + in + `","outbound":"` + out + `"}`}, "")
+		default:
+			name, ok := d.Ledger.randomWork(rng)
+			if !ok {
+				continue
+			}
+			switch op {
+			case OpGetWork:
+				d.send(ctx, op, v, "GetWork", Call{Params: map[string]string{"name": name}}, "")
+			case OpAncestors:
+				d.send(ctx, op, v, "ListAncestors", Call{Params: map[string]string{"work": name}}, "")
+			case OpAudit:
+				d.send(ctx, op, v, "AuditWork", Call{Params: map[string]string{"work": name}}, "")
+			}
+		}
+	}
+}
+
+func pickOp(rng *rand.Rand) Op {
+	n := rng.IntN(100)
+	for op, w := range opWeights {
+		if n < w {
+			return Op(op)
+		}
+		n -= w
+	}
+	return OpGetWork
+}
+
+// writeDeadline bounds how long a create is retried: longer than any fault.
+const writeDeadline = 60 * time.Second
+
+// retried sends a create until the suite acknowledges it, each attempt
+// with the same request id (in c), through whichever via is up, as a
+// client that must not lose its write does. It returns the reply and the
+// number of attempts; nil when the suite refused the write or never
+// acknowledged it in time.
+func (d *Driver) retried(ctx context.Context, rng *rand.Rand, op Op, method string, c Call, key string) ([]byte, *Via, int) {
+	stop := time.Now().Add(writeDeadline)
+	backoff := 50 * time.Millisecond
+	for attempt := 1; ctx.Err() == nil && time.Now().Before(stop); attempt++ {
+		v := d.pickVia(rng, nil)
+		body, outcome, _ := d.send(ctx, op, v, method, c, key)
+		switch outcome {
+		case OK:
+			return body, v, attempt
+		case ServerError, ClientError:
+			return nil, nil, attempt
+		}
+		time.Sleep(backoff)
+		backoff = min(2*backoff, time.Second)
+	}
+	return nil, nil, 0
+}
+
+// CreateWork creates a work with request id rid and records it in the
+// ledger once acknowledged, then reads it back through another way in. It
+// returns the work's name, if the suite acknowledged it.
+func (d *Driver) CreateWork(ctx context.Context, rng *rand.Rand, owner, key, rid string) (string, bool) {
+	title := "stress " + rid
+	licence := licencesMix[rng.IntN(len(licencesMix))]
+	c := Call{Query: url.Values{"requestId": {rid}},
+		Body: `{"kind":"WORK_KIND_SOFTWARE","title":"` + title + `","licence":"` + licence + `"}`}
+	body, v, attempts := d.retried(ctx, rng, OpCreateWork, "CreateWork", c, key)
+	if body == nil {
+		return "", false
+	}
+	var got struct{ Name, Title, Etag string }
+	if err := json.Unmarshal(body, &got); err != nil || got.Name == "" {
+		d.Ledger.probed(fmt.Sprintf("create %s: unreadable reply %s", rid, short(body)))
+		return "", false
+	}
+	d.Ledger.addWork(LedgerWork{RequestID: rid, Name: got.Name, Title: title, Licence: licence, Owner: owner, Attempts: attempts})
+	d.probe(ctx, rng, v, "GetWork", Call{Params: map[string]string{"name": got.Name}}, func(b []byte) string {
+		var read struct{ Title, Etag string }
+		if err := json.Unmarshal(b, &read); err != nil || read.Title != title || read.Etag != got.Etag {
+			return fmt.Sprintf("%s created with etag %s, read back as %s", got.Name, got.Etag, short(b))
+		}
+		return ""
+	})
+	return got.Name, true
+}
+
+func (d *Driver) createDerivation(ctx context.Context, rng *rand.Rand, owner, key, rid string) {
+	derivative, source, ok := d.Ledger.pickEdge(rng, owner)
+	if !ok {
+		return
+	}
+	c := Call{Query: url.Values{"requestId": {rid}, "allowConflict": {"true"}},
+		Body: `{"derivative":"` + derivative + `","source":"` + source + `","relation":"RELATION_DEPENDENCY"}`}
+	body, v, attempts := d.retried(ctx, rng, OpCreateDerivation, "CreateDerivation", c, key)
+	if body == nil {
+		return
+	}
+	var got struct{ Name string }
+	if err := json.Unmarshal(body, &got); err != nil || got.Name == "" {
+		d.Ledger.probed(fmt.Sprintf("derive %s: unreadable reply %s", rid, short(body)))
+		return
+	}
+	d.Ledger.addDerivation(LedgerDerivation{RequestID: rid, Name: got.Name, Derivative: derivative, Source: source, Owner: owner, Attempts: attempts})
+	d.probe(ctx, rng, v, "ListAncestors", Call{Params: map[string]string{"work": derivative}, Query: url.Values{"maxDepth": {"1"}, "pageSize": {"1000"}}},
+		func(b []byte) string {
+			if !strings.Contains(string(b), `"`+source+`"`) {
+				return fmt.Sprintf("%s derives from %s, but its ancestors read back as %s", derivative, source, short(b))
+			}
+			return ""
+		})
+}
+
+// probe reads a write back through another via than the one that
+// acknowledged it (another gateway, or gRPC to another replica), retrying
+// while the suite is unavailable, and records whether the read saw it.
+func (d *Driver) probe(ctx context.Context, rng *rand.Rand, wrote *Via, method string, c Call, check func([]byte) string) {
+	stop := time.Now().Add(writeDeadline)
+	for ctx.Err() == nil && time.Now().Before(stop) {
+		v := d.pickVia(rng, wrote)
+		body, outcome, detail := v.call(ctx, d.routes[method], c, "")
+		switch outcome {
+		case OK:
+			d.Ledger.probed(check(body))
+			return
+		case ClientError, ServerError, LostRace:
+			d.Ledger.probed(fmt.Sprintf("read-your-writes %s %v via %s: %s", method, c.Params, v.Name, detail))
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if ctx.Err() == nil {
+		d.Ledger.probed(fmt.Sprintf("read-your-writes %s %v: no answer in %v", method, c.Params, writeDeadline))
+	}
+}

@@ -1,0 +1,192 @@
+package stress
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Run is everything one run of the harness measured and found.
+type Run struct {
+	Command  string
+	Workers  int
+	Budget   int64
+	Plan     Plan
+	Elapsed  time.Duration
+	Samples  []Sample
+	Windows  []Window
+	Race     RaceResult
+	Findings Findings
+	// Probes and ProbeFailures are the ledger's read-your-writes probes.
+	Probes        int
+	ProbeFailures []string
+}
+
+// Targets are the issue's targets, each with what the run measured and
+// whether it met it.
+func (r *Run) Targets() []Target {
+	var redisFailed int
+	var pgRecovery time.Duration
+	for i, w := range r.Windows {
+		if strings.HasPrefix(w.Name, "Redis") {
+			st := Summarise(r.Samples, in(w))
+			redisFailed = st.Failed - st.ByOutcome[LostRace]
+		}
+		if w.Allows503 {
+			pgRecovery = Recovery(r.Samples, w, r.next(i))
+		}
+	}
+	f := r.Findings
+	lost := f.WorksAcked + f.DerivationsAcked - f.WorksFound - f.DerivationsFound
+	unexpected := len(Unexpected(r.Samples, r.Windows))
+	return []Target{
+		{"failed requests while Redis is down (lost races aside)", "0", fmt.Sprint(redisFailed), redisFailed == 0},
+		{"recovery after PostgreSQL comes back", "≤ 5 s", seconds(pgRecovery), pgRecovery <= recoveryGrace},
+		{"acknowledged writes lost", "0", fmt.Sprint(lost), lost == 0 && len(f.Lost) == 0},
+		{"duplicates", "0", fmt.Sprint(f.Duplicates), f.Duplicates == 0},
+		{"cycles", "0", fmt.Sprint(f.Cycles), f.Cycles == 0},
+		{"5xx other than 503 while PostgreSQL was down, unanswered requests, refusals other than lost races", "0", fmt.Sprint(unexpected), unexpected == 0},
+		{"cache answers that differ from the store", "0", fmt.Sprint(len(f.CacheMismatches) + len(r.ProbeFailures)), len(f.CacheMismatches)+len(r.ProbeFailures) == 0},
+		{"panics in the logs", "0", fmt.Sprint(len(f.Panics)), len(f.Panics) == 0},
+		{"cycle race: answers other than accepted, cycle or duplicate", "0", fmt.Sprint(len(r.Race.Others)), len(r.Race.Others) == 0},
+	}
+}
+
+// Target is one of the issue's targets.
+type Target struct {
+	What, Want, Got string
+	Met             bool
+}
+
+func (r *Run) next(i int) time.Duration {
+	if i+1 < len(r.Windows) {
+		return r.Windows[i+1].Start
+	}
+	return r.Elapsed
+}
+
+func in(w Window) func(Sample) bool {
+	return func(s Sample) bool { return s.Start >= w.Start && s.Start < w.Back }
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+// Markdown returns the run's figures as docs/reliability.md has them.
+func (r *Run) Markdown() string {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	p("# Reliability under stress")
+	p("")
+	p("Written by the stress harness (`services/internal/stress`), not by hand. Command:")
+	p("")
+	p("```sh\n%s\n```", r.Command)
+	p("")
+	p("Run on %s with %d CPUs, Go %s, for %s. The suite ran as separate processes, as an operator runs it: one licences",
+		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.Version(), seconds(r.Elapsed))
+	p("process, two catalog and two lineage replicas (found through address lists: gRPC round robin, reads retried by the")
+	p("retry policy, writes retried only with their request_id), two gateways, a PostgreSQL and a Redis of the harness's own.")
+	p("The load came from %d workers (request budget %d) through both gateways over REST and straight to the replicas over", r.Workers, r.Budget)
+	p("gRPC: reads of works, ancestors and audits, compatibility checks, and creates of works and derivations, each create")
+	p("with a request_id and retried until acknowledged. Every acknowledged write went into a ledger, then was read back")
+	p("through another way in (read-your-writes).")
+	p("")
+	p("## Targets")
+	p("")
+	p("| target | want | measured | met |")
+	p("|---|---|---|---|")
+	for _, t := range r.Targets() {
+		p("| %s | %s | %s | %s |", t.What, t.Want, t.Got, yes(t.Met))
+	}
+	p("")
+	p("## Load")
+	p("")
+	all := Summarise(r.Samples, func(Sample) bool { return true })
+	p("%d requests sent, %d failed (%.2f%%); latency of the successful ones p50 %s, p99 %s. Of the failures, %d were",
+		all.Requests, all.Failed, all.Rate(), ms(all.P50), ms(all.P99), all.ByOutcome[LostRace])
+	p("writes that lost every retry to concurrent transactions (409 ABORTED, CONCURRENT_UPDATE: nothing written, sent again")
+	p("by the driver); the lineage service's edge writes all update one row, the graph epoch, and so contend.")
+	p("")
+	p("| request | sent | failed | p50 | p99 |")
+	p("|---|---|---|---|---|")
+	for op := range numOps {
+		s := Summarise(r.Samples, func(x Sample) bool { return x.Op == op })
+		p("| %s | %d | %d | %s | %s |", op, s.Requests, s.Failed, ms(s.P50), ms(s.P99))
+	}
+	vias := map[string]bool{}
+	for _, x := range r.Samples {
+		vias[x.Via] = true
+	}
+	names := make([]string, 0, len(vias))
+	for v := range vias {
+		names = append(names, v)
+	}
+	sort.Strings(names)
+	for _, v := range names {
+		s := Summarise(r.Samples, func(x Sample) bool { return x.Via == v })
+		p("| through %s | %d | %d | %s | %s |", v, s.Requests, s.Failed, ms(s.P50), ms(s.P99))
+	}
+	p("")
+	p("## Faults")
+	p("")
+	p("Each fault was injected while the load ran, one after another with %s between them. A window runs from the", seconds(r.Plan.Gap))
+	p("fault to its part being back (restarted and healthy); time to recover is how long after that requests still failed.")
+	p("")
+	p("| fault | window | sent | failed | error rate | failures by kind | p99 | time to recover |")
+	p("|---|---|---|---|---|---|---|---|")
+	outside := func(x Sample) bool {
+		for _, w := range r.Windows {
+			if in(w)(x) {
+				return false
+			}
+		}
+		return true
+	}
+	for i, w := range r.Windows {
+		s := Summarise(r.Samples, in(w))
+		p("| %s %s | %s to %s | %d | %d | %.2f%% | %s | %s | %s |", w.Name, w.Note, seconds(w.Start), seconds(w.Back),
+			s.Requests, s.Failed, s.Rate(), kinds(s), ms(s.P99), seconds(Recovery(r.Samples, w, r.next(i))))
+	}
+	s := Summarise(r.Samples, outside)
+	p("| outside every fault | | %d | %d | %.2f%% | %s | %s | |", s.Requests, s.Failed, s.Rate(), kinds(s), ms(s.P99))
+	p("")
+	f := r.Findings
+	p("## Writes")
+	p("")
+	p("| | acknowledged | found in the store |")
+	p("|---|---|---|")
+	p("| works | %d | %d |", f.WorksAcked, f.WorksFound)
+	p("| derivations | %d | %d |", f.DerivationsAcked, f.DerivationsFound)
+	p("")
+	p("%d acknowledged writes took more than one attempt (retried with their request_id); %d duplicates in the store.",
+		f.Retried, f.Duplicates)
+	p("%d read-your-writes probes through another way in, %d of which did not see the write; %d answers read through",
+		r.Probes, len(r.ProbeFailures), f.CacheChecked)
+	p("the gateways after the run (works, and ancestor closures against the stored edges), %d of which differed from the store.",
+		len(f.CacheMismatches))
+	p("The graph in the store has %d works on a cycle. Cycle race: %s.", f.Cycles, strings.Trim(r.Race.String(), "()"))
+	return b.String()
+}
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+func kinds(s Stats) string {
+	if s.Failed == 0 {
+		return "none"
+	}
+	var parts []string
+	for o := OK; o <= LostRace; o++ {
+		if n := s.ByOutcome[o]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,127 @@
+package stress
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	long   = flag.Bool("stress.long", false, "run the long version of the stress run (make stress)")
+	report = flag.String("stress.report", "", "write the figures to this file (make stress: docs/reliability.md)")
+	// command is what made the figures, for the report; `make stress`
+	// passes its own name.
+	command = flag.String("stress.command", "", "the command to name in the report (default: this test's command line)")
+)
+
+// config is the size of a run.
+type config struct {
+	workers int
+	budget  int64
+	plan    Plan
+}
+
+// The short run is part of `make test`; the long one is `make stress`.
+var (
+	shortRun = config{workers: 6, budget: 50_000, plan: Plan{
+		Gap: 4 * time.Second, RedisDown: 10 * time.Second, PostgresDown: 3 * time.Second, CatalogDown: 3 * time.Second,
+		Racers: 24, RingSize: 6,
+	}}
+	longRun = config{workers: 12, budget: 1_000_000, plan: Plan{
+		Gap: 20 * time.Second, RedisDown: 10 * time.Second, PostgresDown: 10 * time.Second, CatalogDown: 10 * time.Second,
+		Racers: 64, RingSize: 8,
+	}}
+)
+
+// TestStress runs the suite as separate processes under load while faults
+// are injected, then checks that nothing acknowledged was lost or
+// duplicated, that the graph stayed acyclic, that cached answers match the
+// store and that nothing failed that no fault explains, and reports the
+// figures.
+func TestStress(t *testing.T) {
+	cfg := shortRun
+	if *long {
+		cfg = longRun
+	}
+	c := StartCluster(t, Replicas{Catalog: 2, Lineage: 2, Gateways: 2})
+	grpcVia, err := GRPCVia(c.Licences.GRPCAddr, c.CatalogAddrs(), c.LineageAddrs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer grpcVia.Close()
+	vias := []*Via{RESTVia("gateway-1", c.Gateways[0].HTTPAddr), RESTVia("gateway-2", c.Gateways[1].HTTPAddr), grpcVia}
+	runID := fmt.Sprintf("r%d", time.Now().UnixNano()%1e9)
+	d := NewDriver(vias, cfg.workers, cfg.budget, runID)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 20 {
+		if _, ok := d.CreateWork(ctx, rng, "alice", AliceKey, fmt.Sprintf("%s-seed-%d", runID, i)); !ok {
+			t.Fatalf("seed work %d was not created: %v", i, d.Samples()[len(d.Samples())-1])
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx, time.Now().Add(time.Hour))
+	}()
+	var race RaceResult
+	windows := Faults(t, c, d, cfg.plan, &race)
+	cancel()
+	<-done
+	elapsed := d.Since()
+
+	f, err := Check(context.Background(), c, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &Run{Command: commandLine(), Workers: cfg.workers, Budget: cfg.budget, Plan: cfg.plan, Elapsed: elapsed,
+		Samples: d.Samples(), Windows: windows, Race: race, Findings: f,
+		Probes: d.Ledger.Probes, ProbeFailures: d.Ledger.ProbeFailures}
+	md := run.Markdown()
+	t.Log("\n" + md)
+	if *report != "" {
+		if err := os.WriteFile(*report, []byte(md), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, w := range windows {
+		if w.Failed != "" {
+			t.Error(w.Failed)
+		}
+	}
+	for _, tg := range run.Targets() {
+		if !tg.Met {
+			t.Errorf("target missed: %s: want %s, measured %s", tg.What, tg.Want, tg.Got)
+		}
+	}
+	show := func(what string, items []string) {
+		if len(items) > 0 {
+			t.Errorf("%s (%d), the first:\n%s", what, len(items), strings.Join(items[:min(len(items), 10)], "\n"))
+		}
+	}
+	show("acknowledged writes lost", f.Lost)
+	show("cached answers that differ from the store", f.CacheMismatches)
+	show("read-your-writes probes that did not see the write", run.ProbeFailures)
+	show("panics in the logs", f.Panics)
+	show("cycle race answers", race.Others)
+	var unexpected []string
+	for _, s := range Unexpected(run.Samples, windows) {
+		unexpected = append(unexpected, fmt.Sprintf("%s at %v via %s: %v %s", s.Op, s.Start.Round(time.Millisecond), s.Via, s.Outcome, s.Detail))
+	}
+	show("failures no fault explains", unexpected)
+}
+
+func commandLine() string {
+	if *command != "" {
+		return *command
+	}
+	return "go test ./services/internal/stress -run '^TestStress$' " + strings.Join(os.Args[1:], " ")
+}
