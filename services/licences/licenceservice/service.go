@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/filter"
@@ -28,16 +30,33 @@ type Service struct {
 	list     *spdx.List
 	pages    paging.Bounds
 	maxBatch int
+	// answers holds finished CheckCompatibility answers by their exact
+	// question. Every answer is a pure function of the question and the
+	// built-in data, so entries never go stale; sharing them saves the
+	// parsing, the engine and the building of the response, which the
+	// load test showed to be most of a check's cost beyond a no-op call.
+	// The cached messages are only ever read (marshalled), never changed.
+	answers *lru.Cache[checkKey, *licencesv1.CheckCompatibilityResponse]
 }
+
+type checkKey struct {
+	inbound, outbound string
+	use               licencesv1.Use
+}
+
+// answerCacheSize bounds the answer cache: a few MB at most.
+const answerCacheSize = 16384
 
 // New returns the service over the engine's licence list.
 func New(engine *compat.Engine, pages paging.Bounds, maxBatch int) *Service {
+	answers, _ := lru.New[checkKey, *licencesv1.CheckCompatibilityResponse](answerCacheSize)
 	return &Service{
 		engine:   engine,
 		cat:      engine.Catalogue(),
 		list:     engine.Catalogue().List(),
 		pages:    pages,
 		maxBatch: maxBatch,
+		answers:  answers,
 	}
 }
 
@@ -236,6 +255,10 @@ func (s *Service) CheckCompatibility(_ context.Context, req *licencesv1.CheckCom
 }
 
 func (s *Service) check(prefix string, req *licencesv1.CheckCompatibilityRequest) (*licencesv1.CheckCompatibilityResponse, error) {
+	key := checkKey{req.GetInbound(), req.GetOutbound(), req.GetUse()}
+	if r, ok := s.answers.Get(key); ok {
+		return r, nil
+	}
 	in, err := s.parse(prefix+"inbound", req.GetInbound())
 	if err != nil {
 		return nil, err
@@ -249,7 +272,7 @@ func (s *Service) check(prefix string, req *licencesv1.CheckCompatibilityRequest
 		return nil, err
 	}
 	r := s.engine.Check(in.Expr, out.Expr, u)
-	return &licencesv1.CheckCompatibilityResponse{
+	resp := &licencesv1.CheckCompatibilityResponse{
 		Verdict:            licencesv1.Verdict(r.Verdict),
 		Reasons:            toReasons(r.Reasons),
 		Conditions:         r.Conditions,
@@ -259,7 +282,9 @@ func (s *Service) check(prefix string, req *licencesv1.CheckCompatibilityRequest
 		Use:                licencesv1.Use(u),
 		Warnings:           append(in.Warnings, out.Warnings...),
 		LicenceListVersion: s.list.Version,
-	}, nil
+	}
+	s.answers.Add(key, resp)
+	return resp, nil
 }
 
 // BatchCheckCompatibility answers many questions; a malformed one fails the
