@@ -72,7 +72,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithErrorHandler(errorHandler(o.Logger)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithDisablePathLengthFallback(),
-		runtime.WithMiddlewares(strictQuery(queryRoutes())),
+		runtime.WithMiddlewares(strictQuery(queryRoutes()), plainStreamErrors(streamingRoutes())),
 	)
 	register := []struct {
 		name string

@@ -99,6 +99,9 @@ func TestUnknownQueryParameters(t *testing.T) {
 		{"GET", "/v1/health?service=stemma.lineage.v1.LineageService", 200},
 		{"GET", "/v1/health?services=x", 400},
 		{"DELETE", "/v1/works/a/liens/b?etag=x", 400},
+		{"PATCH", "/v1/works/a?work.owner=bob", 400},
+		{"PATCH", "/v1/works/a?updateMask=title", 200},
+		{"DELETE", "/v1/works/a?etag=x&force=true", 200},
 	}
 	for _, tt := range tests {
 		req := httptest.NewRequest(tt.method, tt.target, strings.NewReader("{}"))
@@ -111,5 +114,17 @@ func TestUnknownQueryParameters(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s %s = %d %s; want %d", tt.method, tt.target, rec.Code, rec.Body, tt.want)
 		}
+	}
+}
+
+// A stream that fails before it starts answers with the plain error body.
+func TestStreamErrorsBeforeTheStreamArePlain(t *testing.T) {
+	h := newGateway(t)
+	req := httptest.NewRequest("GET", "/v1/derivations:watch?works=works/a", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	if rec.Code != http.StatusNotImplemented || !strings.HasPrefix(body, `{"code":12`) {
+		t.Fatalf("watch on a service that does not implement it = %d %s; want 501 with a plain status body", rec.Code, body)
 	}
 }

@@ -24,11 +24,9 @@ type route struct {
 	noQuery bool            // body "*": every field comes from the path or the body
 }
 
-// queryRoutes maps "METHOD path-template" (as grpc-gateway prints a
-// pattern, e.g. "GET /v1/{name=works/*}") to its route, for every method of
-// the three services.
-func queryRoutes() map[string]route {
-	out := map[string]route{}
+// eachBinding calls fn for every method of the API contract that has an
+// HTTP binding.
+func eachBinding(fn func(md protoreflect.MethodDescriptor, b httprule.Binding)) {
 	for _, fd := range []protoreflect.FileDescriptor{
 		licencesv1.File_stemma_licences_v1_licences_proto,
 		catalogv1.File_stemma_catalog_v1_catalog_proto,
@@ -37,27 +35,34 @@ func queryRoutes() map[string]route {
 		for i := 0; i < fd.Services().Len(); i++ {
 			methods := fd.Services().Get(i).Methods()
 			for j := 0; j < methods.Len(); j++ {
-				md := methods.Get(j)
-				b, ok := httprule.Of(md)
-				if !ok {
-					continue
+				if b, ok := httprule.Of(methods.Get(j)); ok {
+					fn(methods.Get(j), b)
 				}
-				r := route{request: md.Input(), bound: map[string]bool{}}
-				for _, v := range b.Variables() {
-					top, _, _ := strings.Cut(v, ".")
-					r.bound[top] = true
-				}
-				switch b.Body {
-				case "":
-				case "*":
-					r.noQuery = true
-				default:
-					r.bound[b.Body] = true
-				}
-				out[b.Method+" "+b.Path] = r
 			}
 		}
 	}
+}
+
+// queryRoutes maps "METHOD path-template" (as grpc-gateway prints a
+// pattern, e.g. "GET /v1/{name=works/*}") to its route, for every method of
+// the three services.
+func queryRoutes() map[string]route {
+	out := map[string]route{}
+	eachBinding(func(md protoreflect.MethodDescriptor, b httprule.Binding) {
+		r := route{request: md.Input(), bound: map[string]bool{}}
+		for _, v := range b.Variables() {
+			top, _, _ := strings.Cut(v, ".")
+			r.bound[top] = true
+		}
+		switch b.Body {
+		case "":
+		case "*":
+			r.noQuery = true
+		default:
+			r.bound[b.Body] = true
+		}
+		out[b.Method+" "+b.Path] = r
+	})
 	out[http.MethodGet+" "+healthPath] = route{request: (&healthpb.HealthCheckRequest{}).ProtoReflect().Descriptor()}
 	return out
 }

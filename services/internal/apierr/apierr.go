@@ -69,6 +69,9 @@ type Error struct {
 	Violations []Violation
 	// Resource names the resource, for NotFound, AlreadyExists and Aborted.
 	Resource string
+	// RetryAfter, for ResourceExhausted and Unavailable, says when a retry
+	// may succeed (google.rpc.RetryInfo); zero means a second.
+	RetryAfter time.Duration
 	// Err is the underlying cause, if any; it is logged, never sent.
 	Err error
 }
@@ -224,8 +227,12 @@ func (e *Error) status() *status.Status {
 		if e.Resource != "" {
 			details = append(details, &errdetails.ResourceInfo{ResourceName: e.Resource, Description: e.Message})
 		}
-	case Unavailable:
-		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(time.Second)})
+	case Unavailable, ResourceExhausted:
+		delay := e.RetryAfter
+		if delay <= 0 {
+			delay = time.Second
+		}
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(delay)})
 	}
 	ws, err := s.WithDetails(details...)
 	if err != nil {

@@ -20,7 +20,6 @@ import (
 	"sync"
 	"time"
 
-	grpcratelimit "github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/ratelimit"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"google.golang.org/grpc"
@@ -119,8 +118,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		a.grpc = rpc.NewServer(rpc.ServerOptions{
 			Logger: log, Registry: a.reg, Keys: a.keys, Policy: a.policy,
 			MaxMsgBytes: int(cfg.MaxBodyBytes), TLS: a.serverTLS,
-			Unary:  []grpc.UnaryServerInterceptor{grpcratelimit.UnaryServerInterceptor(limiter)},
-			Stream: []grpc.StreamServerInterceptor{grpcratelimit.StreamServerInterceptor(limiter)},
+			Unary:  []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
+			Stream: []grpc.StreamServerInterceptor{limiter.StreamInterceptor()},
 		})
 		a.local = bufconn.Listen(1 << 20)
 		if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {

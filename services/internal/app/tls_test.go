@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -107,17 +108,32 @@ func TestRateLimitPerPrincipal(t *testing.T) {
 		return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
 	}
 	req := &licencesv1.GetLicenceRequest{Name: "licences/MIT"}
-	var limited bool
-	for i := 0; i < 20; i++ {
-		if _, err := client.GetLicence(as(apptest.AliceKey), req); status.Code(err) == codes.ResourceExhausted {
-			limited = true
-			break
-		} else if err != nil {
+	var limited *status.Status
+	for i := 0; i < 20 && limited == nil; i++ {
+		_, err := client.GetLicence(as(apptest.AliceKey), req)
+		switch st := status.Convert(err); st.Code() {
+		case codes.OK:
+		case codes.ResourceExhausted:
+			limited = st
+		default:
 			t.Fatal(err)
 		}
 	}
-	if !limited {
+	if limited == nil {
 		t.Fatal("alice made 20 calls at once under a limit of 1/s with a burst of 5")
+	}
+	var reason string
+	var retry *errdetails.RetryInfo
+	for _, d := range limited.Details() {
+		switch x := d.(type) {
+		case *errdetails.ErrorInfo:
+			reason = x.GetReason()
+		case *errdetails.RetryInfo:
+			retry = x
+		}
+	}
+	if reason != "RATE_LIMITED" || retry == nil || retry.GetRetryDelay().AsDuration() <= 0 {
+		t.Errorf("a limited call's details: reason %q, retry %v; want RATE_LIMITED and a delay", reason, retry)
 	}
 	if _, err := client.GetLicence(as(apptest.BobKey), req); err != nil {
 		t.Errorf("bob was limited by alice's rate: %v", err)

@@ -1,21 +1,22 @@
 // Package ratelimit limits how fast each caller may call: a token bucket
 // (golang.org/x/time/rate) per principal, and optionally one per client
 // address for anonymous callers. A caller over its rate gets
-// RESOURCE_EXHAUSTED (HTTP 429) from go-grpc-middleware's ratelimit
-// interceptor, which asks this package's Limit.
+// RESOURCE_EXHAUSTED (HTTP 429) with a RetryInfo saying when to come back.
 package ratelimit
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/time/rate"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
+	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
 )
 
@@ -44,8 +45,28 @@ func New(perSecond float64, burst int, anonPerSecond float64, anonBurst int) *Li
 	}
 }
 
-// Limit implements go-grpc-middleware's ratelimit.Limiter: it takes a token
-// from the caller's bucket, or says how long to wait.
+// UnaryInterceptor refuses a call over its caller's rate.
+func (l *Limiter) UnaryInterceptor() grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if err := l.Limit(ctx); err != nil {
+			return nil, err
+		}
+		return handler(ctx, req)
+	}
+}
+
+// StreamInterceptor refuses a stream over its caller's rate.
+func (l *Limiter) StreamInterceptor() grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		if err := l.Limit(ss.Context()); err != nil {
+			return err
+		}
+		return handler(srv, ss)
+	}
+}
+
+// Limit takes a token from the caller's bucket, or returns
+// RESOURCE_EXHAUSTED saying how long to wait.
 func (l *Limiter) Limit(ctx context.Context) error {
 	key, limit, burst := l.caller(ctx)
 	if limit == 0 {
@@ -61,7 +82,9 @@ func (l *Limiter) Limit(ctx context.Context) error {
 	r := b.Reserve()
 	if d := r.Delay(); d > 0 {
 		r.Cancel()
-		return fmt.Errorf("rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(1e6))
+		e := apierr.Exhausted("RATE_LIMITED", "rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(time.Millisecond))
+		e.RetryAfter = d
+		return e
 	}
 	return nil
 }

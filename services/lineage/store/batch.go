@@ -29,7 +29,7 @@ func (s *SQL) CreateMany(ctx context.Context, ds []*graph.Derivation) (existing 
 		}
 		checks[i] = encoded{string(body), digest}
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.graphTx(ctx, func(tx *sql.Tx) error {
 		existing = make([]*graph.Derivation, len(ds))
 		if len(ds) == 0 {
 			return nil

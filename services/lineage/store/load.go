@@ -49,7 +49,7 @@ func (s *SQL) Load(ctx context.Context, checks []graph.Check, rows iter.Seq[Row]
 		return s.copyLoad(ctx, bodies, rows, values)
 	}
 	var n int64
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.graphTx(ctx, func(tx *sql.Tx) error {
 		n = 0
 		for _, b := range bodies {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO licence_checks (digest, body) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING`, b...); err != nil {

@@ -18,10 +18,27 @@ import (
 // SQL is the Store over a storage.DB, either engine.
 type SQL struct {
 	db *storage.DB
+	// writes queues this process's graph writes. Every one updates the
+	// one graph-epoch row, so on PostgreSQL concurrent ones can only abort
+	// each other and retry (under load some ran out of retries); queued
+	// here, they leave conflicts to writes from other replicas.
+	writes chan struct{}
 }
 
 // New returns the store over db, which must be migrated with Migrations.
-func New(db *storage.DB) *SQL { return &SQL{db: db} }
+func New(db *storage.DB) *SQL { return &SQL{db: db, writes: make(chan struct{}, 1)} }
+
+// graphTx runs fn in a write transaction that bumps the graph epoch, one
+// at a time per process.
+func (s *SQL) graphTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	select {
+	case s.writes <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.writes }()
+	return s.db.Tx(ctx, fn)
+}
 
 // walkColumns are a derivation's columns but its licence check.
 const walkColumns = `d.id, d.derivative, d.source, d.relation, d.licence_use, d.note, d.portion,
@@ -121,7 +138,7 @@ func (s *SQL) Create(ctx context.Context, d *graph.Derivation, req Request) (sto
 	if err != nil {
 		return nil, false, err
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.graphTx(ctx, func(tx *sql.Tx) error {
 		stored, created = nil, false
 		if req.ID != "" {
 			prev, err := byRequest(ctx, tx, req)
@@ -327,7 +344,7 @@ func (s seqScanner) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.
 // Delete deletes a derivation and bumps the epoch.
 func (s *SQL) Delete(ctx context.Context, id, etag string) (*graph.Derivation, error) {
 	var d *graph.Derivation
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.graphTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if d, err = get(ctx, tx, id); err != nil {
 			return err

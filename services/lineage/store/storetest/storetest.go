@@ -357,11 +357,15 @@ func testWalkDerivations(t *testing.T, s store.Store) {
 	}
 }
 
-// testConcurrentCycles races edges that close cycles only together: for
-// each group, the edges x0->x1, x1->x2, ..., x(n-1)->x0 start at once. All
-// of them would close the cycle, so exactly one must fail, whatever the
-// interleaving; the graph stays acyclic.
-func testConcurrentCycles(t *testing.T, s store.Store) {
+func testConcurrentCycles(t *testing.T, s store.Store) { ConcurrentCycles(t, s) }
+
+// ConcurrentCycles races edges that close cycles only together: for each
+// group, the edges x0->x1, x1->x2, ..., x(n-1)->x0 start at once, spread
+// over the stores given (one store, or several over one database, as
+// replicas are). All of them would close the cycle, so exactly one must
+// fail, whatever the interleaving; the graph stays acyclic.
+func ConcurrentCycles(t *testing.T, stores ...store.Store) {
+	s := stores[0]
 	ctx := context.Background()
 	const groups = 12
 	type outcome struct {
@@ -381,7 +385,7 @@ func testConcurrentCycles(t *testing.T, s store.Store) {
 			go func() {
 				defer wg.Done()
 				<-start
-				_, _, err := s.Create(ctx, edge(from+"-"+to, from, to, graph.Fork), store.Request{})
+				_, _, err := stores[(g+i)%len(stores)].Create(ctx, edge(from+"-"+to, from, to, graph.Fork), store.Request{})
 				out <- outcome{g, err}
 			}()
 		}
