@@ -28,7 +28,21 @@ GRPCURL_VERSION            := v1.9.4
 GOOGLE_PROTO_FILES_VERSION := 6.0.1
 KUSTOMIZE_VERSION          := v5.8.2
 
-# Fuzzing inside `make test` is short; `make fuzz` runs long.
+# Fuzzing inside `make test` is short; `make fuzz` runs long. Each entry is
+# Target:package. Minimising a new input is bounded too: on the SBOM
+# readers' large seeds Go's default (60 s) would use a short run up on it.
+FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
+                FuzzFilter:./services/internal/filter/ \
+                FuzzPageToken:./services/internal/paging/ \
+                FuzzCycloneDX:./services/lineage/sbom/ \
+                FuzzSPDX:./services/lineage/sbom/
+# fuzz-all runs every target for $(1), minimising for at most $(2).
+define fuzz-all
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} for $(1)"; \
+		$(GO) test -run='^$$' -fuzz="^$${t%%:*}\$$" -fuzztime=$(1) -fuzzminimizetime=$(2) $${t#*:} || exit 1; \
+	done
+endef
 FUZZTIME      ?= 10s
 LONG_FUZZTIME ?= 5m
 
@@ -146,20 +160,12 @@ lint: tools ## buf lint, gofmt, go vet (per module and through the workspace), s
 .PHONY: test
 test: check-generated check-web lint openapi-lint deploy-check ## Everything: generated code and explorer build fresh, lint, all tests with -race, a short fuzz run, browser tests.
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./services/licences/expression/
-	$(GO) test -run='^$$' -fuzz='^FuzzFilter$$' -fuzztime=$(FUZZTIME) ./services/internal/filter/
-	$(GO) test -run='^$$' -fuzz='^FuzzPageToken$$' -fuzztime=$(FUZZTIME) ./services/internal/paging/
-	$(GO) test -run='^$$' -fuzz='^FuzzCycloneDX$$' -fuzztime=$(FUZZTIME) ./services/lineage/sbom/
-	$(GO) test -run='^$$' -fuzz='^FuzzSPDX$$' -fuzztime=$(FUZZTIME) ./services/lineage/sbom/
+	$(call fuzz-all,$(FUZZTIME),1s)
 	$(MAKE) --no-print-directory test-web
 
 .PHONY: fuzz
 fuzz: ## Fuzz every fuzz target for LONG_FUZZTIME each.
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(LONG_FUZZTIME) ./services/licences/expression/
-	$(GO) test -run='^$$' -fuzz='^FuzzFilter$$' -fuzztime=$(LONG_FUZZTIME) ./services/internal/filter/
-	$(GO) test -run='^$$' -fuzz='^FuzzPageToken$$' -fuzztime=$(LONG_FUZZTIME) ./services/internal/paging/
-	$(GO) test -run='^$$' -fuzz='^FuzzCycloneDX$$' -fuzztime=$(LONG_FUZZTIME) ./services/lineage/sbom/
-	$(GO) test -run='^$$' -fuzz='^FuzzSPDX$$' -fuzztime=$(LONG_FUZZTIME) ./services/lineage/sbom/
+	$(call fuzz-all,$(LONG_FUZZTIME),30s)
 
 .PHONY: stress
 stress: build ## The long stress run: the suite as processes under load and faults; writes docs/reliability.md (make test runs a short one).
