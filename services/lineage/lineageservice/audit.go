@@ -193,7 +193,7 @@ func (s *Service) SuggestLicences(ctx context.Context, req *lineagev1.SuggestLic
 	}
 	current := ws[id].GetLicence()
 	var ds []*graph.Derivation
-	for q := (store.ListQuery{Derivative: id, Limit: s.Pages.Max}); ; {
+	for q := (store.ListQuery{Derivatives: []string{id}, Limit: s.Pages.Max}); ; {
 		page, next, err := s.Store.List(ctx, q)
 		if err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -282,18 +283,14 @@ func (s *Service) GetDerivation(ctx context.Context, req *lineagev1.GetDerivatio
 func (s *Service) ListDerivations(ctx context.Context, req *lineagev1.ListDerivationsRequest) (*lineagev1.ListDerivationsResponse, error) {
 	var q store.ListQuery
 	var err error
-	if req.GetDerivative() == "" && req.GetSource() == "" {
-		return nil, apierr.Invalid("derivative", "set derivative or source (or both)")
+	if q.Derivatives, err = s.workIDs("derivatives", req.GetDerivative(), req.GetDerivatives()); err != nil {
+		return nil, err
 	}
-	if req.GetDerivative() != "" {
-		if q.Derivative, err = workID("derivative", req.GetDerivative()); err != nil {
-			return nil, err
-		}
+	if q.Sources, err = s.workIDs("sources", req.GetSource(), req.GetSources()); err != nil {
+		return nil, err
 	}
-	if req.GetSource() != "" {
-		if q.Source, err = workID("source", req.GetSource()); err != nil {
-			return nil, err
-		}
+	if len(q.Derivatives) == 0 && len(q.Sources) == 0 {
+		return nil, apierr.Invalid("derivative", "set derivative or source (or derivatives, sources)")
 	}
 	rs, err := relations("relations", req.GetRelations())
 	if err != nil {
@@ -306,7 +303,7 @@ func (s *Service) ListDerivations(ctx context.Context, req *lineagev1.ListDeriva
 	if q.Limit, err = s.Pages.Size(req.GetPageSize()); err != nil {
 		return nil, err
 	}
-	pq := paging.NewQuery("ListDerivations", q.Derivative, q.Source, strconv.FormatInt(q.RelationMask, 16), strconv.FormatBool(q.ConflictsOnly))
+	pq := paging.NewQuery("ListDerivations", strings.Join(q.Derivatives, ","), strings.Join(q.Sources, ","), strconv.FormatInt(q.RelationMask, 16), strconv.FormatBool(q.ConflictsOnly))
 	if q.After, err = offset(pq, req.GetPageToken()); err != nil {
 		return nil, err
 	}
@@ -322,6 +319,28 @@ func (s *Service) ListDerivations(ctx context.Context, req *lineagev1.ListDeriva
 		resp.NextPageToken = paging.Encode(pq, strconv.FormatInt(next, 10))
 	}
 	return resp, nil
+}
+
+// workIDs returns the ids of the works named by one and many (a request's
+// singular and repeated fields), sorted and without repeats, so that the
+// same set in any order pages the same way.
+func (s *Service) workIDs(field, one string, many []string) ([]string, error) {
+	if one != "" {
+		many = append([]string{one}, many...)
+	}
+	if len(many) > s.MaxBatch {
+		return nil, apierr.Invalid(field, "%d works; at most %d per call", len(many), s.MaxBatch)
+	}
+	ids := make([]string, 0, len(many))
+	for _, name := range many {
+		id, err := workID(field, name)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
 }
 
 // DeleteDerivation deletes a derivation and lifts its liens. The

@@ -164,6 +164,16 @@ func TestDerivations(t *testing.T) {
 		if len(training.GetDerivations()) != 1 {
 			t.Errorf("m's training derivations = %v", &training)
 		}
+		// The derivations of several works in one call are those of each.
+		var many lineagev1.ListDerivationsResponse
+		s.ok(t, "GET", "/v1/derivations?derivatives="+m+"&derivatives="+b+"&derivative="+m, "", "", &many)
+		var ofM, ofB lineagev1.ListDerivationsResponse
+		s.ok(t, "GET", "/v1/derivations?derivative="+m, "", "", &ofM)
+		s.ok(t, "GET", "/v1/derivations?derivative="+b, "", "", &ofB)
+		if got, want := len(many.GetDerivations()), len(ofM.GetDerivations())+len(ofB.GetDerivations()); got != want || got == 0 {
+			t.Errorf("derivatives m and b: %d derivations; want the %d of m and b together", got, want)
+		}
+		s.fails(t, "GET", "/v1/derivations?derivatives=works/a/b", "", "", http.StatusBadRequest, "INVALID_ARGUMENT")
 		var conflicts lineagev1.ListDerivationsResponse
 		s.ok(t, "GET", "/v1/derivations?source="+a+"&conflictsOnly=true", "", "", &conflicts)
 		if len(conflicts.GetDerivations()) != 0 {

@@ -341,7 +341,7 @@ func (im *sbomImport) existingEdges(ctx context.Context) error {
 			continue
 		}
 		rel, _ := linkRelation(e.link)
-		ds, _, err := im.s.Store.List(ctx, store.ListQuery{Derivative: workID0(e.from), Source: workID0(e.to), Limit: 64})
+		ds, _, err := im.s.Store.List(ctx, store.ListQuery{Derivatives: []string{workID0(e.from)}, Sources: []string{workID0(e.to)}, Limit: 64})
 		if err != nil {
 			return err
 		}

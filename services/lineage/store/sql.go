@@ -290,12 +290,19 @@ func (s *SQL) List(ctx context.Context, q ListQuery) ([]*graph.Derivation, int64
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
 	}
-	if q.Derivative != "" {
-		add("d.derivative = $%d", q.Derivative)
+	in := func(column string, ids []string) {
+		if len(ids) == 0 {
+			return
+		}
+		marks := make([]string, len(ids))
+		for i, id := range ids {
+			args = append(args, id)
+			marks[i] = fmt.Sprintf("$%d", len(args))
+		}
+		where = append(where, column+" IN ("+strings.Join(marks, ", ")+")")
 	}
-	if q.Source != "" {
-		add("d.source = $%d", q.Source)
-	}
+	in("d.derivative", q.Derivatives)
+	in("d.source", q.Sources)
 	if q.RelationMask != 0 {
 		add("(CAST($%d AS BIGINT) >> d.relation) & 1 = 1", q.RelationMask)
 	}

@@ -44,12 +44,12 @@ type Request struct {
 	Fingerprint string
 }
 
-// ListQuery selects derivations for List. At least one of Derivative and
-// Source is set.
+// ListQuery selects derivations for List. At least one derivative or
+// source must be given.
 type ListQuery struct {
-	Derivative    string
-	Source        string
-	RelationMask  int64 // graph.Walk.RelationMask's form; zero means all
+	Derivatives   []string // any of these derivatives; none means any
+	Sources       []string // any of these sources; none means any
+	RelationMask  int64    // graph.Walk.RelationMask's form; zero means all
 	ConflictsOnly bool
 	After         int64 // the cursor List returned for the previous page
 	Limit         int

@@ -18,6 +18,11 @@ const DEFAULT_DEPTH = 3;
 const DEFAULT_LIMIT = 250;
 // Requests under way at once: a browser opens six connections to a host
 // over HTTP/1.1; over HTTP/2 (a TLS listener) one connection carries many.
+// WORKS_PER_CALL works' derivations are asked in one call (the query
+// string stays a few kilobytes); past MAX_PAGES_PER_CALL pages of 1000 the
+// rest of a chunk's derivations count as hidden.
+const WORKS_PER_CALL = 100;
+const MAX_PAGES_PER_CALL = 10;
 const CONCURRENCY = /^h[23]/.test(globalThis.performance?.getEntriesByType?.('navigation')?.[0]?.nextHopProtocol || '') ? 24 : 6;
 const LIST_OPEN_MAX = 60;
 
@@ -98,21 +103,36 @@ export default async function tree({ main, params, query, signal }) {
     return { relatives: out, token, total };
   }
 
+  // The other derivations between the works come a chunk of works per
+  // call (?derivatives=…&derivatives=… or ?sources=…), not a call per work:
+  // a 500-ancestor tree needs a handful of requests instead of 500.
   async function fetchDerivations(names, progress) {
-    const jobs = [];
+    const want = { up: [], down: [] };
     for (const n of names) {
       const node = lineage.nodes.get(n);
       if (!node) continue;
-      if (node.depth >= 0 && opts.dir !== 'down' && !derivs.has(`up:${n}`)) jobs.push(['up', n]);
-      if (node.depth <= 0 && opts.dir !== 'up' && !derivs.has(`down:${n}`)) jobs.push(['down', n]);
+      if (node.depth >= 0 && opts.dir !== 'down' && !derivs.has(`up:${n}`)) want.up.push(n);
+      if (node.depth <= 0 && opts.dir !== 'up' && !derivs.has(`down:${n}`)) want.down.push(n);
     }
-    await pool(jobs, CONCURRENCY, async ([dir, n]) => {
-      const q = dir === 'up' ? { derivative: n } : { source: n };
-      const resp = await counted(api.listDerivations({ ...q, relations: opts.rel, pageSize: 500 }, { signal }));
-      const list = resp.derivations || [];
-      derivs.set(`${dir}:${n}`, list);
-      lineage.addDerivations(n, list, dir, Boolean(resp.nextPageToken));
-      progress?.();
+    const jobs = [];
+    for (const dir of ['up', 'down']) {
+      for (let i = 0; i < want[dir].length; i += WORKS_PER_CALL) jobs.push([dir, want[dir].slice(i, i + WORKS_PER_CALL)]);
+    }
+    await pool(jobs, 3, async ([dir, chunk]) => {
+      const byWork = new Map(chunk.map((n) => [n, []]));
+      let token = '';
+      let pages = 0;
+      do {
+        const q = { [dir === 'up' ? 'derivatives' : 'sources']: chunk, relations: opts.rel, pageSize: 1000, pageToken: token };
+        const resp = await counted(api.listDerivations(q, { signal }));
+        for (const d of resp.derivations || []) byWork.get(dir === 'up' ? d.derivative : d.source)?.push(d);
+        token = resp.nextPageToken || '';
+      } while (token && ++pages < MAX_PAGES_PER_CALL);
+      for (const [n, list] of byWork) {
+        derivs.set(`${dir}:${n}`, list);
+        lineage.addDerivations(n, list, dir, Boolean(token));
+      }
+      progress?.(chunk.length);
     });
     lineage.connect(derivs.values());
   }
@@ -162,7 +182,7 @@ export default async function tree({ main, params, query, signal }) {
    * show draws the tree in two steps. First the works and the derivations
    * along their shortest paths, laid out at once, so that the page shows
    * the whole family quickly; then every other derivation between them as
-   * its work's derivations arrive (a request per work). A small tree is
+   * the derivations of each chunk of works arrive. A small tree is
    * then laid out again with all its derivations; a large one keeps its
    * places, so nothing jumps.
    */
@@ -176,8 +196,8 @@ export default async function tree({ main, params, query, signal }) {
     let last = 0;
     let syncing = null;
     let done = 0;
-    const progress = () => {
-      done++;
+    const progress = (works = 1) => {
+      done += works;
       const now = performance.now();
       if (!drawn || syncing || now - last < 400) return;
       last = now;

@@ -1078,14 +1078,21 @@ func (x *GetDerivationRequest) GetName() string {
 	return ""
 }
 
-// ListDerivationsRequest is the request of ListDerivations. At least one of
-// derivative and source must be set.
+// ListDerivationsRequest is the request of ListDerivations. At least one
+// derivative or source must be given.
 type ListDerivationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only derivations whose derivative is this work.
 	Derivative string `protobuf:"bytes,1,opt,name=derivative,proto3" json:"derivative,omitempty"`
 	// Only derivations whose source is this work.
 	Source string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	// Only derivations whose derivative is one of these works (joined with
+	// `derivative`): the derivations of many works in one call, as a family
+	// tree needs them. At most the configured batch bound.
+	Derivatives []string `protobuf:"bytes,7,rep,name=derivatives,proto3" json:"derivatives,omitempty"`
+	// Only derivations whose source is one of these works (joined with
+	// `source`). At most the configured batch bound.
+	Sources []string `protobuf:"bytes,8,rep,name=sources,proto3" json:"sources,omitempty"`
 	// Only derivations with one of these relations.
 	Relations []Relation `protobuf:"varint,3,rep,packed,name=relations,proto3,enum=stemma.lineage.v1.Relation" json:"relations,omitempty"`
 	// Only derivations recorded as conflicts.
@@ -1140,6 +1147,20 @@ func (x *ListDerivationsRequest) GetSource() string {
 		return x.Source
 	}
 	return ""
+}
+
+func (x *ListDerivationsRequest) GetDerivatives() []string {
+	if x != nil {
+		return x.Derivatives
+	}
+	return nil
+}
+
+func (x *ListDerivationsRequest) GetSources() []string {
+	if x != nil {
+		return x.Sources
+	}
+	return nil
 }
 
 func (x *ListDerivationsRequest) GetRelations() []Relation {
@@ -2635,12 +2656,14 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x0eallow_conflict\x18\x04 \x01(\bR\rallowConflict\"I\n" +
 	"\x14GetDerivationRequest\x121\n" +
 	"\x04name\x18\x01 \x01(\tB\x1d\xe0A\x02\xfaA\x17\n" +
-	"\x15stemma.dev/DerivationR\x04name\"\xee\x01\n" +
+	"\x15stemma.dev/DerivationR\x04name\"\xaa\x02\n" +
 	"\x16ListDerivationsRequest\x12\x1e\n" +
 	"\n" +
 	"derivative\x18\x01 \x01(\tR\n" +
 	"derivative\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source\x129\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\x12 \n" +
+	"\vderivatives\x18\a \x03(\tR\vderivatives\x12\x18\n" +
+	"\asources\x18\b \x03(\tR\asources\x129\n" +
 	"\trelations\x18\x03 \x03(\x0e2\x1b.stemma.lineage.v1.RelationR\trelations\x12%\n" +
 	"\x0econflicts_only\x18\x04 \x01(\bR\rconflictsOnly\x12\x1b\n" +
 	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +

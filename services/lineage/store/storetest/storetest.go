@@ -192,12 +192,14 @@ func testList(t *testing.T, s store.Store) {
 		q    store.ListQuery
 		want string
 	}{
-		{"by source", store.ListQuery{Source: "a"}, "b-a c-a d-a e-a"},
-		{"by derivative", store.ListQuery{Derivative: "c"}, "c-a c-b"},
-		{"both", store.ListQuery{Derivative: "c", Source: "b"}, "c-b"},
-		{"relation", store.ListQuery{Source: "a", RelationMask: 1 << graph.Training}, "e-a"},
-		{"conflicts", store.ListQuery{Source: "a", ConflictsOnly: true}, "e-a"},
-		{"none", store.ListQuery{Derivative: "a"}, ""},
+		{"by source", store.ListQuery{Sources: []string{"a"}}, "b-a c-a d-a e-a"},
+		{"by derivative", store.ListQuery{Derivatives: []string{"c"}}, "c-a c-b"},
+		{"both", store.ListQuery{Derivatives: []string{"c"}, Sources: []string{"b"}}, "c-b"},
+		{"relation", store.ListQuery{Sources: []string{"a"}, RelationMask: 1 << graph.Training}, "e-a"},
+		{"conflicts", store.ListQuery{Sources: []string{"a"}, ConflictsOnly: true}, "e-a"},
+		{"none", store.ListQuery{Derivatives: []string{"a"}}, ""},
+		{"several derivatives", store.ListQuery{Derivatives: []string{"c", "b", "zz"}}, "b-a c-a c-b"},
+		{"several sources", store.ListQuery{Sources: []string{"b", "a"}, Derivatives: []string{"c"}}, "c-a c-b"},
 	}
 	for _, tt := range tests {
 		tt.q.Limit = 100
@@ -207,7 +209,7 @@ func testList(t *testing.T, s store.Store) {
 		}
 	}
 	var pages []string
-	q := store.ListQuery{Source: "a", Limit: 3}
+	q := store.ListQuery{Sources: []string{"a"}, Limit: 3}
 	for {
 		got, next, err := s.List(ctx, q)
 		if err != nil {
