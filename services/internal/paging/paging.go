@@ -62,9 +62,18 @@ func (q Query) digest() []byte {
 	return d[:digestLen]
 }
 
+// maxToken bounds the tokens Decode reads, so that a forged token costs
+// nothing to refuse; MaxCursor is the longest cursor whose token fits.
+const (
+	maxToken  = 4096
+	MaxCursor = maxToken/4*3 - digestLen
+)
+
 // Encode returns the token for the page that starts after cursor: the
 // query's digest then the cursor's bytes, base64url-encoded. An empty
-// cursor means there is no next page and gives the empty token.
+// cursor means there is no next page and gives the empty token. Cursors
+// are the callers' own positions (a sequence number, an offset, an id) and
+// must be at most MaxCursor bytes, or Decode will refuse the token.
 func Encode(q Query, cursor string) string {
 	if cursor == "" {
 		return ""
@@ -80,7 +89,7 @@ func Decode(q Query, tok string) (string, error) {
 		return "", nil
 	}
 	bad := apierr.Invalid("page_token", "not a page token this request issued; start again without one")
-	if len(tok) > 4096 {
+	if len(tok) > maxToken {
 		return "", bad
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(tok)

@@ -60,7 +60,8 @@ func TestForgedTokens(t *testing.T) {
 }
 
 // FuzzPageToken checks that no token makes Decode panic or fail with
-// anything but INVALID_ARGUMENT, and that every cursor round-trips.
+// anything but INVALID_ARGUMENT, and that every cursor up to MaxCursor
+// bytes round-trips.
 func FuzzPageToken(f *testing.F) {
 	q := NewQuery("ListWorks", "kind = TEXT")
 	f.Add(Encode(q, "works/a"), "works/a")
@@ -70,7 +71,7 @@ func FuzzPageToken(f *testing.F) {
 		if _, err := Decode(q, tok); err != nil && !apierr.Is(err, apierr.InvalidArgument) {
 			t.Fatalf("Decode(%q) = %v", tok, err)
 		}
-		if cursor == "" {
+		if cursor == "" || len(cursor) > MaxCursor {
 			return
 		}
 		got, err := Decode(q, Encode(q, cursor))
@@ -78,4 +79,12 @@ func FuzzPageToken(f *testing.F) {
 			t.Fatalf("round trip of %q = %q, %v", cursor, got, err)
 		}
 	})
+}
+
+func TestLongestCursorRoundTrips(t *testing.T) {
+	q := NewQuery("ListWorks")
+	c := strings.Repeat("\xf5", MaxCursor)
+	if got, err := Decode(q, Encode(q, c)); err != nil || got != c {
+		t.Fatalf("a %d-byte cursor did not round-trip: %v", MaxCursor, err)
+	}
 }
