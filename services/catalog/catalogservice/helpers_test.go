@@ -6,10 +6,7 @@ import (
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
@@ -26,18 +23,10 @@ type instance struct {
 func start(t *testing.T, cfg config.Config) *instance {
 	t.Helper()
 	inst := apptest.Start(t, cfg)
-	conn, err := grpc.NewClient(inst.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &instance{Instance: inst, client: catalogv1.NewCatalogServiceClient(conn)}
+	return &instance{Instance: inst, client: catalogv1.NewCatalogServiceClient(inst.Conn(t))}
 }
 
-// as returns a context whose calls carry the bearer key.
-func as(key string) context.Context {
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
-}
+var as = apptest.As
 
 var (
 	alice    = as(apptest.AliceKey)

@@ -11,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -24,16 +22,6 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
 	"github.com/stemma-registry/stemma/services/internal/config"
 )
-
-func dial(t *testing.T, addr string) *grpc.ClientConn {
-	t.Helper()
-	c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
 
 func get(t *testing.T, url string) (int, []byte) {
 	t.Helper()
@@ -67,7 +55,7 @@ func TestEveryTargetBootsAlone(t *testing.T) {
 				}
 				return
 			}
-			resp, err := healthpb.NewHealthClient(dial(t, inst.GRPCAddr())).Check(context.Background(),
+			resp, err := healthpb.NewHealthClient(inst.Conn(t)).Check(context.Background(),
 				&healthpb.HealthCheckRequest{Service: app.ServiceOf(part)})
 			if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 				t.Fatalf("gRPC health of %s = %v, %v", part, resp, err)
@@ -93,7 +81,7 @@ func TestAllInOne(t *testing.T) {
 		}
 	})
 	t.Run("licence over gRPC", func(t *testing.T) {
-		l, err := licencesv1.NewLicenceServiceClient(dial(t, inst.GRPCAddr())).GetLicence(context.Background(),
+		l, err := licencesv1.NewLicenceServiceClient(inst.Conn(t)).GetLicence(context.Background(),
 			&licencesv1.GetLicenceRequest{Name: "licences/GPL-2.0"})
 		if err != nil || !l.GetDeprecated() || l.GetReplacedBy() != "GPL-2.0-only" {
 			t.Fatalf("GetLicence(GPL-2.0) = %v, %v", l, err)
@@ -166,7 +154,7 @@ func TestAllInOne(t *testing.T) {
 		}
 	})
 	t.Run("gRPC errors", func(t *testing.T) {
-		_, err := licencesv1.NewLicenceServiceClient(dial(t, inst.GRPCAddr())).GetLicence(context.Background(),
+		_, err := licencesv1.NewLicenceServiceClient(inst.Conn(t)).GetLicence(context.Background(),
 			&licencesv1.GetLicenceRequest{Name: "works/x"})
 		if status.Code(err) != codes.InvalidArgument {
 			t.Fatalf("GetLicence(works/x): %v; want INVALID_ARGUMENT", err)

@@ -20,7 +20,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
@@ -86,7 +85,7 @@ func TestTLS(t *testing.T) {
 	if _, err := licencesv1.NewLicenceServiceClient(conn).GetLicence(context.Background(), &licencesv1.GetLicenceRequest{Name: "licences/MIT"}); err != nil {
 		t.Fatalf("gRPC over TLS: %v", err)
 	}
-	plain := dial(t, inst.GRPCAddr())
+	plain := inst.Conn(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if _, err := licencesv1.NewLicenceServiceClient(plain).GetLicence(ctx, &licencesv1.GetLicenceRequest{Name: "licences/MIT"}); err == nil {
@@ -103,14 +102,11 @@ func TestRateLimitPerPrincipal(t *testing.T) {
 	cfg := apptest.Config(t)
 	cfg.RateLimit, cfg.RateBurst = 1, 5
 	inst := apptest.Start(t, cfg)
-	client := licencesv1.NewLicenceServiceClient(dial(t, inst.GRPCAddr()))
-	as := func(key string) context.Context {
-		return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
-	}
+	client := licencesv1.NewLicenceServiceClient(inst.Conn(t))
 	req := &licencesv1.GetLicenceRequest{Name: "licences/MIT"}
 	var limited *status.Status
 	for i := 0; i < 20 && limited == nil; i++ {
-		_, err := client.GetLicence(as(apptest.AliceKey), req)
+		_, err := client.GetLicence(apptest.As(apptest.AliceKey), req)
 		switch st := status.Convert(err); st.Code() {
 		case codes.OK:
 		case codes.ResourceExhausted:
@@ -135,7 +131,7 @@ func TestRateLimitPerPrincipal(t *testing.T) {
 	if reason != "RATE_LIMITED" || retry == nil || retry.GetRetryDelay().AsDuration() <= 0 {
 		t.Errorf("a limited call's details: reason %q, retry %v; want RATE_LIMITED and a delay", reason, retry)
 	}
-	if _, err := client.GetLicence(as(apptest.BobKey), req); err != nil {
+	if _, err := client.GetLicence(apptest.As(apptest.BobKey), req); err != nil {
 		t.Errorf("bob was limited by alice's rate: %v", err)
 	}
 	resp, err := inst.HTTPClient().Get(inst.BaseURL() + "/v1/licences/MIT")

@@ -11,9 +11,7 @@ import (
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
@@ -25,12 +23,7 @@ import (
 func start(t *testing.T) (licencesv1.LicenceServiceClient, string) {
 	t.Helper()
 	inst := apptest.Start(t, apptest.Config(t))
-	conn, err := grpc.NewClient(inst.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return licencesv1.NewLicenceServiceClient(conn), inst.BaseURL()
+	return licencesv1.NewLicenceServiceClient(inst.Conn(t)), inst.BaseURL()
 }
 
 func TestLicences(t *testing.T) {

@@ -8,10 +8,7 @@ import (
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -33,17 +30,11 @@ type suite struct {
 func start(t *testing.T, cfg config.Config) *suite {
 	t.Helper()
 	inst := apptest.Start(t, cfg)
-	conn, err := grpc.NewClient(inst.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := inst.Conn(t)
 	return &suite{Instance: inst, lineage: lineagev1.NewLineageServiceClient(conn), catalog: catalogv1.NewCatalogServiceClient(conn)}
 }
 
-func as(key string) context.Context {
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
-}
+var as = apptest.As
 
 var (
 	alice  = as(apptest.AliceKey)

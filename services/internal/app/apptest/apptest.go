@@ -16,6 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
 	"github.com/stemma-registry/stemma/services/internal/app"
 	"github.com/stemma-registry/stemma/services/internal/config"
 )
@@ -167,4 +171,21 @@ func (i *Instance) Do(t testing.TB, method, path, key, body string) (int, []byte
 		t.Fatalf("%s %s: reading the answer: %v", method, path, err)
 	}
 	return resp.StatusCode, raw
+}
+
+// Conn returns a gRPC client connection to the instance's gRPC server,
+// closed when the test ends.
+func (i *Instance) Conn(t testing.TB) *grpc.ClientConn {
+	t.Helper()
+	c, err := grpc.NewClient(i.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// As returns a context whose gRPC calls carry key as their bearer key.
+func As(key string) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
 }
