@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -11,16 +12,28 @@ import (
 	"github.com/stemma-registry/stemma/proto/httprule"
 )
 
-// streamingRoutes returns "METHOD template" for every server-streaming
-// method (GET /v1/derivations:watch).
-func streamingRoutes() map[string]bool {
-	out := map[string]bool{}
+// streams names the server-streaming routes (GET /v1/derivations:watch):
+// by "METHOD template", and by the custom verbs of their templates, which
+// rule out every other route without building its template string.
+type streams struct {
+	routes map[string]bool
+	verbs  map[string]bool
+}
+
+func streamingRoutes() streams {
+	s := streams{routes: map[string]bool{}, verbs: map[string]bool{}}
 	eachBinding(func(md protoreflect.MethodDescriptor, b httprule.Binding) {
 		if md.IsStreamingServer() {
-			out[b.Method+" "+b.Path] = true
+			s.routes[b.Method+" "+b.Path] = true
+			_, verb, _ := strings.Cut(b.Path[strings.LastIndexByte(b.Path, '/')+1:], ":")
+			s.verbs[verb] = true
 		}
 	})
-	return out
+	return s
+}
+
+func (s streams) has(r *http.Request, pat runtime.Pattern) bool {
+	return s.verbs[pat.Verb()] && s.routes[r.Method+" "+pat.String()]
 }
 
 // plainStreamErrors gives a stream that fails before it starts the same
@@ -29,11 +42,11 @@ func streamingRoutes() map[string]bool {
 // of a stream. Once the stream has started (200 and newline-delimited
 // {"result": ...} objects), an error stays framed: the client is reading
 // the stream's lines.
-func plainStreamErrors(streaming map[string]bool) runtime.Middleware {
+func plainStreamErrors(streaming streams) runtime.Middleware {
 	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
 			pat, _ := runtime.HTTPPattern(r.Context())
-			if !streaming[r.Method+" "+pat.String()] {
+			if !streaming.has(r, pat) {
 				next(w, r, params)
 				return
 			}
