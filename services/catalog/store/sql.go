@@ -18,15 +18,8 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrations returns the catalog's migrations, in folders named after the
-// engines, as storage.Open wants them.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the folder is embedded at build time
-	}
-	return sub
-}
+// Migrations returns the migrations, as storage.Open wants them.
+func Migrations() fs.FS { return migrations }
 
 // Service names the catalog's database: its SQLite file and its
 // PostgreSQL schema.

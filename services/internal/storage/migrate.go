@@ -33,7 +33,7 @@ func (db *DB) provider(migrations fs.FS) (*goose.Provider, error) {
 	if migrations == nil {
 		return nil, errors.New("storage: no migrations")
 	}
-	sub, err := fs.Sub(migrations, string(db.Engine))
+	sub, err := fs.Sub(migrations, "migrations/"+string(db.Engine))
 	if err != nil {
 		return nil, fmt.Errorf("storage: migrations for %s: %w", db.Engine, err)
 	}

@@ -54,8 +54,9 @@ type Options struct {
 	Service string
 	// Schema overrides the PostgreSQL schema (tests use one per test).
 	Schema string
-	// Migrations holds the goose migrations, in folders named after the
-	// engines ("sqlite", "postgres") with matching version numbers.
+	// Migrations holds the goose migrations in a folder named
+	// "migrations", with one folder per engine ("sqlite", "postgres") of
+	// matching version numbers: a package's //go:embed migrations as it is.
 	Migrations fs.FS
 	// MaxConns bounds the connection pool (PostgreSQL) or the read pool
 	// (SQLite, which has one writer). Zero means a default.

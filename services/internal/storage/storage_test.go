@@ -13,7 +13,7 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/storage/storagetest"
 )
 
-var migrations = os.DirFS("testdata/migrations")
+var migrations = os.DirFS("testdata")
 
 func TestStorage(t *testing.T) {
 	storagetest.Run(t, "storagetest", migrations, func(t *testing.T, open storagetest.Opener) {
