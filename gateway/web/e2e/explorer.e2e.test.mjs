@@ -303,6 +303,9 @@ test('keyboard: skip link, search, and the list of works in the tree', async () 
   await first.focus();
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/works\/base-lib$/);
+  // The router moves focus once the new page has rendered, in the same task
+  // that clears aria-busy; the URL changes before that.
+  await page.locator('#main:not([aria-busy]) h1').waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'focus moves to the new page');
 });
 
