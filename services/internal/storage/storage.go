@@ -14,6 +14,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -308,7 +309,10 @@ func (db *DB) Classify(err error) error {
 }
 
 func isConnectionError(err error) bool {
-	if errors.Is(err, sql.ErrConnDone) {
+	// ErrBadConn reaches callers inside a transaction, where database/sql
+	// cannot move the statement to another connection: the server went
+	// away between two of the transaction's statements.
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) {
 		return true
 	}
 	var connectErr *pgconn.ConnectError

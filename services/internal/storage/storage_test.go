@@ -116,3 +116,35 @@ func TestUnreachablePostgresIsUnavailable(t *testing.T) {
 		t.Fatalf("Open on a closed port: %v; want UNAVAILABLE", err)
 	}
 }
+
+// A server that drops a connection in the middle of a transaction (as it
+// does when it shuts down) makes the transaction UNAVAILABLE, both at the
+// statement that meets the broken connection and at every one after it.
+func TestLostConnectionIsUnavailable(t *testing.T) {
+	db := storagetest.OpenPostgres(t, "storagetest", migrations)
+	ctx := context.Background()
+	var first, second error
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		var pid int
+		if err := tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			return err
+		}
+		if _, err := db.Reader().ExecContext(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
+			t.Fatalf("terminate backend %d: %v", pid, err)
+		}
+		_, first = tx.ExecContext(ctx, "INSERT INTO counters (name, value) VALUES ('lost', 1)")
+		_, second = tx.ExecContext(ctx, "INSERT INTO counters (name, value) VALUES ('lost', 2)")
+		return second
+	})
+	if first == nil || second == nil {
+		t.Fatalf("statements on a terminated connection: %v, %v; want errors", first, second)
+	}
+	for _, e := range []error{first, second} {
+		if !apierr.Is(db.Classify(e), apierr.Unavailable) {
+			t.Errorf("Classify(%v) = %v; want UNAVAILABLE", e, db.Classify(e))
+		}
+	}
+	if !apierr.Is(err, apierr.Unavailable) {
+		t.Fatalf("Tx = %v; want UNAVAILABLE", err)
+	}
+}
