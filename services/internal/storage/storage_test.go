@@ -6,11 +6,13 @@ import (
 	"errors"
 	"os"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/storage"
 	"github.com/stemma-registry/stemma/services/internal/storage/storagetest"
+	"github.com/stemma-registry/stemma/services/internal/testenv"
 )
 
 var migrations = os.DirFS("testdata")
@@ -144,6 +146,40 @@ func TestLostConnectionIsUnavailable(t *testing.T) {
 			t.Errorf("Classify(%v) = %v; want UNAVAILABLE", e, db.Classify(e))
 		}
 	}
+	if !apierr.Is(err, apierr.Unavailable) {
+		t.Fatalf("Tx = %v; want UNAVAILABLE", err)
+	}
+}
+
+// A backend that dies without a word (killed, or its machine gone) leaves
+// the client reading a closed socket; that is UNAVAILABLE too. The server
+// is the test's own: killing a backend makes PostgreSQL restart them all.
+func TestKilledBackendIsUnavailable(t *testing.T) {
+	pg := testenv.StartPostgres(t)
+	db, err := storage.Open(context.Background(), storage.Options{
+		DatabaseURL: pg.URL(), Service: "storagetest", Migrations: migrations,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	var lost error
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		var pid int
+		if err := tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			return err
+		}
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatalf("kill backend %d: %v", pid, err)
+		}
+		_, lost = tx.ExecContext(ctx, "INSERT INTO counters (name, value) VALUES ('lost', 1)")
+		return lost
+	})
+	if lost == nil {
+		t.Fatal("a statement on a killed backend succeeded")
+	}
+	t.Logf("the statement after the kill: %v", lost)
 	if !apierr.Is(err, apierr.Unavailable) {
 		t.Fatalf("Tx = %v; want UNAVAILABLE", err)
 	}
