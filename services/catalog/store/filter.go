@@ -86,10 +86,16 @@ func (q *query) comparison(c filter.Comparison) (string, error) {
 	case "owner":
 		return "w.owner " + eq + " " + q.arg(c.Value), nil
 	case "title":
-		if c.Op == ":" {
-			return `w.title_fold LIKE ` + q.arg("%"+escapeLike(strings.ToLower(c.Value))+"%") + ` ESCAPE '\'`, nil
+		// title_fold is strings.ToLower(title); conditions on it are what
+		// PostgreSQL's trigram index serves (migration 2).
+		fold := strings.ToLower(c.Value)
+		switch c.Op {
+		case ":":
+			return `w.title_fold LIKE ` + q.arg("%"+escapeLike(fold)+"%") + ` ESCAPE '\'`, nil
+		case "=":
+			return "(w.title_fold = " + q.arg(fold) + " AND w.title = " + q.arg(c.Value) + ")", nil
 		}
-		return "w.title " + eq + " " + q.arg(c.Value), nil
+		return "w.title <> " + q.arg(c.Value), nil
 	case "creator":
 		return q.hasTerm(c.Op, fieldCreator, termKey(c.Value)), nil
 	case "licence_id":

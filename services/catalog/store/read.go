@@ -53,16 +53,24 @@ func (s *SQL) BatchGet(ctx context.Context, ids []string) (map[string]*work.Work
 	return out, nil
 }
 
-// List returns a page of the works matching f.
-func (s *SQL) List(ctx context.Context, f filter.Expr, p Page) ([]*work.Work, int64, error) {
+// listStatement is the query List runs, and its parameters.
+func listStatement(f filter.Expr, p Page) (string, []any, error) {
 	q := &query{}
 	where, err := q.where(f)
 	if err != nil {
+		return "", nil, err
+	}
+	return "SELECT " + workColumns + " FROM works w WHERE " + where +
+		" AND w.seq > " + q.arg(p.After) + " ORDER BY w.seq LIMIT " + q.arg(p.limit()+1), q.args, nil
+}
+
+// List returns a page of the works matching f.
+func (s *SQL) List(ctx context.Context, f filter.Expr, p Page) ([]*work.Work, int64, error) {
+	stmt, args, err := listStatement(f, p)
+	if err != nil {
 		return nil, 0, err
 	}
-	stmt := "SELECT " + workColumns + " FROM works w WHERE " + where +
-		" AND w.seq > " + q.arg(p.After) + " ORDER BY w.seq LIMIT " + q.arg(p.limit()+1)
-	ws, err := queryWorks(ctx, s.db.Reader(), stmt, q.args...)
+	ws, err := queryWorks(ctx, s.db.Reader(), stmt, s.db.PlanForValues(args)...)
 	if err != nil {
 		return nil, 0, s.db.Classify(fmt.Errorf("list works: %w", err))
 	}

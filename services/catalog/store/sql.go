@@ -38,6 +38,17 @@ func New(db *storage.DB) *SQL {
 	return &SQL{db: db, now: time.Now}
 }
 
+// TitleSearchIndexed reports whether an index serves title filters: on
+// PostgreSQL when migration 2 found pg_trgm; never on SQLite.
+func (s *SQL) TitleSearchIndexed(ctx context.Context) (bool, error) {
+	if s.db.Engine != storage.Postgres {
+		return false, nil
+	}
+	var ok bool
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT to_regclass('works_by_title') IS NOT NULL").Scan(&ok)
+	return ok, s.db.Classify(err)
+}
+
 // clock returns the time a write records, at the microseconds the store
 // keeps.
 func (s *SQL) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

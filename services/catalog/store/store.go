@@ -6,8 +6,8 @@
 // Every write runs in one transaction, so a failed request leaves no
 // trace; PostgreSQL's SERIALIZABLE transactions are retried when they lose
 // a race, SQLite's single writer serialises them, and so concurrent
-// updates of one work lose nothing. Every lookup and filter but a title
-// search is served by an index (see the migrations).
+// updates of one work lose nothing. Every lookup and filter is served by
+// an index (see the migrations), but title filters on SQLite and negations.
 package store
 
 import (

@@ -191,6 +191,20 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// PlanForValues returns args so that PostgreSQL plans the statement for
+// these values each time it runs, instead of settling, after five runs, on
+// a generic plan for any values. Filters need it: whether an index beats
+// walking the table in order depends on how rare the value is (a generic
+// plan for a title search walks every work). SQLite's args are unchanged.
+func (db *DB) PlanForValues(args []any) []any {
+	if db.Engine != Postgres {
+		return args
+	}
+	// pgx reads a leading QueryExecMode as an option: Exec sends the
+	// statement unnamed, which PostgreSQL plans with the values bound.
+	return append([]any{pgx.QueryExecModeExec}, args...)
+}
+
 // Reader returns the pool for queries outside a transaction.
 func (db *DB) Reader() *sql.DB { return db.read }
 

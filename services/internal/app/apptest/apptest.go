@@ -76,6 +76,11 @@ func (i *Instance) HTTPClient() *http.Client { return i.client }
 // Stop shuts the instance down gracefully and returns what Run returned.
 func (i *Instance) Stop() error {
 	i.once.Do(func() {
+		// A transport that dialled for a request another connection then
+		// served keeps the new connection idle, unused; the server counts
+		// a connection that never sent a request as starting one and waits
+		// five seconds for it, as long as the shutdown timeout here.
+		i.client.CloseIdleConnections()
 		i.stop()
 		select {
 		case i.stopErr = <-i.done:

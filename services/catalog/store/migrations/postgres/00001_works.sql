@@ -1,5 +1,6 @@
 -- The catalog's schema (PostgreSQL). migrations/sqlite/00001_works.sql is
--- the same schema in SQLite's types; the two keep the same version numbers.
+-- the same schema in SQLite's types; the two keep the same version numbers (an
+-- export names its schema version, and restores into either engine).
 -- Side tables carry no foreign keys and as few indexes as their queries
 -- need: the store deletes a work's rows itself, in the transaction that
 -- deletes the work, and every foreign-key check or extra index slows COPY

@@ -1,5 +1,6 @@
 -- The catalog's schema (SQLite). migrations/postgres/00001_works.sql is the
--- same schema in PostgreSQL's types; the two keep the same version numbers.
+-- same schema in PostgreSQL's types; the two keep the same version numbers (an
+-- export names its schema version, and restores into either engine).
 
 -- +goose Up
 -- seq orders works oldest first (page tokens carry it) and, never reused
