@@ -56,7 +56,7 @@ func TestFiltersAreServedByIndexes(t *testing.T) {
 			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
 				return err
 			}
-			rows, err := tx.QueryContext(ctx, "EXPLAIN "+stmt, args...)
+			rows, err := tx.QueryContext(ctx, "EXPLAIN "+stmt, db.PlanForValues(args)...)
 			if err != nil {
 				return err
 			}
