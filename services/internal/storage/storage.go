@@ -17,12 +17,15 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -244,8 +247,12 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
 	backoff := 2 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := db.once(ctx, pool, opts, fn)
-		if err == nil || !db.retryable(err) || attempt == maxAttempts {
+		atCommit, err := db.once(ctx, pool, opts, fn)
+		// A connection that broke before the commit was sent took its
+		// transaction with it, so it may run again on another; one that
+		// broke during the commit leaves the outcome unknown.
+		again := db.retryable(err) || (err != nil && !atCommit && brokenConnection(err))
+		if err == nil || !again || attempt == maxAttempts {
 			return db.Classify(err)
 		}
 		sleep := backoff/2 + rand.N(backoff)
@@ -260,10 +267,12 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	}
 }
 
-func (db *DB) once(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) (err error) {
+// once runs fn in one transaction; atCommit tells whether err came from
+// the commit.
+func (db *DB) once(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) (atCommit bool, err error) {
 	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -275,9 +284,9 @@ func (db *DB) once(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 		}
 	}()
 	if err = fn(tx); err != nil {
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }
 
 func (db *DB) retryable(err error) bool {
@@ -323,10 +332,7 @@ func (db *DB) Classify(err error) error {
 }
 
 func isConnectionError(err error) bool {
-	// ErrBadConn reaches callers inside a transaction, where database/sql
-	// cannot move the statement to another connection: the server went
-	// away between two of the transaction's statements.
-	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) {
+	if errors.Is(err, sql.ErrConnDone) || brokenConnection(err) {
 		return true
 	}
 	var connectErr *pgconn.ConnectError
@@ -345,6 +351,21 @@ func isConnectionError(err error) bool {
 	}
 	var netErr interface{ Timeout() bool }
 	return errors.As(err, &netErr)
+}
+
+// brokenConnection reports whether err says that the connection went away
+// while the server may still be there: ErrBadConn (database/sql's word,
+// inside a transaction, for a connection the driver found closed), the
+// end of the stream or a reset (the backend killed, or the server
+// restarted, while a statement ran), or 57P01 (the backend terminated).
+func brokenConnection(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "57P01"
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation.

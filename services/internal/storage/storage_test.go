@@ -8,6 +8,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/storage"
@@ -119,41 +120,61 @@ func TestUnreachablePostgresIsUnavailable(t *testing.T) {
 	}
 }
 
-// A server that drops a connection in the middle of a transaction (as it
-// does when it shuts down) makes the transaction UNAVAILABLE, both at the
-// statement that meets the broken connection and at every one after it.
-func TestLostConnectionIsUnavailable(t *testing.T) {
+// A transaction whose connection the server drops before the commit (as
+// it does to every connection when it restarts) runs again on another
+// connection, and its write lands once.
+func TestLostConnectionRetriesTheTransaction(t *testing.T) {
 	db := storagetest.OpenPostgres(t, "storagetest", migrations)
 	ctx := context.Background()
-	var first, second error
+	var attempts int
+	var lost []error
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		var pid int
-		if err := tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
-			return err
+		attempts++
+		if attempts == 1 {
+			var pid int
+			if err := tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+				return err
+			}
+			if _, err := db.Reader().ExecContext(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
+				t.Fatalf("terminate backend %d: %v", pid, err)
+			}
 		}
-		if _, err := db.Reader().ExecContext(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
-			t.Fatalf("terminate backend %d: %v", pid, err)
+		// The first statement after the termination meets 57P01, the
+		// next one a connection the driver has closed.
+		for range 2 {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO counters (name, value) VALUES ('once', 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1"); err != nil {
+				lost = append(lost, err)
+				if len(lost) == 2 {
+					return err
+				}
+			}
 		}
-		_, first = tx.ExecContext(ctx, "INSERT INTO counters (name, value) VALUES ('lost', 1)")
-		_, second = tx.ExecContext(ctx, "INSERT INTO counters (name, value) VALUES ('lost', 2)")
-		return second
+		return nil
 	})
-	if first == nil || second == nil {
-		t.Fatalf("statements on a terminated connection: %v, %v; want errors", first, second)
+	if err != nil || attempts != 2 {
+		t.Fatalf("Tx = %v after %d attempts; want nil after 2", err, attempts)
 	}
-	for _, e := range []error{first, second} {
+	if len(lost) != 2 {
+		t.Fatalf("errors on the terminated connection: %v; want 2", lost)
+	}
+	for _, e := range lost {
 		if !apierr.Is(db.Classify(e), apierr.Unavailable) {
 			t.Errorf("Classify(%v) = %v; want UNAVAILABLE", e, db.Classify(e))
 		}
 	}
-	if !apierr.Is(err, apierr.Unavailable) {
-		t.Fatalf("Tx = %v; want UNAVAILABLE", err)
+	var v int
+	if err := db.Reader().QueryRowContext(ctx, "SELECT value FROM counters WHERE name = 'once'").Scan(&v); err != nil || v != 2 {
+		t.Fatalf("counter = %d, %v; want 2 (one attempt's two increments)", v, err)
 	}
 }
 
 // A backend that dies without a word (killed, or its machine gone) leaves
-// the client reading a closed socket; that is UNAVAILABLE too. The server
-// is the test's own: killing a backend makes PostgreSQL restart them all.
+// the client with a closed socket, whether the transaction was between two
+// statements or waiting for one. Either way the error is UNAVAILABLE, and
+// the transaction either ran again on a new connection or, where
+// PostgreSQL was still recovering from the crash and refused one, is
+// UNAVAILABLE. The server is the test's own: killing a backend makes
+// PostgreSQL restart them all.
 func TestKilledBackendIsUnavailable(t *testing.T) {
 	pg := testenv.StartPostgres(t)
 	db, err := storage.Open(context.Background(), storage.Options{
@@ -164,23 +185,51 @@ func TestKilledBackendIsUnavailable(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	var lost error
-	err = db.Tx(ctx, func(tx *sql.Tx) error {
-		var pid int
-		if err := tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
-			return err
+	// After a kill PostgreSQL recovers before it takes connections (and,
+	// told to stop while it restarts, can take its whole stop timeout).
+	recovered := func() {
+		for deadline := time.Now().Add(30 * time.Second); db.Ping(ctx) != nil; time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("PostgreSQL did not come back after the kill")
+			}
 		}
-		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-			t.Fatalf("kill backend %d: %v", pid, err)
-		}
-		_, lost = tx.ExecContext(ctx, "INSERT INTO counters (name, value) VALUES ('lost', 1)")
-		return lost
-	})
-	if lost == nil {
-		t.Fatal("a statement on a killed backend succeeded")
 	}
-	t.Logf("the statement after the kill: %v", lost)
-	if !apierr.Is(err, apierr.Unavailable) {
-		t.Fatalf("Tx = %v; want UNAVAILABLE", err)
+	defer recovered()
+	for _, during := range []bool{false, true} {
+		recovered()
+		var lost error
+		killed := false
+		err = db.Tx(ctx, func(tx *sql.Tx) error {
+			var pid int
+			if err := tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+				return err
+			}
+			if killed {
+				return nil
+			}
+			killed = true
+			kill := func() {
+				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+					t.Errorf("kill backend %d: %v", pid, err)
+				}
+			}
+			if during {
+				time.AfterFunc(200*time.Millisecond, kill)
+				_, lost = tx.ExecContext(ctx, "SELECT pg_sleep(30)")
+			} else {
+				kill()
+				_, lost = tx.ExecContext(ctx, "SELECT 1")
+			}
+			return lost
+		})
+		if lost == nil {
+			t.Fatalf("killed during a statement %v: the statement succeeded", during)
+		}
+		if !apierr.Is(db.Classify(lost), apierr.Unavailable) {
+			t.Errorf("killed during a statement %v: Classify(%v) = %v; want UNAVAILABLE", during, lost, db.Classify(lost))
+		}
+		if err != nil && !apierr.Is(err, apierr.Unavailable) {
+			t.Errorf("killed during a statement %v: Tx = %v; want nil or UNAVAILABLE", during, err)
+		}
 	}
 }
