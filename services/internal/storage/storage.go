@@ -219,8 +219,9 @@ const maxAttempts = 12
 
 // Tx runs fn in a read-write transaction, committing if it returns nil.
 // A transaction that loses a race with another (PostgreSQL serialization
-// failure or deadlock, SQLite busy) is retried from the start with
-// jittered backoff, so fn must have no effects outside the transaction.
+// failure or deadlock, SQLite busy), or whose connection broke before its
+// commit, is retried from the start with jittered backoff, so fn must have
+// no effects outside the transaction.
 // PostgreSQL transactions are SERIALIZABLE.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	opts := &sql.TxOptions{}
