@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 	"github.com/stemma-registry/stemma/services/catalog/store"
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/filter"
+	"github.com/stemma-registry/stemma/services/internal/loadgen"
 	"github.com/stemma-registry/stemma/services/internal/storage"
 	"github.com/stemma-registry/stemma/services/internal/storage/storagetest"
 	"github.com/stemma-registry/stemma/services/internal/testenv"
@@ -229,16 +229,10 @@ func BenchmarkTitleSearchPostgres(b *testing.B) {
 	for range scans {
 		byScan = append(byScan, page(title))
 	}
-	t, id, scan := median(byTitle), median(byIdentifier), median(byScan)
+	t, id, scan := loadgen.Median(byTitle), loadgen.Median(byIdentifier), loadgen.Median(byScan)
 	b.ReportMetric(float64(t.Microseconds()), "title-µs")
 	b.ReportMetric(float64(id.Microseconds()), "identifier-µs")
 	b.ReportMetric(float64(scan.Microseconds()), "title-scan-µs")
 	b.ReportMetric(float64(t)/float64(id), "title/identifier")
 	b.ReportMetric(float64(scan)/float64(t), "scan/title")
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

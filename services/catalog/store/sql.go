@@ -38,15 +38,17 @@ func New(db *storage.DB) *SQL {
 	return &SQL{db: db, now: time.Now}
 }
 
-// TitleSearchIndexed reports whether an index serves title filters: on
-// PostgreSQL when migration 2 found pg_trgm; never on SQLite.
-func (s *SQL) TitleSearchIndexed(ctx context.Context) (bool, error) {
+// TitleIndexMissing reports whether the database lacks the index its
+// engine can give title filters: on PostgreSQL the trigram index, which
+// migration 2 leaves out where pg_trgm cannot be had. SQLite's migration
+// always makes its index.
+func (s *SQL) TitleIndexMissing(ctx context.Context) (bool, error) {
 	if s.db.Engine != storage.Postgres {
 		return false, nil
 	}
-	var ok bool
-	err := s.db.Reader().QueryRowContext(ctx, "SELECT to_regclass('works_by_title') IS NOT NULL").Scan(&ok)
-	return ok, s.db.Classify(err)
+	var missing bool
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT to_regclass('works_by_title') IS NULL").Scan(&missing)
+	return missing, s.db.Classify(err)
 }
 
 // clock returns the time a write records, at the microseconds the store

@@ -169,10 +169,8 @@ func (a *App) startCatalog(ctx context.Context, name string) (*part, error) {
 		return nil, err
 	}
 	stored := catalogstore.New(db)
-	if db.Engine == storage.Postgres {
-		if indexed, err := stored.TitleSearchIndexed(ctx); err != nil || !indexed {
-			a.log.Warn("title filters scan every work: no trigram index (PostgreSQL lacks pg_trgm, or this role may not create it; docs/catalog.md)", "err", err)
-		}
+	if missing, err := stored.TitleIndexMissing(ctx); err != nil || missing {
+		a.log.Warn("title filters scan every work: no trigram index (PostgreSQL lacks pg_trgm, or this role may not create it; docs/catalog.md)", "err", err)
 	}
 	s := cachedstore.New(stored, works)
 	catalogv1.RegisterCatalogServiceServer(a.grpc, catalogservice.New(s, licencesv1.NewLicenceServiceClient(lic), a.pages(), a.cfg.MaxBatchSize))

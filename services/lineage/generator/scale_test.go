@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	catalogstore "github.com/stemma-registry/stemma/services/catalog/store"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
 	"github.com/stemma-registry/stemma/services/internal/config"
+	"github.com/stemma-registry/stemma/services/internal/loadgen"
 	"github.com/stemma-registry/stemma/services/internal/storage"
 	"github.com/stemma-registry/stemma/services/lineage/generator"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
@@ -65,8 +65,7 @@ func p50s(t *testing.T, runs int, fns ...func() error) []time.Duration {
 	}
 	out := make([]time.Duration, len(fns))
 	for i, d := range ds {
-		slices.Sort(d)
-		out[i] = d[len(d)/2]
+		out[i] = loadgen.Median(d)
 	}
 	return out
 }
