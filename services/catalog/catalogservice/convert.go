@@ -32,6 +32,10 @@ func toWork(w *work.Work) *catalogv1.Work {
 	for _, id := range w.Identifiers {
 		out.Identifiers = append(out.Identifiers, &catalogv1.Identifier{Type: id.Type, Value: id.Value})
 	}
+	for _, d := range w.DeclaredLicences {
+		out.DeclaredLicences = append(out.DeclaredLicences, &catalogv1.DeclaredLicence{
+			Statement: d.Statement, Method: d.Method, Expression: d.Expression, Confidence: d.Confidence})
+	}
 	return out
 }
 
@@ -59,6 +63,10 @@ func fromWork(pw *catalogv1.Work) *work.Work {
 	}
 	for _, id := range pw.GetIdentifiers() {
 		w.Identifiers = append(w.Identifiers, work.Identifier{Type: id.GetType(), Value: id.GetValue()})
+	}
+	for _, d := range pw.GetDeclaredLicences() {
+		w.DeclaredLicences = append(w.DeclaredLicences, work.DeclaredLicence{
+			Statement: d.GetStatement(), Method: d.GetMethod(), Expression: d.GetExpression(), Confidence: d.GetConfidence()})
 	}
 	return w
 }

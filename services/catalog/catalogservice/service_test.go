@@ -2,7 +2,9 @@ package catalogservice_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -349,5 +351,40 @@ func TestLiensAndDelete(t *testing.T) {
 	}
 	if _, err := c.DeleteWork(root, &catalogv1.DeleteWorkRequest{Name: h.GetName(), Force: true}); err != nil {
 		t.Fatalf("forced delete by an admin: %v", err)
+	}
+}
+
+// TestDeclaredLicences: the statements a source made travel over REST
+// beside the concluded licence, and a PATCH of the licence leaves them.
+func TestDeclaredLicences(t *testing.T) {
+	inst := start(t, apptest.Config(t))
+	code, raw := inst.Do(t, "POST", "/v1/works", apptest.AliceKey, `{"kind":"WORK_KIND_SOFTWARE","title":"bcprov","licence":"MIT",
+		"declaredLicences":[{"statement":"Bouncy Castle Licence","method":"alias","expression":"MIT","confidence":0.9},
+		{"statement":"Public Domain"}]}`)
+	if code != 200 {
+		t.Fatalf("create = %d %s", code, raw)
+	}
+	var w struct {
+		Name             string
+		DeclaredLicences []map[string]any
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]any{
+		{"statement": "Bouncy Castle Licence", "method": "alias", "expression": "MIT", "confidence": 0.9},
+		{"statement": "Public Domain", "method": "none", "expression": "", "confidence": 0.0},
+	}
+	if !reflect.DeepEqual(w.DeclaredLicences, want) {
+		t.Fatalf("declaredLicences = %v; want %v", w.DeclaredLicences, want)
+	}
+	code, raw = inst.Do(t, "PATCH", "/v1/"+w.Name+"?updateMask=licence", apptest.AliceKey, `{"licence":"Apache-2.0"}`)
+	if code != 200 || !strings.Contains(string(raw), `"Bouncy Castle Licence"`) {
+		t.Fatalf("licence update = %d %s", code, raw)
+	}
+	code, raw = inst.Do(t, "PATCH", "/v1/"+w.Name+"?updateMask=declaredLicences", apptest.AliceKey,
+		`{"declaredLicences":[{"statement":"MIT","method":"guess","expression":"MIT"}]}`)
+	if code != 400 || !strings.Contains(string(raw), "declared_licences[0].method") {
+		t.Fatalf("bad method = %d %s", code, raw)
 	}
 }

@@ -76,7 +76,7 @@ func updateFields(req *catalogv1.UpdateWorkRequest) (work.Fields, error) {
 		}
 		f, ok := work.FieldByName(path)
 		if !ok {
-			return 0, apierr.Invalid("update_mask", "unknown or immutable field %q; mutable fields: kind, title, description, creators, source_uris, identifiers, digests, version, licence", clipPath(path))
+			return 0, apierr.Invalid("update_mask", "unknown or immutable field %q; mutable fields: kind, title, description, creators, source_uris, identifiers, digests, version, licence, declared_licences", clipPath(path))
 		}
 		fields |= f
 	}
@@ -110,6 +110,7 @@ func populated(w *catalogv1.Work) work.Fields {
 	set(work.FieldDigests, len(w.GetDigests()) > 0)
 	set(work.FieldVersion, w.GetVersion() != "")
 	set(work.FieldLicence, w.GetLicence() != "")
+	set(work.FieldDeclaredLicences, len(w.GetDeclaredLicences()) > 0)
 	return f
 }
 

@@ -74,10 +74,12 @@ type lists struct {
 	Identifiers []work.Identifier `json:"i,omitempty"`
 	Digests     []string          `json:"d,omitempty"`
 	LicenceIDs  []string          `json:"l,omitempty"`
+
+	Declared []work.DeclaredLicence `json:"dl,omitempty"`
 }
 
 func encodeLists(w *work.Work) (string, error) {
-	b, err := json.Marshal(lists{w.Creators, w.SourceURIs, w.Identifiers, w.Digests, w.Licence.IDs})
+	b, err := json.Marshal(lists{w.Creators, w.SourceURIs, w.Identifiers, w.Digests, w.Licence.IDs, w.DeclaredLicences})
 	if err != nil {
 		return "", fmt.Errorf("encode the lists of works/%s: %w", w.ID, err)
 	}
@@ -103,6 +105,7 @@ func scanWork(r scanner) (*work.Work, error) {
 	}
 	w.Kind, w.Licence.Status = work.Kind(kind), work.LicenceStatus(status)
 	w.Creators, w.SourceURIs, w.Identifiers, w.Digests, w.Licence.IDs = l.Creators, l.SourceURIs, l.Identifiers, l.Digests, l.LicenceIDs
+	w.DeclaredLicences = l.Declared
 	w.CreateTime, w.UpdateTime = storage.FromMicros(createUs), storage.FromMicros(updateUs)
 	return &w, nil
 }

@@ -16,10 +16,11 @@ const (
 	FieldDigests
 	FieldVersion
 	FieldLicence
+	FieldDeclaredLicences
 
 	// AllFields are every mutable field, what a create sets.
 	AllFields = FieldKind | FieldTitle | FieldDescription | FieldCreators | FieldSourceURIs |
-		FieldIdentifiers | FieldDigests | FieldVersion | FieldLicence
+		FieldIdentifiers | FieldDigests | FieldVersion | FieldLicence | FieldDeclaredLicences
 )
 
 // fieldNames are the API's names of the mutable fields.
@@ -33,6 +34,8 @@ var fieldNames = map[string]Fields{
 	"digests":     FieldDigests,
 	"version":     FieldVersion,
 	"licence":     FieldLicence,
+
+	"declared_licences": FieldDeclaredLicences,
 }
 
 // FieldByName returns the mutable field an update mask path names, in
@@ -90,5 +93,8 @@ func (w *Work) Apply(src *Work, f Fields) {
 	}
 	if f.Has(FieldLicence) {
 		w.Licence = src.Licence
+	}
+	if f.Has(FieldDeclaredLicences) {
+		w.DeclaredLicences = src.DeclaredLicences
 	}
 }

@@ -3,6 +3,7 @@ package work
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -28,6 +29,7 @@ const (
 	MaxLienOrigin  = 200
 	MaxLienReason  = 1000
 	MaxRequestID   = 128
+	MaxDeclared    = 32
 )
 
 // Normalise validates the fields f names of w and puts them into normal
@@ -81,7 +83,53 @@ func Normalise(w *Work, f Fields, prefix string) error {
 			return err
 		}
 	}
+	if f.Has(FieldDeclaredLicences) {
+		if w.DeclaredLicences, err = normaliseDeclared(prefix+"declared_licences", w.DeclaredLicences); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// DeclarationMethods are the ways a declared licence statement can have
+// been resolved, as the licences service's identification names them.
+var DeclarationMethods = []string{"spdx-id", "expression", "name", "alias", "url", "text", "none"}
+
+func normaliseDeclared(field string, ds []DeclaredLicence) ([]DeclaredLicence, error) {
+	if len(ds) > MaxDeclared {
+		return nil, apierr.Invalid(field, "%d statements; at most %d", len(ds), MaxDeclared)
+	}
+	var out []DeclaredLicence // nil when there are none, as the store reads it back
+	for i, d := range ds {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		var err error
+		if d.Statement, err = CheckText(at+".statement", d.Statement, MaxLicence, false); err != nil {
+			return nil, err
+		}
+		if d.Statement == "" {
+			return nil, apierr.Missing(at + ".statement")
+		}
+		if d.Expression, err = CheckText(at+".expression", d.Expression, MaxLicence, false); err != nil {
+			return nil, err
+		}
+		if d.Method == "" && d.Expression == "" {
+			d.Method = "none"
+		}
+		if !slices.Contains(DeclarationMethods, d.Method) {
+			return nil, apierr.Invalid(at+".method", "%q; want one of %s", clip(d.Method), strings.Join(DeclarationMethods, ", "))
+		}
+		switch {
+		case d.Method == "none" && d.Expression != "":
+			return nil, apierr.Invalid(at+".expression", "a statement resolved by method \"none\" has no expression")
+		case d.Method != "none" && d.Expression == "":
+			return nil, apierr.Missing(at + ".expression")
+		}
+		if !(d.Confidence >= 0 && d.Confidence <= 1) {
+			return nil, apierr.Invalid(at+".confidence", "%g is not between 0 and 1", d.Confidence)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // CheckText checks a string field: valid UTF-8, no control characters (but

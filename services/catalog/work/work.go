@@ -102,6 +102,17 @@ type Licence struct {
 	Status LicenceStatus
 }
 
+// DeclaredLicence is one licence statement as a work's source wrote it (an
+// SBOM's licence name, URL, text or expression), with what it was resolved
+// to. It is kept beside the concluded Licence, which verdicts use, so that
+// a resolution can be checked and nothing the source said is lost.
+type DeclaredLicence struct {
+	Statement  string  `json:"s"`
+	Method     string  `json:"m"`
+	Expression string  `json:"e,omitempty"`
+	Confidence float64 `json:"c,omitempty"`
+}
+
 // Work is an intellectual work.
 type Work struct {
 	ID          string
@@ -115,6 +126,8 @@ type Work struct {
 	Version     string
 	Licence     Licence
 	Owner       string
+
+	DeclaredLicences []DeclaredLicence
 
 	// Seq is the store's insertion sequence: it orders works oldest first
 	// and tells apart two works that had the same id at different times.

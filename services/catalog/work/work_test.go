@@ -1,6 +1,7 @@
 package work
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -164,6 +165,25 @@ func TestNormalise(t *testing.T) {
 			w.Digests = slices.Repeat([]string{"md5:" + strings.Repeat("0", 32)}, MaxDigests+1)
 		}, "work.digests"},
 		{"long version", func(w *Work) { w.Version = strings.Repeat("1", MaxVersion+1) }, "work.version"},
+		{"declared without statement", func(w *Work) { w.DeclaredLicences = []DeclaredLicence{{Method: "none"}} }, "work.declared_licences[0].statement"},
+		{"declared by an unknown method", func(w *Work) {
+			w.DeclaredLicences = []DeclaredLicence{{Statement: "MIT", Method: "guess", Expression: "MIT"}}
+		}, "work.declared_licences[0].method"},
+		{"declared resolved to nothing", func(w *Work) {
+			w.DeclaredLicences = []DeclaredLicence{{Statement: "Bouncy", Method: "name"}}
+		}, "work.declared_licences[0].expression"},
+		{"declared unresolved with an expression", func(w *Work) {
+			w.DeclaredLicences = []DeclaredLicence{{Statement: "Bouncy", Method: "none", Expression: "MIT"}}
+		}, "work.declared_licences[0].expression"},
+		{"declared with confidence above 1", func(w *Work) {
+			w.DeclaredLicences = []DeclaredLicence{{Statement: "MIT/X11", Method: "alias", Expression: "MIT", Confidence: 1.5}}
+		}, "work.declared_licences[0].confidence"},
+		{"declared with confidence NaN", func(w *Work) {
+			w.DeclaredLicences = []DeclaredLicence{{Statement: "MIT/X11", Method: "alias", Expression: "MIT", Confidence: math.NaN()}}
+		}, "work.declared_licences[0].confidence"},
+		{"too many declared", func(w *Work) {
+			w.DeclaredLicences = slices.Repeat([]DeclaredLicence{{Statement: "MIT", Method: "spdx-id", Expression: "MIT", Confidence: 1}}, MaxDeclared+1)
+		}, "work.declared_licences"},
 	}
 	for _, tt := range tests {
 		w := valid()
@@ -173,6 +193,14 @@ func TestNormalise(t *testing.T) {
 		if !ok || e.Kind != apierr.InvalidArgument || e.Field != tt.field {
 			t.Errorf("%s: %v; want INVALID_ARGUMENT on %s", tt.name, err, tt.field)
 		}
+	}
+
+	// An unresolved statement is kept as "none", whatever the client sent
+	// for the method.
+	w = valid()
+	w.DeclaredLicences = []DeclaredLicence{{Statement: " Bouncy Castle Licence "}}
+	if err := Normalise(w, AllFields, ""); err != nil || w.DeclaredLicences[0] != (DeclaredLicence{Statement: "Bouncy Castle Licence", Method: "none"}) {
+		t.Errorf("unresolved statement normalised to %+v, %v", w.DeclaredLicences, err)
 	}
 
 	// Only the named fields are checked.

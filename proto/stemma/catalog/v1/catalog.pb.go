@@ -191,6 +191,13 @@ type Work struct {
 	LicenceStatus LicenceStatus `protobuf:"varint,11,opt,name=licence_status,json=licenceStatus,proto3,enum=stemma.catalog.v1.LicenceStatus" json:"licence_status,omitempty"`
 	// The principal that registered the work and owns it.
 	Owner string `protobuf:"bytes,12,opt,name=owner,proto3" json:"owner,omitempty"`
+	// The licence statements the work's source made, word for word, with what
+	// Stemma resolved each to: the declared licence beside the concluded
+	// `licence`. An SBOM import fills it from the document's licence names,
+	// URLs, texts and expressions, so that a resolution can be checked and
+	// corrected and nothing the source said is thrown away. Verdicts use
+	// `licence`, never these.
+	DeclaredLicences []*DeclaredLicence `protobuf:"bytes,16,rep,name=declared_licences,json=declaredLicences,proto3" json:"declared_licences,omitempty"`
 	// The entity tag, for optimistic concurrency: send it back with an update
 	// or delete, and a stale one gets ABORTED.
 	Etag string `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -316,6 +323,13 @@ func (x *Work) GetOwner() string {
 	return ""
 }
 
+func (x *Work) GetDeclaredLicences() []*DeclaredLicence {
+	if x != nil {
+		return x.DeclaredLicences
+	}
+	return nil
+}
+
 func (x *Work) GetEtag() string {
 	if x != nil {
 		return x.Etag
@@ -401,6 +415,84 @@ func (x *Creator) GetUri() string {
 	return ""
 }
 
+// DeclaredLicence is one licence statement as a work's source wrote it, and
+// how it was resolved to an SPDX expression.
+type DeclaredLicence struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The statement as written: an SPDX identifier or expression, a licence
+	// name ("GNU Lesser General Public License"), a URL, or for a licence
+	// text "text sha256:<hex of the text>" (texts are matched, not kept).
+	Statement string `protobuf:"bytes,1,opt,name=statement,proto3" json:"statement,omitempty"`
+	// How the statement was resolved: "spdx-id", "expression", "name",
+	// "alias", "url", "text", or "none" when it could not be.
+	Method string `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
+	// The SPDX expression the statement resolved to; empty for "none".
+	Expression string `protobuf:"bytes,3,opt,name=expression,proto3" json:"expression,omitempty"`
+	// How sure the resolution is, from 0 to 1 (1 for an identifier or an
+	// expression, less for a matched name, URL or text).
+	Confidence    float64 `protobuf:"fixed64,4,opt,name=confidence,proto3" json:"confidence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclaredLicence) Reset() {
+	*x = DeclaredLicence{}
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclaredLicence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclaredLicence) ProtoMessage() {}
+
+func (x *DeclaredLicence) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclaredLicence.ProtoReflect.Descriptor instead.
+func (*DeclaredLicence) Descriptor() ([]byte, []int) {
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DeclaredLicence) GetStatement() string {
+	if x != nil {
+		return x.Statement
+	}
+	return ""
+}
+
+func (x *DeclaredLicence) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *DeclaredLicence) GetExpression() string {
+	if x != nil {
+		return x.Expression
+	}
+	return ""
+}
+
+func (x *DeclaredLicence) GetConfidence() float64 {
+	if x != nil {
+		return x.Confidence
+	}
+	return 0
+}
+
 // Identifier is a work's identifier in another system.
 type Identifier struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -415,7 +507,7 @@ type Identifier struct {
 
 func (x *Identifier) Reset() {
 	*x = Identifier{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[2]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -427,7 +519,7 @@ func (x *Identifier) String() string {
 func (*Identifier) ProtoMessage() {}
 
 func (x *Identifier) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[2]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -440,7 +532,7 @@ func (x *Identifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Identifier.ProtoReflect.Descriptor instead.
 func (*Identifier) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{2}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Identifier) GetType() string {
@@ -479,7 +571,7 @@ type LicenceChange struct {
 
 func (x *LicenceChange) Reset() {
 	*x = LicenceChange{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[3]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -491,7 +583,7 @@ func (x *LicenceChange) String() string {
 func (*LicenceChange) ProtoMessage() {}
 
 func (x *LicenceChange) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[3]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -504,7 +596,7 @@ func (x *LicenceChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LicenceChange.ProtoReflect.Descriptor instead.
 func (*LicenceChange) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{3}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *LicenceChange) GetLicence() string {
@@ -568,7 +660,7 @@ type Lien struct {
 
 func (x *Lien) Reset() {
 	*x = Lien{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[4]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -580,7 +672,7 @@ func (x *Lien) String() string {
 func (*Lien) ProtoMessage() {}
 
 func (x *Lien) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[4]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -593,7 +685,7 @@ func (x *Lien) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Lien.ProtoReflect.Descriptor instead.
 func (*Lien) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{4}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Lien) GetName() string {
@@ -649,7 +741,7 @@ type CreateWorkRequest struct {
 
 func (x *CreateWorkRequest) Reset() {
 	*x = CreateWorkRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[5]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +753,7 @@ func (x *CreateWorkRequest) String() string {
 func (*CreateWorkRequest) ProtoMessage() {}
 
 func (x *CreateWorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[5]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +766,7 @@ func (x *CreateWorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWorkRequest.ProtoReflect.Descriptor instead.
 func (*CreateWorkRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{5}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateWorkRequest) GetWork() *Work {
@@ -709,7 +801,7 @@ type BatchCreateWorksRequest struct {
 
 func (x *BatchCreateWorksRequest) Reset() {
 	*x = BatchCreateWorksRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[6]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -721,7 +813,7 @@ func (x *BatchCreateWorksRequest) String() string {
 func (*BatchCreateWorksRequest) ProtoMessage() {}
 
 func (x *BatchCreateWorksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[6]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -734,7 +826,7 @@ func (x *BatchCreateWorksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateWorksRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateWorksRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{6}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *BatchCreateWorksRequest) GetRequests() []*CreateWorkRequest {
@@ -755,7 +847,7 @@ type BatchCreateWorksResponse struct {
 
 func (x *BatchCreateWorksResponse) Reset() {
 	*x = BatchCreateWorksResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[7]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -767,7 +859,7 @@ func (x *BatchCreateWorksResponse) String() string {
 func (*BatchCreateWorksResponse) ProtoMessage() {}
 
 func (x *BatchCreateWorksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[7]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -780,7 +872,7 @@ func (x *BatchCreateWorksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateWorksResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateWorksResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{7}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BatchCreateWorksResponse) GetWorks() []*Work {
@@ -801,7 +893,7 @@ type GetWorkRequest struct {
 
 func (x *GetWorkRequest) Reset() {
 	*x = GetWorkRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[8]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -813,7 +905,7 @@ func (x *GetWorkRequest) String() string {
 func (*GetWorkRequest) ProtoMessage() {}
 
 func (x *GetWorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[8]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -826,7 +918,7 @@ func (x *GetWorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWorkRequest.ProtoReflect.Descriptor instead.
 func (*GetWorkRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{8}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetWorkRequest) GetName() string {
@@ -850,7 +942,7 @@ type BatchGetWorksRequest struct {
 
 func (x *BatchGetWorksRequest) Reset() {
 	*x = BatchGetWorksRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[9]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -862,7 +954,7 @@ func (x *BatchGetWorksRequest) String() string {
 func (*BatchGetWorksRequest) ProtoMessage() {}
 
 func (x *BatchGetWorksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[9]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -875,7 +967,7 @@ func (x *BatchGetWorksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetWorksRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetWorksRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{9}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BatchGetWorksRequest) GetNames() []string {
@@ -905,7 +997,7 @@ type BatchGetWorksResponse struct {
 
 func (x *BatchGetWorksResponse) Reset() {
 	*x = BatchGetWorksResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[10]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -917,7 +1009,7 @@ func (x *BatchGetWorksResponse) String() string {
 func (*BatchGetWorksResponse) ProtoMessage() {}
 
 func (x *BatchGetWorksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[10]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -930,7 +1022,7 @@ func (x *BatchGetWorksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetWorksResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetWorksResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{10}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BatchGetWorksResponse) GetWorks() []*Work {
@@ -966,7 +1058,7 @@ type ListWorksRequest struct {
 
 func (x *ListWorksRequest) Reset() {
 	*x = ListWorksRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[11]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1070,7 @@ func (x *ListWorksRequest) String() string {
 func (*ListWorksRequest) ProtoMessage() {}
 
 func (x *ListWorksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[11]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1083,7 @@ func (x *ListWorksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorksRequest.ProtoReflect.Descriptor instead.
 func (*ListWorksRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{11}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListWorksRequest) GetPageSize() int32 {
@@ -1028,7 +1120,7 @@ type ListWorksResponse struct {
 
 func (x *ListWorksResponse) Reset() {
 	*x = ListWorksResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[12]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1040,7 +1132,7 @@ func (x *ListWorksResponse) String() string {
 func (*ListWorksResponse) ProtoMessage() {}
 
 func (x *ListWorksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[12]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1053,7 +1145,7 @@ func (x *ListWorksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorksResponse.ProtoReflect.Descriptor instead.
 func (*ListWorksResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{12}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListWorksResponse) GetWorks() []*Work {
@@ -1098,7 +1190,7 @@ type LookupWorksRequest struct {
 
 func (x *LookupWorksRequest) Reset() {
 	*x = LookupWorksRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[13]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1110,7 +1202,7 @@ func (x *LookupWorksRequest) String() string {
 func (*LookupWorksRequest) ProtoMessage() {}
 
 func (x *LookupWorksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[13]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1123,7 +1215,7 @@ func (x *LookupWorksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupWorksRequest.ProtoReflect.Descriptor instead.
 func (*LookupWorksRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{13}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *LookupWorksRequest) GetDigest() string {
@@ -1202,7 +1294,7 @@ type LookupWorksResponse struct {
 
 func (x *LookupWorksResponse) Reset() {
 	*x = LookupWorksResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[14]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1214,7 +1306,7 @@ func (x *LookupWorksResponse) String() string {
 func (*LookupWorksResponse) ProtoMessage() {}
 
 func (x *LookupWorksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[14]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1227,7 +1319,7 @@ func (x *LookupWorksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupWorksResponse.ProtoReflect.Descriptor instead.
 func (*LookupWorksResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{14}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LookupWorksResponse) GetWorks() []*Work {
@@ -1263,7 +1355,7 @@ type UpdateWorkRequest struct {
 
 func (x *UpdateWorkRequest) Reset() {
 	*x = UpdateWorkRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[15]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1275,7 +1367,7 @@ func (x *UpdateWorkRequest) String() string {
 func (*UpdateWorkRequest) ProtoMessage() {}
 
 func (x *UpdateWorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[15]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1288,7 +1380,7 @@ func (x *UpdateWorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWorkRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWorkRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{15}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateWorkRequest) GetWork() *Work {
@@ -1334,7 +1426,7 @@ type DeleteWorkRequest struct {
 
 func (x *DeleteWorkRequest) Reset() {
 	*x = DeleteWorkRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1346,7 +1438,7 @@ func (x *DeleteWorkRequest) String() string {
 func (*DeleteWorkRequest) ProtoMessage() {}
 
 func (x *DeleteWorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1359,7 +1451,7 @@ func (x *DeleteWorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWorkRequest.ProtoReflect.Descriptor instead.
 func (*DeleteWorkRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{16}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DeleteWorkRequest) GetName() string {
@@ -1398,7 +1490,7 @@ type ListLicenceChangesRequest struct {
 
 func (x *ListLicenceChangesRequest) Reset() {
 	*x = ListLicenceChangesRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1410,7 +1502,7 @@ func (x *ListLicenceChangesRequest) String() string {
 func (*ListLicenceChangesRequest) ProtoMessage() {}
 
 func (x *ListLicenceChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1423,7 +1515,7 @@ func (x *ListLicenceChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLicenceChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListLicenceChangesRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{17}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListLicenceChangesRequest) GetParent() string {
@@ -1460,7 +1552,7 @@ type ListLicenceChangesResponse struct {
 
 func (x *ListLicenceChangesResponse) Reset() {
 	*x = ListLicenceChangesResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1472,7 +1564,7 @@ func (x *ListLicenceChangesResponse) String() string {
 func (*ListLicenceChangesResponse) ProtoMessage() {}
 
 func (x *ListLicenceChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1485,7 +1577,7 @@ func (x *ListLicenceChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLicenceChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListLicenceChangesResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{18}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListLicenceChangesResponse) GetLicenceChanges() []*LicenceChange {
@@ -1518,7 +1610,7 @@ type CreateLienRequest struct {
 
 func (x *CreateLienRequest) Reset() {
 	*x = CreateLienRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1530,7 +1622,7 @@ func (x *CreateLienRequest) String() string {
 func (*CreateLienRequest) ProtoMessage() {}
 
 func (x *CreateLienRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1543,7 +1635,7 @@ func (x *CreateLienRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLienRequest.ProtoReflect.Descriptor instead.
 func (*CreateLienRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{19}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateLienRequest) GetParent() string {
@@ -1578,7 +1670,7 @@ type DeleteLienRequest struct {
 
 func (x *DeleteLienRequest) Reset() {
 	*x = DeleteLienRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1590,7 +1682,7 @@ func (x *DeleteLienRequest) String() string {
 func (*DeleteLienRequest) ProtoMessage() {}
 
 func (x *DeleteLienRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1603,7 +1695,7 @@ func (x *DeleteLienRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLienRequest.ProtoReflect.Descriptor instead.
 func (*DeleteLienRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{20}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteLienRequest) GetName() string {
@@ -1628,7 +1720,7 @@ type ListLiensRequest struct {
 
 func (x *ListLiensRequest) Reset() {
 	*x = ListLiensRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1640,7 +1732,7 @@ func (x *ListLiensRequest) String() string {
 func (*ListLiensRequest) ProtoMessage() {}
 
 func (x *ListLiensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1653,7 +1745,7 @@ func (x *ListLiensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLiensRequest.ProtoReflect.Descriptor instead.
 func (*ListLiensRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{21}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListLiensRequest) GetParent() string {
@@ -1690,7 +1782,7 @@ type ListLiensResponse struct {
 
 func (x *ListLiensResponse) Reset() {
 	*x = ListLiensResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1702,7 +1794,7 @@ func (x *ListLiensResponse) String() string {
 func (*ListLiensResponse) ProtoMessage() {}
 
 func (x *ListLiensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1715,7 +1807,7 @@ func (x *ListLiensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLiensResponse.ProtoReflect.Descriptor instead.
 func (*ListLiensResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListLiensResponse) GetLiens() []*Lien {
@@ -1736,7 +1828,7 @@ var File_stemma_catalog_v1_catalog_proto protoreflect.FileDescriptor
 
 const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\n" +
-	"\x1fstemma/catalog/v1/catalog.proto\x12\x11stemma.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x05\n" +
+	"\x1fstemma/catalog/v1/catalog.proto\x12\x11stemma.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfd\x05\n" +
 	"\x04Work\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x124\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1b.stemma.catalog.v1.WorkKindB\x03\xe0A\x02R\x04kind\x12\x19\n" +
@@ -1751,7 +1843,8 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\alicence\x18\n" +
 	" \x01(\tR\alicence\x12L\n" +
 	"\x0elicence_status\x18\v \x01(\x0e2 .stemma.catalog.v1.LicenceStatusB\x03\xe0A\x03R\rlicenceStatus\x12\x19\n" +
-	"\x05owner\x18\f \x01(\tB\x03\xe0A\x03R\x05owner\x12\x12\n" +
+	"\x05owner\x18\f \x01(\tB\x03\xe0A\x03R\x05owner\x12O\n" +
+	"\x11declared_licences\x18\x10 \x03(\v2\".stemma.catalog.v1.DeclaredLicenceR\x10declaredLicences\x12\x12\n" +
 	"\x04etag\x18\r \x01(\tR\x04etag\x12@\n" +
 	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
@@ -1761,7 +1854,16 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\aCreator\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x12\n" +
 	"\x04role\x18\x02 \x01(\tR\x04role\x12\x10\n" +
-	"\x03uri\x18\x03 \x01(\tR\x03uri\"@\n" +
+	"\x03uri\x18\x03 \x01(\tR\x03uri\"\x8c\x01\n" +
+	"\x0fDeclaredLicence\x12!\n" +
+	"\tstatement\x18\x01 \x01(\tB\x03\xe0A\x02R\tstatement\x12\x16\n" +
+	"\x06method\x18\x02 \x01(\tR\x06method\x12\x1e\n" +
+	"\n" +
+	"expression\x18\x03 \x01(\tR\n" +
+	"expression\x12\x1e\n" +
+	"\n" +
+	"confidence\x18\x04 \x01(\x01R\n" +
+	"confidence\"@\n" +
 	"\n" +
 	"Identifier\x12\x17\n" +
 	"\x04type\x18\x01 \x01(\tB\x03\xe0A\x02R\x04type\x12\x19\n" +
@@ -1907,88 +2009,90 @@ func file_stemma_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 }
 
 var file_stemma_catalog_v1_catalog_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_stemma_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_stemma_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_stemma_catalog_v1_catalog_proto_goTypes = []any{
 	(WorkKind)(0),                      // 0: stemma.catalog.v1.WorkKind
 	(LicenceStatus)(0),                 // 1: stemma.catalog.v1.LicenceStatus
 	(*Work)(nil),                       // 2: stemma.catalog.v1.Work
 	(*Creator)(nil),                    // 3: stemma.catalog.v1.Creator
-	(*Identifier)(nil),                 // 4: stemma.catalog.v1.Identifier
-	(*LicenceChange)(nil),              // 5: stemma.catalog.v1.LicenceChange
-	(*Lien)(nil),                       // 6: stemma.catalog.v1.Lien
-	(*CreateWorkRequest)(nil),          // 7: stemma.catalog.v1.CreateWorkRequest
-	(*BatchCreateWorksRequest)(nil),    // 8: stemma.catalog.v1.BatchCreateWorksRequest
-	(*BatchCreateWorksResponse)(nil),   // 9: stemma.catalog.v1.BatchCreateWorksResponse
-	(*GetWorkRequest)(nil),             // 10: stemma.catalog.v1.GetWorkRequest
-	(*BatchGetWorksRequest)(nil),       // 11: stemma.catalog.v1.BatchGetWorksRequest
-	(*BatchGetWorksResponse)(nil),      // 12: stemma.catalog.v1.BatchGetWorksResponse
-	(*ListWorksRequest)(nil),           // 13: stemma.catalog.v1.ListWorksRequest
-	(*ListWorksResponse)(nil),          // 14: stemma.catalog.v1.ListWorksResponse
-	(*LookupWorksRequest)(nil),         // 15: stemma.catalog.v1.LookupWorksRequest
-	(*LookupWorksResponse)(nil),        // 16: stemma.catalog.v1.LookupWorksResponse
-	(*UpdateWorkRequest)(nil),          // 17: stemma.catalog.v1.UpdateWorkRequest
-	(*DeleteWorkRequest)(nil),          // 18: stemma.catalog.v1.DeleteWorkRequest
-	(*ListLicenceChangesRequest)(nil),  // 19: stemma.catalog.v1.ListLicenceChangesRequest
-	(*ListLicenceChangesResponse)(nil), // 20: stemma.catalog.v1.ListLicenceChangesResponse
-	(*CreateLienRequest)(nil),          // 21: stemma.catalog.v1.CreateLienRequest
-	(*DeleteLienRequest)(nil),          // 22: stemma.catalog.v1.DeleteLienRequest
-	(*ListLiensRequest)(nil),           // 23: stemma.catalog.v1.ListLiensRequest
-	(*ListLiensResponse)(nil),          // 24: stemma.catalog.v1.ListLiensResponse
-	(*timestamppb.Timestamp)(nil),      // 25: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 26: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),              // 27: google.protobuf.Empty
+	(*DeclaredLicence)(nil),            // 4: stemma.catalog.v1.DeclaredLicence
+	(*Identifier)(nil),                 // 5: stemma.catalog.v1.Identifier
+	(*LicenceChange)(nil),              // 6: stemma.catalog.v1.LicenceChange
+	(*Lien)(nil),                       // 7: stemma.catalog.v1.Lien
+	(*CreateWorkRequest)(nil),          // 8: stemma.catalog.v1.CreateWorkRequest
+	(*BatchCreateWorksRequest)(nil),    // 9: stemma.catalog.v1.BatchCreateWorksRequest
+	(*BatchCreateWorksResponse)(nil),   // 10: stemma.catalog.v1.BatchCreateWorksResponse
+	(*GetWorkRequest)(nil),             // 11: stemma.catalog.v1.GetWorkRequest
+	(*BatchGetWorksRequest)(nil),       // 12: stemma.catalog.v1.BatchGetWorksRequest
+	(*BatchGetWorksResponse)(nil),      // 13: stemma.catalog.v1.BatchGetWorksResponse
+	(*ListWorksRequest)(nil),           // 14: stemma.catalog.v1.ListWorksRequest
+	(*ListWorksResponse)(nil),          // 15: stemma.catalog.v1.ListWorksResponse
+	(*LookupWorksRequest)(nil),         // 16: stemma.catalog.v1.LookupWorksRequest
+	(*LookupWorksResponse)(nil),        // 17: stemma.catalog.v1.LookupWorksResponse
+	(*UpdateWorkRequest)(nil),          // 18: stemma.catalog.v1.UpdateWorkRequest
+	(*DeleteWorkRequest)(nil),          // 19: stemma.catalog.v1.DeleteWorkRequest
+	(*ListLicenceChangesRequest)(nil),  // 20: stemma.catalog.v1.ListLicenceChangesRequest
+	(*ListLicenceChangesResponse)(nil), // 21: stemma.catalog.v1.ListLicenceChangesResponse
+	(*CreateLienRequest)(nil),          // 22: stemma.catalog.v1.CreateLienRequest
+	(*DeleteLienRequest)(nil),          // 23: stemma.catalog.v1.DeleteLienRequest
+	(*ListLiensRequest)(nil),           // 24: stemma.catalog.v1.ListLiensRequest
+	(*ListLiensResponse)(nil),          // 25: stemma.catalog.v1.ListLiensResponse
+	(*timestamppb.Timestamp)(nil),      // 26: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 27: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 28: google.protobuf.Empty
 }
 var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	0,  // 0: stemma.catalog.v1.Work.kind:type_name -> stemma.catalog.v1.WorkKind
 	3,  // 1: stemma.catalog.v1.Work.creators:type_name -> stemma.catalog.v1.Creator
-	4,  // 2: stemma.catalog.v1.Work.identifiers:type_name -> stemma.catalog.v1.Identifier
+	5,  // 2: stemma.catalog.v1.Work.identifiers:type_name -> stemma.catalog.v1.Identifier
 	1,  // 3: stemma.catalog.v1.Work.licence_status:type_name -> stemma.catalog.v1.LicenceStatus
-	25, // 4: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
-	25, // 5: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
-	25, // 6: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
-	25, // 7: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
-	25, // 8: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
-	2,  // 9: stemma.catalog.v1.CreateWorkRequest.work:type_name -> stemma.catalog.v1.Work
-	7,  // 10: stemma.catalog.v1.BatchCreateWorksRequest.requests:type_name -> stemma.catalog.v1.CreateWorkRequest
-	2,  // 11: stemma.catalog.v1.BatchCreateWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	2,  // 12: stemma.catalog.v1.BatchGetWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	2,  // 13: stemma.catalog.v1.ListWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	2,  // 14: stemma.catalog.v1.LookupWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	2,  // 15: stemma.catalog.v1.UpdateWorkRequest.work:type_name -> stemma.catalog.v1.Work
-	26, // 16: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
-	25, // 17: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
-	5,  // 18: stemma.catalog.v1.ListLicenceChangesResponse.licence_changes:type_name -> stemma.catalog.v1.LicenceChange
-	6,  // 19: stemma.catalog.v1.CreateLienRequest.lien:type_name -> stemma.catalog.v1.Lien
-	6,  // 20: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
-	7,  // 21: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
-	8,  // 22: stemma.catalog.v1.CatalogService.BatchCreateWorks:input_type -> stemma.catalog.v1.BatchCreateWorksRequest
-	10, // 23: stemma.catalog.v1.CatalogService.GetWork:input_type -> stemma.catalog.v1.GetWorkRequest
-	11, // 24: stemma.catalog.v1.CatalogService.BatchGetWorks:input_type -> stemma.catalog.v1.BatchGetWorksRequest
-	13, // 25: stemma.catalog.v1.CatalogService.ListWorks:input_type -> stemma.catalog.v1.ListWorksRequest
-	15, // 26: stemma.catalog.v1.CatalogService.LookupWorks:input_type -> stemma.catalog.v1.LookupWorksRequest
-	17, // 27: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
-	18, // 28: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
-	19, // 29: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
-	21, // 30: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
-	22, // 31: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
-	23, // 32: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
-	2,  // 33: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
-	9,  // 34: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
-	2,  // 35: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
-	12, // 36: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
-	14, // 37: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
-	16, // 38: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
-	2,  // 39: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
-	27, // 40: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
-	20, // 41: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
-	6,  // 42: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
-	27, // 43: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
-	24, // 44: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
-	33, // [33:45] is the sub-list for method output_type
-	21, // [21:33] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	4,  // 4: stemma.catalog.v1.Work.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
+	26, // 5: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
+	26, // 6: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
+	26, // 7: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
+	26, // 8: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
+	26, // 9: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
+	2,  // 10: stemma.catalog.v1.CreateWorkRequest.work:type_name -> stemma.catalog.v1.Work
+	8,  // 11: stemma.catalog.v1.BatchCreateWorksRequest.requests:type_name -> stemma.catalog.v1.CreateWorkRequest
+	2,  // 12: stemma.catalog.v1.BatchCreateWorksResponse.works:type_name -> stemma.catalog.v1.Work
+	2,  // 13: stemma.catalog.v1.BatchGetWorksResponse.works:type_name -> stemma.catalog.v1.Work
+	2,  // 14: stemma.catalog.v1.ListWorksResponse.works:type_name -> stemma.catalog.v1.Work
+	2,  // 15: stemma.catalog.v1.LookupWorksResponse.works:type_name -> stemma.catalog.v1.Work
+	2,  // 16: stemma.catalog.v1.UpdateWorkRequest.work:type_name -> stemma.catalog.v1.Work
+	27, // 17: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
+	26, // 18: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
+	6,  // 19: stemma.catalog.v1.ListLicenceChangesResponse.licence_changes:type_name -> stemma.catalog.v1.LicenceChange
+	7,  // 20: stemma.catalog.v1.CreateLienRequest.lien:type_name -> stemma.catalog.v1.Lien
+	7,  // 21: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
+	8,  // 22: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
+	9,  // 23: stemma.catalog.v1.CatalogService.BatchCreateWorks:input_type -> stemma.catalog.v1.BatchCreateWorksRequest
+	11, // 24: stemma.catalog.v1.CatalogService.GetWork:input_type -> stemma.catalog.v1.GetWorkRequest
+	12, // 25: stemma.catalog.v1.CatalogService.BatchGetWorks:input_type -> stemma.catalog.v1.BatchGetWorksRequest
+	14, // 26: stemma.catalog.v1.CatalogService.ListWorks:input_type -> stemma.catalog.v1.ListWorksRequest
+	16, // 27: stemma.catalog.v1.CatalogService.LookupWorks:input_type -> stemma.catalog.v1.LookupWorksRequest
+	18, // 28: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
+	19, // 29: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
+	20, // 30: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
+	22, // 31: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
+	23, // 32: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
+	24, // 33: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
+	2,  // 34: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
+	10, // 35: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
+	2,  // 36: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
+	13, // 37: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
+	15, // 38: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
+	17, // 39: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
+	2,  // 40: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
+	28, // 41: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
+	21, // 42: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
+	7,  // 43: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
+	28, // 44: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
+	25, // 45: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
+	34, // [34:46] is the sub-list for method output_type
+	22, // [22:34] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_stemma_catalog_v1_catalog_proto_init() }
@@ -2002,7 +2106,7 @@ func file_stemma_catalog_v1_catalog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stemma_catalog_v1_catalog_proto_rawDesc), len(file_stemma_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"Lookup", testLookup},
 		{"LongTerms", testLongTerms},
 		{"Update", testUpdate},
+		{"DeclaredLicences", testDeclaredLicences},
 		{"UpdateTerms", testUpdateTerms},
 		{"LicenceHistory", testLicenceHistory},
 		{"Delete", testDelete},

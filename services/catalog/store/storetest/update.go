@@ -51,6 +51,29 @@ func testUpdate(t *testing.T, s store.Store) {
 	}
 }
 
+// testDeclaredLicences: the statements a source made are kept beside the
+// concluded licence, and an update of one leaves the other.
+func testDeclaredLicences(t *testing.T, s store.Store) {
+	w := sample(1)
+	w.DeclaredLicences = []work.DeclaredLicence{
+		{Statement: "GNU Lesser General Public License", Method: "alias", Expression: "LGPL-2.0-or-later", Confidence: 0.9},
+		{Statement: "Bouncy Castle Licence", Method: "none"},
+	}
+	w = create(t, s, "alice", w)[0]
+	if read := get(t, s, w.ID); !reflect.DeepEqual(read.DeclaredLicences, w.DeclaredLicences) {
+		t.Fatalf("declared licences read back as %+v; want %+v", read.DeclaredLicences, w.DeclaredLicences)
+	}
+	got, err := s.Update(ctx, store.Update{ID: w.ID, Actor: Alice, Fields: work.FieldLicence,
+		Values: &work.Work{Licence: Licence("Apache-2.0", "Apache-2.0")}})
+	if err != nil || !reflect.DeepEqual(got.DeclaredLicences, w.DeclaredLicences) {
+		t.Fatalf("a licence update changed the declared licences: %+v, %v", got.DeclaredLicences, err)
+	}
+	got, err = s.Update(ctx, store.Update{ID: w.ID, Actor: Alice, Fields: work.FieldDeclaredLicences, Values: &work.Work{}})
+	if err != nil || got.DeclaredLicences != nil || got.Licence.Expression != "Apache-2.0" {
+		t.Fatalf("clearing the declared licences = %+v, %v", got, err)
+	}
+}
+
 func testUpdateTerms(t *testing.T, s store.Store) {
 	w := create(t, s, "alice", sample(1))[0]
 	_, err := s.Update(ctx, store.Update{ID: w.ID, Actor: Alice,
