@@ -63,7 +63,9 @@ malformed SBOM, or a conflict refused without --allow-conflict).`,
 			}
 			defer c.close()
 			resp := &lineagev1.ImportSbomResponse{}
+			stop := progress(cmd.ErrOrStderr(), fmt.Sprintf("importing %s (%s)", a[0], byteSize(len(data))))
 			err = c.call(cmd.Context(), lineageService.Methods().ByName("ImportSbom"), req, resp)
+			stop()
 			if isCode(err, codes.FailedPrecondition) {
 				return &exitError{code: exitFailed, err: fmt.Errorf("import refused, nothing imported: %s\n  (--allow-conflict records conflicting dependencies marked as conflicts)", describe(err))}
 			}
