@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"slices"
@@ -302,8 +303,14 @@ func (r *cdxReader) component(path string, n *node[cdxComponent], depth int) (st
 	if c.Group != "" {
 		name = c.Group + "/" + c.Name
 	}
+	ref := c.BOMRef
+	if ref == "" && n.val != nil {
+		// Several components may start on one line of XML; their order
+		// tells them apart.
+		ref = fmt.Sprintf("component %d at %s", len(r.doc.Components)+1, path)
+	}
 	comp := Component{
-		Ref: c.BOMRef, Path: path, Name: name, Version: c.Version, PURL: c.PURL,
+		Ref: ref, Path: path, Name: name, Version: c.Version, PURL: c.PURL,
 		Description: c.Description, Kind: "software",
 	}
 	if k, ok := cdxKinds[c.Type]; ok {
@@ -356,7 +363,7 @@ func (r *cdxReader) component(path string, n *node[cdxComponent], depth int) (st
 	if err := r.add(comp, join(path, "bom-ref")); err != nil {
 		return "", err
 	}
-	ref := r.doc.Components[len(r.doc.Components)-1].Ref
+	ref = r.doc.Components[len(r.doc.Components)-1].Ref
 	if c.Scope == "excluded" {
 		r.excluded[ref] = true
 	}

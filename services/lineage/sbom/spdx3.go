@@ -41,7 +41,11 @@ type spdx3Element struct {
 	RelationshipType string   `json:"relationshipType"`
 	Scope            string   `json:"scope"`
 	// LicenseExpression and CustomLicense.
-	Expression   string   `json:"simplelicensing_licenseExpression"`
+	Expression string `json:"simplelicensing_licenseExpression"`
+	CustomIDs  []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"simplelicensing_customIdToUri"`
 	LicenceText  string   `json:"simplelicensing_licenseText"`
 	ExpandedText string   `json:"expandedlicensing_licenseText"`
 	SeeAlso      []string `json:"expandedlicensing_seeAlso"`
@@ -95,10 +99,11 @@ func readSPDX3(b *builder, data []byte) error {
 		return errorf("@context", "%q is not SPDX 3.0's context (https://spdx.org/rdf/3.0.x/spdx-context.jsonld)", clip(ctx))
 	}
 	b.doc.Format, b.doc.Version, b.doc.Encoding = SPDX, m[1], "JSON-LD"
-	var pkgs, rels []spdx3Item
+	var pkgs, rels, custom []spdx3Item
 	var roots []string
 	exprs := map[string]string{} // licence element id -> expression
 	agents := map[string]string{}
+	refs := map[string]string{} // custom licence IRI -> the LicenseRef- expressions use for it
 	ids := map[string]bool{}
 	files := 0
 	for i := range doc.Graph {
@@ -119,15 +124,24 @@ func readSPDX3(b *builder, data []byte) error {
 			rels = append(rels, spdx3Item{el, p})
 		case "simplelicensing_LicenseExpression":
 			exprs[el.ID] = strings.TrimSpace(el.Expression)
+			for _, kv := range el.CustomIDs {
+				refs[kv.Value] = kv.Key
+			}
 		case "expandedlicensing_CustomLicense", "simplelicensing_CustomLicense":
-			ref := spdx3LicenseRef(el.ID)
-			exprs[el.ID] = ref
-			b.extracted(ref, ExtractedLicence{Name: el.Name, Text: firstNonEmpty(el.LicenceText, el.ExpandedText), URLs: el.SeeAlso})
+			custom = append(custom, spdx3Item{el, p})
 		case "SpdxDocument", "software_Sbom":
 			roots = append(roots, el.RootElement...)
 		case "Person", "Organization", "SoftwareAgent", "Agent", "Tool":
 			agents[el.ID] = el.Name
 		}
+	}
+	for _, c := range custom {
+		ref, ok := refs[c.el.ID]
+		if !ok {
+			ref = spdx3LicenseRef(c.el.ID)
+		}
+		exprs[c.el.ID] = ref
+		b.extracted(ref, ExtractedLicence{Name: c.el.Name, Text: firstNonEmpty(c.el.LicenceText, c.el.ExpandedText), URLs: c.el.SeeAlso})
 	}
 	if files > 0 {
 		b.warn("%d software_File elements are not imported: Stemma records packages", files)
@@ -268,8 +282,9 @@ func spdx3Edges(b *builder, rels []spdx3Item, ids map[string]bool) error {
 	return nil
 }
 
-// spdx3LicenseRef is the LicenseRef- id of a custom licence, from the last
-// segment of its IRI.
+// spdx3LicenseRef is the LicenseRef- id of a custom licence no expression
+// maps to its IRI (simplelicensing_customIdToUri): the last segment of the
+// IRI.
 func spdx3LicenseRef(id string) string {
 	last := path.Base(id)
 	if strings.HasPrefix(last, "LicenseRef-") {
