@@ -324,3 +324,94 @@ func TestHostile(t *testing.T) {
 		})
 	}
 }
+
+// Every licence statement is kept as written, with where it was written.
+func TestLicenceClaims(t *testing.T) {
+	for _, tc := range []struct {
+		file, name string
+		want       LicenceClaim
+	}{
+		{"generated/tools-golang-npm-project.spdx", "json-schema", LicenceClaim{Path: "line 705 PackageLicenseDeclared", Expression: "(AFL-2.1 OR BSD-3-Clause)"}},
+		{"generated/cyclonedx-npm-project-1.6.cdx.xml", "argparse", LicenceClaim{Path: "line 185", ID: "Python-2.0"}},
+		{"generated/cyclonedx-npm-project-1.2.cdx.xml", "json-schema", LicenceClaim{Path: "line 1303", Expression: "(AFL-2.1 OR BSD-3-Clause)"}},
+		{"handwritten/edge-cases.spdx.json", "libstatic", LicenceClaim{Path: "packages[1].licenseConcluded", Expression: "LGPL-2.1-only", Concluded: true}},
+	} {
+		d := readFile(t, tc.file)
+		c := byName(t, d, tc.name)
+		if !slices.Contains(c.Declared, tc.want) {
+			t.Errorf("%s: %s claims %+v; want %+v among them", tc.file, tc.name, c.Declared, tc.want)
+		}
+	}
+	d := readFile(t, "handwritten/edge-cases.spdx.json")
+	if x := d.Extracted["LicenseRef-acme-eula"]; x.Name != "Acme end-user licence agreement" || x.Text != "All rights reserved." {
+		t.Errorf("extracted %+v", d.Extracted)
+	}
+	// NOASSERTION is no statement; NONE is one (no licence).
+	if c := byName(t, d, "libnone"); len(c.Declared) != 2 || c.Declared[0].Expression != "NONE" || !c.Declared[0].Concluded {
+		t.Errorf("libnone claims %+v", c.Declared)
+	}
+	cdx := readFile(t, "handwritten/edge-cases.cdx.json")
+	if c := byName(t, cdx, "lib-named"); len(c.Declared) != 1 || c.Declared[0].Name != "Acme Proprietary Licence v2" {
+		t.Errorf("lib-named claims %+v", c.Declared)
+	}
+}
+
+// Tag-value's extracted licences come with their multi-line texts.
+func TestTagValueExtracted(t *testing.T) {
+	doc := "SPDXVersion: SPDX-2.3\nSPDXID: SPDXRef-DOCUMENT\n\nPackageName: p\nSPDXID: SPDXRef-p\nPackageLicenseDeclared: LicenseRef-x\n" +
+		"Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-p\n\nLicenseID: LicenseRef-x\nExtractedText: <text>line one\nline two</text>\n" +
+		"LicenseName: X licence\nLicenseCrossReference: https://example.org/x\n"
+	d, err := Read([]byte(doc), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ExtractedLicence{Name: "X licence", Text: "line one\nline two", URLs: []string{"https://example.org/x"}}
+	if x := d.Extracted["LicenseRef-x"]; x.Name != want.Name || x.Text != want.Text || !slices.Equal(x.URLs, want.URLs) {
+		t.Errorf("extracted %+v; want %+v", x, want)
+	}
+	if p := d.Product(); p.Licence != "LicenseRef-x" || p.Declared[0].Path != "line 6 PackageLicenseDeclared" {
+		t.Errorf("product %+v", p)
+	}
+}
+
+func TestCycloneDXXMLEdgeCases(t *testing.T) {
+	d := readFile(t, "handwritten/edge-cases.cdx.xml")
+	if d.FormatName() != "CycloneDX 1.6" || d.Encoding != "XML" || d.Product().Licence != "MIT" {
+		t.Fatalf("%s %s, product %+v", d.FormatName(), d.Encoding, d.Product())
+	}
+	lib := byName(t, d, "org.example/lib-text")
+	want := LicenceClaim{Path: "line 17", Name: "Acme Licence", URL: "https://example.org/licence", Text: "Use it well."}
+	if lib.Licence != "LicenseRef-Acme-Licence AND Apache-2.0" || len(lib.Declared) != 2 || lib.Declared[0] != want ||
+		len(lib.Hashes) != 1 || lib.PURL != "pkg:maven/org.example/lib-text@1.0" {
+		t.Errorf("lib-text %+v", lib)
+	}
+	file := byName(t, d, "bundled.txt")
+	for _, tc := range []struct {
+		from, to string
+		want     Link
+	}{{"lib-text", file.Ref, LinkContains}, {"model", "data", LinkTraining}, {"app", "tool", LinkTool}, {"app", "lib-text", LinkDepends}} {
+		if got := linkOf(d, tc.from, tc.to); got != tc.want {
+			t.Errorf("%s -> %s: %v; want %v", tc.from, tc.to, got, tc.want)
+		}
+	}
+	if !hasWarning(d, "line 10 <component>.hashes[1].alg") {
+		t.Errorf("warnings %q", d.Warnings)
+	}
+}
+
+func TestSPDXTextEncodings(t *testing.T) {
+	tv := readFile(t, "handwritten/small.spdx")
+	if tv.FormatName() != "SPDX 2.3" || tv.Encoding != "tag-value" || tv.Product().Description != "A service\non two lines" {
+		t.Errorf("%s %s, product %+v", tv.FormatName(), tv.Encoding, tv.Product())
+	}
+	dep := byName(t, tv, "libdep")
+	if dep.PURL != "pkg:pypi/libdep@0.9.1" || len(dep.Hashes) != 1 || dep.Creators[0] != "Ada Lovelace" ||
+		linkOf(tv, tv.Root, dep.Ref) != LinkStatic || tv.Extracted["LicenseRef-acme-eula"].Text != "All rights reserved." {
+		t.Errorf("libdep %+v, extracted %+v", dep, tv.Extracted)
+	}
+	yml := readFile(t, "handwritten/small.spdx.yaml")
+	if yml.FormatName() != "SPDX 2.2" || yml.Encoding != "YAML" || len(yml.Components) != 2 ||
+		linkOf(yml, yml.Root, "SPDXRef-Package-libdep") != LinkDynamic || byName(t, yml, "libdep").Licence != "MIT" {
+		t.Errorf("%s %s %+v", yml.FormatName(), yml.Encoding, yml.Components)
+	}
+}
