@@ -28,7 +28,9 @@ func TestImportSbomFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var anc struct{ Ancestors []struct{ Relations []string } }
+	var anc struct {
+		Ancestors []struct{ Relations []string }
+	}
 	_ = json.NewDecoder(resp.Body).Decode(&anc)
 	resp.Body.Close()
 	if len(anc.Ancestors) != 2 || anc.Ancestors[0].Relations[0] != "RELATION_TRAINING" {
