@@ -255,6 +255,8 @@ func TestErrorsNameTheLine(t *testing.T) {
 		{"tag-value relationship", tvPkg + "Relationship: SPDXRef-DOCUMENT DESCRIBES\n", "line 7 Relationship:"},
 		{"tag-value dangling", tvPkg + "Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-p\nRelationship: SPDXRef-p DEPENDS_ON SPDXRef-q\n", `line 8 Relationship: "SPDXRef-q" names no package`},
 		{"tag-value package id", tv + "PackageName: p\nSPDXID: p\n", `line 6 SPDXID: "p"; want SPDXRef-`},
+		{"tag-value no package id", tv + "PackageName: p\n", `line 5 PackageName.SPDXID: ""; want SPDXRef-`},
+		{"tag-value no product", tv + "PackageName: p\nSPDXID: SPDXRef-p\n", "Relationship: no package is DESCRIBED"},
 		{"tag-value no name", tv + "PackageName:\nSPDXID: SPDXRef-p\n", "line 5 PackageName.name: missing"},
 		{"yaml malformed", yml + "packages: [\n", "malformed YAML: line"},
 		{"yaml wrong type", yml + "packages:\n  - SPDXID: SPDXRef-p\n    name: [1]\n", "packages[0].name: want a string"},

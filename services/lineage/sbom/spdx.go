@@ -32,7 +32,10 @@ func (d *spdxDocument) at(field, tag string) string {
 	if d.lines == nil {
 		return field
 	}
-	return linePath(d.lines[tag], tag)
+	if n, ok := d.lines[tag]; ok {
+		return linePath(n, tag)
+	}
+	return tag
 }
 
 type spdxOther struct {
@@ -71,13 +74,13 @@ type spdxExternalRef struct {
 	ReferenceLocator  string `json:"referenceLocator"`
 }
 
-// at is the path of a package field: its JSON path, or its tag-value
-// tag's line.
+// at is the path of a package field: its tag-value tag's line, else its
+// path below the package's.
 func (p *spdxPackage) at(path, field, tag string) string {
-	if p.lines == nil {
-		return join(path, field)
+	if n, ok := p.lines[tag]; ok {
+		return linePath(n, tag)
 	}
-	return linePath(p.lines[tag], tag)
+	return join(path, field)
 }
 
 type spdxChecksum struct {
