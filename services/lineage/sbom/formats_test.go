@@ -411,6 +411,15 @@ func TestSPDXTextEncodings(t *testing.T) {
 		linkOf(tv, tv.Root, dep.Ref) != LinkStatic || tv.Extracted["LicenseRef-acme-eula"].Text != "All rights reserved." {
 		t.Errorf("libdep %+v, extracted %+v", dep, tv.Extracted)
 	}
+	// Written on Windows (CRLF) and compressed, it reads the same.
+	b, err := os.ReadFile("testdata/handwritten/small.spdx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlf, err := Read(gz(t, bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))), Limits{})
+	if err != nil || summary(crlf) != summary(tv) || crlf.Encoding != "gzip+tag-value" || crlf.Product().Description != tv.Product().Description {
+		t.Errorf("CRLF: %v\n%s\n%s", err, summary(crlf), summary(tv))
+	}
 	yml := readFile(t, "handwritten/small.spdx.yaml")
 	if yml.FormatName() != "SPDX 2.2" || yml.Encoding != "YAML" || len(yml.Components) != 2 ||
 		linkOf(yml, yml.Root, "SPDXRef-Package-libdep") != LinkDynamic || byName(t, yml, "libdep").Licence != "MIT" {
