@@ -385,7 +385,8 @@ func (r *cdxReader) component(path string, n *node[cdxComponent], depth int) (st
 // trained on (CycloneDX 1.5 and later); datasets given inline rather than
 // by reference are no component of the document and are left out.
 func (r *cdxReader) modelCard(ref, path string, c *cdxComponent) {
-	if c.Type != "machine-learning-model" || c.ModelCard == nil || c.ModelCard.ModelParameters == nil || r.doc.Version < "1.5" {
+	if c.Type != "machine-learning-model" || c.ModelCard == nil || c.ModelCard.ModelParameters == nil ||
+		slices.Index(cdxVersions, r.doc.Version) < slices.Index(cdxVersions, "1.5") {
 		return
 	}
 	for i, d := range c.ModelCard.ModelParameters.Datasets {
