@@ -39,7 +39,12 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzFilter:./services/internal/filter/ \
                 FuzzPageToken:./services/internal/paging/ \
                 FuzzCycloneDX:./services/lineage/sbom/ \
-                FuzzSPDX:./services/lineage/sbom/
+                FuzzCycloneDXXML:./services/lineage/sbom/ \
+                FuzzSPDX:./services/lineage/sbom/ \
+                FuzzSPDXTagValue:./services/lineage/sbom/ \
+                FuzzSPDXYAML:./services/lineage/sbom/ \
+                FuzzSPDX3:./services/lineage/sbom/ \
+                FuzzGzip:./services/lineage/sbom/
 # fuzz-all runs every target for $(1) executions, minimising each new input
 # for at most $(2) (a per-input bound inside the worker, untouched by that race).
 define fuzz-all
@@ -107,7 +112,7 @@ deploy-check: tools ## Render the Kubernetes manifests with kustomize, load the 
 	cd deploy && GOWORK=off KUSTOMIZE=$(BIN)/kustomize $(GO) test -count=1 ./...
 
 .PHONY: sbom-fixtures
-sbom-fixtures: ## Regenerate the SBOM fixtures real generators make from this repository (cyclonedx-gomod, npm sbom).
+sbom-fixtures: ## Regenerate the SBOM corpus real generators make (cyclonedx-gomod, cyclonedx-npm, npm sbom, tools-golang).
 	scripts/sbom-fixtures.sh
 
 .PHONY: generate

@@ -134,7 +134,8 @@ type importEdge struct {
 // linkRelation is the relation and use a derivation records for each kind
 // of link: linked code is included (with its link kind), a dependency of
 // unstated kind is a dependency (used dynamically, the relation's default),
-// a tool is a dependency whose material is not shipped (aggregate).
+// a tool is a dependency whose material is not shipped (aggregate), a
+// model's dataset is what it was trained or tested on.
 func linkRelation(l sbom.Link) (graph.Relation, graph.Use) {
 	switch l {
 	case sbom.LinkStatic:
@@ -145,6 +146,8 @@ func linkRelation(l sbom.Link) (graph.Relation, graph.Use) {
 		return graph.Inclusion, graph.UseIncorporate
 	case sbom.LinkTool:
 		return graph.Dependency, graph.UseAggregate
+	case sbom.LinkTraining:
+		return graph.Training, graph.UseTraining
 	}
 	return graph.Dependency, graph.UseLinkDynamic
 }

@@ -1,72 +1,148 @@
 package sbom
 
 import (
-	"encoding/json"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
-// cdxVersions are the CycloneDX versions Read accepts: those whose JSON
-// shape the reader follows (1.4 added nothing it needs, 1.5 and 1.6 only
-// added fields it may ignore).
-var cdxVersions = []string{"1.4", "1.5", "1.6"}
+// cdxVersions are the CycloneDX versions Read accepts, in JSON and XML:
+// every version with a JSON encoding. 1.2 added the dependency graph the
+// reader needs; later versions only added fields it may ignore, and the
+// model card (1.5) it reads for training data.
+var cdxVersions = []string{"1.2", "1.3", "1.4", "1.5", "1.6"}
 
+// cdxNamespace is the XML namespace of a CycloneDX document, followed by
+// its version.
+const cdxNamespace = "http://cyclonedx.org/schema/bom/"
+
+// The CycloneDX types serve both encodings: the JSON names and the XML
+// elements name the same fields.
 type cdxBOM struct {
-	BOMFormat   string `json:"bomFormat"`
-	SpecVersion string `json:"specVersion"`
+	XMLName     xml.Name `json:"-"`
+	BOMFormat   string   `json:"bomFormat" xml:"-"`
+	SpecVersion string   `json:"specVersion" xml:"-"`
 	Metadata    *struct {
-		Component json.RawMessage `json:"component"`
-	} `json:"metadata"`
-	Components   []json.RawMessage `json:"components"`
-	Dependencies []json.RawMessage `json:"dependencies"`
+		Component node[cdxComponent] `json:"component" xml:"component"`
+	} `json:"metadata" xml:"metadata"`
+	Components   []node[cdxComponent]  `json:"components" xml:"components>component"`
+	Dependencies []node[cdxDependency] `json:"dependencies" xml:"dependencies>dependency"`
 }
 
 type cdxComponent struct {
-	Type        string `json:"type"`
-	BOMRef      string `json:"bom-ref"`
-	Group       string `json:"group"`
-	Name        string `json:"name"`
-	Version     string `json:"version"`
-	Description string `json:"description"`
-	PURL        string `json:"purl"`
-	Scope       string `json:"scope"`
-	Author      string `json:"author"`
-	Publisher   string `json:"publisher"`
+	Type        string `json:"type" xml:"type,attr"`
+	BOMRef      string `json:"bom-ref" xml:"bom-ref,attr"`
+	Group       string `json:"group" xml:"group"`
+	Name        string `json:"name" xml:"name"`
+	Version     string `json:"version" xml:"version"`
+	Description string `json:"description" xml:"description"`
+	PURL        string `json:"purl" xml:"purl"`
+	Scope       string `json:"scope" xml:"scope"`
+	Author      string `json:"author" xml:"author"`
+	Publisher   string `json:"publisher" xml:"publisher"`
 	Authors     []struct {
-		Name string `json:"name"`
-	} `json:"authors"`
+		Name string `json:"name" xml:"name"`
+	} `json:"authors" xml:"authors>author"`
 	Supplier *struct {
-		Name string `json:"name"`
-	} `json:"supplier"`
+		Name string `json:"name" xml:"name"`
+	} `json:"supplier" xml:"supplier"`
 	Hashes []struct {
-		Alg     string `json:"alg"`
-		Content string `json:"content"`
-	} `json:"hashes"`
-	Licenses           []cdxLicenceChoice `json:"licenses"`
+		Alg     string `json:"alg" xml:"alg,attr"`
+		Content string `json:"content" xml:",chardata"`
+	} `json:"hashes" xml:"hashes>hash"`
+	Licenses           cdxLicences `json:"licenses" xml:"licenses"`
 	ExternalReferences []struct {
-		URL  string `json:"url"`
-		Type string `json:"type"`
-	} `json:"externalReferences"`
+		URL  string `json:"url" xml:"url"`
+		Type string `json:"type" xml:"type,attr"`
+	} `json:"externalReferences" xml:"externalReferences>reference"`
 	Evidence *struct {
-		Licenses []cdxLicenceChoice `json:"licenses"`
-	} `json:"evidence"`
-	Components []json.RawMessage `json:"components"`
+		Licenses cdxLicences `json:"licenses" xml:"licenses"`
+	} `json:"evidence" xml:"evidence"`
+	ModelCard *struct {
+		ModelParameters *struct {
+			Datasets []struct {
+				Ref string `json:"ref" xml:"ref"`
+			} `json:"datasets" xml:"datasets>dataset"`
+		} `json:"modelParameters" xml:"modelParameters"`
+	} `json:"modelCard" xml:"modelCard"`
+	Components []node[cdxComponent] `json:"components" xml:"components>component"`
 }
 
+// cdxLicences is a component's licence list: JSON writes each licence or
+// expression as an object of the array, XML as <license> and
+// <expression> elements in one <licenses>.
+type cdxLicences []cdxLicenceChoice
+
 type cdxLicenceChoice struct {
-	License *struct {
-		ID              string `json:"id"`
-		Name            string `json:"name"`
-		Acknowledgement string `json:"acknowledgement"`
-	} `json:"license"`
-	Expression      string `json:"expression"`
-	Acknowledgement string `json:"acknowledgement"`
+	License         *cdxLicence `json:"license"`
+	Expression      string      `json:"expression"`
+	Acknowledgement string      `json:"acknowledgement"`
+	line            int         // where XML wrote it
+}
+
+type cdxLicence struct {
+	ID   string `json:"id" xml:"id"`
+	Name string `json:"name" xml:"name"`
+	URL  string `json:"url" xml:"url"`
+	Text *struct {
+		Content  string `json:"content" xml:",chardata"`
+		Encoding string `json:"encoding" xml:"encoding,attr"`
+	} `json:"text" xml:"text"`
+	Acknowledgement string `json:"acknowledgement" xml:"acknowledgement,attr"`
+}
+
+// UnmarshalXML reads the <license> and <expression> elements of a
+// <licenses>, in order; other elements are skipped.
+func (l *cdxLicences) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			line, _ := d.InputPos()
+			switch t.Name.Local {
+			case "license":
+				var lic cdxLicence
+				if err := d.DecodeElement(&lic, &t); err != nil {
+					return err
+				}
+				*l = append(*l, cdxLicenceChoice{License: &lic, line: line})
+			case "expression":
+				var e struct {
+					Value string `xml:",chardata"`
+					Ack   string `xml:"acknowledgement,attr"`
+				}
+				if err := d.DecodeElement(&e, &t); err != nil {
+					return err
+				}
+				*l = append(*l, cdxLicenceChoice{Expression: e.Value, Acknowledgement: e.Ack, line: line})
+			default:
+				if err := d.Skip(); err != nil {
+					return err
+				}
+			}
+		}
+	}
 }
 
 type cdxDependency struct {
-	Ref       string   `json:"ref"`
-	DependsOn []string `json:"dependsOn"`
+	Ref       string   `json:"ref" xml:"ref,attr"`
+	DependsOn []string `json:"dependsOn" xml:"-"`
+	// Nested is how XML writes dependsOn: <dependency ref=""> elements
+	// inside the dependent's.
+	Nested []struct {
+		Ref string `xml:"ref,attr"`
+	} `json:"-" xml:"dependency"`
 }
 
 // cdxHashes maps CycloneDX hash algorithms to Stemma's spelling; the
@@ -84,7 +160,14 @@ var cdxKinds = map[string]string{"data": "dataset", "machine-learning-model": "m
 type cdxReader struct {
 	*builder
 	excluded map[string]bool // refs of components with scope "excluded"
+	training []pendingEdge   // a model card's datasets, linked once every component is read
 }
+
+type pendingEdge struct{ from, to, path string }
+
+// maxNesting bounds how deep components may nest: real documents nest a
+// few levels, and each level decodes its own sub-components again.
+const maxNesting = 32
 
 func readCycloneDX(b *builder, data []byte) error {
 	var bom cdxBOM
@@ -97,26 +180,82 @@ func readCycloneDX(b *builder, data []byte) error {
 	if !slices.Contains(cdxVersions, bom.SpecVersion) {
 		return errorf("specVersion", "%q is not supported; want one of %s", clip(bom.SpecVersion), strings.Join(cdxVersions, ", "))
 	}
+	b.doc.Encoding = "JSON"
+	return readCDX(b, &bom, "metadata.component")
+}
+
+// readCycloneDXXML reads a CycloneDX XML document, whose namespace
+// carries its version.
+func readCycloneDXXML(b *builder, data []byte) error {
+	var bom cdxBOM
+	if err := decodeXML(data, &bom); err != nil {
+		return err
+	}
+	version, ok := strings.CutPrefix(bom.XMLName.Space, cdxNamespace)
+	if bom.XMLName.Local != "bom" || !ok {
+		return errorf("line 1", "<%s xmlns=%q> is no CycloneDX document; want <bom xmlns=\"%s1.x\">", clip(bom.XMLName.Local), clip(bom.XMLName.Space), cdxNamespace)
+	}
+	if !slices.Contains(cdxVersions, version) {
+		return errorf("line 1 <bom>", "CycloneDX %q is not supported; want one of %s", clip(version), strings.Join(cdxVersions, ", "))
+	}
+	bom.SpecVersion = version
+	b.doc.Encoding = "XML"
+	return readCDX(b, &bom, "<metadata><component>")
+}
+
+// decodeXML unmarshals an XML document, naming the line of a syntax error.
+// Go's decoder expands only XML's own entities, so a document declaring
+// its own (a billion laughs) fails at the first use of one.
+func decodeXML(data []byte, v any) error {
+	err := xml.Unmarshal(data, v)
+	var se *xml.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return errorf(linePath(se.Line, ""), "malformed XML: %s", se.Msg)
+	case errors.Is(err, io.EOF):
+		return errorf("", "empty or truncated XML")
+	}
+	return errorf("", "malformed XML: %v", err)
+}
+
+func readCDX(b *builder, bom *cdxBOM, rootPath string) error {
 	b.doc.Format, b.doc.Version = CycloneDX, bom.SpecVersion
 	r := &cdxReader{builder: b, excluded: map[string]bool{}}
-	if bom.Metadata == nil || len(bom.Metadata.Component) == 0 || string(bom.Metadata.Component) == "null" {
-		return errorf("metadata.component", "missing; the SBOM must name its product")
+	if bom.Metadata == nil || bom.Metadata.Component.missing() {
+		return errorf(rootPath, "missing; the SBOM must name its product")
 	}
-	root, err := r.component("metadata.component", bom.Metadata.Component)
+	root, err := r.component("metadata.component", &bom.Metadata.Component, 0)
 	if err != nil {
 		return err
 	}
 	b.doc.Root = root
-	for i, raw := range bom.Components {
-		if _, err := r.component(index("components", i), raw); err != nil {
+	for i := range bom.Components {
+		if _, err := r.component(index("components", i), &bom.Components[i], 0); err != nil {
 			return err
 		}
 	}
-	for i, raw := range bom.Dependencies {
-		path := index("dependencies", i)
-		var dep cdxDependency
-		if err := decode(path, raw, &dep); err != nil {
+	for _, t := range r.training {
+		to, ok := b.refs[t.to]
+		switch {
+		case !ok:
+			b.warn("%s: dataset %q is not a component of the document; left out", t.path, clip(t.to))
+		case b.doc.Components[to].Kind != "dataset":
+			b.warn("%s: %q is not a data component; left out", t.path, clip(t.to))
+		default:
+			if err := b.edge(t.from, t.to, LinkTraining, t.path); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range bom.Dependencies {
+		dep, path, err := bom.Dependencies[i].get(index("dependencies", i))
+		if err != nil {
 			return err
+		}
+		for _, n := range dep.Nested {
+			dep.DependsOn = append(dep.DependsOn, n.Ref)
 		}
 		if dep.Ref == "" {
 			return errorf(join(path, "ref"), "missing")
@@ -146,10 +285,13 @@ func readCycloneDX(b *builder, data []byte) error {
 
 // component reads one component and its sub-components, and returns its
 // ref.
-func (r *cdxReader) component(path string, raw json.RawMessage) (string, error) {
-	var c cdxComponent
-	if err := decode(path, raw, &c); err != nil {
+func (r *cdxReader) component(path string, n *node[cdxComponent], depth int) (string, error) {
+	c, path, err := n.get(path)
+	if err != nil {
 		return "", err
+	}
+	if depth > maxNesting {
+		return "", errorf(path, "components nested more than %d deep", maxNesting)
 	}
 	if c.Type == "" {
 		return "", errorf(join(path, "type"), "missing")
@@ -161,8 +303,14 @@ func (r *cdxReader) component(path string, raw json.RawMessage) (string, error) 
 	if c.Group != "" {
 		name = c.Group + "/" + c.Name
 	}
+	ref := c.BOMRef
+	if ref == "" && n.val != nil {
+		// Several components may start on one line of XML; their order
+		// tells them apart.
+		ref = fmt.Sprintf("component %d at %s", len(r.doc.Components)+1, path)
+	}
 	comp := Component{
-		Ref: c.BOMRef, Path: path, Name: name, Version: c.Version, PURL: c.PURL,
+		Ref: ref, Path: path, Name: name, Version: c.Version, PURL: c.PURL,
 		Description: c.Description, Kind: "software",
 	}
 	if k, ok := cdxKinds[c.Type]; ok {
@@ -170,7 +318,7 @@ func (r *cdxReader) component(path string, raw json.RawMessage) (string, error) 
 	}
 	for i, h := range c.Hashes {
 		p := index(join(path, "hashes"), i)
-		hh, ok, err := hash(join(p, "content"), h.Alg, h.Content, cdxHashes)
+		hh, ok, err := hash(join(p, "content"), h.Alg, strings.TrimSpace(h.Content), cdxHashes)
 		if err != nil {
 			return "", err
 		}
@@ -180,15 +328,21 @@ func (r *cdxReader) component(path string, raw json.RawMessage) (string, error) 
 		}
 		comp.Hashes = append(comp.Hashes, hh)
 	}
-	lic, err := r.licence(join(path, "licenses"), c.Licenses)
+	lic, claims, err := r.licence(join(path, "licenses"), c.Licenses)
 	if err != nil {
 		return "", err
 	}
-	if lic == "" && c.Evidence != nil && len(c.Evidence.Licenses) > 0 {
-		if lic, err = r.licence(join(path, "evidence.licenses"), c.Evidence.Licenses); err != nil {
+	comp.Declared = claims
+	if c.Evidence != nil && len(c.Evidence.Licenses) > 0 {
+		elic, eclaims, err := r.licence(join(path, "evidence.licenses"), c.Evidence.Licenses)
+		if err != nil {
 			return "", err
 		}
-		r.warn("%s: licence %s taken from the generator's evidence, not asserted", name, lic)
+		comp.Declared = append(comp.Declared, eclaims...)
+		if lic == "" {
+			lic = elic
+			r.warn("%s: licence %s taken from the generator's evidence, not asserted", name, lic)
+		}
 	}
 	comp.Licence = lic
 	for _, a := range c.Authors {
@@ -203,54 +357,79 @@ func (r *cdxReader) component(path string, raw json.RawMessage) (string, error) 
 	}
 	for _, ref := range c.ExternalReferences {
 		if ref.Type == "website" || ref.Type == "vcs" || ref.Type == "distribution" {
-			comp.URLs = appendNonEmpty(comp.URLs, ref.URL)
+			comp.URLs = appendNonEmpty(comp.URLs, strings.TrimSpace(ref.URL))
 		}
 	}
 	if err := r.add(comp, join(path, "bom-ref")); err != nil {
 		return "", err
 	}
-	ref := r.doc.Components[len(r.doc.Components)-1].Ref
+	ref = r.doc.Components[len(r.doc.Components)-1].Ref
 	if c.Scope == "excluded" {
 		r.excluded[ref] = true
 	}
-	for i, sub := range c.Components {
-		subRef, err := r.component(index(join(path, "components"), i), sub)
+	r.modelCard(ref, path, &c)
+	for i := range c.Components {
+		subPath := index(join(path, "components"), i)
+		subRef, err := r.component(subPath, &c.Components[i], depth+1)
 		if err != nil {
 			return "", err
 		}
-		if err := r.edge(ref, subRef, LinkContains, index(join(path, "components"), i)); err != nil {
+		if err := r.edge(ref, subRef, LinkContains, subPath); err != nil {
 			return "", err
 		}
 	}
 	return ref, nil
 }
 
+// modelCard notes the datasets a machine-learning model's card says it was
+// trained on (CycloneDX 1.5 and later); datasets given inline rather than
+// by reference are no component of the document and are left out.
+func (r *cdxReader) modelCard(ref, path string, c *cdxComponent) {
+	if c.Type != "machine-learning-model" || c.ModelCard == nil || c.ModelCard.ModelParameters == nil ||
+		slices.Index(cdxVersions, r.doc.Version) < slices.Index(cdxVersions, "1.5") {
+		return
+	}
+	for i, d := range c.ModelCard.ModelParameters.Datasets {
+		p := index(join(path, "modelCard.modelParameters.datasets"), i)
+		if d.Ref == "" {
+			r.warn("%s: a dataset given inline, not by reference; left out", p)
+			continue
+		}
+		r.training = append(r.training, pendingEdge{from: ref, to: strings.TrimSpace(d.Ref), path: p})
+	}
+}
+
 // licence builds one expression from a CycloneDX licence list: the
 // expression if there is one, else the licences joined with AND (the
 // specification does not say how several relate; AND is the reading that
 // cannot understate an obligation). Concluded licences win over declared
-// ones when a list has both.
-func (r *cdxReader) licence(path string, choices []cdxLicenceChoice) (string, error) {
+// ones when a list has both. Every statement is returned too, as written.
+func (r *cdxReader) licence(path string, choices cdxLicences) (string, []LicenceClaim, error) {
 	concluded := slices.ContainsFunc(choices, func(c cdxLicenceChoice) bool { return ack(c) == "concluded" })
 	var parts []string
+	var claims []LicenceClaim
 	for i, c := range choices {
 		p := index(path, i)
-		if concluded && ack(c) != "concluded" {
+		if c.line > 0 {
+			p = linePath(c.line, "")
+		}
+		claim, err := cdxClaim(p, c)
+		if err != nil {
+			return "", nil, err
+		}
+		claims = append(claims, claim)
+		if concluded && !claim.Concluded {
 			continue
 		}
 		switch {
-		case c.Expression != "" && c.License != nil:
-			return "", errorf(p, "both license and expression; want one")
-		case c.Expression != "":
-			parts = append(parts, strings.TrimSpace(c.Expression))
-		case c.License != nil && c.License.ID != "":
-			parts = append(parts, strings.TrimSpace(c.License.ID))
-		case c.License != nil && c.License.Name != "":
-			ref := licenseRef(c.License.Name)
-			r.warn("%s.license.name: %q is no SPDX identifier; recorded as %s", p, clip(c.License.Name), ref)
+		case claim.Expression != "":
+			parts = append(parts, claim.Expression)
+		case claim.ID != "":
+			parts = append(parts, claim.ID)
+		case claim.Name != "":
+			ref := licenseRef(claim.Name)
+			r.warn("%s.license.name: %q is no SPDX identifier; recorded as %s", p, clip(claim.Name), ref)
 			parts = append(parts, ref)
-		default:
-			return "", errorf(p, "want license.id, license.name or expression")
 		}
 	}
 	if len(parts) > 1 {
@@ -261,7 +440,35 @@ func (r *cdxReader) licence(path string, choices []cdxLicenceChoice) (string, er
 			}
 		}
 	}
-	return strings.Join(parts, " AND "), nil
+	return strings.Join(parts, " AND "), claims, nil
+}
+
+// cdxClaim is one CycloneDX licence statement as written, its text
+// decoded when the document encoded it.
+func cdxClaim(path string, c cdxLicenceChoice) (LicenceClaim, error) {
+	claim := LicenceClaim{Path: path, Concluded: ack(c) == "concluded"}
+	switch {
+	case c.Expression != "" && c.License != nil:
+		return claim, errorf(path, "both license and expression; want one")
+	case c.Expression != "":
+		claim.Expression = strings.TrimSpace(c.Expression)
+		return claim, nil
+	case c.License == nil || (strings.TrimSpace(c.License.ID) == "" && strings.TrimSpace(c.License.Name) == ""):
+		return claim, errorf(path, "want license.id, license.name or expression")
+	}
+	l := c.License
+	claim.ID, claim.Name, claim.URL = strings.TrimSpace(l.ID), strings.TrimSpace(l.Name), strings.TrimSpace(l.URL)
+	if l.Text != nil {
+		claim.Text = l.Text.Content
+		if l.Text.Encoding == "base64" {
+			text, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(l.Text.Content), ""))
+			if err != nil || !utf8.Valid(text) {
+				return claim, errorf(join(path, "license.text"), "encoded base64 but is not base64 of UTF-8 text")
+			}
+			claim.Text = string(text)
+		}
+	}
+	return claim, nil
 }
 
 func ack(c cdxLicenceChoice) string {

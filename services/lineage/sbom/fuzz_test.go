@@ -9,21 +9,32 @@ import (
 
 // fuzzRead checks that Read never panics, refuses only with an *Error,
 // and returns documents that keep the model's invariants. The small
-// limits keep each input cheap.
-func fuzzRead(f *testing.F, seeds string) {
-	files, err := filepath.Glob(seeds)
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds %s: %v", seeds, err)
+// limits keep each input cheap. Each seed is added as it is and, when
+// compressed is set, gzip-compressed.
+func fuzzRead(f *testing.F, compressed bool, globs ...string) {
+	var files []string
+	for _, g := range globs {
+		m, err := filepath.Glob(g)
+		if err != nil {
+			f.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		f.Fatalf("no seeds %v", globs)
 	}
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
 		}
+		if compressed {
+			b = gz(f, b)
+		}
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := Read(data, Limits{MaxBytes: 1 << 16, MaxComponents: 200, MaxEdges: 2000})
+		d, err := Read(data, Limits{MaxBytes: 1 << 16, MaxDecompressed: 1 << 17, MaxComponents: 200, MaxEdges: 2000})
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -35,6 +46,16 @@ func fuzzRead(f *testing.F, seeds string) {
 	})
 }
 
-func FuzzCycloneDX(f *testing.F) { fuzzRead(f, "testdata/*/*.cdx.json") }
+func FuzzCycloneDX(f *testing.F) { fuzzRead(f, false, "testdata/*/*.cdx.json") }
 
-func FuzzSPDX(f *testing.F) { fuzzRead(f, "testdata/*/*.spdx.json") }
+func FuzzCycloneDXXML(f *testing.F) { fuzzRead(f, false, "testdata/*/*.cdx.xml") }
+
+func FuzzSPDX(f *testing.F) { fuzzRead(f, false, "testdata/*/*.spdx.json") }
+
+func FuzzSPDXTagValue(f *testing.F) { fuzzRead(f, false, "testdata/*/*.spdx") }
+
+func FuzzSPDXYAML(f *testing.F) { fuzzRead(f, false, "testdata/*/*.spdx.yaml") }
+
+func FuzzSPDX3(f *testing.F) { fuzzRead(f, false, "testdata/*/*.spdx3.json") }
+
+func FuzzGzip(f *testing.F) { fuzzRead(f, true, "testdata/handwritten/*") }

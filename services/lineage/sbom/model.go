@@ -29,6 +29,9 @@ const (
 	// LinkContains: the component contains the other (SPDX CONTAINS, a
 	// CycloneDX sub-component).
 	LinkContains
+	// LinkTraining: a model was trained or tested on a dataset (SPDX 3
+	// trainedOn and testedOn, a CycloneDX model card's datasets).
+	LinkTraining
 	// LinkDepends: a dependency of unstated kind (SPDX DEPENDS_ON, a
 	// CycloneDX dependsOn of a package type that links at run time).
 	LinkDepends
@@ -40,7 +43,7 @@ const (
 
 var linkNames = map[Link]string{
 	LinkStatic: "static", LinkDynamic: "dynamic", LinkContains: "contains",
-	LinkDepends: "depends", LinkTool: "tool",
+	LinkTraining: "training", LinkDepends: "depends", LinkTool: "tool",
 }
 
 func (l Link) String() string {
@@ -53,13 +56,20 @@ func (l Link) String() string {
 // Document is an SBOM read into the neutral model.
 type Document struct {
 	Format  Format
-	Version string // "1.6", "2.3"
+	Version string // "1.6", "2.3", "3.0"
+	// Encoding is how the document was written: "JSON", "XML", "YAML",
+	// "tag-value" or "JSON-LD"; "gzip+" before it when it came compressed.
+	Encoding string
 	// Root is the Ref of the product, the component the SBOM describes.
 	Root string
 	// Components lists every component, the product first, each once.
 	Components []Component
 	// Edges are the dependency edges, each pair once, in document order.
 	Edges []Edge
+	// Extracted are the licences the document defines itself (SPDX
+	// hasExtractedLicensingInfos, SPDX 3 CustomLicense), by LicenseRef id,
+	// so that a LicenseRef- in an expression can be resolved by its text.
+	Extracted map[string]ExtractedLicence
 	// Warnings are things a reader of the import's report should know:
 	// fields skipped, licences read from evidence, components attached to
 	// the product because the graph did not reach them.
@@ -86,6 +96,10 @@ type Component struct {
 	// or taken from SPDX's concluded or declared licence; empty when the
 	// document gives none, NOASSERTION or NONE.
 	Licence string
+	// Declared keeps every licence statement of the component exactly as
+	// the document writes it, in document order, for a resolution step
+	// that needs more than Licence: names, URLs and texts.
+	Declared []LicenceClaim
 	// Kind is the work kind the component's type suggests: "software",
 	// "dataset" or "model".
 	Kind        string
@@ -96,6 +110,24 @@ type Component struct {
 	// URLs are where the component can be found: its website, VCS or
 	// download location.
 	URLs []string
+}
+
+// LicenceClaim is one licence statement of a component as the document writes it.
+type LicenceClaim struct {
+	Path       string // JSON path, or "line N" for tag-value/XML, of the statement
+	Expression string // an SPDX expression field: CycloneDX `expression`, SPDX licenseConcluded/licenseDeclared, SPDX 3 LicenseExpression
+	ID         string // CycloneDX license.id
+	Name       string // CycloneDX license.name
+	URL        string // CycloneDX license.url
+	Text       string // CycloneDX license.text content (base64 decoded when encoded so)
+	Concluded  bool   // a concluded (not declared) licence
+}
+
+// ExtractedLicence is a licence the document defines itself, under a
+// LicenseRef- id.
+type ExtractedLicence struct {
+	Name, Text string
+	URLs       []string
 }
 
 // Hash is one content digest.
@@ -113,10 +145,12 @@ type Edge struct {
 	Link     Link
 }
 
-// Error is a problem with the document, at a JSON path.
+// Error is a problem with the document, at a JSON path or a line.
 type Error struct {
 	// Path is the JSON path of the problem, for example
-	// "components[3].hashes[0].content"; empty for the whole document.
+	// "components[3].hashes[0].content", or for XML and tag-value its line
+	// and element ("line 12 <component>.hashes[0].content"); empty for the
+	// whole document.
 	Path string
 	Msg  string
 }
@@ -134,8 +168,11 @@ func errorf(path, format string, args ...any) *Error {
 
 // Limits bound what Read accepts.
 type Limits struct {
-	// MaxBytes bounds the document's size.
+	// MaxBytes bounds the document's size as sent.
 	MaxBytes int
+	// MaxDecompressed bounds the size of a gzip-compressed document once
+	// decompressed.
+	MaxDecompressed int
 	// MaxComponents bounds the components, the product included.
 	MaxComponents int
 	// MaxEdges bounds the dependency edges.
@@ -143,11 +180,14 @@ type Limits struct {
 }
 
 // DefaultLimits are the bounds Read applies to a zero Limits field.
-var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxComponents: 1000, MaxEdges: 20_000}
+var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxDecompressed: 64 << 20, MaxComponents: 1000, MaxEdges: 20_000}
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if l.MaxDecompressed <= 0 {
+		l.MaxDecompressed = DefaultLimits.MaxDecompressed
 	}
 	if l.MaxComponents <= 0 {
 		l.MaxComponents = DefaultLimits.MaxComponents

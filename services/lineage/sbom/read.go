@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,40 +13,110 @@ import (
 	"unicode/utf8"
 )
 
-// Read reads a CycloneDX or SPDX JSON document, telling them apart by
-// their own markers (bomFormat, spdxVersion). Every problem is an *Error
-// naming its JSON path.
+// Read reads an SBOM, telling its format and encoding from the content
+// alone: a gzip-compressed body is decompressed first; then a JSON object
+// is CycloneDX (bomFormat), SPDX 2 (spdxVersion) or SPDX 3 JSON-LD
+// (@context and @graph), an XML document is CycloneDX (by its namespace),
+// and text is SPDX tag-value (SPDXVersion:) or SPDX YAML (spdxVersion:).
+// Every problem is an *Error naming its JSON path, or its line in XML and
+// tag-value.
 func Read(data []byte, lim Limits) (*Document, error) {
 	lim = lim.withDefaults()
 	if len(data) > lim.MaxBytes {
 		return nil, errorf("", "the document is %d bytes; at most %d are accepted", len(data), lim.MaxBytes)
 	}
+	compressed := isGzip(data)
+	if compressed {
+		var err error
+		if data, err = gunzip(data, lim.MaxDecompressed); err != nil {
+			return nil, err
+		}
+	}
 	if !utf8.Valid(data) {
 		return nil, errorf("", "the document is not UTF-8 text")
 	}
-	var probe struct {
-		BOMFormat   *json.RawMessage `json:"bomFormat"`
-		SPDXVersion *json.RawMessage `json:"spdxVersion"`
-	}
-	if err := decode("", data, &probe); err != nil {
-		return nil, err
-	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	b := &builder{lim: lim, refs: map[string]int{}}
 	var err error
-	switch {
-	case probe.BOMFormat != nil && probe.SPDXVersion != nil:
-		return nil, errorf("", "the document has both bomFormat (CycloneDX) and spdxVersion (SPDX)")
-	case probe.BOMFormat != nil:
-		err = readCycloneDX(b, data)
-	case probe.SPDXVersion != nil:
-		err = readSPDX(b, data)
+	switch text := bytes.TrimLeft(data, " \t\r\n"); {
+	case len(text) > 0 && text[0] == '<':
+		err = readCycloneDXXML(b, data)
+	case len(text) > 0 && text[0] != '{' && text[0] != '[':
+		err = readText(b, data)
 	default:
-		return nil, errorf("", "neither CycloneDX (no bomFormat) nor SPDX (no spdxVersion); want CycloneDX 1.4-1.6 JSON or SPDX 2.3 JSON")
+		err = readJSON(b, data)
 	}
 	if err != nil {
 		return nil, err
 	}
+	if compressed {
+		b.doc.Encoding = "gzip+" + b.doc.Encoding
+	}
 	return b.finish()
+}
+
+// readJSON tells a JSON document's format by its markers.
+func readJSON(b *builder, data []byte) error {
+	var probe struct {
+		BOMFormat   *json.RawMessage `json:"bomFormat"`
+		SPDXVersion *json.RawMessage `json:"spdxVersion"`
+		Context     *json.RawMessage `json:"@context"`
+	}
+	if err := decode("", data, &probe); err != nil {
+		return err
+	}
+	switch {
+	case probe.BOMFormat != nil && probe.SPDXVersion != nil:
+		return errorf("", "the document has both bomFormat (CycloneDX) and spdxVersion (SPDX)")
+	case probe.BOMFormat != nil:
+		return readCycloneDX(b, data)
+	case probe.SPDXVersion != nil:
+		b.doc.Encoding = "JSON"
+		return readSPDXJSON(b, data)
+	case probe.Context != nil:
+		return readSPDX3(b, data)
+	}
+	return errorf("", "neither CycloneDX (no bomFormat), SPDX 2 (no spdxVersion) nor SPDX 3 (no @context); want CycloneDX 1.2-1.6, SPDX 2.2-2.3 or SPDX 3.0")
+}
+
+// readText reads the text encodings of SPDX 2: tag-value, whose tags are
+// capitalised (SPDXVersion:), and YAML, which uses the JSON names
+// (spdxVersion:).
+func readText(b *builder, data []byte) error {
+	for line := range bytes.Lines(data) {
+		switch {
+		case bytes.HasPrefix(line, []byte("SPDXVersion:")):
+			return readSPDXTagValue(b, data)
+		case bytes.HasPrefix(line, []byte("spdxVersion:")):
+			return readSPDXYAML(b, data)
+		}
+	}
+	return errorf("", "neither JSON, XML, SPDX tag-value (no SPDXVersion: line) nor SPDX YAML (no spdxVersion: line)")
+}
+
+// gzipMagic starts every gzip stream.
+var gzipMagic = []byte{0x1f, 0x8b}
+
+func isGzip(data []byte) bool { return bytes.HasPrefix(data, gzipMagic) }
+
+// gunzip decompresses a document, refusing one that would grow beyond max
+// bytes (a decompression bomb) before it has been written out in full.
+func gunzip(data []byte, max int) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, errorf("", "the gzip stream is corrupt: %v", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
+	if err != nil {
+		return nil, errorf("", "the gzip stream is corrupt: %v", err)
+	}
+	if len(out) > max {
+		return nil, errorf("", "the gzip-compressed document decompresses to more than %d bytes; at most %d are accepted", max, max)
+	}
+	if isGzip(out) {
+		return nil, errorf("", "the document is compressed twice; compress it once")
+	}
+	return out, nil
 }
 
 // decode unmarshals JSON at path into v, naming the path of a value of
@@ -105,6 +176,19 @@ type builder struct {
 	refs     map[string]int // ref -> index in doc.Components
 	edges    map[[2]string]int
 	warnings []string
+}
+
+// extracted records a licence the document defines; the first definition
+// of an id wins.
+func (b *builder) extracted(id string, l ExtractedLicence) {
+	if b.doc.Extracted == nil {
+		b.doc.Extracted = map[string]ExtractedLicence{}
+	}
+	if _, dup := b.doc.Extracted[id]; dup {
+		b.warn("licence %s is defined twice; the first definition is kept", clip(id))
+		return
+	}
+	b.doc.Extracted[id] = l
 }
 
 func (b *builder) warn(format string, args ...any) {

@@ -1,45 +1,91 @@
 package sbom
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 )
 
 const spdxDocumentID = "SPDXRef-DOCUMENT"
 
+// spdxVersions are the SPDX 2 versions Read accepts; 2.2 and 2.3 differ
+// only in fields the reader does not use.
+var spdxVersions = []string{"SPDX-2.2", "SPDX-2.3"}
+
 type spdxDocument struct {
-	SPDXVersion       string            `json:"spdxVersion"`
-	SPDXID            string            `json:"SPDXID"`
-	Name              string            `json:"name"`
-	DocumentDescribes []string          `json:"documentDescribes"`
-	Packages          []json.RawMessage `json:"packages"`
-	Files             []json.RawMessage `json:"files"`
-	Snippets          []json.RawMessage `json:"snippets"`
-	Relationships     []json.RawMessage `json:"relationships"`
+	SPDXVersion       string                   `json:"spdxVersion"`
+	SPDXID            string                   `json:"SPDXID"`
+	Name              string                   `json:"name"`
+	DocumentDescribes []string                 `json:"documentDescribes"`
+	Packages          []node[spdxPackage]      `json:"packages"`
+	Files             []node[spdxOther]        `json:"files"`
+	Snippets          []node[spdxOther]        `json:"snippets"`
+	Relationships     []node[spdxRelationship] `json:"relationships"`
+	Extracted         []node[spdxExtracted]    `json:"hasExtractedLicensingInfos"`
+	// lines are the lines of tag-value's document tags, by tag; nil for
+	// JSON.
+	lines map[string]int
+}
+
+// at is the path of a document field: its JSON name, or its tag-value
+// tag's line.
+func (d *spdxDocument) at(field, tag string) string {
+	if d.lines == nil {
+		return field
+	}
+	if n, ok := d.lines[tag]; ok {
+		return linePath(n, tag)
+	}
+	return tag
+}
+
+type spdxOther struct {
+	SPDXID string `json:"SPDXID"`
+}
+
+type spdxExtracted struct {
+	LicenseID     string   `json:"licenseId"`
+	ExtractedText string   `json:"extractedText"`
+	Name          string   `json:"name"`
+	SeeAlsos      []string `json:"seeAlsos"`
 }
 
 type spdxPackage struct {
-	SPDXID           string `json:"SPDXID"`
-	Name             string `json:"name"`
-	VersionInfo      string `json:"versionInfo"`
-	Supplier         string `json:"supplier"`
-	Originator       string `json:"originator"`
-	DownloadLocation string `json:"downloadLocation"`
-	Homepage         string `json:"homepage"`
-	Summary          string `json:"summary"`
-	Description      string `json:"description"`
-	LicenseConcluded string `json:"licenseConcluded"`
-	LicenseDeclared  string `json:"licenseDeclared"`
-	Checksums        []struct {
-		Algorithm     string `json:"algorithm"`
-		ChecksumValue string `json:"checksumValue"`
-	} `json:"checksums"`
-	ExternalRefs []struct {
-		ReferenceCategory string `json:"referenceCategory"`
-		ReferenceType     string `json:"referenceType"`
-		ReferenceLocator  string `json:"referenceLocator"`
-	} `json:"externalRefs"`
+	SPDXID           string            `json:"SPDXID"`
+	Name             string            `json:"name"`
+	VersionInfo      string            `json:"versionInfo"`
+	Supplier         string            `json:"supplier"`
+	Originator       string            `json:"originator"`
+	DownloadLocation string            `json:"downloadLocation"`
+	Homepage         string            `json:"homepage"`
+	Summary          string            `json:"summary"`
+	Description      string            `json:"description"`
+	LicenseConcluded string            `json:"licenseConcluded"`
+	LicenseDeclared  string            `json:"licenseDeclared"`
+	Checksums        []spdxChecksum    `json:"checksums"`
+	ExternalRefs     []spdxExternalRef `json:"externalRefs"`
+	// lines are the lines of tag-value's package tags, by tag; nil for
+	// JSON.
+	lines map[string]int
+}
+
+type spdxExternalRef struct {
+	ReferenceCategory string `json:"referenceCategory"`
+	ReferenceType     string `json:"referenceType"`
+	ReferenceLocator  string `json:"referenceLocator"`
+}
+
+// at is the path of a package field: its tag-value tag's line, else its
+// path below the package's.
+func (p *spdxPackage) at(path, field, tag string) string {
+	if n, ok := p.lines[tag]; ok {
+		return linePath(n, tag)
+	}
+	return join(path, field)
+}
+
+type spdxChecksum struct {
+	Algorithm     string `json:"algorithm"`
+	ChecksumValue string `json:"checksumValue"`
 }
 
 type spdxRelationship struct {
@@ -81,35 +127,47 @@ var spdxLinks = map[string]struct {
 	"TEST_TOOL_OF":           {LinkTool, false},
 }
 
-func readSPDX(b *builder, data []byte) error {
+func readSPDXJSON(b *builder, data []byte) error {
 	var doc spdxDocument
 	if err := decode("", data, &doc); err != nil {
 		return err
 	}
-	if doc.SPDXVersion != "SPDX-2.3" {
-		return errorf("spdxVersion", "%q is not supported; want SPDX-2.3", clip(doc.SPDXVersion))
+	return readSPDX(b, &doc)
+}
+
+func readSPDX(b *builder, doc *spdxDocument) error {
+	if !slices.Contains(spdxVersions, doc.SPDXVersion) {
+		return errorf(doc.at("spdxVersion", "SPDXVersion"), "%q is not supported; want one of %s", clip(doc.SPDXVersion), strings.Join(spdxVersions, ", "))
 	}
 	if doc.SPDXID != spdxDocumentID {
-		return errorf("SPDXID", "%q; want %s", clip(doc.SPDXID), spdxDocumentID)
+		return errorf(doc.at("SPDXID", "SPDXID"), "%q; want %s", clip(doc.SPDXID), spdxDocumentID)
 	}
-	b.doc.Format, b.doc.Version = SPDX, "2.3"
-	for i, raw := range doc.Packages {
-		if err := spdxReadPackage(b, index("packages", i), raw); err != nil {
+	b.doc.Format, b.doc.Version = SPDX, strings.TrimPrefix(doc.SPDXVersion, "SPDX-")
+	for i := range doc.Packages {
+		if err := spdxReadPackage(b, index("packages", i), &doc.Packages[i]); err != nil {
 			return err
 		}
+	}
+	for i := range doc.Extracted {
+		x, path, err := doc.Extracted[i].get(index("hasExtractedLicensingInfos", i))
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(x.LicenseID, "LicenseRef-") {
+			return errorf(join(path, "licenseId"), "%q; want LicenseRef-<id>", clip(x.LicenseID))
+		}
+		b.extracted(x.LicenseID, ExtractedLicence{Name: x.Name, Text: x.ExtractedText, URLs: x.SeeAlsos})
 	}
 	// Files and snippets are elements of the document too, but not works
 	// Stemma records; relationships to them are left out.
 	elsewhere := map[string]bool{}
 	for _, list := range []struct {
 		name  string
-		items []json.RawMessage
+		items []node[spdxOther]
 	}{{"files", doc.Files}, {"snippets", doc.Snippets}} {
-		for i, raw := range list.items {
-			var el struct {
-				SPDXID string `json:"SPDXID"`
-			}
-			if err := decode(index(list.name, i), raw, &el); err != nil {
+		for i := range list.items {
+			el, _, err := list.items[i].get(index(list.name, i))
+			if err != nil {
 				return err
 			}
 			elsewhere[el.SPDXID] = true
@@ -120,10 +178,9 @@ func readSPDX(b *builder, data []byte) error {
 	}
 	described := doc.DocumentDescribes
 	ignored := map[string]int{}
-	for i, raw := range doc.Relationships {
-		path := index("relationships", i)
-		var rel spdxRelationship
-		if err := decode(path, raw, &rel); err != nil {
+	for i := range doc.Relationships {
+		rel, path, err := doc.Relationships[i].get(index("relationships", i))
+		if err != nil {
 			return err
 		}
 		if rel.Element == "" || rel.Type == "" || rel.Related == "" {
@@ -172,7 +229,7 @@ func readSPDX(b *builder, data []byte) error {
 	for t, n := range ignored {
 		b.warn("%d %s relationships are not dependencies and are not imported", n, t)
 	}
-	return spdxRoot(b, described)
+	return spdxRoot(b, doc, described)
 }
 
 // spdxElement reports whether ref could name an element of this document,
@@ -181,7 +238,7 @@ func spdxElement(ref string) bool {
 	return strings.HasPrefix(ref, "SPDXRef-") && !strings.Contains(ref, ":")
 }
 
-func spdxRoot(b *builder, described []string) error {
+func spdxRoot(b *builder, doc *spdxDocument, described []string) error {
 	var pkgs []string
 	for _, ref := range described {
 		if _, ok := b.refs[ref]; ok && !slices.Contains(pkgs, ref) {
@@ -189,7 +246,7 @@ func spdxRoot(b *builder, described []string) error {
 		}
 	}
 	if len(pkgs) == 0 {
-		return errorf("relationships", "no package is DESCRIBED by %s (nor in documentDescribes); the SBOM must name its product", spdxDocumentID)
+		return errorf(doc.at("relationships", "Relationship"), "no package is DESCRIBED by %s (nor in documentDescribes); the SBOM must name its product", spdxDocumentID)
 	}
 	b.doc.Root = pkgs[0]
 	if len(pkgs) > 1 {
@@ -198,16 +255,16 @@ func spdxRoot(b *builder, described []string) error {
 	return nil
 }
 
-func spdxReadPackage(b *builder, path string, raw json.RawMessage) error {
-	var p spdxPackage
-	if err := decode(path, raw, &p); err != nil {
+func spdxReadPackage(b *builder, path string, n *node[spdxPackage]) error {
+	p, path, err := n.get(path)
+	if err != nil {
 		return err
 	}
 	if !strings.HasPrefix(p.SPDXID, "SPDXRef-") {
-		return errorf(join(path, "SPDXID"), "%q; want SPDXRef-<id>", clip(p.SPDXID))
+		return errorf(p.at(path, "SPDXID", "SPDXID"), "%q; want SPDXRef-<id>", clip(p.SPDXID))
 	}
 	c := Component{
-		// SPDX 2.3 has no package purpose for data or models.
+		// SPDX 2 has no package purpose for data or models.
 		Ref: p.SPDXID, Path: path, Name: p.Name, Version: p.VersionInfo, Kind: "software",
 		Description: firstNonEmpty(p.Description, p.Summary),
 	}
@@ -216,7 +273,7 @@ func spdxReadPackage(b *builder, path string, raw json.RawMessage) error {
 			continue
 		}
 		rp := index(join(path, "externalRefs"), i)
-		if err := checkPURL(join(rp, "referenceLocator"), ref.ReferenceLocator); err != nil {
+		if err := checkPURL(p.at(rp, "referenceLocator", "ExternalRef"), ref.ReferenceLocator); err != nil {
 			return err
 		}
 		if c.PURL == "" {
@@ -227,7 +284,7 @@ func spdxReadPackage(b *builder, path string, raw json.RawMessage) error {
 	}
 	for i, cs := range p.Checksums {
 		cp := index(join(path, "checksums"), i)
-		h, ok, err := hash(join(cp, "checksumValue"), cs.Algorithm, cs.ChecksumValue, spdxHashes)
+		h, ok, err := hash(p.at(cp, "checksumValue", "PackageChecksum"), cs.Algorithm, cs.ChecksumValue, spdxHashes)
 		if err != nil {
 			return err
 		}
@@ -238,6 +295,17 @@ func spdxReadPackage(b *builder, path string, raw json.RawMessage) error {
 		c.Hashes = append(c.Hashes, h)
 	}
 	c.Licence = spdxLicence(b, path, p.LicenseConcluded, p.LicenseDeclared)
+	for _, l := range []struct {
+		field, tag, expr string
+		concluded        bool
+	}{
+		{"licenseConcluded", "PackageLicenseConcluded", p.LicenseConcluded, true},
+		{"licenseDeclared", "PackageLicenseDeclared", p.LicenseDeclared, false},
+	} {
+		if e := strings.TrimSpace(l.expr); e != "" && e != "NOASSERTION" {
+			c.Declared = append(c.Declared, LicenceClaim{Path: p.at(path, l.field, l.tag), Expression: e, Concluded: l.concluded})
+		}
+	}
 	for _, who := range []string{p.Originator, p.Supplier} {
 		c.Creators = appendNonEmpty(c.Creators, spdxAgent(who))
 	}
@@ -246,7 +314,7 @@ func spdxReadPackage(b *builder, path string, raw json.RawMessage) error {
 			c.URLs = appendNonEmpty(c.URLs, u)
 		}
 	}
-	return b.add(c, join(path, "SPDXID"))
+	return b.add(c, p.at(path, "SPDXID", "SPDXID"))
 }
 
 // spdxLicence is the concluded licence when the document asserts one, else
