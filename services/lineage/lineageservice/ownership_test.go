@@ -3,6 +3,7 @@ package lineageservice_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -137,4 +138,22 @@ func TestImportSbomIgnoresSquattedIdentifiers(t *testing.T) {
 		t.Errorf("Bob's audit shows %d conflicts; want none", len(audit.GetConflicts()))
 	}
 	s.untouched(t, eves)
+}
+
+// An admin force-deletes a work that a derivation names; the derivation
+// stays in the lineage store. Nobody may register a new work with that id
+// and so inherit it; other ids are unaffected.
+func TestForceDeletedIDIsNotGivenAgain(t *testing.T) {
+	s := start(t, apptest.Config(t))
+	src := s.work(t, apptest.AliceKey, "forced", "TEXT", "MIT")
+	dst := s.work(t, apptest.AliceKey, "keeper", "TEXT", "MIT")
+	s.derive(t, apptest.AliceKey, dst, src, "ADAPTATION", "")
+	s.ok(t, "DELETE", "/v1/"+src+"?force=true", apptest.RootKey, "", nil)
+	body := `{"kind":"WORK_KIND_TEXT","title":"Impostor","licence":"GPL-3.0-only"}`
+	s.fails(t, "POST", "/v1/works?workId=forced", apptest.BobKey, body, http.StatusConflict, "")
+	s.fails(t, "POST", "/v1/works:batchCreate", apptest.BobKey, `{"requests":[{"workId":"forced","work":`+body+`}]}`, http.StatusConflict, "")
+	// A work deleted without liens leaves nothing behind: its id is free.
+	s.work(t, apptest.AliceKey, "plain", "TEXT", "MIT")
+	s.ok(t, "DELETE", "/v1/works/plain", apptest.AliceKey, "", nil)
+	s.work(t, apptest.AliceKey, "plain", "TEXT", "MIT")
 }
