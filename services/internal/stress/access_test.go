@@ -54,6 +54,8 @@ func accessCases(s *suite) map[string]access {
 		"DeleteWork": {owned: true, call: Call{Params: map[string]string{"name": c}}},
 		"CreateLien": {owned: true, call: Call{Params: map[string]string{"parent": c},
 			Query: url.Values{"lienId": {"intruder"}}, Body: `{"origin":"intruder","reason":"hold"}`}},
+		"BatchCreateLiens": {owned: true, call: Call{
+			Body: `{"requests":[{"parent":"` + c + `","lienId":"intruder","lien":{"origin":"intruder","reason":"hold"}}]}`}},
 		"DeleteLien": {owned: true, call: Call{Params: map[string]string{"name": liens.Liens[0].Name}}},
 		"CreateDerivation": {owned: true, call: Call{
 			Body: `{"derivative":"` + c + `","source":"` + a + `","relation":"RELATION_ADAPTATION"}`}},

@@ -157,3 +157,43 @@ func TestForceDeletedIDIsNotGivenAgain(t *testing.T) {
 	s.ok(t, "DELETE", "/v1/works/plain", apptest.AliceKey, "", nil)
 	s.work(t, apptest.AliceKey, "plain", "TEXT", "MIT")
 }
+
+// handled is how many calls of a catalog method the process has answered
+// OK, read from /metrics.
+func (s *suite) handled(t *testing.T, method string) int {
+	t.Helper()
+	_, body := s.Do(t, "GET", "/metrics", "", "")
+	prefix := `grpc_server_handled_total{grpc_code="OK",grpc_method="` + method + `",grpc_service="stemma.catalog.v1.CatalogService",grpc_type="unary"} `
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, prefix); ok {
+			var n int
+			fmt.Sscan(v, &n)
+			return n
+		}
+	}
+	return 0
+}
+
+// An import of forty dependencies places its eighty liens in batches of
+// the configured bound, not one call per lien.
+func TestImportSbomPlacesLiensInBatches(t *testing.T) {
+	cfg := apptest.Config(t)
+	cfg.MaxBatchSize = 50
+	s := start(t, cfg)
+	var deps []string
+	for i := range 40 {
+		deps = append(deps, fmt.Sprintf("batched-%d@1.0.0 MIT", i))
+	}
+	single, batched := s.handled(t, "CreateLien"), s.handled(t, "BatchCreateLiens")
+	var r lineagev1.ImportSbomResponse
+	s.ok(t, "POST", "/v1/sboms:import", apptest.BobKey, string(sbomDoc("batched-app@1.0.0 MIT", deps...)), &r)
+	single, batched = s.handled(t, "CreateLien")-single, s.handled(t, "BatchCreateLiens")-batched
+	if r.GetDerivationsCreated() != 40 || single != 0 || batched != 2 {
+		t.Errorf("%d derivations with %d CreateLien and %d BatchCreateLiens calls; want 40 with 0 and 2", r.GetDerivationsCreated(), single, batched)
+	}
+	var liens catalogv1.ListLiensResponse
+	s.ok(t, "GET", "/v1/"+r.GetProduct()+"/liens?pageSize=100", "", "", &liens)
+	if len(liens.GetLiens()) != 40 {
+		t.Errorf("the product has %d liens; want 40", len(liens.GetLiens()))
+	}
+}

@@ -376,22 +376,44 @@ func (im *sbomImport) connect(edges []sbom.Edge) {
 }
 
 // existingEdges marks the edges between existing works that the lineage
-// store holds already.
+// store holds already. It asks for the derivations between the edges'
+// derivatives and sources in chunks of the batch bound, a page at a time,
+// rather than once per edge.
 func (im *sbomImport) existingEdges(ctx context.Context) error {
+	byPair := map[[2]string][]*importEdge{}
+	var pairs [][2]string
 	for _, e := range im.edges {
 		if e.from.work == nil || e.to.work == nil {
 			continue
 		}
-		rel, _ := linkRelation(e.link)
-		ds, _, err := im.s.Store.List(ctx, store.ListQuery{Derivatives: []string{workID0(e.from)}, Sources: []string{workID0(e.to)}, Limit: 64})
-		if err != nil {
-			return err
+		pair := [2]string{workID0(e.from), workID0(e.to)}
+		if byPair[pair] == nil {
+			pairs = append(pairs, pair)
 		}
-		for _, d := range ds {
-			if d.Relation == rel {
-				e.d, e.existing = d, true
+		byPair[pair] = append(byPair[pair], e)
+	}
+	per := max(im.s.MaxBatch, 1)
+	for start := 0; start < len(pairs); start += per {
+		q := store.ListQuery{Limit: 1000}
+		for _, pair := range pairs[start:min(start+per, len(pairs))] {
+			q.Derivatives, q.Sources = append(q.Derivatives, pair[0]), append(q.Sources, pair[1])
+		}
+		for {
+			ds, next, err := im.s.Store.List(ctx, q)
+			if err != nil {
+				return err
+			}
+			for _, d := range ds {
+				for _, e := range byPair[[2]string{d.Derivative, d.Source}] {
+					if rel, _ := linkRelation(e.link); d.Relation == rel && !e.existing {
+						e.d, e.existing = d, true
+					}
+				}
+			}
+			if next == 0 {
 				break
 			}
+			q.After = next
 		}
 	}
 	return nil
@@ -482,7 +504,8 @@ func orNone(s string) string {
 }
 
 // write records the import: the new works in one catalog transaction,
-// liens, then the new derivations in one lineage transaction. A failure
+// the liens in batches, then the new derivations in one lineage
+// transaction. A failure
 // after the works were created deletes them again.
 func (im *sbomImport) write(ctx context.Context) (err error) {
 	if err := im.createWorks(ctx); err != nil {
@@ -505,12 +528,12 @@ func (im *sbomImport) write(ctx context.Context) (err error) {
 		}
 		e.d.Derivative, e.d.Source = workID0(e.from), workID0(e.to)
 		e.d.Recorder, e.d.CreateTime = im.p.Name, time.Now()
-		if err := im.s.placeLiens(ctx, e.d); err != nil {
-			return err
-		}
-		placed = append(placed, e.d)
 		ds = append(ds, e.d)
 	}
+	if err := im.s.placeLiens(ctx, ds...); err != nil {
+		return err
+	}
+	placed = ds
 	existing, err := im.s.Store.CreateMany(ctx, ds)
 	if err != nil {
 		return err
