@@ -56,9 +56,27 @@ export function link(href, ...children) {
   return h('a', { href }, ...children);
 }
 
-/** extLink opens another site; it is a navigation, never a request the page makes. */
+/**
+ * webURL reports whether href is an absolute http(s) URL, the only kind the
+ * explorer links to: works and creators carry URIs their owners write, and a
+ * javascript: or data: link would run what its author chose.
+ * @param {string} href
+ */
+export function webURL(href) {
+  try {
+    const u = new URL(href);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * extLink opens another site; it is a navigation, never a request the page
+ * makes. Any other URI is shown as text, after the label if there is one.
+ */
 export function extLink(href, ...children) {
-  if (!/^https?:\/\//i.test(href || '')) return h('span', null, ...children);
+  if (!webURL(href || '')) return h('span', null, ...children, children.length ? ` (${href})` : href);
   return h('a', { href, rel: 'noopener noreferrer external', target: '_blank' }, ...(children.length ? children : [href]));
 }
 

@@ -2,6 +2,7 @@ package catalogservice
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -57,38 +58,75 @@ func (s *Service) CreateLien(ctx context.Context, req *catalogv1.CreateLienReque
 	if err != nil {
 		return nil, err
 	}
-	workID, err := names.Parse("parent", req.GetParent(), "works")
+	l, err := parseLien("", req, p)
 	if err != nil {
 		return nil, err
+	}
+	made, err := s.store.CreateLien(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	return toLien(made), nil
+}
+
+// BatchCreateLiens places many liens in one transaction, so that an SBOM
+// import holds the works of all its derivations in one call.
+func (s *Service) BatchCreateLiens(ctx context.Context, req *catalogv1.BatchCreateLiensRequest) (*catalogv1.BatchCreateLiensResponse, error) {
+	p, err := mayHoldWorks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.batchSize("requests", len(req.GetRequests())); err != nil {
+		return nil, err
+	}
+	ls := make([]work.Lien, len(req.GetRequests()))
+	for i, r := range req.GetRequests() {
+		if ls[i], err = parseLien(fmt.Sprintf("requests[%d].", i), r, p); err != nil {
+			return nil, err
+		}
+	}
+	made, err := s.store.CreateLiens(ctx, ls)
+	if err != nil {
+		return nil, err
+	}
+	resp := &catalogv1.BatchCreateLiensResponse{Liens: make([]*catalogv1.Lien, len(made))}
+	for i, l := range made {
+		resp.Liens[i] = toLien(l)
+	}
+	return resp, nil
+}
+
+// parseLien validates a request to place a lien; prefix names the request
+// within a batch.
+func parseLien(prefix string, req *catalogv1.CreateLienRequest, p auth.Principal) (work.Lien, error) {
+	workID, err := names.Parse(prefix+"parent", req.GetParent(), "works")
+	if err != nil {
+		return work.Lien{}, err
 	}
 	if req.GetLienId() == "" {
-		return nil, apierr.Missing("lien_id")
+		return work.Lien{}, apierr.Missing(prefix + "lien_id")
 	}
-	if err := names.ValidID("lien_id", req.GetLienId()); err != nil {
-		return nil, err
+	if err := names.ValidID(prefix+"lien_id", req.GetLienId()); err != nil {
+		return work.Lien{}, err
 	}
 	if req.GetLien() == nil {
-		return nil, apierr.Missing("lien")
+		return work.Lien{}, apierr.Missing(prefix + "lien")
 	}
-	origin, err := work.CheckText("lien.origin", req.GetLien().GetOrigin(), work.MaxLienOrigin, false)
+	origin, err := work.CheckText(prefix+"lien.origin", req.GetLien().GetOrigin(), work.MaxLienOrigin, false)
 	if err != nil {
-		return nil, err
+		return work.Lien{}, err
 	}
 	if origin == "" {
-		return nil, apierr.Missing("lien.origin")
+		return work.Lien{}, apierr.Missing(prefix + "lien.origin")
 	}
 	if strings.ContainsFunc(origin, unicode.IsSpace) {
-		return nil, apierr.Invalid("lien.origin", "want a resource name such as derivations/{id}, without spaces")
+		return work.Lien{}, apierr.Invalid(prefix+"lien.origin", "want a resource name such as derivations/{id}, without spaces")
 	}
-	reason, err := work.CheckText("lien.reason", req.GetLien().GetReason(), work.MaxLienReason, false)
+	reason, err := work.CheckText(prefix+"lien.reason", req.GetLien().GetReason(), work.MaxLienReason, false)
 	if err != nil {
-		return nil, err
+		return work.Lien{}, err
 	}
-	l, err := s.store.CreateLien(ctx, work.Lien{WorkID: workID, ID: req.GetLienId(), Origin: origin, Reason: reason, Creator: p.Name})
-	if err != nil {
-		return nil, err
-	}
-	return toLien(l), nil
+	return work.Lien{WorkID: workID, ID: req.GetLienId(), Origin: origin, Reason: reason, Creator: p.Name}, nil
 }
 
 // DeleteLien lifts a lien.

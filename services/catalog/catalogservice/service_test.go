@@ -388,3 +388,41 @@ func TestDeclaredLicences(t *testing.T) {
 		t.Fatalf("bad method = %d %s", code, raw)
 	}
 }
+
+// BatchCreateLiens is CreateLien for many works at once: internal or admin
+// only, all or none (a missing work fails the batch, naming its request),
+// a retry returns the liens unchanged.
+func TestBatchCreateLiens(t *testing.T) {
+	c := start(t, apptest.Config(t)).client
+	var reqs []*catalogv1.CreateLienRequest
+	for _, title := range []string{"first", "second"} {
+		w, err := c.CreateWork(alice, &catalogv1.CreateWorkRequest{Work: software(title, "MIT")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, &catalogv1.CreateLienRequest{Parent: w.GetName(), LienId: "d1", Lien: &catalogv1.Lien{Origin: "derivations/d1"}})
+	}
+	batch := &catalogv1.BatchCreateLiensRequest{Requests: reqs}
+	_, err := c.BatchCreateLiens(alice, batch)
+	wantCode(t, "liens placed by the owner", err, codes.PermissionDenied, "")
+	broken := &catalogv1.BatchCreateLiensRequest{Requests: append(reqs[:2:2],
+		&catalogv1.CreateLienRequest{Parent: "works/missing", LienId: "d1", Lien: &catalogv1.Lien{Origin: "derivations/d1"}})}
+	_, err = c.BatchCreateLiens(internal, broken)
+	wantCode(t, "a batch naming a missing work", err, codes.NotFound, "")
+	_, err = c.BatchCreateLiens(internal, &catalogv1.BatchCreateLiensRequest{Requests: []*catalogv1.CreateLienRequest{{Parent: reqs[0].GetParent(), LienId: "d2"}}})
+	if st := wantCode(t, "a request without its lien", err, codes.InvalidArgument, ""); !strings.Contains(st.Message(), "requests[0].lien") {
+		t.Errorf("the refusal does not name requests[0].lien: %s", st.Message())
+	}
+	for _, r := range reqs {
+		if ls, err := c.ListLiens(anyone, &catalogv1.ListLiensRequest{Parent: r.GetParent()}); err != nil || len(ls.GetLiens()) != 0 {
+			t.Fatalf("after refused batches, %s has liens %v, %v", r.GetParent(), ls, err)
+		}
+	}
+	made, err := c.BatchCreateLiens(internal, batch)
+	if err != nil || len(made.GetLiens()) != 2 || made.GetLiens()[1].GetName() != reqs[1].GetParent()+"/liens/d1" {
+		t.Fatalf("BatchCreateLiens = %v, %v", made, err)
+	}
+	if again, err := c.BatchCreateLiens(root, batch); err != nil || !again.GetLiens()[0].GetCreateTime().AsTime().Equal(made.GetLiens()[0].GetCreateTime().AsTime()) {
+		t.Fatalf("BatchCreateLiens retried = %v, %v", again, err)
+	}
+}

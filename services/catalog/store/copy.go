@@ -25,13 +25,28 @@ const seqBlock = 1024
 // storing the ones already sent.
 func (s *SQL) copyCreate(ctx context.Context, p *plan) error {
 	var fresh []*item
+	var chosen []string
 	for i := range p.items {
 		if it := &p.items[i]; it.inserts() {
 			fresh = append(fresh, it)
+			if it.Work.ID != "" {
+				chosen = append(chosen, it.w.ID)
+			}
 		}
 	}
 	return s.db.PgxConn(ctx, func(c *pgx.Conn) error {
 		return serializable(ctx, c, func(tx pgx.Tx) error {
+			if len(chosen) > 0 {
+				// No constraint keeps a retired id out (see retireIfHeld).
+				var id string
+				err := tx.QueryRow(ctx, "SELECT id FROM retired_works WHERE id = ANY($1) LIMIT 1", chosen).Scan(&id)
+				if err == nil {
+					return retired(id)
+				}
+				if !errors.Is(err, pgx.ErrNoRows) {
+					return err
+				}
+			}
 			seqs, err := reserveSeqs(ctx, tx, len(fresh))
 			if err != nil {
 				return err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -152,19 +153,17 @@ func (s *SQL) insertTx(ctx context.Context, tx *sql.Tx, p *plan) (map[int64]*wor
 			chosen = append(chosen, it.w.ID)
 		}
 	}
-	err := chunks(chosen, s.paramsPerStatement(), func(c []string) error {
-		var taken string
-		err := tx.QueryRowContext(ctx, "SELECT id FROM works WHERE id IN ("+placeholders(1, len(c))+") LIMIT 1", anys(c)...).Scan(&taken)
+	// A retired id is one a force-deleted work had (see retireIfHeld).
+	for _, table := range []string{"works", "retired_works"} {
+		taken, err := s.firstIn(ctx, tx, table, chosen)
 		switch {
-		case err == sql.ErrNoRows:
-			return nil
 		case err != nil:
-			return err
+			return nil, err
+		case taken != "" && table == "works":
+			return nil, apierr.Exists("works/"+taken, "works/%s already exists", taken)
+		case taken != "":
+			return nil, retired(taken)
 		}
-		return apierr.Exists("works/"+taken, "works/%s already exists", taken)
-	})
-	if err != nil {
-		return nil, err
 	}
 	if err := s.insertWorks(ctx, tx, p); err != nil {
 		return nil, err
@@ -187,6 +186,25 @@ func (s *SQL) insertTx(ctx context.Context, tx *sql.Tx, p *plan) (map[int64]*wor
 		}
 	}
 	return replays, nil
+}
+
+// retired refuses a work with the id of one force-deleted while liens held
+// it.
+func retired(id string) error {
+	return apierr.Exists("works/"+id, "works/%s was force-deleted while derivations named it; its id is not given again", id)
+}
+
+// firstIn returns one of ids that the table's id column holds, or "".
+func (s *SQL) firstIn(ctx context.Context, tx *sql.Tx, table string, ids []string) (string, error) {
+	var found string
+	err := chunks(ids, s.paramsPerStatement(), func(c []string) error {
+		err := tx.QueryRowContext(ctx, "SELECT id FROM "+table+" WHERE id IN ("+placeholders(1, len(c))+") LIMIT 1", anys(c)...).Scan(&found)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return found, err
 }
 
 // findReplays marks the items whose request was made before, and refuses

@@ -72,6 +72,9 @@ type Writer interface {
 	// origin returns it unchanged; with another origin it is
 	// AlreadyExists. NotFound if the work does not exist.
 	CreateLien(ctx context.Context, l work.Lien) (*work.Lien, error)
+	// CreateLiens places liens in one transaction, as CreateLien places
+	// each: all of them or none.
+	CreateLiens(ctx context.Context, ls []work.Lien) ([]*work.Lien, error)
 	// DeleteLien lifts a lien; NotFound if the work or the lien does not
 	// exist.
 	DeleteLien(ctx context.Context, workID, lienID string) error

@@ -187,6 +187,8 @@ func (s *SQL) Delete(ctx context.Context, d Delete) error {
 			if err := noLiens(ctx, tx, w); err != nil {
 				return err
 			}
+		} else if err := retireIfHeld(ctx, tx, w, s.clock()); err != nil {
+			return err
 		}
 		if err := deleteTerms(ctx, tx, w.Seq, termsOf(w, work.AllFields)); err != nil {
 			return err
@@ -203,6 +205,21 @@ func (s *SQL) Delete(ctx context.Context, d Delete) error {
 		return s.db.Classify(fmt.Errorf("delete works/%s: %w", d.ID, err))
 	}
 	return nil
+}
+
+// retireIfHeld retires the id of a work liens hold: what they stand for
+// (derivations, in the lineage store) outlives the forced delete, and a
+// work created later with the id would inherit it.
+func retireIfHeld(ctx context.Context, tx *sql.Tx, w *work.Work, now time.Time) error {
+	var held bool
+	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM liens WHERE work_seq = $1)", w.Seq).Scan(&held); err != nil {
+		return err
+	}
+	if !held {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO retired_works (id, retire_us) VALUES ($1, $2)", w.ID, storage.Micros(now))
+	return err
 }
 
 // noLiens refuses the delete of a work that liens hold, naming them. It

@@ -140,6 +140,7 @@ func seed(c client) map[string]call {
 		"CatalogService_DeleteWork":              {path: map[string]string{"work": "cdel"}, key: alice},
 		"CatalogService_ListLicenceChanges":      {path: w},
 		"CatalogService_CreateLien":              {path: map[string]string{"work": "cdel"}, query: "lienId=hold", body: `{"origin":"contract/test","reason":"a test"}`, key: root},
+		"CatalogService_BatchCreateLiens":        {body: `{"requests":[{"parent":"works/c1","lienId":"batch-hold","lien":{"origin":"contract/test","reason":"a test"}}]}`, key: root},
 		"CatalogService_DeleteLien":              {path: map[string]string{"work": "cdel", "lien": "hold"}, key: root},
 		"CatalogService_ListLiens":               {path: w},
 		"LineageService_CreateDerivation":        {body: `{"derivative":"works/c3","source":"works/c2","relation":"RELATION_FORK"}`, key: alice},

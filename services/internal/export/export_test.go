@@ -199,22 +199,14 @@ func answers(t *testing.T, a *apptest.Instance, works []string) map[string]strin
 // TestTruncatedExportRestoresNothing: an export cut short is refused as a
 // whole, and the target stays empty.
 func TestTruncatedExportRestoresNothing(t *testing.T) {
-	src := export.Options{DataDir: t.TempDir()}
-	cfg := apptest.Config(t)
-	cfg.DataDir = src.DataDir
-	a := apptest.Start(t, cfg)
-	call(t, a, "POST", "/v1/works", apptest.AliceKey, `{"kind":"WORK_KIND_TEXT","title":"kept","licence":"MIT"}`)
-	var dump bytes.Buffer
-	if _, err := export.Export(context.Background(), src, &dump); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.SplitAfter(strings.TrimSuffix(dump.String(), "\n"), "\n")
+	dump := smallExport(t)
+	lines := strings.SplitAfter(strings.TrimSuffix(dump, "\n"), "\n")
 	cut := strings.Join(lines[:len(lines)-1], "")
 	dst := export.Options{DataDir: t.TempDir()}
 	if _, err := export.Import(context.Background(), dst, strings.NewReader(cut)); err == nil || !strings.Contains(err.Error(), "cut short") {
 		t.Fatalf("a truncated export: %v, want a refusal", err)
 	}
-	if _, err := export.Import(context.Background(), dst, bytes.NewReader(dump.Bytes())); err != nil {
+	if _, err := export.Import(context.Background(), dst, strings.NewReader(dump)); err != nil {
 		t.Fatalf("the whole export into the target the truncated one left: %v", err)
 	}
 	if !export.IsExport([]byte(lines[0])) || export.IsExport([]byte(`{"bomFormat":"CycloneDX"}`)) {
@@ -280,4 +272,35 @@ func TestBackupWhileWriting(t *testing.T) {
 	if _, err := export.Backup(context.Background(), src, dir); err == nil {
 		t.Error("a backup over an existing one was not refused")
 	}
+}
+
+// An export is a file anyone may have edited: a row for a table that is
+// not the registry's (here the migration tool's version table) is refused,
+// and nothing is restored.
+func TestRestoreWritesOnlyItsTables(t *testing.T) {
+	dump := smallExport(t)
+	lines := strings.SplitAfter(dump, "\n")
+	forged := `{"service":"catalog","table":"goose_db_version","row":{"id":1,"version_id":99,"is_applied":1,"tstamp":"2026-01-01 00:00:00"}}` + "\n"
+	edited := lines[0] + forged + strings.Join(lines[1:], "")
+	dst := export.Options{DataDir: t.TempDir()}
+	if _, err := export.Import(context.Background(), dst, strings.NewReader(edited)); err == nil || !strings.Contains(err.Error(), "goose_db_version") {
+		t.Fatalf("a row for the migration tool's table: %v, want a refusal naming it", err)
+	}
+	if _, err := export.Import(context.Background(), dst, strings.NewReader(dump)); err != nil {
+		t.Fatalf("the export as written, into the target the forged one left: %v", err)
+	}
+}
+
+// smallExport is the export of a registry of one work.
+func smallExport(t *testing.T) string {
+	t.Helper()
+	cfg := apptest.Config(t)
+	cfg.DataDir = t.TempDir()
+	a := apptest.Start(t, cfg)
+	call(t, a, "POST", "/v1/works", apptest.AliceKey, `{"kind":"WORK_KIND_TEXT","title":"kept","licence":"MIT"}`)
+	var dump bytes.Buffer
+	if _, err := export.Export(context.Background(), export.Options{DataDir: cfg.DataDir}, &dump); err != nil {
+		t.Fatal(err)
+	}
+	return dump.String()
 }

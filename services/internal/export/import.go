@@ -23,6 +23,36 @@ type target struct {
 	columns map[string]map[string]string // table -> column -> database type
 	stmts   map[string]*sql.Stmt         // table and column list -> insert
 	cleared map[string]bool
+	known   []string // the tables this stemma's schema has
+}
+
+// begin opens the restore's transaction and, inside it, makes sure the
+// store holds no registry. Checked before the transaction, a registry
+// written between the check and the first insert would be cleared or mixed
+// with the export's rows. Inside it, on SQLite the count fixes the
+// transaction's snapshot, and a write committed after it makes the
+// restore's first write fail; on PostgreSQL the lock keeps writers out of
+// the anchor table until the restore commits.
+func (t *target) begin(ctx context.Context, s service) error {
+	tx, err := t.db.Writer().BeginTx(ctx, nil)
+	if err != nil {
+		return t.db.Classify(err)
+	}
+	t.tx = tx
+	if t.db.Engine == storage.Postgres {
+		if _, err := tx.ExecContext(ctx, "LOCK TABLE "+quote(s.anchor)+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+			return t.db.Classify(err)
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+quote(s.anchor)).Scan(&n); err != nil {
+		return t.db.Classify(err)
+	}
+	if n > 0 {
+		return fmt.Errorf("%d rows in %s: %w", n, s.anchor, ErrNotEmpty)
+	}
+	t.known, err = tableNames(ctx, tx, t.db.Engine)
+	return err
 }
 
 // Import restores an export into the stores o names, which must hold no
@@ -68,15 +98,8 @@ func Import(ctx context.Context, o Options, r io.Reader) (_ *Trailer, err error)
 			return nil, fmt.Errorf("%s: the export's schema is version %d, this stemma's %d: restore with the stemma that made the export, then upgrade",
 				s.name, want, cur)
 		}
-		var n int
-		if err := db.Reader().QueryRowContext(ctx, "SELECT count(*) FROM "+quote(s.anchor)).Scan(&n); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.name, db.Classify(err))
-		}
-		if n > 0 {
-			return nil, fmt.Errorf("%s has %d rows in %s: %w", s.name, n, s.anchor, ErrNotEmpty)
-		}
-		if t.tx, err = db.Writer().BeginTx(ctx, nil); err != nil {
-			return nil, db.Classify(err)
+		if err := t.begin(ctx, s); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
 
@@ -152,6 +175,12 @@ func sum(m map[string]int64) int64 {
 func (t *target) insert(ctx context.Context, table string, row map[string]any) error {
 	cols, ok := t.columns[table]
 	if !ok {
+		// Only the tables an export is made of: an export is a file anyone
+		// may have edited, and the migration tool's bookkeeping or SQLite's
+		// own tables are not the registry's.
+		if !slices.Contains(t.known, table) {
+			return fmt.Errorf("table %q is not one of this stemma's tables (%s)", table, strings.Join(t.known, ", "))
+		}
 		var err error
 		if cols, err = t.columnTypes(ctx, table); err != nil {
 			return err

@@ -12,10 +12,12 @@ import (
 // access is one write of the access test: a request alice could make, and
 // whether it acts on a resource she owns (so that another principal's key
 // must be refused too). Creates act on nothing anyone owns: bob may create
-// works of his own.
+// works of his own. A foreign write names what alice owns but is one bob
+// may make on his own behalf: it must succeed and leave hers as it was.
 type access struct {
-	call  Call
-	owned bool
+	call    Call
+	owned   bool
+	foreign bool
 }
 
 // accessCases returns a request for every write method, against resources
@@ -35,8 +37,12 @@ func accessCases(s *suite) map[string]access {
 	if len(liens.Liens) == 0 {
 		s.t.Fatalf("no lien on %s after a derivation from it", a)
 	}
+	s.create("POST", "/v1/works", `{"kind":"WORK_KIND_SOFTWARE","title":"access P","version":"1","licence":"MIT",
+		"identifiers":[{"type":"purl","value":"pkg:npm/access-p@1"}]}`, "name")
+	// The product is alice's work: bob's import of it must not record a
+	// derivation or place a lien on it.
 	sbom := `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,
-		"metadata":{"component":{"type":"application","bom-ref":"app","name":"intruder-app","version":"1","licenses":[{"expression":"MIT"}]}},
+		"metadata":{"component":{"type":"application","bom-ref":"app","name":"access P","version":"1","purl":"pkg:npm/access-p@1","licenses":[{"expression":"MIT"}]}},
 		"components":[{"type":"library","bom-ref":"lib","name":"intruder-lib","version":"1","purl":"pkg:npm/intruder-lib@1","licenses":[{"expression":"MIT"}]}],
 		"dependencies":[{"ref":"app","dependsOn":["lib"]}]}`
 	work := `{"kind":"WORK_KIND_TEXT","title":"intruder","licence":"MIT"}`
@@ -48,18 +54,21 @@ func accessCases(s *suite) map[string]access {
 		"DeleteWork": {owned: true, call: Call{Params: map[string]string{"name": c}}},
 		"CreateLien": {owned: true, call: Call{Params: map[string]string{"parent": c},
 			Query: url.Values{"lienId": {"intruder"}}, Body: `{"origin":"intruder","reason":"hold"}`}},
+		"BatchCreateLiens": {owned: true, call: Call{
+			Body: `{"requests":[{"parent":"` + c + `","lienId":"intruder","lien":{"origin":"intruder","reason":"hold"}}]}`}},
 		"DeleteLien": {owned: true, call: Call{Params: map[string]string{"name": liens.Liens[0].Name}}},
 		"CreateDerivation": {owned: true, call: Call{
 			Body: `{"derivative":"` + c + `","source":"` + a + `","relation":"RELATION_ADAPTATION"}`}},
 		"DeleteDerivation": {owned: true, call: Call{Params: map[string]string{"name": d}}},
-		"ImportSbom":       {call: Call{Body: sbom}},
+		"ImportSbom":       {foreign: true, call: Call{Body: sbom, Query: url.Values{"allowConflict": {"true"}}}},
 	}
 }
 
 // Every write route, over REST and over gRPC, refuses a request with no
 // key or an unknown key (UNAUTHENTICATED), and one with another owner's key
 // where the resource is someone's (PERMISSION_DENIED); afterwards nothing
-// has changed.
+// has changed. Then each foreign write, made with bob's key, succeeds and
+// leaves alice's works, their derivations and liens as they were.
 func testAccess(t *testing.T, s *suite) {
 	cases := accessCases(s)
 	conn, err := Dial(s.p.GRPCAddr)
@@ -76,6 +85,29 @@ func testAccess(t *testing.T, s *suite) {
 	}
 	seen := map[string]bool{}
 	var restN, grpcN int
+	var foreign []Route
+	try := func(r Route, c access, a attempt) {
+		req, err := r.Request(c.call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body []byte
+		if c.call.Body != "" {
+			body = []byte(c.call.Body)
+		}
+		got := s.do(r.Verb, r.Path(c.call), a.key, body)
+		restN++
+		if got.Status != a.httpWant {
+			t.Errorf("REST %s %s with %s: HTTP %d, want %d: %s", r.Verb, r.Path(c.call), a.who, got.Status, a.httpWant, got.Body)
+		} else if err := CheckError(got); a.httpWant != http.StatusOK && err != nil {
+			t.Errorf("REST %s with %s: %v", r.Name(), a.who, err)
+		}
+		st := Invoke(context.Background(), conn, r.FullMethod, req, r.Response(), a.key)
+		grpcN++
+		if st.Code() != a.grpcWant {
+			t.Errorf("gRPC %s with %s: %v, want %v", r.Name(), a.who, st.Err(), a.grpcWant)
+		}
+	}
 	for _, r := range Routes() {
 		if !r.Write {
 			continue
@@ -86,6 +118,9 @@ func testAccess(t *testing.T, s *suite) {
 			continue
 		}
 		seen[r.Name()] = true
+		if c.foreign {
+			foreign = append(foreign, r)
+		}
 		attempts := []attempt{
 			{"no key", "", http.StatusUnauthorized, codes.Unauthenticated},
 			{"a wrong key", WrongKey, http.StatusUnauthorized, codes.Unauthenticated},
@@ -93,27 +128,8 @@ func testAccess(t *testing.T, s *suite) {
 		if c.owned {
 			attempts = append(attempts, attempt{"another owner's key", BobKey, http.StatusForbidden, codes.PermissionDenied})
 		}
-		req, err := r.Request(c.call)
-		if err != nil {
-			t.Fatal(err)
-		}
 		for _, a := range attempts {
-			var body []byte
-			if c.call.Body != "" {
-				body = []byte(c.call.Body)
-			}
-			got := s.do(r.Verb, r.Path(c.call), a.key, body)
-			restN++
-			if got.Status != a.httpWant {
-				t.Errorf("REST %s %s with %s: HTTP %d, want %d: %s", r.Verb, r.Path(c.call), a.who, got.Status, a.httpWant, got.Body)
-			} else if err := CheckError(got); err != nil {
-				t.Errorf("REST %s with %s: %v", r.Name(), a.who, err)
-			}
-			st := Invoke(context.Background(), conn, r.FullMethod, req, r.Response(), a.key)
-			grpcN++
-			if st.Code() != a.grpcWant {
-				t.Errorf("gRPC %s with %s: %v, want %v", r.Name(), a.who, st.Err(), a.grpcWant)
-			}
+			try(r, c, a)
 		}
 	}
 	for name := range cases {
@@ -124,7 +140,14 @@ func testAccess(t *testing.T, s *suite) {
 	if after := s.snapshot(); after != before {
 		t.Errorf("refused writes changed the registry:\nbefore: %.2000s\nafter:  %.2000s", before, after)
 	}
-	t.Logf("access: %d write routes, %d REST and %d gRPC refusals checked, nothing written", len(seen), restN, grpcN)
+	alices := s.snapshotOf("alice")
+	for _, r := range foreign {
+		try(r, cases[r.Name()], attempt{"bob's key, naming alice's work", BobKey, http.StatusOK, codes.OK})
+	}
+	if after := s.snapshotOf("alice"); after != alices {
+		t.Errorf("bob's writes changed what alice owns:\nbefore: %.2000s\nafter:  %.2000s", alices, after)
+	}
+	t.Logf("access: %d write routes, %d REST and %d gRPC calls checked, nothing written on another's work", len(seen), restN, grpcN)
 }
 
 // A principal over its rate is told so, over REST (429) and gRPC

@@ -70,20 +70,27 @@ func (s *suite) work(title, licence string) string {
 // snapshot is everything a write could change, read through the API: every
 // work with its etag, and for each its derivations, liens and licence
 // history.
-func (s *suite) snapshot() string {
+func (s *suite) snapshot() string { return s.snapshotOf("") }
+
+// snapshotOf is the snapshot of the works one owner holds, or of all works
+// when owner is empty.
+func (s *suite) snapshotOf(owner string) string {
 	s.t.Helper()
 	var b strings.Builder
 	var list struct {
-		Works []struct {
-			Name string `json:"name"`
-		} `json:"works"`
+		Works []json.RawMessage `json:"works"`
 	}
 	r := s.do("GET", "/v1/works?pageSize=1000", "", nil)
-	b.Write(r.Body)
 	if err := json.Unmarshal(r.Body, &list); err != nil {
 		s.t.Fatalf("list works: %v: %s", err, r.Body)
 	}
-	for _, w := range list.Works {
+	for _, raw := range list.Works {
+		var w struct{ Name, Owner string }
+		decode(s.t, raw, &w)
+		if owner != "" && w.Owner != owner {
+			continue
+		}
+		b.Write(raw)
 		for _, q := range []string{
 			"/v1/derivations?pageSize=1000&source=" + w.Name,
 			"/v1/derivations?pageSize=1000&derivative=" + w.Name,

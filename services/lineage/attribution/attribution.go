@@ -6,6 +6,7 @@ package attribution
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/stemma-registry/stemma/services/lineage/graph"
@@ -231,8 +232,11 @@ func (markdown) title(t, uri string) string {
 	if t == "" {
 		t = "Untitled"
 	}
-	if uri != "" {
+	switch {
+	case webURL(uri):
 		return "[" + escape(t) + "](" + linkTarget(uri) + ")"
+	case uri != "":
+		return quote(escape(t)) + " (" + escape(oneLine(uri)) + ")"
 	}
 	return quote(escape(t))
 }
@@ -240,8 +244,11 @@ func (markdown) title(t, uri string) string {
 func (markdown) text(s string) string { return escape(oneLine(s)) }
 
 func (markdown) creator(c Creator) string {
-	if c.URI != "" {
+	switch {
+	case webURL(c.URI):
 		return "[" + escape(c.Name) + "](" + linkTarget(c.URI) + ")"
+	case c.URI != "":
+		return escape(c.Name) + " (" + escape(oneLine(c.URI)) + ")"
 	}
 	return escape(c.Name)
 }
@@ -291,6 +298,15 @@ func escape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// webURL reports whether uri is an absolute http or https URL, the only
+// URIs a rendering makes links of: works and creators carry URIs their
+// owners write, and a javascript: or data: link in a credit would run
+// whatever its author chose in the reader's browser.
+func webURL(uri string) bool {
+	u, err := url.Parse(uri)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // linkTarget keeps a URI from ending a Markdown link early.

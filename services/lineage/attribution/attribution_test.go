@@ -79,3 +79,29 @@ func TestSourceURI(t *testing.T) {
 		t.Errorf("LicenceURL(LicenseRef-x) = %q", got)
 	}
 }
+
+// A URI field is a link in Markdown only when it is an http(s) URL: a
+// javascript: or data: URI, in a source or a creator, is shown as text.
+func TestMarkdownLinksOnlyWebURLs(t *testing.T) {
+	ds := map[string]*graph.Derivation{"ba": {ID: "ba", Derivative: "b", Source: "a", Relation: graph.Adaptation, SourceLicence: "MIT"}}
+	c := graph.NewClosure(graph.Walk{Root: "b", Direction: graph.Up, MaxDepth: 10},
+		[]graph.Edge{{ID: "ba", Derivative: "b", Source: "a", Relation: graph.Adaptation}})
+	a := attribution.Build(c, ds, map[string]attribution.Work{
+		"b": {Title: "Bee"},
+		"a": {Title: "Ay", SourceURI: "javascript:alert(document.cookie)", Creators: []attribution.Creator{
+			{Name: "Ada", URI: "data:text/html,<script>alert(1)</script>"},
+			{Name: "Al", URI: "JavaScript:alert(2)"},
+			{Name: "Ann", URI: "https://orcid.org/0000-0002-1825-0097"},
+		}},
+	})
+	for _, bad := range []string{"](javascript", "](data", "](JavaScript", "<script>"} {
+		if strings.Contains(a.Markdown, bad) {
+			t.Errorf("markdown holds %q:\n%s", bad, a.Markdown)
+		}
+	}
+	for _, want := range []string{"javascript:alert(document.cookie)", "[Ann](https://orcid.org/0000-0002-1825-0097)"} {
+		if !strings.Contains(a.Markdown, want) {
+			t.Errorf("markdown lacks %s:\n%s", want, a.Markdown)
+		}
+	}
+}

@@ -218,20 +218,29 @@ func licenceConflict(d *graph.Derivation) error {
 		With("inbound", c.Inbound).With("outbound", c.Outbound).With("use", licencesv1.Use(c.Use).String())
 }
 
-// placeLiens holds both works of a derivation, so that neither can be
-// deleted while it stands. Creating a lien that exists with the same
-// origin succeeds, so a retry is safe.
-func (s *Service) placeLiens(ctx context.Context, d *graph.Derivation) error {
-	origin := derivationName(d.ID)
-	for i, w := range []string{d.Derivative, d.Source} {
-		_, err := s.Catalog.CreateLien(ctx, &catalogv1.CreateLienRequest{
-			Parent: workName(w),
-			Lien: &catalogv1.Lien{Origin: origin, Reason: fmt.Sprintf("%s derives from %s (%s)",
-				workName(d.Derivative), workName(d.Source), origin)},
-			LienId: d.ID,
-		})
+// placeLiens holds both works of each derivation, so that neither can be
+// deleted while it stands: in as few catalog calls as the batch bound
+// allows, each all or nothing, a derivation's two liens always in one.
+// Creating a lien that exists with the same origin succeeds, so a retry is
+// safe. When a call fails, the liens the calls before it placed are lifted.
+func (s *Service) placeLiens(ctx context.Context, ds ...*graph.Derivation) error {
+	reqs := make([]*catalogv1.CreateLienRequest, 0, 2*len(ds))
+	for _, d := range ds {
+		origin := derivationName(d.ID)
+		for _, w := range []string{d.Derivative, d.Source} {
+			reqs = append(reqs, &catalogv1.CreateLienRequest{
+				Parent: workName(w),
+				Lien: &catalogv1.Lien{Origin: origin, Reason: fmt.Sprintf("%s derives from %s (%s)",
+					workName(d.Derivative), workName(d.Source), origin)},
+				LienId: d.ID,
+			})
+		}
+	}
+	per := max(s.MaxBatch-s.MaxBatch%2, 2)
+	for start := 0; start < len(reqs); start += per {
+		_, err := s.Catalog.BatchCreateLiens(ctx, &catalogv1.BatchCreateLiensRequest{Requests: reqs[start:min(start+per, len(reqs))]})
 		if err != nil {
-			if i > 0 {
+			for _, d := range ds[:start/2] {
 				s.liftUnlessRecorded(ctx, d)
 			}
 			return err

@@ -70,7 +70,7 @@ func (s *Service) ImportSbom(ctx context.Context, req *lineagev1.ImportSbomReque
 	if err != nil {
 		return nil, err
 	}
-	im := &sbomImport{s: s, doc: doc, req: req, digest: sha256.Sum256(req.GetSbom().GetData()), start: time.Now()}
+	im := &sbomImport{s: s, p: p, doc: doc, req: req, digest: sha256.Sum256(req.GetSbom().GetData()), start: time.Now()}
 	if err := im.plan(ctx); err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (s *Service) ImportSbom(ctx context.Context, req *lineagev1.ImportSbomReque
 		return nil, importConflict(c)
 	}
 	if !req.GetValidateOnly() {
-		if err := im.write(ctx, p); err != nil {
+		if err := im.write(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -88,6 +88,7 @@ func (s *Service) ImportSbom(ctx context.Context, req *lineagev1.ImportSbomReque
 // sbomImport is one import: the document and what it resolves to.
 type sbomImport struct {
 	s      *Service
+	p      auth.Principal
 	doc    *sbom.Document
 	req    *lineagev1.ImportSbomRequest
 	digest [32]byte
@@ -166,10 +167,10 @@ func (im *sbomImport) plan(ctx context.Context) error {
 	if err := im.licences(ctx); err != nil {
 		return err
 	}
-	if err := im.match(ctx); err != nil {
+	edges, cycles := im.doc.Acyclic()
+	if err := im.match(ctx, edges); err != nil {
 		return err
 	}
-	edges, cycles := im.doc.Acyclic()
 	for _, c := range cycles {
 		im.warn("dependency cycle %s: its last edge is not recorded (the graph of works is acyclic)", im.doc.CycleString(c))
 	}
@@ -277,8 +278,13 @@ func (im *sbomImport) licences(ctx context.Context) error {
 
 // match finds the works that exist already: by purl and version, or, for a
 // component without a purl, by its first digest with the same title and
-// version.
-func (im *sbomImport) match(ctx context.Context) error {
+// version. Which of them an import may use is the rule of docs/sbom.md
+// "Whose works an import matches", in choose.
+func (im *sbomImport) match(ctx context.Context, edges []sbom.Edge) error {
+	derivative := map[*component]bool{im.comps[0]: true}
+	for _, e := range edges {
+		derivative[im.byRef[e.From]] = true
+	}
 	for _, c := range im.comps {
 		req := &catalogv1.LookupWorksRequest{Purl: c.purl}
 		if c.purl == "" {
@@ -291,16 +297,52 @@ func (im *sbomImport) match(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		var same []*catalogv1.Work
 		for _, w := range resp.GetWorks() {
 			if w.GetVersion() == c.c.Version && (c.purl != "" || w.GetTitle() == c.c.Name) {
-				c.work = w
-				break
+				same = append(same, w)
 			}
 		}
+		c.work = im.choose(c, same, derivative[c])
 	}
 	if p := im.comps[0]; p.work != nil && im.req.GetProductLicence() != "" && p.work.GetLicence() != im.licence {
 		im.warn("the product %s is registered under %q; it is checked against %q as asked, and its record is left as it is",
 			p.work.GetName(), p.work.GetLicence(), im.licence)
+	}
+	return nil
+}
+
+// choose picks, among the works (oldest first) that carry a component's
+// identity, the one the import uses, or none: the importer's own first.
+// A derivative (the product, or a component with dependencies) gets new
+// derivations, so it may only be a work the importer may change, as in
+// CreateDerivation. A source may be anyone's work, but only one whose
+// record declares the licence the document declares: anyone may register
+// any purl, and a record that disagrees would otherwise decide the
+// importer's verdicts. Whatever is not matched becomes the importer's own
+// work; each refused or foreign match is named in the warnings.
+func (im *sbomImport) choose(c *component, ws []*catalogv1.Work, derivative bool) *catalogv1.Work {
+	for _, w := range ws {
+		if w.GetOwner() == im.p.Name {
+			return w
+		}
+	}
+	for _, w := range ws {
+		if derivative && im.p.CanActOn(w.GetOwner()) || !derivative && c.licence != "" && w.GetLicence() == c.licence {
+			im.warn("%s matched %s's %s", c.c.Path, w.GetOwner(), w.GetName())
+			return w
+		}
+	}
+	if len(ws) == 0 {
+		return nil
+	}
+	w := ws[0]
+	if derivative {
+		im.warn("%s matches %s's %s, which %s may not record derivations on; the import registers a work of %s's for it",
+			c.c.Path, w.GetOwner(), w.GetName(), im.p.Name, im.p.Name)
+	} else {
+		im.warn("%s matches %s's %s, registered under %q where the document declares %q; that record is not used, "+
+			"the import registers a work of %s's for it", c.c.Path, w.GetOwner(), w.GetName(), w.GetLicence(), c.licence, im.p.Name)
 	}
 	return nil
 }
@@ -337,22 +379,44 @@ func (im *sbomImport) connect(edges []sbom.Edge) {
 }
 
 // existingEdges marks the edges between existing works that the lineage
-// store holds already.
+// store holds already. It asks for the derivations between the edges'
+// derivatives and sources in chunks of the batch bound, a page at a time,
+// rather than once per edge.
 func (im *sbomImport) existingEdges(ctx context.Context) error {
+	byPair := map[[2]string][]*importEdge{}
+	var pairs [][2]string
 	for _, e := range im.edges {
 		if e.from.work == nil || e.to.work == nil {
 			continue
 		}
-		rel, _ := linkRelation(e.link)
-		ds, _, err := im.s.Store.List(ctx, store.ListQuery{Derivatives: []string{workID0(e.from)}, Sources: []string{workID0(e.to)}, Limit: 64})
-		if err != nil {
-			return err
+		pair := [2]string{workID0(e.from), workID0(e.to)}
+		if byPair[pair] == nil {
+			pairs = append(pairs, pair)
 		}
-		for _, d := range ds {
-			if d.Relation == rel {
-				e.d, e.existing = d, true
+		byPair[pair] = append(byPair[pair], e)
+	}
+	per := max(im.s.MaxBatch, 1)
+	for start := 0; start < len(pairs); start += per {
+		q := store.ListQuery{Limit: 1000}
+		for _, pair := range pairs[start:min(start+per, len(pairs))] {
+			q.Derivatives, q.Sources = append(q.Derivatives, pair[0]), append(q.Sources, pair[1])
+		}
+		for {
+			ds, next, err := im.s.Store.List(ctx, q)
+			if err != nil {
+				return err
+			}
+			for _, d := range ds {
+				for _, e := range byPair[[2]string{d.Derivative, d.Source}] {
+					if rel, _ := linkRelation(e.link); d.Relation == rel && !e.existing {
+						e.d, e.existing = d, true
+					}
+				}
+			}
+			if next == 0 {
 				break
 			}
+			q.After = next
 		}
 	}
 	return nil
@@ -443,9 +507,10 @@ func orNone(s string) string {
 }
 
 // write records the import: the new works in one catalog transaction,
-// liens, then the new derivations in one lineage transaction. A failure
+// the liens in batches, then the new derivations in one lineage
+// transaction. A failure
 // after the works were created deletes them again.
-func (im *sbomImport) write(ctx context.Context, p auth.Principal) (err error) {
+func (im *sbomImport) write(ctx context.Context) (err error) {
 	if err := im.createWorks(ctx); err != nil {
 		return err
 	}
@@ -465,13 +530,13 @@ func (im *sbomImport) write(ctx context.Context, p auth.Principal) (err error) {
 			continue
 		}
 		e.d.Derivative, e.d.Source = workID0(e.from), workID0(e.to)
-		e.d.Recorder, e.d.CreateTime = p.Name, time.Now()
-		if err := im.s.placeLiens(ctx, e.d); err != nil {
-			return err
-		}
-		placed = append(placed, e.d)
+		e.d.Recorder, e.d.CreateTime = im.p.Name, time.Now()
 		ds = append(ds, e.d)
 	}
+	if err := im.s.placeLiens(ctx, ds...); err != nil {
+		return err
+	}
+	placed = ds
 	existing, err := im.s.Store.CreateMany(ctx, ds)
 	if err != nil {
 		return err

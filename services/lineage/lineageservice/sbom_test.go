@@ -63,7 +63,7 @@ func TestImportSbomOverHTTP(t *testing.T) {
 		t.Errorf("the dry run said %d works and %d derivations; the import made %d and %d", count(dry, "worksCreated"),
 			count(dry, "derivationsCreated"), count(first, "worksCreated"), count(first, "derivationsCreated"))
 	}
-	code, again := post(t, inst, path, apptest.BobKey, doc)
+	code, again := post(t, inst, path, apptest.AliceKey, doc)
 	if code != 200 || count(again, "worksCreated") != 0 || count(again, "derivationsCreated") != 0 ||
 		count(again, "worksMatched") != count(first, "worksCreated") || count(again, "derivationsMatched") != count(first, "derivationsCreated") {
 		t.Errorf("re-import: %d, %d works created, %d matched, %d derivations created, %d matched", code,

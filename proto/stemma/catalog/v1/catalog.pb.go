@@ -1659,6 +1659,98 @@ func (x *CreateLienRequest) GetLienId() string {
 	return ""
 }
 
+// BatchCreateLiensRequest is the request of BatchCreateLiens.
+type BatchCreateLiensRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The liens to place, at most the server's batch size.
+	Requests      []*CreateLienRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateLiensRequest) Reset() {
+	*x = BatchCreateLiensRequest{}
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateLiensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateLiensRequest) ProtoMessage() {}
+
+func (x *BatchCreateLiensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateLiensRequest.ProtoReflect.Descriptor instead.
+func (*BatchCreateLiensRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BatchCreateLiensRequest) GetRequests() []*CreateLienRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+// BatchCreateLiensResponse is the response of BatchCreateLiens.
+type BatchCreateLiensResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The liens, in the order of the requests.
+	Liens         []*Lien `protobuf:"bytes,1,rep,name=liens,proto3" json:"liens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchCreateLiensResponse) Reset() {
+	*x = BatchCreateLiensResponse{}
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchCreateLiensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchCreateLiensResponse) ProtoMessage() {}
+
+func (x *BatchCreateLiensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchCreateLiensResponse.ProtoReflect.Descriptor instead.
+func (*BatchCreateLiensResponse) Descriptor() ([]byte, []int) {
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BatchCreateLiensResponse) GetLiens() []*Lien {
+	if x != nil {
+		return x.Liens
+	}
+	return nil
+}
+
 // DeleteLienRequest is the request of DeleteLien.
 type DeleteLienRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1670,7 +1762,7 @@ type DeleteLienRequest struct {
 
 func (x *DeleteLienRequest) Reset() {
 	*x = DeleteLienRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1682,7 +1774,7 @@ func (x *DeleteLienRequest) String() string {
 func (*DeleteLienRequest) ProtoMessage() {}
 
 func (x *DeleteLienRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1695,7 +1787,7 @@ func (x *DeleteLienRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLienRequest.ProtoReflect.Descriptor instead.
 func (*DeleteLienRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{21}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeleteLienRequest) GetName() string {
@@ -1720,7 +1812,7 @@ type ListLiensRequest struct {
 
 func (x *ListLiensRequest) Reset() {
 	*x = ListLiensRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1732,7 +1824,7 @@ func (x *ListLiensRequest) String() string {
 func (*ListLiensRequest) ProtoMessage() {}
 
 func (x *ListLiensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1745,7 +1837,7 @@ func (x *ListLiensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLiensRequest.ProtoReflect.Descriptor instead.
 func (*ListLiensRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListLiensRequest) GetParent() string {
@@ -1782,7 +1874,7 @@ type ListLiensResponse struct {
 
 func (x *ListLiensResponse) Reset() {
 	*x = ListLiensResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1794,7 +1886,7 @@ func (x *ListLiensResponse) String() string {
 func (*ListLiensResponse) ProtoMessage() {}
 
 func (x *ListLiensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1807,7 +1899,7 @@ func (x *ListLiensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLiensResponse.ProtoReflect.Descriptor instead.
 func (*ListLiensResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListLiensResponse) GetLiens() []*Lien {
@@ -1949,7 +2041,11 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x06parent\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
 	"\x0fstemma.dev/WorkR\x06parent\x120\n" +
 	"\x04lien\x18\x02 \x01(\v2\x17.stemma.catalog.v1.LienB\x03\xe0A\x02R\x04lien\x12\x1c\n" +
-	"\alien_id\x18\x03 \x01(\tB\x03\xe0A\x02R\x06lienId\"@\n" +
+	"\alien_id\x18\x03 \x01(\tB\x03\xe0A\x02R\x06lienId\"`\n" +
+	"\x17BatchCreateLiensRequest\x12E\n" +
+	"\brequests\x18\x01 \x03(\v2$.stemma.catalog.v1.CreateLienRequestB\x03\xe0A\x02R\brequests\"I\n" +
+	"\x18BatchCreateLiensResponse\x12-\n" +
+	"\x05liens\x18\x01 \x03(\v2\x17.stemma.catalog.v1.LienR\x05liens\"@\n" +
 	"\x11DeleteLienRequest\x12+\n" +
 	"\x04name\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
 	"\x0fstemma.dev/LienR\x04name\"\x7f\n" +
@@ -1976,7 +2072,7 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x1aLICENCE_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13LICENCE_STATUS_NONE\x10\x01\x12\x18\n" +
 	"\x14LICENCE_STATUS_KNOWN\x10\x02\x12\x1a\n" +
-	"\x16LICENCE_STATUS_UNKNOWN\x10\x032\xac\v\n" +
+	"\x16LICENCE_STATUS_UNKNOWN\x10\x032\xbc\f\n" +
 	"\x0eCatalogService\x12d\n" +
 	"\n" +
 	"CreateWork\x12$.stemma.catalog.v1.CreateWorkRequest\x1a\x17.stemma.catalog.v1.Work\"\x17\x82\xd3\xe4\x93\x02\x11:\x04work\"\t/v1/works\x12\x8d\x01\n" +
@@ -1991,7 +2087,8 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"DeleteWork\x12$.stemma.catalog.v1.DeleteWorkRequest\x1a\x16.google.protobuf.Empty\"\x1a\x82\xd3\xe4\x93\x02\x14*\x12/v1/{name=works/*}\x12\x9e\x01\n" +
 	"\x12ListLicenceChanges\x12,.stemma.catalog.v1.ListLicenceChangesRequest\x1a-.stemma.catalog.v1.ListLicenceChangesResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=works/*}/licenceChanges\x12u\n" +
 	"\n" +
-	"CreateLien\x12$.stemma.catalog.v1.CreateLienRequest\x1a\x17.stemma.catalog.v1.Lien\"(\x82\xd3\xe4\x93\x02\":\x04lien\"\x1a/v1/{parent=works/*}/liens\x12n\n" +
+	"CreateLien\x12$.stemma.catalog.v1.CreateLienRequest\x1a\x17.stemma.catalog.v1.Lien\"(\x82\xd3\xe4\x93\x02\":\x04lien\"\x1a/v1/{parent=works/*}/liens\x12\x8d\x01\n" +
+	"\x10BatchCreateLiens\x12*.stemma.catalog.v1.BatchCreateLiensRequest\x1a+.stemma.catalog.v1.BatchCreateLiensResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/liens:batchCreate\x12n\n" +
 	"\n" +
 	"DeleteLien\x12$.stemma.catalog.v1.DeleteLienRequest\x1a\x16.google.protobuf.Empty\"\"\x82\xd3\xe4\x93\x02\x1c*\x1a/v1/{name=works/*/liens/*}\x12z\n" +
 	"\tListLiens\x12#.stemma.catalog.v1.ListLiensRequest\x1a$.stemma.catalog.v1.ListLiensResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{parent=works/*}/liensBEZCgithub.com/stemma-registry/stemma/proto/stemma/catalog/v1;catalogv1b\x06proto3"
@@ -2009,7 +2106,7 @@ func file_stemma_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 }
 
 var file_stemma_catalog_v1_catalog_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_stemma_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_stemma_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_stemma_catalog_v1_catalog_proto_goTypes = []any{
 	(WorkKind)(0),                      // 0: stemma.catalog.v1.WorkKind
 	(LicenceStatus)(0),                 // 1: stemma.catalog.v1.LicenceStatus
@@ -2034,12 +2131,14 @@ var file_stemma_catalog_v1_catalog_proto_goTypes = []any{
 	(*ListLicenceChangesRequest)(nil),  // 20: stemma.catalog.v1.ListLicenceChangesRequest
 	(*ListLicenceChangesResponse)(nil), // 21: stemma.catalog.v1.ListLicenceChangesResponse
 	(*CreateLienRequest)(nil),          // 22: stemma.catalog.v1.CreateLienRequest
-	(*DeleteLienRequest)(nil),          // 23: stemma.catalog.v1.DeleteLienRequest
-	(*ListLiensRequest)(nil),           // 24: stemma.catalog.v1.ListLiensRequest
-	(*ListLiensResponse)(nil),          // 25: stemma.catalog.v1.ListLiensResponse
-	(*timestamppb.Timestamp)(nil),      // 26: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 27: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),              // 28: google.protobuf.Empty
+	(*BatchCreateLiensRequest)(nil),    // 23: stemma.catalog.v1.BatchCreateLiensRequest
+	(*BatchCreateLiensResponse)(nil),   // 24: stemma.catalog.v1.BatchCreateLiensResponse
+	(*DeleteLienRequest)(nil),          // 25: stemma.catalog.v1.DeleteLienRequest
+	(*ListLiensRequest)(nil),           // 26: stemma.catalog.v1.ListLiensRequest
+	(*ListLiensResponse)(nil),          // 27: stemma.catalog.v1.ListLiensResponse
+	(*timestamppb.Timestamp)(nil),      // 28: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 29: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 30: google.protobuf.Empty
 }
 var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	0,  // 0: stemma.catalog.v1.Work.kind:type_name -> stemma.catalog.v1.WorkKind
@@ -2047,11 +2146,11 @@ var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	5,  // 2: stemma.catalog.v1.Work.identifiers:type_name -> stemma.catalog.v1.Identifier
 	1,  // 3: stemma.catalog.v1.Work.licence_status:type_name -> stemma.catalog.v1.LicenceStatus
 	4,  // 4: stemma.catalog.v1.Work.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
-	26, // 5: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
-	26, // 6: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
-	26, // 7: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
-	26, // 8: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
-	26, // 9: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
+	28, // 5: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
+	28, // 6: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
+	28, // 7: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
+	28, // 8: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
+	28, // 9: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 10: stemma.catalog.v1.CreateWorkRequest.work:type_name -> stemma.catalog.v1.Work
 	8,  // 11: stemma.catalog.v1.BatchCreateWorksRequest.requests:type_name -> stemma.catalog.v1.CreateWorkRequest
 	2,  // 12: stemma.catalog.v1.BatchCreateWorksResponse.works:type_name -> stemma.catalog.v1.Work
@@ -2059,40 +2158,44 @@ var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	2,  // 14: stemma.catalog.v1.ListWorksResponse.works:type_name -> stemma.catalog.v1.Work
 	2,  // 15: stemma.catalog.v1.LookupWorksResponse.works:type_name -> stemma.catalog.v1.Work
 	2,  // 16: stemma.catalog.v1.UpdateWorkRequest.work:type_name -> stemma.catalog.v1.Work
-	27, // 17: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
-	26, // 18: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
+	29, // 17: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
+	28, // 18: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
 	6,  // 19: stemma.catalog.v1.ListLicenceChangesResponse.licence_changes:type_name -> stemma.catalog.v1.LicenceChange
 	7,  // 20: stemma.catalog.v1.CreateLienRequest.lien:type_name -> stemma.catalog.v1.Lien
-	7,  // 21: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
-	8,  // 22: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
-	9,  // 23: stemma.catalog.v1.CatalogService.BatchCreateWorks:input_type -> stemma.catalog.v1.BatchCreateWorksRequest
-	11, // 24: stemma.catalog.v1.CatalogService.GetWork:input_type -> stemma.catalog.v1.GetWorkRequest
-	12, // 25: stemma.catalog.v1.CatalogService.BatchGetWorks:input_type -> stemma.catalog.v1.BatchGetWorksRequest
-	14, // 26: stemma.catalog.v1.CatalogService.ListWorks:input_type -> stemma.catalog.v1.ListWorksRequest
-	16, // 27: stemma.catalog.v1.CatalogService.LookupWorks:input_type -> stemma.catalog.v1.LookupWorksRequest
-	18, // 28: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
-	19, // 29: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
-	20, // 30: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
-	22, // 31: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
-	23, // 32: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
-	24, // 33: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
-	2,  // 34: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
-	10, // 35: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
-	2,  // 36: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
-	13, // 37: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
-	15, // 38: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
-	17, // 39: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
-	2,  // 40: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
-	28, // 41: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
-	21, // 42: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
-	7,  // 43: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
-	28, // 44: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
-	25, // 45: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
-	34, // [34:46] is the sub-list for method output_type
-	22, // [22:34] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	22, // 21: stemma.catalog.v1.BatchCreateLiensRequest.requests:type_name -> stemma.catalog.v1.CreateLienRequest
+	7,  // 22: stemma.catalog.v1.BatchCreateLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
+	7,  // 23: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
+	8,  // 24: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
+	9,  // 25: stemma.catalog.v1.CatalogService.BatchCreateWorks:input_type -> stemma.catalog.v1.BatchCreateWorksRequest
+	11, // 26: stemma.catalog.v1.CatalogService.GetWork:input_type -> stemma.catalog.v1.GetWorkRequest
+	12, // 27: stemma.catalog.v1.CatalogService.BatchGetWorks:input_type -> stemma.catalog.v1.BatchGetWorksRequest
+	14, // 28: stemma.catalog.v1.CatalogService.ListWorks:input_type -> stemma.catalog.v1.ListWorksRequest
+	16, // 29: stemma.catalog.v1.CatalogService.LookupWorks:input_type -> stemma.catalog.v1.LookupWorksRequest
+	18, // 30: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
+	19, // 31: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
+	20, // 32: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
+	22, // 33: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
+	23, // 34: stemma.catalog.v1.CatalogService.BatchCreateLiens:input_type -> stemma.catalog.v1.BatchCreateLiensRequest
+	25, // 35: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
+	26, // 36: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
+	2,  // 37: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
+	10, // 38: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
+	2,  // 39: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
+	13, // 40: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
+	15, // 41: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
+	17, // 42: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
+	2,  // 43: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
+	30, // 44: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
+	21, // 45: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
+	7,  // 46: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
+	24, // 47: stemma.catalog.v1.CatalogService.BatchCreateLiens:output_type -> stemma.catalog.v1.BatchCreateLiensResponse
+	30, // 48: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
+	27, // 49: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
+	37, // [37:50] is the sub-list for method output_type
+	24, // [24:37] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_stemma_catalog_v1_catalog_proto_init() }
@@ -2106,7 +2209,7 @@ func file_stemma_catalog_v1_catalog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stemma_catalog_v1_catalog_proto_rawDesc), len(file_stemma_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   24,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,7 @@ const (
 	CatalogService_DeleteWork_FullMethodName         = "/stemma.catalog.v1.CatalogService/DeleteWork"
 	CatalogService_ListLicenceChanges_FullMethodName = "/stemma.catalog.v1.CatalogService/ListLicenceChanges"
 	CatalogService_CreateLien_FullMethodName         = "/stemma.catalog.v1.CatalogService/CreateLien"
+	CatalogService_BatchCreateLiens_FullMethodName   = "/stemma.catalog.v1.CatalogService/BatchCreateLiens"
 	CatalogService_DeleteLien_FullMethodName         = "/stemma.catalog.v1.CatalogService/DeleteLien"
 	CatalogService_ListLiens_FullMethodName          = "/stemma.catalog.v1.CatalogService/ListLiens"
 )
@@ -73,6 +74,11 @@ type CatalogServiceClient interface {
 	// deleted. The lineage service places one on both ends of every derivation.
 	// Only the internal service principal and admins may call it.
 	CreateLien(ctx context.Context, in *CreateLienRequest, opts ...grpc.CallOption) (*Lien, error)
+	// BatchCreateLiens places many liens, on any works, in one transaction:
+	// all of them or none. Each is as CreateLien places it (a lien that exists
+	// with the same origin is returned unchanged). Only the internal service
+	// principal and admins may call it.
+	BatchCreateLiens(ctx context.Context, in *BatchCreateLiensRequest, opts ...grpc.CallOption) (*BatchCreateLiensResponse, error)
 	// DeleteLien lifts a lien. Only the internal service principal and admins
 	// may call it.
 	DeleteLien(ctx context.Context, in *DeleteLienRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
@@ -188,6 +194,16 @@ func (c *catalogServiceClient) CreateLien(ctx context.Context, in *CreateLienReq
 	return out, nil
 }
 
+func (c *catalogServiceClient) BatchCreateLiens(ctx context.Context, in *BatchCreateLiensRequest, opts ...grpc.CallOption) (*BatchCreateLiensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchCreateLiensResponse)
+	err := c.cc.Invoke(ctx, CatalogService_BatchCreateLiens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) DeleteLien(ctx context.Context, in *DeleteLienRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
@@ -247,6 +263,11 @@ type CatalogServiceServer interface {
 	// deleted. The lineage service places one on both ends of every derivation.
 	// Only the internal service principal and admins may call it.
 	CreateLien(context.Context, *CreateLienRequest) (*Lien, error)
+	// BatchCreateLiens places many liens, on any works, in one transaction:
+	// all of them or none. Each is as CreateLien places it (a lien that exists
+	// with the same origin is returned unchanged). Only the internal service
+	// principal and admins may call it.
+	BatchCreateLiens(context.Context, *BatchCreateLiensRequest) (*BatchCreateLiensResponse, error)
 	// DeleteLien lifts a lien. Only the internal service principal and admins
 	// may call it.
 	DeleteLien(context.Context, *DeleteLienRequest) (*emptypb.Empty, error)
@@ -291,6 +312,9 @@ func (UnimplementedCatalogServiceServer) ListLicenceChanges(context.Context, *Li
 }
 func (UnimplementedCatalogServiceServer) CreateLien(context.Context, *CreateLienRequest) (*Lien, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateLien not implemented")
+}
+func (UnimplementedCatalogServiceServer) BatchCreateLiens(context.Context, *BatchCreateLiensRequest) (*BatchCreateLiensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchCreateLiens not implemented")
 }
 func (UnimplementedCatalogServiceServer) DeleteLien(context.Context, *DeleteLienRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteLien not implemented")
@@ -499,6 +523,24 @@ func _CatalogService_CreateLien_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_BatchCreateLiens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchCreateLiensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).BatchCreateLiens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_BatchCreateLiens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).BatchCreateLiens(ctx, req.(*BatchCreateLiensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_DeleteLien_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(DeleteLienRequest)
 	if err := dec(in); err != nil {
@@ -581,6 +623,10 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateLien",
 			Handler:    _CatalogService_CreateLien_Handler,
+		},
+		{
+			MethodName: "BatchCreateLiens",
+			Handler:    _CatalogService_BatchCreateLiens_Handler,
 		},
 		{
 			MethodName: "DeleteLien",

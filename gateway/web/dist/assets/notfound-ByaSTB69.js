@@ -1,1 +1,0 @@
-import{i as e}from"./dom-DhkVvT7J.js";function t({main:t}){document.title=`Not found · Stemma explorer`,t.append(e(`h1`,null,`No such page`),e(`p`,null,`The explorer has no page at `,e(`code`,null,location.pathname),`. `,e(`a`,{href:`/`},`Find a work`),` instead.`))}export{t as default};
