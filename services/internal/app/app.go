@@ -115,6 +115,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 	if cfg.RunsGRPC() {
 		limiter := ratelimit.New(cfg.RateLimit, cfg.RateBurst, cfg.AnonymousRateLimit, cfg.AnonymousRateBurst)
+		trusted, err := config.ParseTrustedProxies(cfg.TrustedProxies)
+		if err != nil {
+			return nil, err
+		}
+		limiter.TrustProxies(trusted)
 		a.grpc = rpc.NewServer(rpc.ServerOptions{
 			Logger: log, Registry: a.reg, Keys: a.keys, Policy: a.policy,
 			MaxMsgBytes: int(cfg.MaxBodyBytes), TLS: a.serverTLS,
@@ -195,7 +200,8 @@ func (a *App) newCache() (cache.Cache, error) {
 	if a.cfg.RedisURL != "" {
 		client, err := cache.Connect(cache.RedisOptions{URL: a.cfg.RedisURL, Cluster: a.cfg.RedisCluster})
 		if err != nil {
-			return nil, err
+			// The parser's message may quote the URL, password and all.
+			return nil, errors.New(config.Redact(err.Error()))
 		}
 		return cache.NewRedis(client, a.cfg.RedisPrefix, m, a.log), nil
 	}

@@ -8,7 +8,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"github.com/stemma-registry/stemma/gateway"
+	"github.com/stemma-registry/stemma/services/internal/auth"
 
 	"github.com/stemma-registry/stemma/services/internal/config"
 )
@@ -25,7 +30,7 @@ func (a *App) httpHandler() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
 	if a.api != nil {
-		mux.Handle("/", a.instrument(a.api))
+		mux.Handle("/", a.instrument(refuseInternalKey(a.keys, a.api)))
 	}
 	return mux
 }
@@ -92,4 +97,21 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": overall, "parts": parts})
+}
+
+// refuseInternalKey answers 401 to a REST request that presents the
+// internal key. The gateway forwards the caller's Authorization header
+// over the same in-process connection the services use among themselves,
+// so without this the internal key would be a master key on the public
+// port.
+func refuseInternalKey(keys *auth.Keys, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, v := range r.Header.Values("Authorization") {
+			if key, ok := auth.ParseBearer(v); ok && keys.IsInternal(key) {
+				gateway.WriteStatus(w, http.StatusUnauthorized, status.New(codes.Unauthenticated, "unknown bearer key"))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

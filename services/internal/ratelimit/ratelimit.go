@@ -7,6 +7,7 @@ package ratelimit
 import (
 	"context"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -30,7 +31,15 @@ type Limiter struct {
 	principal, anonymous rate.Limit
 	burst, anonBurst     int
 	buckets              *lru.Cache[string, *rate.Limiter]
+	// trusted are the proxies in front of the gateway whose
+	// X-Forwarded-For entries are believed (see clientAddr).
+	trusted []netip.Prefix
 }
+
+// TrustProxies makes the limiter believe X-Forwarded-For entries added by
+// proxies in prefixes, so that clients behind them get buckets of their
+// own rather than sharing the proxy's.
+func (l *Limiter) TrustProxies(prefixes []netip.Prefix) { l.trusted = prefixes }
 
 // New returns a limiter allowing each principal perSecond requests a second
 // with bursts of burst, and each anonymous client address anonPerSecond
@@ -96,13 +105,17 @@ func (l *Limiter) caller(ctx context.Context) (key string, limit rate.Limit, bur
 		}
 		return "principal:" + p.Name, l.principal, l.burst
 	}
-	return "addr:" + clientAddr(ctx), l.anonymous, l.anonBurst
+	return "addr:" + l.clientAddr(ctx), l.anonymous, l.anonBurst
 }
 
 // clientAddr is the anonymous caller's address: the peer's, or, for a call
 // from the in-process gateway (whose peer is the gateway itself), the
-// address the gateway saw, which it forwards as x-forwarded-for.
-func clientAddr(ctx context.Context) string {
+// address the gateway saw. The gateway appends its TCP peer to whatever
+// X-Forwarded-For the client sent, so only the right-most entry is the
+// gateway's own observation; the entries left of it are the client's
+// writing and would give a fresh bucket per request if believed. Entries
+// added by trusted proxies are skipped from the right.
+func (l *Limiter) clientAddr(ctx context.Context) string {
 	p, ok := peer.FromContext(ctx)
 	if !ok || p.Addr == nil {
 		return "unknown"
@@ -110,8 +123,7 @@ func clientAddr(ctx context.Context) string {
 	if p.Addr.Network() == "bufconn" {
 		if md, ok := metadata.FromIncomingContext(ctx); ok {
 			if xff := md.Get("x-forwarded-for"); len(xff) > 0 {
-				first, _, _ := strings.Cut(xff[0], ",")
-				return strings.TrimSpace(first)
+				return l.rightmostUntrusted(strings.Split(strings.Join(xff, ","), ","))
 			}
 		}
 		return "in-process"
@@ -120,4 +132,26 @@ func clientAddr(ctx context.Context) string {
 		return host
 	}
 	return p.Addr.String()
+}
+
+// rightmostUntrusted returns the right-most hop not inside a trusted
+// proxy's prefix, or the left-most hop when every one is trusted.
+func (l *Limiter) rightmostUntrusted(hops []string) string {
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		a, err := netip.ParseAddr(hop)
+		if err != nil || i == 0 || !l.isTrusted(a.Unmap()) {
+			return hop
+		}
+	}
+	return "unknown"
+}
+
+func (l *Limiter) isTrusted(a netip.Addr) bool {
+	for _, p := range l.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
