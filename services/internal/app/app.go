@@ -120,11 +120,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 			return nil, err
 		}
 		limiter.TrustProxies(trusted)
+		limiter.SetAuthFailureLimit(cfg.AuthFailureLimit)
 		a.grpc = rpc.NewServer(rpc.ServerOptions{
 			Logger: log, Registry: a.reg, Keys: a.keys, Policy: a.policy,
-			MaxMsgBytes: int(cfg.MaxBodyBytes), TLS: a.serverTLS,
-			Unary:  []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
-			Stream: []grpc.StreamServerInterceptor{limiter.StreamInterceptor()},
+			MaxMsgBytes: int(cfg.MaxBodyBytes), MaxStreams: cfg.GRPCMaxStreams, TLS: a.serverTLS,
+			PreAuthUnary:  []grpc.UnaryServerInterceptor{limiter.AuthFailuresUnary()},
+			PreAuthStream: []grpc.StreamServerInterceptor{limiter.AuthFailuresStream()},
+			Unary:         []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
+			Stream:        []grpc.StreamServerInterceptor{limiter.StreamInterceptor()},
 		})
 		a.local = bufconn.Listen(1 << 20)
 		if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
@@ -147,8 +150,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	a.http = &http.Server{
 		TLSConfig:         a.serverTLS,
 		Handler:           a.httpHandler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: min(10*time.Second, cfg.HTTPReadTimeout),
+		ReadTimeout:       cfg.HTTPReadTimeout,
+		IdleTimeout:       cfg.HTTPIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {

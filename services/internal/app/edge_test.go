@@ -1,9 +1,14 @@
 package app_test
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
 )
@@ -50,5 +55,52 @@ func TestAnonymousLimitIgnoresForwardedFor(t *testing.T) {
 	}
 	if codes[http.StatusOK] != 3 || codes[http.StatusTooManyRequests] != 7 {
 		t.Fatalf("10 anonymous reads with rotated X-Forwarded-For and a burst of 3: %v; want 3 OK and 7 429", codes)
+	}
+}
+
+// TestSlowBodyIsCut sends a request whose body never arrives: the read
+// timeout must close the connection rather than hold it for as long as the
+// client likes. The deadline on the client's side only bounds the test.
+func TestSlowBodyIsCut(t *testing.T) {
+	cfg := apptest.Config(t)
+	cfg.HTTPReadTimeout = 200 * time.Millisecond
+	inst := apptest.Start(t, cfg)
+	conn, err := net.Dial("tcp", inst.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/works HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+	if err := conn.SetReadDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the server still held the connection of a body that never came after 30 s")
+	}
+}
+
+// TestAuthFailuresAreLimited guesses keys from one address: after ten
+// failures a minute the address is refused with 429 and Retry-After,
+// whatever key it presents, so keys cannot be brute-forced. Calls that
+// present no key are not guesses and do not count.
+func TestAuthFailuresAreLimited(t *testing.T) {
+	inst := apptest.Start(t, apptest.Config(t))
+	for range 20 {
+		if code, body := inst.Do(t, "POST", "/v1/works", "", `{"kind":"WORK_KIND_TEXT","title":"x","licence":"MIT"}`); code != http.StatusUnauthorized {
+			t.Fatalf("a write without a key: %d %s; want 401", code, body)
+		}
+	}
+	for i := range 10 {
+		if code, body := inst.Do(t, "GET", "/v1/works", fmt.Sprintf("guess-%04d-aaaaaaaa", i), ""); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d %s; want 401", i, code, body)
+		}
+	}
+	if code, body := inst.Do(t, "GET", "/v1/works", "guess-0011-aaaaaaaa", ""); code != http.StatusTooManyRequests || !strings.Contains(string(body), "RetryInfo") {
+		t.Fatalf("guess 11: %d %s; want 429 with a RetryInfo", code, body)
+	}
+	if code, _ := inst.Do(t, "GET", "/v1/works", apptest.AliceKey, ""); code != http.StatusTooManyRequests {
+		t.Fatalf("a right key from the guessing address: %d; want 429 (refused unread)", code)
 	}
 }

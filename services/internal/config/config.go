@@ -66,6 +66,9 @@ type Config struct {
 	// TrustedProxies are the CIDRs of proxies in front of the gateway
 	// whose X-Forwarded-For entries the anonymous limiter believes.
 	TrustedProxies []string
+	// AuthFailureLimit is how many failed authentications a client
+	// address may make a minute before its calls are refused unread.
+	AuthFailureLimit int
 
 	TLSCert string
 	TLSKey  string
@@ -78,6 +81,14 @@ type Config struct {
 	MaxDepth        int
 	CacheEntries    int
 	ShutdownTimeout time.Duration
+
+	// HTTPReadTimeout bounds reading a whole request, body included, so a
+	// client trickling bytes cannot hold a connection; no write timeout is
+	// set, since the watch route streams for as long as its client stays.
+	HTTPReadTimeout time.Duration
+	HTTPIdleTimeout time.Duration
+	// GRPCMaxStreams bounds the concurrent calls on one gRPC connection.
+	GRPCMaxStreams uint32
 
 	// DevKey is set by Validate when no API keys were configured for an
 	// all-in-one process: a generated key for the principal "dev", printed
@@ -99,6 +110,7 @@ func Default() Config {
 		RateLimit:          100,
 		RateBurst:          200,
 		AnonymousRateBurst: 100,
+		AuthFailureLimit:   10,
 		MaxBodyBytes:       4 << 20,
 		DefaultPageSize:    50,
 		MaxPageSize:        1000,
@@ -106,6 +118,9 @@ func Default() Config {
 		MaxDepth:           100,
 		CacheEntries:       100_000,
 		ShutdownTimeout:    10 * time.Second,
+		HTTPReadTimeout:    30 * time.Second,
+		HTTPIdleTimeout:    2 * time.Minute,
+		GRPCMaxStreams:     1000,
 	}
 }
 
@@ -130,6 +145,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "requests a principal may make at once above --rate-limit")
 	fs.Float64Var(&c.AnonymousRateLimit, "anonymous-rate-limit", c.AnonymousRateLimit, "requests a second each anonymous client address may make (0: no limit)")
 	fs.IntVar(&c.AnonymousRateBurst, "anonymous-rate-burst", c.AnonymousRateBurst, "requests an anonymous client may make at once above --anonymous-rate-limit")
+	fs.IntVar(&c.AuthFailureLimit, "auth-failure-limit", c.AuthFailureLimit, "failed authentications a client address may make a minute; beyond it RESOURCE_EXHAUSTED, HTTP 429, whatever the key (0: no limit)")
 	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "CIDRs of proxies in front of the gateway; the anonymous limiter keys on the right-most X-Forwarded-For address outside them (empty: the address the gateway saw)")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate (chain) file; with --tls-key, gRPC and HTTP are served over TLS")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert")
@@ -143,6 +159,9 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest graph walk a lineage query makes")
 	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "entries of each in-process cache (works by id always; every cache when no Redis URL is set); 0 turns them off")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
+	fs.DurationVar(&c.HTTPReadTimeout, "http-read-timeout", c.HTTPReadTimeout, "longest time to read a REST request, headers and body")
+	fs.DurationVar(&c.HTTPIdleTimeout, "http-idle-timeout", c.HTTPIdleTimeout, "how long an idle keep-alive HTTP connection stays open")
+	fs.Uint32Var(&c.GRPCMaxStreams, "grpc-max-streams", c.GRPCMaxStreams, "most concurrent calls on one gRPC connection")
 }
 
 // EnvName returns the environment variable that sets the flag name.
@@ -314,7 +333,7 @@ func (c *Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		add("--tls-cert and --tls-key: set both or neither")
 	}
-	if c.RateLimit < 0 || c.AnonymousRateLimit < 0 || c.RateBurst < 1 || c.AnonymousRateBurst < 1 {
+	if c.RateLimit < 0 || c.AnonymousRateLimit < 0 || c.AuthFailureLimit < 0 || c.RateBurst < 1 || c.AnonymousRateBurst < 1 {
 		add("rate limits: want rates of 0 (no limit) or more and bursts of 1 or more")
 	}
 	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
@@ -340,8 +359,11 @@ func (c *Config) Validate() error {
 	if c.CacheEntries < 0 {
 		add("--cache-entries: want 0 (no in-process cache) or more")
 	}
-	if c.ShutdownTimeout <= 0 {
-		add("--shutdown-timeout: want a positive duration")
+	if c.ShutdownTimeout <= 0 || c.HTTPReadTimeout <= 0 || c.HTTPIdleTimeout <= 0 {
+		add("--shutdown-timeout, --http-read-timeout, --http-idle-timeout: want positive durations")
+	}
+	if c.GRPCMaxStreams < 1 {
+		add("--grpc-max-streams: want at least 1")
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)

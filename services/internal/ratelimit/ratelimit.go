@@ -14,6 +14,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
@@ -31,6 +32,10 @@ type Limiter struct {
 	principal, anonymous rate.Limit
 	burst, anonBurst     int
 	buckets              *lru.Cache[string, *rate.Limiter]
+	// failures holds one bucket of failed authentications per client
+	// address.
+	failures          *lru.Cache[string, *rate.Limiter]
+	failuresPerMinute int
 	// trusted are the proxies in front of the gateway whose
 	// X-Forwarded-For entries are believed (see clientAddr).
 	trusted []netip.Prefix
@@ -47,10 +52,11 @@ func (l *Limiter) TrustProxies(prefixes []netip.Prefix) { l.trusted = prefixes }
 // caller. The internal principal is never limited.
 func New(perSecond float64, burst int, anonPerSecond float64, anonBurst int) *Limiter {
 	buckets, _ := lru.New[string, *rate.Limiter](maxBuckets)
+	failures, _ := lru.New[string, *rate.Limiter](maxBuckets)
 	return &Limiter{
 		principal: rate.Limit(perSecond), burst: max(burst, 1),
 		anonymous: rate.Limit(anonPerSecond), anonBurst: max(anonBurst, 1),
-		buckets: buckets,
+		buckets: buckets, failures: failures,
 	}
 }
 
@@ -81,13 +87,7 @@ func (l *Limiter) Limit(ctx context.Context) error {
 	if limit == 0 {
 		return nil
 	}
-	b, ok := l.buckets.Get(key)
-	if !ok {
-		b = rate.NewLimiter(limit, burst)
-		if prev, found, _ := l.buckets.PeekOrAdd(key, b); found {
-			b = prev
-		}
-	}
+	b := bucket(l.buckets, key, limit, burst)
 	r := b.Reserve()
 	if d := r.Delay(); d > 0 {
 		r.Cancel()
@@ -96,6 +96,83 @@ func (l *Limiter) Limit(ctx context.Context) error {
 		return e
 	}
 	return nil
+}
+
+// bucket returns the bucket of key in buckets, made on first use.
+func bucket(buckets *lru.Cache[string, *rate.Limiter], key string, limit rate.Limit, burst int) *rate.Limiter {
+	b, ok := buckets.Get(key)
+	if !ok {
+		b = rate.NewLimiter(limit, burst)
+		if prev, found, _ := buckets.PeekOrAdd(key, b); found {
+			b = prev
+		}
+	}
+	return b
+}
+
+// SetAuthFailureLimit lets a client address fail authentication perMinute
+// times a minute, all at once if it likes; 0 turns the limit off. Keys
+// are at least 32 random bytes (the internal key) or long API keys, so
+// guessing one at ten a minute is hopeless, while a client with a mistyped
+// key still hears why.
+func (l *Limiter) SetAuthFailureLimit(perMinute int) { l.failuresPerMinute = perMinute }
+
+// AuthFailuresUnary counts the calls that presented a key and were refused
+// as UNAUTHENTICATED, per client address, and, once an address has used up its failures, refuses its
+// calls with RESOURCE_EXHAUSTED and a RetryInfo before looking at their
+// key, so that keys cannot be brute-forced. It must run outside the
+// authentication interceptor, which produces the failures it counts.
+func (l *Limiter) AuthFailuresUnary() grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		b, err := l.failureBucket(ctx)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := handler(ctx, req)
+		countFailure(ctx, b, err)
+		return resp, err
+	}
+}
+
+// AuthFailuresStream is AuthFailuresUnary for streams.
+func (l *Limiter) AuthFailuresStream() grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		b, err := l.failureBucket(ss.Context())
+		if err != nil {
+			return err
+		}
+		err = handler(srv, ss)
+		countFailure(ss.Context(), b, err)
+		return err
+	}
+}
+
+// failureBucket returns the client address's bucket of failures, or
+// RESOURCE_EXHAUSTED when it is empty.
+func (l *Limiter) failureBucket(ctx context.Context) (*rate.Limiter, error) {
+	if l.failuresPerMinute == 0 {
+		return nil, nil
+	}
+	every := time.Minute / time.Duration(l.failuresPerMinute)
+	b := bucket(l.failures, l.clientAddr(ctx), rate.Every(every), l.failuresPerMinute)
+	if tokens := b.Tokens(); tokens < 1 {
+		d := time.Duration((1 - tokens) * float64(every))
+		e := apierr.Exhausted("AUTH_FAILURES", "too many failed authentications from this address; retry in %s", d.Round(time.Millisecond))
+		e.RetryAfter = d
+		return nil, e
+	}
+	return b, nil
+}
+
+// countFailure takes a token for a call refused as UNAUTHENTICATED that
+// presented a key: a call without one is not guessing.
+func countFailure(ctx context.Context, b *rate.Limiter, err error) {
+	if b == nil || err == nil || apierr.ToStatus(err).Code() != codes.Unauthenticated {
+		return
+	}
+	if md, _ := metadata.FromIncomingContext(ctx); len(md.Get("authorization")) > 0 {
+		b.Allow()
+	}
 }
 
 func (l *Limiter) caller(ctx context.Context) (key string, limit rate.Limit, burst int) {
