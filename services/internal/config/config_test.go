@@ -217,3 +217,11 @@ func TestLogValueRedactsSecrets(t *testing.T) {
 		t.Errorf("log value hides the principal names: %s", out)
 	}
 }
+
+// TestAnonymousReadsAreLimitedByDefault: an operator who sets nothing
+// still has anonymous callers held to a rate.
+func TestAnonymousReadsAreLimitedByDefault(t *testing.T) {
+	if c := Default(); c.AnonymousRateLimit <= 0 || c.AuthFailureLimit <= 0 {
+		t.Fatalf("default anonymous rate %g, failed-authentication limit %d; want both limited", c.AnonymousRateLimit, c.AuthFailureLimit)
+	}
+}

@@ -62,8 +62,8 @@ func New(perSecond float64, burst int, anonPerSecond float64, anonBurst int) *Li
 
 // UnaryInterceptor refuses a call over its caller's rate.
 func (l *Limiter) UnaryInterceptor() grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if err := l.Limit(ctx); err != nil {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if err := l.Limit(ctx, info.FullMethod); err != nil {
 			return nil, err
 		}
 		return handler(ctx, req)
@@ -72,23 +72,50 @@ func (l *Limiter) UnaryInterceptor() grpc.UnaryServerInterceptor {
 
 // StreamInterceptor refuses a stream over its caller's rate.
 func (l *Limiter) StreamInterceptor() grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		if err := l.Limit(ss.Context()); err != nil {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		if err := l.Limit(ss.Context(), info.FullMethod); err != nil {
 			return err
 		}
 		return handler(srv, ss)
 	}
 }
 
-// Limit takes a token from the caller's bucket, or returns
-// RESOURCE_EXHAUSTED saying how long to wait.
-func (l *Limiter) Limit(ctx context.Context) error {
+// costs are the tokens a call takes from its caller's bucket, by method
+// name; a method not listed costs 1. A call costs roughly what it makes
+// the server do compared with a GetWork: a graph walk reads up to a
+// closure of works, an audit walks and judges every edge, attribution
+// walks and formats, a suggestion judges every candidate licence, and an
+// SBOM import writes a work and derivation per component. The table is
+// the one place costs are set; docs/operations.md lists it.
+var costs = map[string]int{
+	"ListAncestors":   5,
+	"ListDescendants": 5,
+	"TraceTo":         5,
+	"GetAttribution":  5,
+	"SuggestLicences": 5,
+	"AuditWork":       10,
+	"ImportSbom":      20,
+}
+
+// Cost returns the tokens a call of fullMethod takes.
+func Cost(fullMethod string) int {
+	if c, ok := costs[fullMethod[strings.LastIndexByte(fullMethod, '/')+1:]]; ok {
+		return c
+	}
+	return 1
+}
+
+// Limit takes the tokens a call of fullMethod costs from the caller's
+// bucket, or returns RESOURCE_EXHAUSTED saying how long to wait. A cost
+// above the burst takes the whole burst, so that a small burst does not
+// forbid an expensive method outright.
+func (l *Limiter) Limit(ctx context.Context, fullMethod string) error {
 	key, limit, burst := l.caller(ctx)
 	if limit == 0 {
 		return nil
 	}
 	b := bucket(l.buckets, key, limit, burst)
-	r := b.Reserve()
+	r := b.ReserveN(time.Now(), min(Cost(fullMethod), burst))
 	if d := r.Delay(); d > 0 {
 		r.Cancel()
 		e := apierr.Exhausted("RATE_LIMITED", "rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(time.Millisecond))

@@ -33,7 +33,7 @@ func TestRotatedForwardedForShareABucket(t *testing.T) {
 	l := New(0, 1, 1, 3)
 	var refused error
 	for i := range 10 {
-		if err := l.Limit(viaGateway(fmt.Sprintf("10.9.%d.%d, 203.0.113.7", i/250, i%250))); err != nil {
+		if err := l.Limit(viaGateway(fmt.Sprintf("10.9.%d.%d, 203.0.113.7", i/250, i%250)), "/stemma.catalog.v1.CatalogService/GetWork"); err != nil {
 			refused = err
 			break
 		}
@@ -68,5 +68,29 @@ func TestClientAddr(t *testing.T) {
 				t.Errorf("clientAddr(x-forwarded-for: %s) = %q, want %q", c.xff, got, c.want)
 			}
 		})
+	}
+}
+
+// TestExpensiveCallsCostMore spends a burst of 20 on audits: each takes 10
+// tokens, so the third is refused where twenty GetWorks would pass.
+func TestExpensiveCallsCostMore(t *testing.T) {
+	l := New(0, 1, 0.001, 20)
+	ctx := viaGateway("203.0.113.7")
+	for i := range 2 {
+		if err := l.Limit(ctx, "/stemma.lineage.v1.LineageService/AuditWork"); err != nil {
+			t.Fatalf("audit %d within the burst: %v", i, err)
+		}
+	}
+	if err := l.Limit(ctx, "/stemma.lineage.v1.LineageService/AuditWork"); err == nil {
+		t.Fatal("a third audit on a burst of 20: allowed; want RESOURCE_EXHAUSTED")
+	}
+	other := viaGateway("203.0.113.8")
+	for i := range 20 {
+		if err := l.Limit(other, "/stemma.catalog.v1.CatalogService/GetWork"); err != nil {
+			t.Fatalf("GetWork %d within the burst: %v", i, err)
+		}
+	}
+	if got := Cost("/stemma.lineage.v1.LineageService/ImportSbom"); got <= Cost("/stemma.catalog.v1.CatalogService/GetWork") {
+		t.Errorf("ImportSbom costs %d, no more than a GetWork", got)
 	}
 }
