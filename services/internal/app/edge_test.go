@@ -1,14 +1,22 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
 
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
 )
@@ -103,4 +111,52 @@ func TestAuthFailuresAreLimited(t *testing.T) {
 	if code, _ := inst.Do(t, "GET", "/v1/works", apptest.AliceKey, ""); code != http.StatusTooManyRequests {
 		t.Fatalf("a right key from the guessing address: %d; want 429 (refused unread)", code)
 	}
+}
+
+// TestAdminListener moves /metrics and reflection to --admin-addr: the
+// public listeners no longer serve them, the admin listener does.
+func TestAdminListener(t *testing.T) {
+	cfg := apptest.Config(t)
+	cfg.AdminAddr = "127.0.0.1:0"
+	inst := apptest.Start(t, cfg)
+	if code, body := get(t, inst.BaseURL()+"/metrics"); code != http.StatusNotFound || strings.Contains(string(body), "go_goroutines") {
+		t.Errorf("public /metrics: %d %.200s; want 404", code, body)
+	}
+	if code, body := get(t, "http://"+inst.AdminAddr()+"/metrics"); code != http.StatusOK || !strings.Contains(string(body), "go_goroutines") {
+		t.Errorf("admin /metrics: %d %.200s; want the metrics", code, body)
+	}
+	if _, err := listServices(t, inst.GRPCAddr()); status.Code(err) != codes.Unimplemented {
+		t.Errorf("reflection on the public gRPC port: %v; want Unimplemented", err)
+	}
+	names, err := listServices(t, inst.AdminAddr())
+	if err != nil || !slices.Contains(names, "stemma.catalog.v1.CatalogService") {
+		t.Errorf("reflection on the admin listener: %v %v; want the catalog service listed", names, err)
+	}
+}
+
+// listServices asks the reflection service at addr for the services it
+// knows.
+func listServices(t *testing.T, addr string) ([]string, error) {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	stream, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if err := stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		return nil, err
+	}
+	resp, err := stream.Recv()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, s := range resp.GetListServicesResponse().GetService() {
+		names = append(names, s.GetName())
+	}
+	return names, nil
 }

@@ -39,9 +39,12 @@ var Parts = []string{PartLicences, PartCatalog, PartLineage, PartGateway}
 
 // Config is the configuration of one `stemma serve` process.
 type Config struct {
-	Target       []string // parts to run; "all" runs every part
-	HTTPAddr     string
-	GRPCAddr     string
+	Target   []string // parts to run; "all" runs every part
+	HTTPAddr string
+	GRPCAddr string
+	// AdminAddr, when set, is the only listener serving /metrics and gRPC
+	// reflection.
+	AdminAddr    string
 	DataDir      string
 	DatabaseURL  string
 	RedisURL     string
@@ -131,6 +134,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.Target, "target", c.Target, "parts to run: all, or a comma-separated list of "+strings.Join(Parts, ", "))
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address of the HTTP server (REST gateway, /healthz, /metrics)")
 	fs.StringVar(&c.GRPCAddr, "grpc-addr", c.GRPCAddr, "address of the gRPC server of the services this process runs")
+	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, "address of the admin listener; when set, /metrics and gRPC reflection are served there only")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the SQLite files (one per service) when no database URL is set")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (postgres://...); empty selects SQLite under --data-dir")
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL (redis://host:port/db); several hosts (redis://h1:p1,h2:p2) select Cluster; empty selects the in-process cache")
@@ -336,6 +340,11 @@ func (c *Config) Validate() error {
 	}
 	if c.RateLimit < 0 || c.AnonymousRateLimit < 0 || c.AuthFailureLimit < 0 || c.RateBurst < 1 || c.AnonymousRateBurst < 1 {
 		add("rate limits: want rates of 0 (no limit) or more and bursts of 1 or more")
+	}
+	if c.AdminAddr != "" {
+		if err := checkHostPort(c.AdminAddr); err != nil {
+			add("--admin-addr: %v", err)
+		}
 	}
 	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
 		add("--trusted-proxies: %v", err)

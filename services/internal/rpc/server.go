@@ -22,6 +22,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	v1reflectiongrpc "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	v1alphareflectiongrpc "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 	"google.golang.org/grpc/status"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
@@ -40,6 +42,9 @@ type ServerOptions struct {
 	MaxStreams uint32
 	// TLS, when set, serves every connection over TLS.
 	TLS *tls.Config
+	// AdminReflection leaves reflection off this server, for an admin
+	// listener to serve it (Server.Reflection).
+	AdminReflection bool
 	// PreAuth interceptors run just outside authentication (the limiter
 	// of failed authentications, which counts what it refuses).
 	PreAuthUnary  []grpc.UnaryServerInterceptor
@@ -116,8 +121,20 @@ func NewServer(o ServerOptions) *Server {
 	srv := grpc.NewServer(opts...)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
-	reflection.Register(srv)
+	if !o.AdminReflection {
+		reflection.Register(srv)
+	}
 	return &Server{Server: srv, Health: hs, metrics: metrics}
+}
+
+// Reflection returns a gRPC server answering reflection (v1 and v1alpha)
+// about s's services and nothing else, for an admin listener.
+func (s *Server) Reflection() *grpc.Server {
+	srv := grpc.NewServer()
+	opts := reflection.ServerOptions{Services: s.Server}
+	v1reflectiongrpc.RegisterServerReflectionServer(srv, reflection.NewServerV1(opts))
+	v1alphareflectiongrpc.RegisterServerReflectionServer(srv, reflection.NewServer(opts))
+	return srv
 }
 
 // InitializeMetrics makes every registered method appear in the metrics
