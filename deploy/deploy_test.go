@@ -20,7 +20,10 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 )
 
@@ -173,6 +176,7 @@ type rendered struct {
 	secrets      map[string]*corev1.Secret
 	hpas         map[string]*autoscalingv2.HorizontalPodAutoscaler
 	pdbs         map[string]*policyv1.PodDisruptionBudget
+	policies     map[string]*networkingv1.NetworkPolicy
 }
 
 // render runs kustomize build on dir and decodes every object strictly
@@ -191,7 +195,7 @@ func render(t *testing.T, dir string) *rendered {
 		deployments: map[string]*appsv1.Deployment{}, statefulSets: map[string]*appsv1.StatefulSet{},
 		services: map[string]*corev1.Service{}, configMaps: map[string]*corev1.ConfigMap{},
 		secrets: map[string]*corev1.Secret{}, hpas: map[string]*autoscalingv2.HorizontalPodAutoscaler{},
-		pdbs: map[string]*policyv1.PodDisruptionBudget{},
+		pdbs: map[string]*policyv1.PodDisruptionBudget{}, policies: map[string]*networkingv1.NetworkPolicy{},
 	}
 	for _, doc := range strings.Split(string(out), "\n---\n") {
 		var meta struct{ APIVersion, Kind string }
@@ -214,6 +218,8 @@ func render(t *testing.T, dir string) *rendered {
 			obj = decode(t, doc, r.hpas)
 		case "policy/v1 PodDisruptionBudget":
 			obj = decode(t, doc, r.pdbs)
+		case "networking.k8s.io/v1 NetworkPolicy":
+			obj = decode(t, doc, r.policies)
 		case "v1 Namespace":
 			continue
 		default:
@@ -242,6 +248,56 @@ func decode[T any, P interface {
 func TestKustomizeBase(t *testing.T) {
 	r := render(t, "k8s/base")
 	checkParts(t, r, serveVariables(t))
+	checkIngress(t, r)
+}
+
+// secretValue returns key of the generated Secret name (whose rendered
+// name carries a content hash).
+func secretValue(r *rendered, name, key string) string {
+	for n, sec := range r.secrets {
+		if strings.HasPrefix(n, name+"-") {
+			return sec.StringData[key] + string(sec.Data[key])
+		}
+	}
+	return ""
+}
+
+// checkIngress checks who may reach what: every pod is selected by a
+// NetworkPolicy; only the gateway's HTTP port is open to any source;
+// every other port admits Stemma's parts alone.
+func checkIngress(t *testing.T, r *rendered) {
+	t.Helper()
+	stemma := labels.Set{"app.kubernetes.io/part-of": "stemma", "app.kubernetes.io/name": "stemma"}
+	for name, d := range r.deployments {
+		pod := labels.Set(d.Spec.Template.Labels)
+		var rules []networkingv1.NetworkPolicyIngressRule
+		for _, np := range r.policies {
+			sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+			if err != nil {
+				t.Fatalf("NetworkPolicy %s: %v", np.Name, err)
+			}
+			if sel.Matches(pod) {
+				rules = append(rules, np.Spec.Ingress...)
+			}
+		}
+		if len(rules) == 0 {
+			t.Errorf("%s: no NetworkPolicy selects its pods; anything may reach them", name)
+		}
+		for _, rule := range rules {
+			if len(rule.From) == 0 {
+				if name != "stemma-gateway" || len(rule.Ports) != 1 || rule.Ports[0].Port.IntValue() != 8080 {
+					t.Errorf("%s: a NetworkPolicy admits any source (ports %v); only the gateway's 8080 may be public", name, rule.Ports)
+				}
+				continue
+			}
+			for _, from := range rule.From {
+				sel, err := metav1.LabelSelectorAsSelector(from.PodSelector)
+				if from.PodSelector == nil || err != nil || from.NamespaceSelector != nil || from.IPBlock != nil || sel.Empty() || !sel.Matches(stemma) {
+					t.Errorf("%s: a NetworkPolicy admits %+v; want Stemma's parts only", name, from)
+				}
+			}
+		}
+	}
 }
 
 func TestKustomizeDevOverlay(t *testing.T) {
@@ -252,6 +308,22 @@ func TestKustomizeDevOverlay(t *testing.T) {
 	for _, name := range []string{"postgres", "redis"} {
 		if r.services[name] == nil {
 			t.Errorf("the dev overlay has no %s Service", name)
+		}
+	}
+	checkIngress(t, r)
+	// Redis runs with a password, which the parts get in their URL from
+	// the Secret.
+	redis := r.deployments["redis"]
+	if redis == nil || !slices.Contains(redis.Spec.Template.Spec.Containers[0].Args, "--requirepass") {
+		t.Fatal("the dev overlay's Redis runs without --requirepass")
+	}
+	pw, url := secretValue(r, "redis", "REDIS_PASSWORD"), secretValue(r, "stemma", "STEMMA_REDIS_URL")
+	if pw == "" || !strings.Contains(url, ":"+pw+"@") {
+		t.Errorf("Secret stemma's STEMMA_REDIS_URL %q does not carry the Secret redis's password", url)
+	}
+	for _, cm := range r.configMaps {
+		if _, ok := cm.Data["STEMMA_REDIS_URL"]; ok {
+			t.Errorf("ConfigMap %s has STEMMA_REDIS_URL; it carries a password and belongs in the Secret", cm.Name)
 		}
 	}
 }
@@ -524,6 +596,22 @@ func TestCompose(t *testing.T) {
 	}
 	if gw := p.Services["gateway"]; len(gw.Ports) != 1 || gw.Ports[0].Target != 8080 {
 		t.Errorf("gateway: want port 8080 published; have %+v", gw.Ports)
+	}
+	for name, s := range p.Services {
+		if name != "gateway" && len(s.Ports) > 0 {
+			t.Errorf("%s publishes ports %+v; only the gateway is reached from outside", name, s.Ports)
+		}
+	}
+	// Redis runs with the password every part has in its URL.
+	cmd := p.Services["redis"].Command
+	i := slices.Index(cmd, "--requirepass")
+	if i < 0 || i+1 >= len(cmd) || cmd[i+1] == "" {
+		t.Fatalf("redis: command %v; want --requirepass <password>", cmd)
+	}
+	for _, name := range []string{"catalog-1", "catalog-2", "lineage"} {
+		if u := p.Services[name].Environment["STEMMA_REDIS_URL"]; u == nil || !strings.Contains(*u, ":"+cmd[i+1]+"@") {
+			t.Errorf("%s: STEMMA_REDIS_URL does not carry Redis's password", name)
+		}
 	}
 }
 

@@ -51,7 +51,11 @@ type App struct {
 
 	http    *http.Server
 	httpLis net.Listener
-	api     http.Handler // the gateway's REST API, when this process runs it
+
+	admin     *http.Server // nil without --admin-addr
+	adminLis  net.Listener
+	adminGRPC *grpc.Server // reflection on the admin listener
+	api       http.Handler // the gateway's REST API, when this process runs it
 
 	cache        cache.Cache
 	cacheMetrics *cache.Metrics // shared by every cache of the process
@@ -91,7 +95,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	defer func() {
 		if err != nil {
 			built.closeAll()
-			for _, l := range []net.Listener{built.grpcLis, built.httpLis} {
+			for _, l := range []net.Listener{built.grpcLis, built.httpLis, built.adminLis} {
 				if l != nil {
 					_ = l.Close()
 				}
@@ -115,11 +119,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 	if cfg.RunsGRPC() {
 		limiter := ratelimit.New(cfg.RateLimit, cfg.RateBurst, cfg.AnonymousRateLimit, cfg.AnonymousRateBurst)
+		trusted, err := config.ParseTrustedProxies(cfg.TrustedProxies)
+		if err != nil {
+			return nil, err
+		}
+		limiter.TrustProxies(trusted)
+		limiter.SetAuthFailureLimit(cfg.AuthFailureLimit)
 		a.grpc = rpc.NewServer(rpc.ServerOptions{
 			Logger: log, Registry: a.reg, Keys: a.keys, Policy: a.policy,
-			MaxMsgBytes: int(cfg.MaxBodyBytes), TLS: a.serverTLS,
-			Unary:  []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
-			Stream: []grpc.StreamServerInterceptor{limiter.StreamInterceptor()},
+			MaxMsgBytes: int(cfg.MaxBodyBytes), MaxStreams: cfg.GRPCMaxStreams, TLS: a.serverTLS,
+			AdminReflection: cfg.AdminAddr != "",
+			PreAuthUnary:    []grpc.UnaryServerInterceptor{limiter.AuthFailuresUnary()},
+			PreAuthStream:   []grpc.StreamServerInterceptor{limiter.AuthFailuresStream()},
+			Unary:           []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
+			Stream:          []grpc.StreamServerInterceptor{limiter.StreamInterceptor()},
 		})
 		a.local = bufconn.Listen(1 << 20)
 		if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
@@ -139,15 +152,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	if a.grpc != nil {
 		a.grpc.InitializeMetrics()
 	}
+	// Before the public handler, which leaves out what the admin serves.
+	if cfg.AdminAddr != "" {
+		a.newAdmin()
+	}
 	a.http = &http.Server{
 		TLSConfig:         a.serverTLS,
 		Handler:           a.httpHandler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: min(10*time.Second, cfg.HTTPReadTimeout),
+		ReadTimeout:       cfg.HTTPReadTimeout,
+		IdleTimeout:       cfg.HTTPIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("listen on --http-addr %s: %w", cfg.HTTPAddr, err)
+	}
+	if a.admin != nil {
+		if a.adminLis, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			return nil, fmt.Errorf("listen on --admin-addr %s: %w", cfg.AdminAddr, err)
+		}
 	}
 	return a, nil
 }
@@ -195,7 +218,8 @@ func (a *App) newCache() (cache.Cache, error) {
 	if a.cfg.RedisURL != "" {
 		client, err := cache.Connect(cache.RedisOptions{URL: a.cfg.RedisURL, Cluster: a.cfg.RedisCluster})
 		if err != nil {
-			return nil, err
+			// The parser's message may quote the URL, password and all.
+			return nil, errors.New(config.Redact(err.Error()))
 		}
 		return cache.NewRedis(client, a.cfg.RedisPrefix, m, a.log), nil
 	}
@@ -216,6 +240,14 @@ func (a *App) GRPCAddr() string {
 // HTTPAddr returns the address the HTTP server listens on.
 func (a *App) HTTPAddr() string { return a.httpLis.Addr().String() }
 
+// AdminAddr returns the address the admin listener listens on ("" if none).
+func (a *App) AdminAddr() string {
+	if a.adminLis == nil {
+		return ""
+	}
+	return a.adminLis.Addr().String()
+}
+
 // Stopping is closed when the process starts shutting down, so that
 // long-lived streams can end and let the servers drain.
 func (a *App) Stopping() <-chan struct{} { return a.stopping }
@@ -225,7 +257,7 @@ func (a *App) Stopping() <-chan struct{} { return a.stopping }
 // REST and gRPC requests get up to the shutdown timeout to finish, then
 // every part is closed in reverse start order.
 func (a *App) Run(ctx context.Context) error {
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	if a.grpc != nil {
 		go func() { errc <- a.grpc.Serve(a.grpcLis) }()
 		go func() { errc <- a.grpc.Serve(a.local) }()
@@ -235,15 +267,11 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}
 	}
-	go func() {
-		if a.serverTLS != nil {
-			// The certificate is in TLSConfig already.
-			errc <- a.http.ServeTLS(a.httpLis, "", "")
-			return
-		}
-		errc <- a.http.Serve(a.httpLis)
-	}()
-	a.log.Info("stemma serving", "targets", a.cfg.Target, "http_addr", a.HTTPAddr(), "grpc_addr", a.GRPCAddr())
+	go func() { errc <- serveHTTP(a.http, a.httpLis, a.serverTLS != nil) }()
+	if a.admin != nil {
+		go func() { errc <- serveHTTP(a.admin, a.adminLis, a.serverTLS != nil) }()
+	}
+	a.log.Info("stemma serving", "targets", a.cfg.Target, "http_addr", a.HTTPAddr(), "grpc_addr", a.GRPCAddr(), "admin_addr", a.AdminAddr())
 
 	var serveErr error
 	select {
@@ -266,6 +294,12 @@ func (a *App) shutdown() error {
 	// REST first: its requests are gRPC calls into this process.
 	if err := a.http.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if a.admin != nil {
+		a.adminGRPC.Stop()
+		if err := a.admin.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("admin shutdown: %w", err))
+		}
 	}
 	if a.grpc != nil {
 		done := make(chan struct{})
@@ -302,4 +336,13 @@ func (a *App) closeAll() error {
 		_ = a.cache.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// serveHTTP serves srv on lis, over TLS when tls (its certificate is in
+// srv.TLSConfig already).
+func serveHTTP(srv *http.Server, lis net.Listener, tls bool) error {
+	if tls {
+		return srv.ServeTLS(lis, "", "")
+	}
+	return srv.Serve(lis)
 }

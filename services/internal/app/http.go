@@ -3,12 +3,20 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"github.com/stemma-registry/stemma/gateway"
+	"github.com/stemma-registry/stemma/services/internal/auth"
 
 	"github.com/stemma-registry/stemma/services/internal/config"
 )
@@ -23,11 +31,53 @@ func (a *App) httpHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"alive"}`))
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
+	if a.admin == nil {
+		mux.Handle("GET /metrics", a.metrics())
+	} else {
+		// Not left to the explorer's catch-all, which would answer 200.
+		mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+			gateway.WriteStatus(w, http.StatusNotFound, status.New(codes.NotFound, "/metrics is served on the admin listener"))
+		})
+	}
 	if a.api != nil {
-		mux.Handle("/", a.instrument(a.api))
+		mux.Handle("/", a.instrument(refuseInternalKey(a.keys, a.api)))
 	}
 	return mux
+}
+
+func (a *App) metrics() http.Handler {
+	return promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg})
+}
+
+// newAdmin builds the admin listener's server: /metrics over HTTP/1 or
+// HTTP/2, and gRPC reflection about this process's services over HTTP/2
+// (cleartext or TLS as the other listeners), so that an operator's
+// Prometheus and grpcurl reach what the public need not see.
+func (a *App) newAdmin() {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics())
+	a.adminGRPC = grpc.NewServer()
+	if a.grpc != nil {
+		a.adminGRPC = a.grpc.Reflection()
+	}
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
+	protocols.SetUnencryptedHTTP2(true)
+	a.admin = &http.Server{
+		TLSConfig: a.serverTLS,
+		Protocols: &protocols,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+				a.adminGRPC.ServeHTTP(w, r)
+				return
+			}
+			mux.ServeHTTP(w, r)
+		}),
+		ReadHeaderTimeout: min(10*time.Second, a.cfg.HTTPReadTimeout),
+		IdleTimeout:       a.cfg.HTTPIdleTimeout,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
 }
 
 // instrument counts REST requests and their latencies by method and status.
@@ -92,4 +142,21 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": overall, "parts": parts})
+}
+
+// refuseInternalKey answers 401 to a REST request that presents the
+// internal key. The gateway forwards the caller's Authorization header
+// over the same in-process connection the services use among themselves,
+// so without this the internal key would be a master key on the public
+// port.
+func refuseInternalKey(keys *auth.Keys, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, v := range r.Header.Values("Authorization") {
+			if key, ok := auth.ParseBearer(v); ok && keys.IsInternal(key) {
+				gateway.WriteStatus(w, http.StatusUnauthorized, status.New(codes.Unauthenticated, "unknown bearer key"))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

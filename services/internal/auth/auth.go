@@ -112,11 +112,29 @@ func bearer(ctx context.Context) (key string, present bool, err error) {
 	if len(vals) > 1 {
 		return "", true, apierr.Unauthenticatedf("more than one authorization header")
 	}
-	scheme, key, ok := strings.Cut(vals[0], " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(key) == "" {
+	key, ok := ParseBearer(vals[0])
+	if !ok {
 		return "", true, apierr.Unauthenticatedf("authorization: want \"Bearer <key>\"")
 	}
-	return strings.TrimSpace(key), true, nil
+	return key, true, nil
+}
+
+// ParseBearer returns the key of an Authorization value "Bearer <key>".
+func ParseBearer(authorization string) (key string, ok bool) {
+	scheme, key, ok := strings.Cut(authorization, " ")
+	key = strings.TrimSpace(key)
+	if !ok || !strings.EqualFold(scheme, "bearer") || key == "" {
+		return "", false
+	}
+	return key, true
+}
+
+// IsInternal reports whether key is the internal key. The REST edge asks,
+// to refuse it: the internal key acts for every owner, so it must never
+// be usable from where the public reaches.
+func (k *Keys) IsInternal(key string) bool {
+	p, ok := k.Verify(key)
+	return ok && p.Internal
 }
 
 // authenticate puts the request's principal into ctx. A bad key is refused

@@ -57,7 +57,7 @@ service is read in one consistent snapshot.`,
 		RunE: func(cmd *cobra.Command, a []string) error {
 			w := cmd.OutOrStdout()
 			if len(a) == 1 && a[0] != "-" {
-				f, err := os.Create(a[0])
+				f, err := createPrivate(a[0])
 				if err != nil {
 					return usageErrorf("%v", err)
 				}
@@ -128,11 +128,20 @@ pg_dump, or with "stemma export" (docs/operations.md).`,
 		Example: `  stemma backup /var/backups/stemma/$(date +%F) --data-dir /var/lib/stemma`,
 		Args:    args("folder"),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			// The folder is made private before SQLite writes into it, so
+			// the copies are never readable by others, not even before
+			// their own mode is narrowed below.
+			if err := os.MkdirAll(a[0], 0o700); err != nil {
+				return &exitError{code: exitFailed, err: fmt.Errorf("backup folder: %w", err)}
+			}
 			files, err := export.Backup(cmd.Context(), o, a[0])
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
 			for _, f := range files {
+				if err := os.Chmod(f, privateMode); err != nil {
+					return &exitError{code: exitFailed, err: err}
+				}
 				fmt.Fprintln(cmd.OutOrStdout(), f)
 			}
 			return nil
@@ -156,4 +165,22 @@ func summary(w io.Writer, verb string, tr *export.Trailer) {
 		fmt.Fprintf(w, " %s %d", k, tr.Rows[k])
 	}
 	fmt.Fprintln(w)
+}
+
+// privateMode is the mode of export and backup files: they hold every
+// principal's records, owners included, so only their writer reads them.
+const privateMode os.FileMode = 0o600
+
+// createPrivate creates or truncates the file at path with privateMode,
+// narrowing the mode of a file that existed with a wider one.
+func createPrivate(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, privateMode)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(privateMode); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -53,4 +53,16 @@ func TestExportRestoreBackupCommands(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(backup, "catalog.db")); err != nil {
 		t.Error(err)
 	}
+	for _, f := range append(strings.Fields(out), dump, backup) {
+		want := os.FileMode(0o600)
+		if f == backup {
+			want = 0o700
+		}
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Error(err)
+		} else if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v; want %v", f, fi.Mode().Perm(), want)
+		}
+	}
 }

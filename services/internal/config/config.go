@@ -10,8 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
+	"net/netip"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -36,9 +39,12 @@ var Parts = []string{PartLicences, PartCatalog, PartLineage, PartGateway}
 
 // Config is the configuration of one `stemma serve` process.
 type Config struct {
-	Target       []string // parts to run; "all" runs every part
-	HTTPAddr     string
-	GRPCAddr     string
+	Target   []string // parts to run; "all" runs every part
+	HTTPAddr string
+	GRPCAddr string
+	// AdminAddr, when set, is the only listener serving /metrics and gRPC
+	// reflection.
+	AdminAddr    string
 	DataDir      string
 	DatabaseURL  string
 	RedisURL     string
@@ -60,6 +66,12 @@ type Config struct {
 	RateBurst          int
 	AnonymousRateLimit float64
 	AnonymousRateBurst int
+	// TrustedProxies are the CIDRs of proxies in front of the gateway
+	// whose X-Forwarded-For entries the anonymous limiter believes.
+	TrustedProxies []string
+	// AuthFailureLimit is how many failed authentications a client
+	// address may make a minute before its calls are refused unread.
+	AuthFailureLimit int
 
 	TLSCert string
 	TLSKey  string
@@ -72,6 +84,14 @@ type Config struct {
 	MaxDepth        int
 	CacheEntries    int
 	ShutdownTimeout time.Duration
+
+	// HTTPReadTimeout bounds reading a whole request, body included, so a
+	// client trickling bytes cannot hold a connection; no write timeout is
+	// set, since the watch route streams for as long as its client stays.
+	HTTPReadTimeout time.Duration
+	HTTPIdleTimeout time.Duration
+	// GRPCMaxStreams bounds the concurrent calls on one gRPC connection.
+	GRPCMaxStreams uint32
 
 	// DevKey is set by Validate when no API keys were configured for an
 	// all-in-one process: a generated key for the principal "dev", printed
@@ -92,7 +112,9 @@ func Default() Config {
 		LogFormat:          "json",
 		RateLimit:          100,
 		RateBurst:          200,
-		AnonymousRateBurst: 100,
+		AnonymousRateLimit: 50,
+		AnonymousRateBurst: 200,
+		AuthFailureLimit:   10,
 		MaxBodyBytes:       4 << 20,
 		DefaultPageSize:    50,
 		MaxPageSize:        1000,
@@ -100,6 +122,9 @@ func Default() Config {
 		MaxDepth:           100,
 		CacheEntries:       100_000,
 		ShutdownTimeout:    10 * time.Second,
+		HTTPReadTimeout:    30 * time.Second,
+		HTTPIdleTimeout:    2 * time.Minute,
+		GRPCMaxStreams:     1000,
 	}
 }
 
@@ -109,6 +134,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.Target, "target", c.Target, "parts to run: all, or a comma-separated list of "+strings.Join(Parts, ", "))
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address of the HTTP server (REST gateway, /healthz, /metrics)")
 	fs.StringVar(&c.GRPCAddr, "grpc-addr", c.GRPCAddr, "address of the gRPC server of the services this process runs")
+	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, "address of the admin listener; when set, /metrics and gRPC reflection are served there only")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the SQLite files (one per service) when no database URL is set")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (postgres://...); empty selects SQLite under --data-dir")
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL (redis://host:port/db); several hosts (redis://h1:p1,h2:p2) select Cluster; empty selects the in-process cache")
@@ -124,6 +150,8 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "requests a principal may make at once above --rate-limit")
 	fs.Float64Var(&c.AnonymousRateLimit, "anonymous-rate-limit", c.AnonymousRateLimit, "requests a second each anonymous client address may make (0: no limit)")
 	fs.IntVar(&c.AnonymousRateBurst, "anonymous-rate-burst", c.AnonymousRateBurst, "requests an anonymous client may make at once above --anonymous-rate-limit")
+	fs.IntVar(&c.AuthFailureLimit, "auth-failure-limit", c.AuthFailureLimit, "failed authentications a client address may make a minute; beyond it RESOURCE_EXHAUSTED, HTTP 429, whatever the key (0: no limit)")
+	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "CIDRs of proxies in front of the gateway; the anonymous limiter keys on the right-most X-Forwarded-For address outside them (empty: the address the gateway saw)")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate (chain) file; with --tls-key, gRPC and HTTP are served over TLS")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert")
 	fs.StringVar(&c.TLSCA, "tls-ca", c.TLSCA, "PEM CA file to verify the other parts' TLS certificates; calls to them use TLS when set")
@@ -136,6 +164,9 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest graph walk a lineage query makes")
 	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "entries of each in-process cache (works by id always; every cache when no Redis URL is set); 0 turns them off")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
+	fs.DurationVar(&c.HTTPReadTimeout, "http-read-timeout", c.HTTPReadTimeout, "longest time to read a REST request, headers and body")
+	fs.DurationVar(&c.HTTPIdleTimeout, "http-idle-timeout", c.HTTPIdleTimeout, "how long an idle keep-alive HTTP connection stays open")
+	fs.Uint32Var(&c.GRPCMaxStreams, "grpc-max-streams", c.GRPCMaxStreams, "most concurrent calls on one gRPC connection")
 }
 
 // EnvName returns the environment variable that sets the flag name.
@@ -307,8 +338,21 @@ func (c *Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		add("--tls-cert and --tls-key: set both or neither")
 	}
-	if c.RateLimit < 0 || c.AnonymousRateLimit < 0 || c.RateBurst < 1 || c.AnonymousRateBurst < 1 {
+	if c.RateLimit < 0 || c.AnonymousRateLimit < 0 || c.AuthFailureLimit < 0 || c.RateBurst < 1 || c.AnonymousRateBurst < 1 {
 		add("rate limits: want rates of 0 (no limit) or more and bursts of 1 or more")
+	}
+	if c.AdminAddr != "" {
+		if err := checkHostPort(c.AdminAddr); err != nil {
+			add("--admin-addr: %v", err)
+		}
+	}
+	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
+		add("--trusted-proxies: %v", err)
+	}
+	if c.InternalKey != "" {
+		if err := CheckInternalKey(c.InternalKey); err != nil {
+			add("--internal-key: %v", err)
+		}
 	}
 	if c.MaxBodyBytes < 1024 {
 		add("--max-body-bytes: %d; want at least 1024", c.MaxBodyBytes)
@@ -325,8 +369,11 @@ func (c *Config) Validate() error {
 	if c.CacheEntries < 0 {
 		add("--cache-entries: want 0 (no in-process cache) or more")
 	}
-	if c.ShutdownTimeout <= 0 {
-		add("--shutdown-timeout: want a positive duration")
+	if c.ShutdownTimeout <= 0 || c.HTTPReadTimeout <= 0 || c.HTTPIdleTimeout <= 0 {
+		add("--shutdown-timeout, --http-read-timeout, --http-idle-timeout: want positive durations")
+	}
+	if c.GRPCMaxStreams < 1 {
+		add("--grpc-max-streams: want at least 1")
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
@@ -456,8 +503,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("http_addr", c.HTTPAddr),
 		slog.String("grpc_addr", c.GRPCAddr),
 		slog.String("data_dir", c.DataDir),
-		slog.String("database_url", redactURL(c.DatabaseURL)),
-		slog.String("redis_url", redactURL(c.RedisURL)),
+		slog.String("database_url", Redact(c.DatabaseURL)),
+		slog.String("redis_url", Redact(c.RedisURL)),
 		slog.Bool("redis_cluster", c.RedisCluster),
 		slog.String("licences_addr", c.LicencesAddr),
 		slog.String("catalog_addr", c.CatalogAddr),
@@ -476,19 +523,95 @@ func (c *Config) LogValue() slog.Value {
 	)
 }
 
-// redactURL hides the password of a URL. It works on the text rather than
-// through net/url, which refuses a Redis Cluster URL's host list.
-func redactURL(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		return s
+// userinfoPassword matches the credentials of a URL anywhere in a text:
+// "scheme://user:password@", "scheme://:password@" and "scheme://password@"
+// (a Redis URL's single userinfo field may be the password). net/url is not
+// used: it refuses a Redis Cluster URL's host list, and the URL may sit
+// inside an error message.
+var userinfoPassword = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@\s:]*:)?[^/@\s]*@`)
+
+// queryPassword matches a password given as a query parameter.
+var queryPassword = regexp.MustCompile(`(?i)([?&](?:[a-z_]*password|pass|pwd)=)[^&\s"']*`)
+
+// Redact hides every password of the URLs in s, which may be a URL or a
+// message quoting one, so that no log line carries a Redis or PostgreSQL
+// password. A user name stays readable; a lone userinfo field is hidden
+// whole, since Redis reads it as the password.
+func Redact(s string) string {
+	s = userinfoPassword.ReplaceAllStringFunc(s, func(m string) string {
+		sub := userinfoPassword.FindStringSubmatch(m)
+		return sub[1] + sub[2] + "xxxxx@"
+	})
+	return queryPassword.ReplaceAllString(s, "${1}xxxxx")
+}
+
+// minInternalKeyBytes is the shortest internal key accepted: 32 bytes
+// leave no room for a brute-force search, even at the rate the limiter of
+// failed authentications allows.
+const minInternalKeyBytes = 32
+
+// placeholderWords are found in the example values of the deploy files
+// and the docs; a key containing one was copied, not generated.
+var placeholderWords = []string{"change", "example", "secret", "replace", "placeholder", "password", "internal-key", "xxxx"}
+
+// CheckInternalKey refuses an internal key that is short or looks like a
+// placeholder: the internal key may act on every owner's records, so a
+// guessable one is a master key for anyone.
+func CheckInternalKey(k string) error {
+	if len(k) < minInternalKeyBytes {
+		return fmt.Errorf("%d bytes; want at least %d random bytes (openssl rand -hex 32)", len(k), minInternalKeyBytes)
 	}
-	userinfo, host, ok := strings.Cut(rest, "@")
-	if !ok {
-		return s
+	lower := strings.ToLower(k)
+	for _, w := range placeholderWords {
+		if strings.Contains(lower, w) {
+			return fmt.Errorf("contains %q, so looks like a placeholder; generate one (openssl rand -hex 32)", w)
+		}
 	}
-	if user, _, hasPass := strings.Cut(userinfo, ":"); hasPass {
-		return scheme + "://" + user + ":xxxxx@" + host
+	if bits := entropyPerByte(k); bits < 3 {
+		return fmt.Errorf("too few distinct characters (%.1f bits a byte); generate one (openssl rand -hex 32)", bits)
 	}
-	return s
+	return nil
+}
+
+// entropyPerByte is the Shannon entropy of k's byte frequencies: about 4
+// for a hex key, 0 for a repeated character.
+func entropyPerByte(k string) float64 {
+	var counts [256]int
+	for i := 0; i < len(k); i++ {
+		counts[k[i]]++
+	}
+	var h float64
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / float64(len(k))
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
+
+// ParseTrustedProxies parses --trusted-proxies: CIDRs, or single
+// addresses.
+func ParseTrustedProxies(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("%q: want a CIDR such as 10.0.0.0/8", s)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q: want a CIDR such as 10.0.0.0/8", s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +86,7 @@ func TestValidate(t *testing.T) {
 		{"catalog alone needs keys", func(c *Config) {
 			c.Target = []string{"catalog"}
 			c.LicencesAddr = "127.0.0.1:1"
-			c.InternalKey = "internal-key"
+			c.InternalKey = strongKey
 		}, "--api-keys"},
 		{"bad address list", func(c *Config) {
 			c.Target = []string{"gateway"}
@@ -96,6 +99,8 @@ func TestValidate(t *testing.T) {
 		{"bad keys", func(c *Config) { c.APIKeys = "alice" }, "principal=key"},
 		{"short key", func(c *Config) { c.APIKeys = "alice=k" }, "shorter than 8"},
 		{"shared key", func(c *Config) { c.APIKeys = "alice=same-key,bob=same-key" }, "shares its key"},
+		{"bad trusted proxy", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/33"} }, "--trusted-proxies"},
+		{"trusted proxies", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.1", "fd00::/8"} }, ""},
 		{"page sizes", func(c *Config) { c.DefaultPageSize = 10; c.MaxPageSize = 5 }, "default <= max"},
 	}
 	for _, tt := range tests {
@@ -134,6 +139,68 @@ func TestAllInOneGetsGeneratedKeys(t *testing.T) {
 	}
 }
 
+// strongKey is an internal key as `openssl rand -hex 32` makes one.
+const strongKey = "9f2c4e7a1b3d5f60817a9c2e4b6d8f01a3c5e7092b4d6f8e1c3a5b7d9f0e2c4a"
+
+func TestInternalKeyMustBeStrong(t *testing.T) {
+	weak := map[string]string{
+		"example env file":  "change-me-internal-key",
+		"k8s dev overlay":   "dev-internal-key-not-secret",
+		"production sample": "replace-with-another-long-random-key",
+		"short":             "Zq8v3LkP0wX2",
+		"repeated":          strings.Repeat("ab", 20),
+		"one character":     strings.Repeat("x", 40),
+		"contains example":  "example-7f3a9c1e5b2d8f4a6c0e9b7d3f1a5c8e",
+	}
+	for name, k := range weak {
+		t.Run(name, func(t *testing.T) {
+			c := Default()
+			c.InternalKey = k
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--internal-key") {
+				t.Fatalf("Validate with internal key %q: %v; want it refused", k, err)
+			}
+		})
+	}
+	c := Default()
+	c.InternalKey = strongKey
+	if err := c.Validate(); err != nil {
+		t.Fatalf("a random 32-byte key refused: %v", err)
+	}
+	if err := CheckInternalKey(randomKey()); err != nil {
+		t.Fatalf("a generated key refused: %v", err)
+	}
+}
+
+// TestStartupLogRedactsRedisPasswords logs the configuration and an error
+// quoting a URL through slog, as serve does, and reads what was written.
+func TestStartupLogRedactsRedisPasswords(t *testing.T) {
+	urls := map[string]string{
+		"redis://:pw-colon-only@h:6379/0":                    "pw-colon-only",
+		"redis://user:pw-with-user@h:6379":                   "pw-with-user",
+		"redis://pw-userinfo-only@h:6379":                    "pw-userinfo-only",
+		"redis://h:6379/0?password=pw-query&dial_timeout=1s": "pw-query",
+		"rediss://:pw-cluster@h1:1,h2:2":                     "pw-cluster",
+		"redis://h:1?master=m&sentinel_password=pw-sentinel": "pw-sentinel",
+	}
+	for u, secret := range urls {
+		var buf bytes.Buffer
+		log := slog.New(slog.NewJSONHandler(&buf, nil))
+		c := Default()
+		c.RedisURL = u
+		log.Info("configuration", "config", &c)
+		log.Error("cache", "err", Redact(fmt.Sprintf("redis: connect %s: refused", u)))
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("log shows the password of %s: %s", u, buf.String())
+		}
+		if !strings.Contains(buf.String(), "xxxxx") {
+			t.Errorf("log of %s has no redaction mark: %s", u, buf.String())
+		}
+	}
+	if got := Redact("redis://alice:pw@h:1"); got != "redis://alice:xxxxx@h:1" {
+		t.Errorf("Redact kept too little or too much: %s", got)
+	}
+}
+
 func TestLogValueRedactsSecrets(t *testing.T) {
 	c := Default()
 	c.APIKeys = "alice=very-secret-key"
@@ -148,5 +215,13 @@ func TestLogValueRedactsSecrets(t *testing.T) {
 	}
 	if !strings.Contains(out, "alice") {
 		t.Errorf("log value hides the principal names: %s", out)
+	}
+}
+
+// TestAnonymousReadsAreLimitedByDefault: an operator who sets nothing
+// still has anonymous callers held to a rate.
+func TestAnonymousReadsAreLimitedByDefault(t *testing.T) {
+	if c := Default(); c.AnonymousRateLimit <= 0 || c.AuthFailureLimit <= 0 {
+		t.Fatalf("default anonymous rate %g, failed-authentication limit %d; want both limited", c.AnonymousRateLimit, c.AuthFailureLimit)
 	}
 }

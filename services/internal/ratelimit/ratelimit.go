@@ -7,12 +7,14 @@ package ratelimit
 import (
 	"context"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
@@ -30,7 +32,19 @@ type Limiter struct {
 	principal, anonymous rate.Limit
 	burst, anonBurst     int
 	buckets              *lru.Cache[string, *rate.Limiter]
+	// failures holds one bucket of failed authentications per client
+	// address.
+	failures          *lru.Cache[string, *rate.Limiter]
+	failuresPerMinute int
+	// trusted are the proxies in front of the gateway whose
+	// X-Forwarded-For entries are believed (see clientAddr).
+	trusted []netip.Prefix
 }
+
+// TrustProxies makes the limiter believe X-Forwarded-For entries added by
+// proxies in prefixes, so that clients behind them get buckets of their
+// own rather than sharing the proxy's.
+func (l *Limiter) TrustProxies(prefixes []netip.Prefix) { l.trusted = prefixes }
 
 // New returns a limiter allowing each principal perSecond requests a second
 // with bursts of burst, and each anonymous client address anonPerSecond
@@ -38,17 +52,18 @@ type Limiter struct {
 // caller. The internal principal is never limited.
 func New(perSecond float64, burst int, anonPerSecond float64, anonBurst int) *Limiter {
 	buckets, _ := lru.New[string, *rate.Limiter](maxBuckets)
+	failures, _ := lru.New[string, *rate.Limiter](maxBuckets)
 	return &Limiter{
 		principal: rate.Limit(perSecond), burst: max(burst, 1),
 		anonymous: rate.Limit(anonPerSecond), anonBurst: max(anonBurst, 1),
-		buckets: buckets,
+		buckets: buckets, failures: failures,
 	}
 }
 
 // UnaryInterceptor refuses a call over its caller's rate.
 func (l *Limiter) UnaryInterceptor() grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if err := l.Limit(ctx); err != nil {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if err := l.Limit(ctx, info.FullMethod); err != nil {
 			return nil, err
 		}
 		return handler(ctx, req)
@@ -57,29 +72,50 @@ func (l *Limiter) UnaryInterceptor() grpc.UnaryServerInterceptor {
 
 // StreamInterceptor refuses a stream over its caller's rate.
 func (l *Limiter) StreamInterceptor() grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		if err := l.Limit(ss.Context()); err != nil {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		if err := l.Limit(ss.Context(), info.FullMethod); err != nil {
 			return err
 		}
 		return handler(srv, ss)
 	}
 }
 
-// Limit takes a token from the caller's bucket, or returns
-// RESOURCE_EXHAUSTED saying how long to wait.
-func (l *Limiter) Limit(ctx context.Context) error {
+// costs are the tokens a call takes from its caller's bucket, by method
+// name; a method not listed costs 1. A call costs roughly what it makes
+// the server do compared with a GetWork: a graph walk reads up to a
+// closure of works, an audit walks and judges every edge, attribution
+// walks and formats, a suggestion judges every candidate licence, and an
+// SBOM import writes a work and derivation per component. The table is
+// the one place costs are set; docs/operations.md lists it.
+var costs = map[string]int{
+	"ListAncestors":   5,
+	"ListDescendants": 5,
+	"TraceTo":         5,
+	"GetAttribution":  5,
+	"SuggestLicences": 5,
+	"AuditWork":       10,
+	"ImportSbom":      20,
+}
+
+// Cost returns the tokens a call of fullMethod takes.
+func Cost(fullMethod string) int {
+	if c, ok := costs[fullMethod[strings.LastIndexByte(fullMethod, '/')+1:]]; ok {
+		return c
+	}
+	return 1
+}
+
+// Limit takes the tokens a call of fullMethod costs from the caller's
+// bucket, or returns RESOURCE_EXHAUSTED saying how long to wait. A cost
+// above the burst takes the whole burst, so that a small burst does not
+// forbid an expensive method outright.
+func (l *Limiter) Limit(ctx context.Context, fullMethod string) error {
 	key, limit, burst := l.caller(ctx)
 	if limit == 0 {
 		return nil
 	}
-	b, ok := l.buckets.Get(key)
-	if !ok {
-		b = rate.NewLimiter(limit, burst)
-		if prev, found, _ := l.buckets.PeekOrAdd(key, b); found {
-			b = prev
-		}
-	}
-	r := b.Reserve()
+	b := bucket(l.buckets, key, limit, burst)
+	r := b.ReserveN(time.Now(), min(Cost(fullMethod), burst))
 	if d := r.Delay(); d > 0 {
 		r.Cancel()
 		e := apierr.Exhausted("RATE_LIMITED", "rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(time.Millisecond))
@@ -89,6 +125,83 @@ func (l *Limiter) Limit(ctx context.Context) error {
 	return nil
 }
 
+// bucket returns the bucket of key in buckets, made on first use.
+func bucket(buckets *lru.Cache[string, *rate.Limiter], key string, limit rate.Limit, burst int) *rate.Limiter {
+	b, ok := buckets.Get(key)
+	if !ok {
+		b = rate.NewLimiter(limit, burst)
+		if prev, found, _ := buckets.PeekOrAdd(key, b); found {
+			b = prev
+		}
+	}
+	return b
+}
+
+// SetAuthFailureLimit lets a client address fail authentication perMinute
+// times a minute, all at once if it likes; 0 turns the limit off. Keys
+// are at least 32 random bytes (the internal key) or long API keys, so
+// guessing one at ten a minute is hopeless, while a client with a mistyped
+// key still hears why.
+func (l *Limiter) SetAuthFailureLimit(perMinute int) { l.failuresPerMinute = perMinute }
+
+// AuthFailuresUnary counts the calls that presented a key and were refused
+// as UNAUTHENTICATED, per client address, and, once an address has used up its failures, refuses its
+// calls with RESOURCE_EXHAUSTED and a RetryInfo before looking at their
+// key, so that keys cannot be brute-forced. It must run outside the
+// authentication interceptor, which produces the failures it counts.
+func (l *Limiter) AuthFailuresUnary() grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		b, err := l.failureBucket(ctx)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := handler(ctx, req)
+		countFailure(ctx, b, err)
+		return resp, err
+	}
+}
+
+// AuthFailuresStream is AuthFailuresUnary for streams.
+func (l *Limiter) AuthFailuresStream() grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		b, err := l.failureBucket(ss.Context())
+		if err != nil {
+			return err
+		}
+		err = handler(srv, ss)
+		countFailure(ss.Context(), b, err)
+		return err
+	}
+}
+
+// failureBucket returns the client address's bucket of failures, or
+// RESOURCE_EXHAUSTED when it is empty.
+func (l *Limiter) failureBucket(ctx context.Context) (*rate.Limiter, error) {
+	if l.failuresPerMinute == 0 {
+		return nil, nil
+	}
+	every := time.Minute / time.Duration(l.failuresPerMinute)
+	b := bucket(l.failures, l.clientAddr(ctx), rate.Every(every), l.failuresPerMinute)
+	if tokens := b.Tokens(); tokens < 1 {
+		d := time.Duration((1 - tokens) * float64(every))
+		e := apierr.Exhausted("AUTH_FAILURES", "too many failed authentications from this address; retry in %s", d.Round(time.Millisecond))
+		e.RetryAfter = d
+		return nil, e
+	}
+	return b, nil
+}
+
+// countFailure takes a token for a call refused as UNAUTHENTICATED that
+// presented a key: a call without one is not guessing.
+func countFailure(ctx context.Context, b *rate.Limiter, err error) {
+	if b == nil || err == nil || apierr.ToStatus(err).Code() != codes.Unauthenticated {
+		return
+	}
+	if md, _ := metadata.FromIncomingContext(ctx); len(md.Get("authorization")) > 0 {
+		b.Allow()
+	}
+}
+
 func (l *Limiter) caller(ctx context.Context) (key string, limit rate.Limit, burst int) {
 	if p, ok := auth.FromContext(ctx); ok {
 		if p.Internal {
@@ -96,13 +209,17 @@ func (l *Limiter) caller(ctx context.Context) (key string, limit rate.Limit, bur
 		}
 		return "principal:" + p.Name, l.principal, l.burst
 	}
-	return "addr:" + clientAddr(ctx), l.anonymous, l.anonBurst
+	return "addr:" + l.clientAddr(ctx), l.anonymous, l.anonBurst
 }
 
 // clientAddr is the anonymous caller's address: the peer's, or, for a call
 // from the in-process gateway (whose peer is the gateway itself), the
-// address the gateway saw, which it forwards as x-forwarded-for.
-func clientAddr(ctx context.Context) string {
+// address the gateway saw. The gateway appends its TCP peer to whatever
+// X-Forwarded-For the client sent, so only the right-most entry is the
+// gateway's own observation; the entries left of it are the client's
+// writing and would give a fresh bucket per request if believed. Entries
+// added by trusted proxies are skipped from the right.
+func (l *Limiter) clientAddr(ctx context.Context) string {
 	p, ok := peer.FromContext(ctx)
 	if !ok || p.Addr == nil {
 		return "unknown"
@@ -110,8 +227,7 @@ func clientAddr(ctx context.Context) string {
 	if p.Addr.Network() == "bufconn" {
 		if md, ok := metadata.FromIncomingContext(ctx); ok {
 			if xff := md.Get("x-forwarded-for"); len(xff) > 0 {
-				first, _, _ := strings.Cut(xff[0], ",")
-				return strings.TrimSpace(first)
+				return l.rightmostUntrusted(strings.Split(strings.Join(xff, ","), ","))
 			}
 		}
 		return "in-process"
@@ -120,4 +236,26 @@ func clientAddr(ctx context.Context) string {
 		return host
 	}
 	return p.Addr.String()
+}
+
+// rightmostUntrusted returns the right-most hop not inside a trusted
+// proxy's prefix, or the left-most hop when every one is trusted.
+func (l *Limiter) rightmostUntrusted(hops []string) string {
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		a, err := netip.ParseAddr(hop)
+		if err != nil || i == 0 || !l.isTrusted(a.Unmap()) {
+			return hop
+		}
+	}
+	return "unknown"
+}
+
+func (l *Limiter) isTrusted(a netip.Addr) bool {
+	for _, p := range l.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
@@ -19,7 +20,10 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	v1reflectiongrpc "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	v1alphareflectiongrpc "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 	"google.golang.org/grpc/status"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
@@ -33,8 +37,18 @@ type ServerOptions struct {
 	Keys        *auth.Keys
 	Policy      *auth.Policy
 	MaxMsgBytes int
+	// MaxStreams bounds the concurrent calls on one connection (0: gRPC's
+	// default, unbounded).
+	MaxStreams uint32
 	// TLS, when set, serves every connection over TLS.
 	TLS *tls.Config
+	// AdminReflection leaves reflection off this server, for an admin
+	// listener to serve it (Server.Reflection).
+	AdminReflection bool
+	// PreAuth interceptors run just outside authentication (the limiter
+	// of failed authentications, which counts what it refuses).
+	PreAuthUnary  []grpc.UnaryServerInterceptor
+	PreAuthStream []grpc.StreamServerInterceptor
 	// Extra interceptors run innermost, after authentication (the rate
 	// limiter, which needs the principal).
 	Unary  []grpc.UnaryServerInterceptor
@@ -75,21 +89,31 @@ func NewServer(o ServerOptions) *Server {
 		errorsUnary(o.Logger),
 		codec.unary(),
 		recovery.UnaryServerInterceptor(rec),
-		o.Keys.UnaryInterceptor(o.Policy),
 	}
+	unary = append(append(unary, o.PreAuthUnary...), o.Keys.UnaryInterceptor(o.Policy))
 	stream := []grpc.StreamServerInterceptor{
 		metrics.StreamServerInterceptor(),
 		logging.StreamServerInterceptor(slogLogger(o.Logger), logOpts...),
 		errorsStream(o.Logger),
 		codec.stream(),
 		recovery.StreamServerInterceptor(rec),
-		o.Keys.StreamInterceptor(o.Policy),
 	}
+	stream = append(append(stream, o.PreAuthStream...), o.Keys.StreamInterceptor(o.Policy))
 	opts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(append(unary, o.Unary...)...),
 		grpc.ChainStreamInterceptor(append(stream, o.Stream...)...),
 		grpc.MaxRecvMsgSize(o.MaxMsgBytes),
 		grpc.ForceServerCodecV2(codec),
+		// A client pinging more often than every 10 s is closed with
+		// GOAWAY, so pings cannot be used to keep the server busy; pings
+		// without a call are allowed, for clients holding a watch.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		// Dead peers are found by the server's own pings, and a connection
+		// idle for 15 minutes is closed, so idle connections cannot pile up.
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
+	}
+	if o.MaxStreams > 0 {
+		opts = append(opts, grpc.MaxConcurrentStreams(o.MaxStreams))
 	}
 	if o.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(o.TLS)))
@@ -97,8 +121,20 @@ func NewServer(o ServerOptions) *Server {
 	srv := grpc.NewServer(opts...)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
-	reflection.Register(srv)
+	if !o.AdminReflection {
+		reflection.Register(srv)
+	}
 	return &Server{Server: srv, Health: hs, metrics: metrics}
+}
+
+// Reflection returns a gRPC server answering reflection (v1 and v1alpha)
+// about s's services and nothing else, for an admin listener.
+func (s *Server) Reflection() *grpc.Server {
+	srv := grpc.NewServer()
+	opts := reflection.ServerOptions{Services: s.Server}
+	v1reflectiongrpc.RegisterServerReflectionServer(srv, reflection.NewServerV1(opts))
+	v1alphareflectiongrpc.RegisterServerReflectionServer(srv, reflection.NewServer(opts))
+	return srv
 }
 
 // InitializeMetrics makes every registered method appear in the metrics

@@ -2,6 +2,7 @@ package stress
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -82,6 +83,7 @@ func testAccess(t *testing.T, s *suite) {
 		key      string
 		httpWant int
 		grpcWant codes.Code
+		restOnly bool
 	}
 	seen := map[string]bool{}
 	var restN, grpcN int
@@ -101,6 +103,9 @@ func testAccess(t *testing.T, s *suite) {
 			t.Errorf("REST %s %s with %s: HTTP %d, want %d: %s", r.Verb, r.Path(c.call), a.who, got.Status, a.httpWant, got.Body)
 		} else if err := CheckError(got); a.httpWant != http.StatusOK && err != nil {
 			t.Errorf("REST %s with %s: %v", r.Name(), a.who, err)
+		}
+		if a.restOnly {
+			return
 		}
 		st := Invoke(context.Background(), conn, r.FullMethod, req, r.Response(), a.key)
 		grpcN++
@@ -122,11 +127,14 @@ func testAccess(t *testing.T, s *suite) {
 			foreign = append(foreign, r)
 		}
 		attempts := []attempt{
-			{"no key", "", http.StatusUnauthorized, codes.Unauthenticated},
-			{"a wrong key", WrongKey, http.StatusUnauthorized, codes.Unauthenticated},
+			{"no key", "", http.StatusUnauthorized, codes.Unauthenticated, false},
+			{"a wrong key", WrongKey, http.StatusUnauthorized, codes.Unauthenticated, false},
+			// The internal key acts for every owner: the gateway, which
+			// the public reaches, takes it for no key at all.
+			{"the internal key", InternalKey, http.StatusUnauthorized, codes.Unauthenticated, true},
 		}
 		if c.owned {
-			attempts = append(attempts, attempt{"another owner's key", BobKey, http.StatusForbidden, codes.PermissionDenied})
+			attempts = append(attempts, attempt{"another owner's key", BobKey, http.StatusForbidden, codes.PermissionDenied, false})
 		}
 		for _, a := range attempts {
 			try(r, c, a)
@@ -142,7 +150,7 @@ func testAccess(t *testing.T, s *suite) {
 	}
 	alices := s.snapshotOf("alice")
 	for _, r := range foreign {
-		try(r, cases[r.Name()], attempt{"bob's key, naming alice's work", BobKey, http.StatusOK, codes.OK})
+		try(r, cases[r.Name()], attempt{"bob's key, naming alice's work", BobKey, http.StatusOK, codes.OK, false})
 	}
 	if after := s.snapshotOf("alice"); after != alices {
 		t.Errorf("bob's writes changed what alice owns:\nbefore: %.2000s\nafter:  %.2000s", alices, after)
@@ -185,4 +193,61 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("gRPC %s over the rate: %v, want ResourceExhausted", r.Name(), st.Err())
 	}
 	t.Logf("rate limit: %d of 10 requests over the rate refused with 429", limited)
+}
+
+// Guessing keys from one address is cut off: after the failed
+// authentications a minute allow, the address gets 429 over REST and
+// RESOURCE_EXHAUSTED over gRPC whatever key it presents.
+func TestAuthFailureLimit(t *testing.T) {
+	s := startSuite(t, "--auth-failure-limit=5")
+	for i := range 5 {
+		if r := s.do("GET", "/v1/works", fmt.Sprintf("%s-%d", WrongKey, i), nil); r.Status != http.StatusUnauthorized {
+			t.Fatalf("guess %d: HTTP %d, want 401: %s", i, r.Status, r.Body)
+		}
+	}
+	r := s.do("GET", "/v1/works", WrongKey, nil)
+	if r.Status != http.StatusTooManyRequests {
+		t.Fatalf("guess 6: HTTP %d, want 429: %s", r.Status, r.Body)
+	}
+	if err := CheckError(r); err != nil {
+		t.Error(err)
+	}
+	conn, err := Dial(s.p.GRPCAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	lr := route(t, "GetLicence")
+	req, err := lr.Request(Call{Params: map[string]string{"name": "licences/MIT"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := Invoke(context.Background(), conn, lr.FullMethod, req, lr.Response(), AliceKey); st.Code() != codes.ResourceExhausted {
+		t.Errorf("gRPC from the guessing address with a right key: %v, want ResourceExhausted", st.Err())
+	}
+}
+
+// An anonymous client rotating X-Forwarded-For still draws on one bucket:
+// the limiter keys on the address the gateway saw.
+func TestAnonymousLimitIgnoresForwardedFor(t *testing.T) {
+	s := startSuite(t, "--anonymous-rate-limit=0.01", "--anonymous-rate-burst=3")
+	limited := 0
+	for i := range 10 {
+		req, err := http.NewRequest("GET", s.base+"/v1/licences/MIT", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited != 7 {
+		t.Fatalf("10 anonymous reads, each with its own X-Forwarded-For, burst 3: %d refused, want 7", limited)
+	}
 }

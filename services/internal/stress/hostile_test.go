@@ -10,7 +10,10 @@ import (
 // access test, the bad-input corpus, and then reads the process's log,
 // written at debug level throughout, for keys and panics.
 func TestHostile(t *testing.T) {
-	s := startSuite(t, "--rate-limit=0")
+	// The access test presents a wrong key on every write route, far
+	// more than the failed-authentication limit allows one address;
+	// TestAuthFailureLimit checks that limit.
+	s := startSuite(t, "--rate-limit=0", "--anonymous-rate-limit=0", "--auth-failure-limit=0")
 	t.Run("access", func(t *testing.T) { testAccess(t, &suite{t: t, p: s.p, base: s.base}) })
 	t.Run("corpus", func(t *testing.T) { testCorpus(t, &suite{t: t, p: s.p, base: s.base}) })
 	t.Run("log", func(t *testing.T) {

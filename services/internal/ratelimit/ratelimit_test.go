@@ -1,0 +1,96 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+
+	"github.com/stemma-registry/stemma/services/internal/apierr"
+)
+
+// inProcess is the peer address of a call over the in-process connection,
+// the one the gateway uses.
+type inProcess struct{}
+
+func (inProcess) Network() string { return "bufconn" }
+func (inProcess) String() string  { return "bufconn" }
+
+func viaGateway(xff string) context.Context {
+	ctx := peer.NewContext(context.Background(), &peer.Peer{Addr: inProcess{}})
+	return metadata.NewIncomingContext(ctx, metadata.Pairs("x-forwarded-for", xff))
+}
+
+// TestRotatedForwardedForShareABucket rotates the client-written part of
+// X-Forwarded-For: the gateway appended the same TCP peer each time, so
+// every request must draw on one bucket.
+func TestRotatedForwardedForShareABucket(t *testing.T) {
+	l := New(0, 1, 1, 3)
+	var refused error
+	for i := range 10 {
+		if err := l.Limit(viaGateway(fmt.Sprintf("10.9.%d.%d, 203.0.113.7", i/250, i%250)), "/stemma.catalog.v1.CatalogService/GetWork"); err != nil {
+			refused = err
+			break
+		}
+	}
+	if status.Code(apierr.ToStatus(refused).Err()) != codes.ResourceExhausted {
+		t.Fatalf("10 requests with rotated X-Forwarded-For and a burst of 3: got %v, want RESOURCE_EXHAUSTED", refused)
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
+	cases := []struct {
+		name    string
+		trusted []netip.Prefix
+		xff     string
+		want    string
+	}{
+		{"gateway peer only", nil, "203.0.113.7", "203.0.113.7"},
+		{"client-written entries ignored", nil, "1.2.3.4, 203.0.113.7", "203.0.113.7"},
+		{"untrusted proxy is the client", nil, "198.51.100.1, 10.0.0.5", "10.0.0.5"},
+		{"trusted proxy skipped", trusted, "198.51.100.1, 10.0.0.5", "198.51.100.1"},
+		{"two trusted proxies skipped", trusted, "6.6.6.6, 198.51.100.1, 10.1.1.1, 10.0.0.5", "198.51.100.1"},
+		{"trusted IPv6 proxy skipped", trusted, "2001:db8::1, fd00::2", "2001:db8::1"},
+		{"every hop trusted", trusted, "10.0.0.9, 10.0.0.5", "10.0.0.9"},
+		{"garbage left of a trusted proxy", trusted, "not-an-ip, 10.0.0.5", "not-an-ip"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := New(0, 1, 1, 1)
+			l.TrustProxies(c.trusted)
+			if got := l.clientAddr(viaGateway(c.xff)); got != c.want {
+				t.Errorf("clientAddr(x-forwarded-for: %s) = %q, want %q", c.xff, got, c.want)
+			}
+		})
+	}
+}
+
+// TestExpensiveCallsCostMore spends a burst of 20 on audits: each takes 10
+// tokens, so the third is refused where twenty GetWorks would pass.
+func TestExpensiveCallsCostMore(t *testing.T) {
+	l := New(0, 1, 0.001, 20)
+	ctx := viaGateway("203.0.113.7")
+	for i := range 2 {
+		if err := l.Limit(ctx, "/stemma.lineage.v1.LineageService/AuditWork"); err != nil {
+			t.Fatalf("audit %d within the burst: %v", i, err)
+		}
+	}
+	if err := l.Limit(ctx, "/stemma.lineage.v1.LineageService/AuditWork"); err == nil {
+		t.Fatal("a third audit on a burst of 20: allowed; want RESOURCE_EXHAUSTED")
+	}
+	other := viaGateway("203.0.113.8")
+	for i := range 20 {
+		if err := l.Limit(other, "/stemma.catalog.v1.CatalogService/GetWork"); err != nil {
+			t.Fatalf("GetWork %d within the burst: %v", i, err)
+		}
+	}
+	if got := Cost("/stemma.lineage.v1.LineageService/ImportSbom"); got <= Cost("/stemma.catalog.v1.CatalogService/GetWork") {
+		t.Errorf("ImportSbom costs %d, no more than a GetWork", got)
+	}
+}
