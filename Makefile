@@ -39,7 +39,8 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzFilter:./services/internal/filter/ \
                 FuzzPageToken:./services/internal/paging/ \
                 FuzzCycloneDX:./services/lineage/sbom/ \
-                FuzzSPDX:./services/lineage/sbom/
+                FuzzSPDX:./services/lineage/sbom/ \
+                FuzzName:./services/licences/identify/
 # fuzz-all runs every target for $(1) executions, minimising each new input
 # for at most $(2) (a per-input bound inside the worker, untouched by that race).
 define fuzz-all
