@@ -7,6 +7,7 @@ type alias struct {
 	expr  string
 	note  string
 	names []string
+	alts  []string // other readings of an ambiguous name, returned as Alternatives
 }
 
 // Notes shared by several entries.
@@ -22,13 +23,13 @@ var aliases = []alias{
 		"The Apache Software License, Version 2.0", "The Apache License, Version 2.0", "ASL 2.0", "ASL-2.0", "ASL2", "AL2", "AL 2.0",
 		"Apache Public License 2.0", "Apache License Version 2"}},
 	{expr: "Apache-2.0", note: noteGuess + " (Apache 1.0 and 1.1 are rare since 2004)", names: []string{
-		"Apache", "Apache License", "Apache Software License", "ASL"}},
+		"Apache", "Apache License", "Apache Software License", "ASL"}, alts: []string{"Apache-1.1", "Apache-1.0"}},
 	{expr: "MIT", names: []string{"The MIT License", "MIT Licence", "MIT License (MIT)", "Expat", "Expat License", "MIT/Expat", "The MIT License (MIT)"}},
-	{expr: "MIT", note: "\"MIT/X11\" names the MIT (Expat) terms as distinct from other MIT variants; the X11 licence proper adds an X Consortium advertising clause", names: []string{"MIT/X11", "MIT X11", "MIT-X11"}},
+	{expr: "MIT", note: "\"MIT/X11\" names the MIT (Expat) terms as distinct from other MIT variants; the X11 licence proper adds an X Consortium advertising clause", names: []string{"MIT/X11", "MIT X11", "MIT-X11"}, alts: []string{"X11"}},
 	{expr: "MIT", note: "the Bouncy Castle licence text is the MIT licence text with the Legion of the Bouncy Castle as copyright holder", names: []string{"Bouncy Castle Licence", "Bouncy Castle License"}},
 	{expr: "BSD-3-Clause", names: []string{"New BSD", "New BSD License", "Modified BSD License", "Revised BSD License", "BSD 3-Clause", "BSD-3", "BSD3", "3-Clause BSD", "3-Clause BSD License", "BSD 3-Clause License", "BSD 3 Clause"}},
 	{expr: "BSD-3-Clause", note: "the Eclipse Distribution License 1.0 is the BSD-3-Clause text (SPDX lists it so)", names: []string{"Eclipse Distribution License - v 1.0", "Eclipse Distribution License 1.0", "EDL 1.0", "EDL-1.0"}},
-	{expr: "BSD-3-Clause", note: noteGuess + " (BSD-2-Clause is the other common reading)", names: []string{"BSD", "BSD License", "BSD-style", "BSD style license"}},
+	{expr: "BSD-3-Clause", note: noteGuess + " (BSD-2-Clause is the other common reading)", names: []string{"BSD", "BSD License", "BSD-style", "BSD style license"}, alts: []string{"BSD-2-Clause"}},
 	{expr: "BSD-2-Clause", names: []string{"Simplified BSD", "Simplified BSD License", "FreeBSD License", "BSD 2-Clause", "BSD-2", "BSD2", "2-Clause BSD", "2-Clause BSD License", "BSD 2-Clause License", "BSD 2 Clause"}},
 	{expr: "ISC", names: []string{"ISC Licence", "ISC License (ISCL)"}},
 	{expr: "0BSD", names: []string{"Zero-Clause BSD", "0-Clause BSD"}},

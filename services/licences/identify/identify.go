@@ -51,6 +51,7 @@ type index struct {
 	list  *spdx.List
 	names map[string]string // normalised full name or alias -> expression
 	notes map[string]string // normalised alias -> why it maps there
+	alts  map[string][]string
 	urls  map[string]string // normalised URL -> expression
 	// urlIDs lists every current id whose seeAlso has the URL, for the
 	// alternatives of a URL several licences share.
@@ -68,7 +69,7 @@ func idx() *index {
 }
 
 func build(l *spdx.List) *index {
-	ix := &index{list: l, names: map[string]string{}, notes: map[string]string{}, urls: map[string]string{}, urlIDs: map[string][]string{}}
+	ix := &index{list: l, names: map[string]string{}, notes: map[string]string{}, alts: map[string][]string{}, urls: map[string]string{}, urlIDs: map[string][]string{}}
 	// Deprecated ids and the -only/-or-later pairs share names' spellings
 	// and seeAlso URLs; the lower rank wins, so the answer is never a
 	// deprecated id, and a URL (which names a version, not "or later") gives
@@ -109,6 +110,7 @@ func build(l *spdx.List) *index {
 			}
 			ix.names[k] = a.expr
 			ix.notes[k] = a.note
+			ix.alts[k] = a.alts
 		}
 	}
 	for u, e := range canonicalURLs {
@@ -135,7 +137,7 @@ func Name(s string) Result {
 	k := normName(s)
 	if e, ok := ix.names[k]; ok {
 		if note, isAlias := ix.notes[k]; isAlias {
-			r := Result{Expression: e, Method: MethodAlias}
+			r := Result{Expression: e, Method: MethodAlias, Alternatives: ix.alts[k]}
 			if note != "" {
 				r.Warnings = []string{note}
 			}

@@ -241,12 +241,20 @@ func TestNoMatchIsAnAnswer(t *testing.T) {
 // judgement calls carry their note as a warning.
 func TestAliasesAreValidAndNoted(t *testing.T) {
 	for _, a := range aliases {
+		for _, alt := range a.alts {
+			if r := Name(alt); r.Expression != alt || r.Method != MethodSPDXID {
+				t.Errorf("alternative %q of %q is not a current SPDX id: %+v", alt, a.expr, r)
+			}
+		}
 		for _, n := range a.names {
 			r := Name(n)
 			if r.Expression != a.expr {
 				t.Errorf("alias %q = %q by %s, want %q", n, r.Expression, r.Method, a.expr)
 			}
 		}
+	}
+	if r := Name("BSD License"); !slices.Equal(r.Alternatives, []string{"BSD-2-Clause"}) || len(r.Warnings) != 1 {
+		t.Errorf("Name(BSD License) = %+v, want a warning and BSD-2-Clause as alternative", r)
 	}
 	if r := Name("GPL"); len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "any version") {
 		t.Errorf("Name(GPL).Warnings = %q", r.Warnings)
