@@ -221,7 +221,7 @@ func (e *Engine) evalOut(in, out expression.Expr, use Use) *outcome {
 	case *expression.And:
 		return e.evalOutAnd(in, x, use)
 	case *expression.Term:
-		return e.evalIn(in, x, use)
+		return e.narrowCondition(e.evalIn(in, x, use), x)
 	}
 	return unknownOutcome("no-rule", fmt.Sprintf("unsupported outbound expression %T", out), "", "")
 }
@@ -280,7 +280,7 @@ func (e *Engine) evalIn(in expression.Expr, out *expression.Term, use Use) *outc
 		}
 		return o
 	case *expression.Term:
-		return e.term(x, out, use)
+		return narrowed(e.term(x, out, use))
 	}
 	return unknownOutcome("no-rule", fmt.Sprintf("unsupported inbound expression %T", in), "", out.String())
 }

@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -262,7 +263,7 @@ func TestGrantsNarrowVersions(t *testing.T) {
 		{"EUPL-1.2 AND GPL-2.0-only", "GPL-2.0-or-later", Conditional},
 		{"EUPL-1.2 AND GPL-2.0-only", "GPL-3.0-or-later", Incompatible},
 		{"MPL-2.0 AND GPL-1.0-only", "GPL-1.0-or-later", Incompatible},
-		{"MPL-2.0 AND GPL-2.0-only", "GPL-1.0-or-later", Compatible},
+		{"MPL-2.0 AND GPL-2.0-only", "GPL-1.0-or-later", Conditional},
 	}
 	for _, tt := range tests {
 		r := testEngine.Check(mustParse(t, tt.in), mustParse(t, tt.out), Incorporate)
@@ -270,5 +271,23 @@ func TestGrantsNarrowVersions(t *testing.T) {
 			t.Errorf("%s → %s: %s, want %s\n%s", tt.in, tt.out, r.Verdict, tt.want, describe(r))
 		}
 		checkResult(t, testEngine, r)
+	}
+}
+
+// TestNarrowingIsACondition checks that an "or later" outbound honoured
+// only by narrowing answers CONDITIONAL and states the version the combined
+// work goes out under, rather than a bare COMPATIBLE (issue 13).
+func TestNarrowingIsACondition(t *testing.T) {
+	tests := []struct{ in, out, cond string }{
+		{"Apache-2.0", "GPL-2.0-or-later", "the combined work goes out under GPL-3.0-or-later"},
+		{"GPL-3.0-only", "GPL-2.0-or-later", "the combined work goes out under GPL-3.0-only"},
+		{"MPL-2.0", "GPL-1.0-or-later", "the combined work goes out under GPL-2.0-or-later"},
+		{"EUPL-1.2 AND Apache-2.0", "GPL-2.0-or-later", "the combined work goes out under GPL-3.0-only"},
+	}
+	for _, tt := range tests {
+		r := testEngine.Check(mustParse(t, tt.in), mustParse(t, tt.out), Incorporate)
+		if r.Verdict != Conditional || !slices.Contains(r.Conditions, tt.cond) {
+			t.Errorf("%s → %s: %s %q, want CONDITIONAL with %q\n%s", tt.in, tt.out, r.Verdict, r.Conditions, tt.cond, describe(r))
+		}
 	}
 }

@@ -100,7 +100,7 @@ func (e *Engine) grantVersionRanges() {
 		lowest, highest, openEnded := 0, 0, false
 		for k2, g2 := range e.grants {
 			o2 := &e.lics[k2.out]
-			if k2.in != k.in || k2 == k || o2.gnu != lo.gnu || g2.verdict == Incompatible || o2.ver < lo.ver {
+			if k2.in != k.in || o2.gnu != lo.gnu || g2.verdict == Incompatible || o2.ver < lo.ver {
 				continue
 			}
 			if o2.orLater() {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/stemma-registry/stemma/services/licences/expression"
 )
 
 // verRange is the versions of an "or later" outbound licence a work may
@@ -75,4 +77,43 @@ func (e *Engine) all(os []*outcome, out string) *outcome {
 	c := *w
 	c.versions = rng
 	return &c
+}
+
+// narrowed turns a COMPATIBLE answer that holds an "or later" outbound to
+// some of its versions into CONDITIONAL: the work can no longer go out
+// under the licence as written, and a bare "yes" would hide that. It runs
+// per inbound term, so that an inbound OR still prefers an alternative
+// that needs no narrowing.
+func narrowed(o *outcome) *outcome {
+	if o.versions == nil || o.verdict != Compatible {
+		return o
+	}
+	c := *o
+	c.verdict = Conditional
+	return &c
+}
+
+// narrowCondition states, once the whole inbound is judged against one
+// outbound term, the versions the combined work goes out under as the
+// condition ("the combined work goes out under GPL-3.0-or-later").
+func (e *Engine) narrowCondition(o *outcome, out *expression.Term) *outcome {
+	lo := e.licOf(out)
+	if o.versions == nil || o.verdict != Conditional || lo == nil {
+		return o
+	}
+	c := *o
+	c.conditions = append(append([]string(nil), o.conditions...), "the combined work goes out under "+o.versions.licences(lo.p.Family))
+	return &c
+}
+
+// licences names the range as SPDX ids of family, e.g. "GPL-3.0-or-later"
+// or "GPL-2.0-only or GPL-3.0-only".
+func (r *verRange) licences(family string) string {
+	switch {
+	case r.hi == anyLater:
+		return family + "-" + tenths(r.lo) + "-or-later"
+	case r.lo == r.hi:
+		return family + "-" + tenths(r.lo) + "-only"
+	}
+	return fmt.Sprintf("%s-%s-only or a later version up to %s-%s-only", family, tenths(r.lo), family, tenths(r.hi))
 }
