@@ -6,6 +6,7 @@ import (
 
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/internal/auth"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
 	"github.com/stemma-registry/stemma/services/lineage/watch"
 )
@@ -17,6 +18,14 @@ import (
 // The stream ends when the client leaves or the process shuts down.
 func (s *Service) WatchDerivations(req *lineagev1.WatchDerivationsRequest, stream lineagev1.LineageService_WatchDerivationsServer) error {
 	ctx := stream.Context()
+	// A descendant watch costs an ancestry walk per event, so unlike the
+	// plain watch (a GET, public by policy) it needs a key: anonymous
+	// clients cannot make every write walk the graph for them.
+	if req.GetIncludeDescendants() {
+		if _, err := auth.Require(ctx); err != nil {
+			return err
+		}
+	}
 	if len(req.GetWorks()) == 0 {
 		return apierr.Missing("works")
 	}

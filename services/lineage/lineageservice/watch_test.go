@@ -24,7 +24,7 @@ import (
 // watch opens a gRPC watch and waits until the server has subscribed.
 func watch(t *testing.T, client lineagev1.LineageServiceClient, req *lineagev1.WatchDerivationsRequest) lineagev1.LineageService_WatchDerivationsClient {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(alice)
 	t.Cleanup(cancel)
 	stream, err := client.WatchDerivations(ctx, req)
 	if err != nil {
@@ -166,6 +166,28 @@ func TestWatch(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A descendant watch needs a key, over gRPC and REST; the plain watch
+// stays public.
+func TestWatchDescendantsNeedsKey(t *testing.T) {
+	s := start(t, apptest.Config(t))
+	a := s.work(t, apptest.AliceKey, "a", "TEXT", "CC0-1.0")
+	stream, err := s.lineage.WatchDerivations(context.Background(), &lineagev1.WatchDerivationsRequest{Works: []string{a}, IncludeDescendants: true})
+	if err == nil {
+		_, err = stream.Recv()
+	}
+	if status.Code(err) != codes.Unauthenticated {
+		t.Errorf("anonymous gRPC descendant watch: %v", err)
+	}
+	resp, err := http.Get(s.BaseURL() + "/v1/derivations:watch?includeDescendants=true&works=" + a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("anonymous REST descendant watch: %s", resp.Status)
+	}
 }
 
 // Shutdown ends watch streams, so that the server drains.
