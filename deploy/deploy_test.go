@@ -487,8 +487,8 @@ func checkReferences(t *testing.T, r *rendered, vars map[string]bool) {
 			}
 			host, port, _ := strings.Cut(addr, ":")
 			svc := r.services[host]
-			if svc == nil || !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == "grpc" && port == "9090" && p.Port == 9090 }) {
-				t.Errorf("ConfigMap %s: the %s address %s is not a rendered Service's gRPC port", cm.Name, part, addr)
+			if svc == nil || !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == "grpc-internal" && port == "9091" && p.Port == 9091 }) {
+				t.Errorf("ConfigMap %s: the %s address %s is not a rendered Service's internal gRPC port", cm.Name, part, addr)
 			}
 		}
 	}
@@ -573,7 +573,8 @@ func TestCompose(t *testing.T) {
 		t.Errorf("want the catalog replicated; services %v", targets["catalog"])
 	}
 	// Every address a part is given names the compose services that run
-	// that part, on the gRPC port.
+	// that part, on the internal gRPC port, the only one taking the
+	// internal key the parts call with.
 	for name, s := range p.Services {
 		for _, part := range []string{"licences", "catalog", "lineage"} {
 			v := s.Environment["STEMMA_"+strings.ToUpper(part)+"_ADDR"]
@@ -583,8 +584,8 @@ func TestCompose(t *testing.T) {
 			var hosts []string
 			for _, a := range strings.Split(*v, ",") {
 				host, port, _ := strings.Cut(a, ":")
-				if port != "9090" {
-					t.Errorf("%s: %s address %s is not on the gRPC port", name, part, a)
+				if port != "9091" {
+					t.Errorf("%s: %s address %s is not on the internal gRPC port", name, part, a)
 				}
 				hosts = append(hosts, host)
 			}

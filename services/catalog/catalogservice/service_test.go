@@ -284,7 +284,10 @@ func TestUpdate(t *testing.T) {
 }
 
 func TestLiensAndDelete(t *testing.T) {
-	c := start(t, apptest.Config(t)).client
+	inst := start(t, apptest.Config(t))
+	c := inst.client
+	// Only the internal listener takes the internal key.
+	ic := catalogv1.NewCatalogServiceClient(inst.InternalConn(t))
 	w, err := c.CreateWork(alice, &catalogv1.CreateWorkRequest{Work: software("held", "MIT")})
 	if err != nil {
 		t.Fatal(err)
@@ -294,11 +297,11 @@ func TestLiensAndDelete(t *testing.T) {
 	wantCode(t, "a lien placed by the owner", err, codes.PermissionDenied, "")
 	_, err = c.CreateLien(anyone, lien)
 	wantCode(t, "a lien placed without a key", err, codes.Unauthenticated, "")
-	l, err := c.CreateLien(internal, lien)
+	l, err := ic.CreateLien(internal, lien)
 	if err != nil || l.GetName() != w.GetName()+"/liens/d1" || l.GetCreator() != "stemma-internal" {
 		t.Fatalf("CreateLien by the internal principal = %v, %v", l, err)
 	}
-	if again, err := c.CreateLien(internal, lien); err != nil || !again.GetCreateTime().AsTime().Equal(l.GetCreateTime().AsTime()) {
+	if again, err := ic.CreateLien(internal, lien); err != nil || !again.GetCreateTime().AsTime().Equal(l.GetCreateTime().AsTime()) {
 		t.Fatalf("CreateLien retried = %v, %v", again, err)
 	}
 	for _, bad := range []*catalogv1.CreateLienRequest{
@@ -323,12 +326,12 @@ func TestLiensAndDelete(t *testing.T) {
 	wantCode(t, "force by the owner", err, codes.PermissionDenied, "")
 	_, err = c.DeleteLien(bob, &catalogv1.DeleteLienRequest{Name: l.GetName()})
 	wantCode(t, "a lien lifted by bob", err, codes.PermissionDenied, "")
-	_, err = c.DeleteLien(internal, &catalogv1.DeleteLienRequest{Name: "works/x/derivations/y"})
+	_, err = ic.DeleteLien(internal, &catalogv1.DeleteLienRequest{Name: "works/x/derivations/y"})
 	wantCode(t, "a bad lien name", err, codes.InvalidArgument, "name")
-	if _, err := c.DeleteLien(internal, &catalogv1.DeleteLienRequest{Name: l.GetName()}); err != nil {
+	if _, err := ic.DeleteLien(internal, &catalogv1.DeleteLienRequest{Name: l.GetName()}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.DeleteLien(internal, &catalogv1.DeleteLienRequest{Name: l.GetName()})
+	_, err = ic.DeleteLien(internal, &catalogv1.DeleteLienRequest{Name: l.GetName()})
 	wantCode(t, "a lien lifted twice", err, codes.NotFound, "")
 
 	_, err = c.DeleteWork(bob, &catalogv1.DeleteWorkRequest{Name: w.GetName()})
@@ -393,7 +396,10 @@ func TestDeclaredLicences(t *testing.T) {
 // only, all or none (a missing work fails the batch, naming its request),
 // a retry returns the liens unchanged.
 func TestBatchCreateLiens(t *testing.T) {
-	c := start(t, apptest.Config(t)).client
+	inst := start(t, apptest.Config(t))
+	c := inst.client
+	// Only the internal listener takes the internal key.
+	ic := catalogv1.NewCatalogServiceClient(inst.InternalConn(t))
 	var reqs []*catalogv1.CreateLienRequest
 	for _, title := range []string{"first", "second"} {
 		w, err := c.CreateWork(alice, &catalogv1.CreateWorkRequest{Work: software(title, "MIT")})
@@ -407,9 +413,9 @@ func TestBatchCreateLiens(t *testing.T) {
 	wantCode(t, "liens placed by the owner", err, codes.PermissionDenied, "")
 	broken := &catalogv1.BatchCreateLiensRequest{Requests: append(reqs[:2:2],
 		&catalogv1.CreateLienRequest{Parent: "works/missing", LienId: "d1", Lien: &catalogv1.Lien{Origin: "derivations/d1"}})}
-	_, err = c.BatchCreateLiens(internal, broken)
+	_, err = ic.BatchCreateLiens(internal, broken)
 	wantCode(t, "a batch naming a missing work", err, codes.NotFound, "")
-	_, err = c.BatchCreateLiens(internal, &catalogv1.BatchCreateLiensRequest{Requests: []*catalogv1.CreateLienRequest{{Parent: reqs[0].GetParent(), LienId: "d2"}}})
+	_, err = ic.BatchCreateLiens(internal, &catalogv1.BatchCreateLiensRequest{Requests: []*catalogv1.CreateLienRequest{{Parent: reqs[0].GetParent(), LienId: "d2"}}})
 	if st := wantCode(t, "a request without its lien", err, codes.InvalidArgument, ""); !strings.Contains(st.Message(), "requests[0].lien") {
 		t.Errorf("the refusal does not name requests[0].lien: %s", st.Message())
 	}
@@ -418,7 +424,7 @@ func TestBatchCreateLiens(t *testing.T) {
 			t.Fatalf("after refused batches, %s has liens %v, %v", r.GetParent(), ls, err)
 		}
 	}
-	made, err := c.BatchCreateLiens(internal, batch)
+	made, err := ic.BatchCreateLiens(internal, batch)
 	if err != nil || len(made.GetLiens()) != 2 || made.GetLiens()[1].GetName() != reqs[1].GetParent()+"/liens/d1" {
 		t.Fatalf("BatchCreateLiens = %v, %v", made, err)
 	}

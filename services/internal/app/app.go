@@ -47,7 +47,10 @@ type App struct {
 
 	grpc    *rpc.Server // nil when the process runs only the gateway
 	grpcLis net.Listener
-	local   *bufconn.Listener
+	// internalLis is --internal-grpc-addr, marked like local as the
+	// parts' own (auth.InternalListener); nil when not set.
+	internalLis net.Listener
+	local       *bufconn.Listener
 
 	http    *http.Server
 	httpLis net.Listener
@@ -95,7 +98,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	defer func() {
 		if err != nil {
 			built.closeAll()
-			for _, l := range []net.Listener{built.grpcLis, built.httpLis, built.adminLis} {
+			for _, l := range []net.Listener{built.grpcLis, built.internalLis, built.httpLis, built.adminLis} {
 				if l != nil {
 					_ = l.Close()
 				}
@@ -137,6 +140,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		a.local = bufconn.Listen(1 << 20)
 		if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 			return nil, fmt.Errorf("listen on --grpc-addr %s: %w", cfg.GRPCAddr, err)
+		}
+		if cfg.InternalGRPCAddr != "" {
+			if a.internalLis, err = net.Listen("tcp", cfg.InternalGRPCAddr); err != nil {
+				return nil, fmt.Errorf("listen on --internal-grpc-addr %s: %w", cfg.InternalGRPCAddr, err)
+			}
 		}
 	}
 	for _, name := range config.Parts {
@@ -237,6 +245,15 @@ func (a *App) GRPCAddr() string {
 	return a.grpcLis.Addr().String()
 }
 
+// InternalGRPCAddr returns the address of the internal gRPC listener ("" if
+// none).
+func (a *App) InternalGRPCAddr() string {
+	if a.internalLis == nil {
+		return ""
+	}
+	return a.internalLis.Addr().String()
+}
+
 // HTTPAddr returns the address the HTTP server listens on.
 func (a *App) HTTPAddr() string { return a.httpLis.Addr().String() }
 
@@ -257,10 +274,13 @@ func (a *App) Stopping() <-chan struct{} { return a.stopping }
 // REST and gRPC requests get up to the shutdown timeout to finish, then
 // every part is closed in reverse start order.
 func (a *App) Run(ctx context.Context) error {
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	if a.grpc != nil {
 		go func() { errc <- a.grpc.Serve(a.grpcLis) }()
-		go func() { errc <- a.grpc.Serve(a.local) }()
+		go func() { errc <- a.grpc.Serve(auth.InternalListener(a.local)) }()
+		if a.internalLis != nil {
+			go func() { errc <- a.grpc.Serve(auth.InternalListener(a.internalLis)) }()
+		}
 		for _, p := range a.parts {
 			for _, svc := range p.services {
 				a.grpc.Health.SetServingStatus(svc, servingStatus)
@@ -271,7 +291,7 @@ func (a *App) Run(ctx context.Context) error {
 	if a.admin != nil {
 		go func() { errc <- serveHTTP(a.admin, a.adminLis, a.serverTLS != nil) }()
 	}
-	a.log.Info("stemma serving", "targets", a.cfg.Target, "http_addr", a.HTTPAddr(), "grpc_addr", a.GRPCAddr(), "admin_addr", a.AdminAddr())
+	a.log.Info("stemma serving", "targets", a.cfg.Target, "http_addr", a.HTTPAddr(), "grpc_addr", a.GRPCAddr(), "internal_grpc_addr", a.InternalGRPCAddr(), "admin_addr", a.AdminAddr())
 
 	var serveErr error
 	select {

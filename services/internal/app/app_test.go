@@ -41,9 +41,9 @@ func TestEveryTargetBootsAlone(t *testing.T) {
 	for _, part := range config.Parts {
 		t.Run(part, func(t *testing.T) {
 			cfg := apptest.Config(t, part)
-			cfg.LicencesAddr = backend.GRPCAddr()
-			cfg.CatalogAddr = backend.GRPCAddr()
-			cfg.LineageAddr = backend.GRPCAddr()
+			cfg.LicencesAddr = backend.InternalGRPCAddr()
+			cfg.CatalogAddr = backend.InternalGRPCAddr()
+			cfg.LineageAddr = backend.InternalGRPCAddr()
 			inst := apptest.Start(t, cfg)
 			code, body := get(t, inst.BaseURL()+"/healthz")
 			if code != http.StatusOK {

@@ -18,6 +18,7 @@ import (
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
+	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
 )
 
@@ -36,6 +37,35 @@ func TestRESTRefusesTheInternalKey(t *testing.T) {
 	}
 	if code, body := inst.Do(t, "POST", "/v1/works", apptest.AliceKey, `{"kind":"WORK_KIND_TEXT","title":"Mine","licence":"MIT"}`); code != http.StatusOK {
 		t.Fatalf("alice creates a work: %d %s", code, body)
+	}
+}
+
+// TestGRPCTakesTheInternalKeyOnlyInternally presents the internal key on
+// the public gRPC port, where it must count for nothing, and on the
+// internal listener, where a lien (which only the parts may place) is
+// placed with it. An ordinary key works on both.
+func TestGRPCTakesTheInternalKeyOnlyInternally(t *testing.T) {
+	inst := apptest.Start(t, apptest.Config(t))
+	public := catalogv1.NewCatalogServiceClient(inst.Conn(t))
+	internal := catalogv1.NewCatalogServiceClient(inst.InternalConn(t))
+	w, err := public.CreateWork(apptest.As(apptest.AliceKey), &catalogv1.CreateWorkRequest{
+		Work: &catalogv1.Work{Kind: catalogv1.WorkKind_WORK_KIND_TEXT, Title: "Held", Licence: "MIT"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lien := &catalogv1.CreateLienRequest{Parent: w.GetName(), LienId: "d1", Lien: &catalogv1.Lien{Origin: "derivations/d1"}}
+	as := apptest.As(apptest.InternalKey)
+	if _, err := public.GetWork(as, &catalogv1.GetWorkRequest{Name: w.GetName()}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("a read with the internal key on the public port: %v; want Unauthenticated", err)
+	}
+	if _, err := public.CreateLien(as, lien); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("a lien placed with the internal key on the public port: %v; want Unauthenticated", err)
+	}
+	if l, err := internal.CreateLien(as, lien); err != nil || l.GetCreator() != "stemma-internal" {
+		t.Errorf("a lien placed with the internal key on the internal listener: %v, %v", l, err)
+	}
+	if _, err := internal.GetWork(apptest.As(apptest.BobKey), &catalogv1.GetWorkRequest{Name: w.GetName()}); err != nil {
+		t.Errorf("bob reads on the internal listener: %v", err)
 	}
 }
 

@@ -10,11 +10,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"net"
 	"slices"
 	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 )
@@ -137,6 +139,40 @@ func (k *Keys) IsInternal(key string) bool {
 	return ok && p.Internal
 }
 
+// InternalListener marks the connections l accepts as the parts' own: the
+// internal key is accepted only on them. A process serves its in-process
+// connection and, in a split deployment, --internal-grpc-addr this way;
+// its public gRPC port refuses the key, so a leaked internal key is no
+// master key to anyone who can reach only the public ports.
+func InternalListener(l net.Listener) net.Listener { return internalListener{l} }
+
+type internalListener struct{ net.Listener }
+
+func (l internalListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return internalConn{c}, nil
+}
+
+type internalConn struct{ net.Conn }
+
+// LocalAddr is what gRPC records as the peer's local address, the only
+// trace of the listener a call came in on that reaches an interceptor.
+func (c internalConn) LocalAddr() net.Addr { return internalAddr{c.Conn.LocalAddr()} }
+
+type internalAddr struct{ net.Addr }
+
+func viaInternalListener(ctx context.Context) bool {
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return false
+	}
+	_, ok = p.LocalAddr.(internalAddr)
+	return ok
+}
+
 // authenticate puts the request's principal into ctx. A bad key is refused
 // even on a public method: a caller who sent one expects it to count.
 func (k *Keys) authenticate(ctx context.Context, fullMethod string, p *Policy) (context.Context, error) {
@@ -147,6 +183,12 @@ func (k *Keys) authenticate(ctx context.Context, fullMethod string, p *Policy) (
 	if present {
 		pr, ok := k.Verify(key)
 		if !ok {
+			return nil, apierr.Unauthenticatedf("unknown bearer key")
+		}
+		// Refused as an unknown key would be: to a caller on a public
+		// listener the internal key is no key at all, and saying more
+		// would confirm a guess.
+		if pr.Internal && !viaInternalListener(ctx) {
 			return nil, apierr.Unauthenticatedf("unknown bearer key")
 		}
 		return WithPrincipal(ctx, pr), nil

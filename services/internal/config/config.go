@@ -44,8 +44,11 @@ type Config struct {
 	GRPCAddr string
 	// AdminAddr, when set, is the only listener serving /metrics and gRPC
 	// reflection.
-	AdminAddr    string
-	DataDir      string
+	AdminAddr string
+	// InternalGRPCAddr, when set, is the gRPC listener the other parts
+	// call: the only TCP listener that accepts the internal key.
+	InternalGRPCAddr string
+	DataDir          string
 	DatabaseURL  string
 	RedisURL     string
 	RedisCluster bool
@@ -134,6 +137,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.Target, "target", c.Target, "parts to run: all, or a comma-separated list of "+strings.Join(Parts, ", "))
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address of the HTTP server (REST gateway, /healthz, /metrics)")
 	fs.StringVar(&c.GRPCAddr, "grpc-addr", c.GRPCAddr, "address of the gRPC server of the services this process runs")
+	fs.StringVar(&c.InternalGRPCAddr, "internal-grpc-addr", c.InternalGRPCAddr, "address of the gRPC listener the other parts call, the only TCP listener accepting the internal key; point their --*-addr here and keep it off public networks (ignored by a process running no service)")
 	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, "address of the admin listener; when set, /metrics and gRPC reflection are served there only")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the SQLite files (one per service) when no database URL is set")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (postgres://...); empty selects SQLite under --data-dir")
@@ -346,6 +350,11 @@ func (c *Config) Validate() error {
 			add("--admin-addr: %v", err)
 		}
 	}
+	if c.InternalGRPCAddr != "" {
+		if err := checkHostPort(c.InternalGRPCAddr); err != nil {
+			add("--internal-grpc-addr: %v", err)
+		}
+	}
 	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
 		add("--trusted-proxies: %v", err)
 	}
@@ -502,6 +511,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Any("target", c.Target),
 		slog.String("http_addr", c.HTTPAddr),
 		slog.String("grpc_addr", c.GRPCAddr),
+		slog.String("internal_grpc_addr", c.InternalGRPCAddr),
 		slog.String("data_dir", c.DataDir),
 		slog.String("database_url", Redact(c.DatabaseURL)),
 		slog.String("redis_url", Redact(c.RedisURL)),

@@ -70,18 +70,21 @@ func StartCluster(t testing.TB, r Replicas) *Cluster {
 		}
 		return testproc.Start(t, testproc.Options{
 			Name: name, Binary: bin, Flags: append([]string{"--target=" + target}, flags...), Env: env,
+			Internal: target != "gateway",
 		})
 	}
 	c.Licences = start("licences", "licences", common, nil)
-	addrs := map[string]string{"licences": c.Licences.GRPCAddr}
+	// The parts find each other on their internal listeners, the only
+	// ports taking the internal key, as deploy/ wires them.
+	addrs := map[string]string{"licences": c.Licences.InternalGRPCAddr}
 	for i := range r.Catalog {
 		c.Catalog = append(c.Catalog, start(fmt.Sprintf("catalog-%d", i+1), "catalog", stores, addrs))
 	}
-	addrs["catalog"] = grpcAddrs(c.Catalog)
+	addrs["catalog"] = internalAddrs(c.Catalog)
 	for i := range r.Lineage {
 		c.Lineage = append(c.Lineage, start(fmt.Sprintf("lineage-%d", i+1), "lineage", stores, addrs))
 	}
-	addrs["lineage"] = grpcAddrs(c.Lineage)
+	addrs["lineage"] = internalAddrs(c.Lineage)
 	for i := range r.Gateways {
 		c.Gateways = append(c.Gateways, start(fmt.Sprintf("gateway-%d", i+1), "gateway", common, addrs))
 	}
@@ -110,9 +113,17 @@ func (c *Cluster) saveLogs(t testing.TB) {
 }
 
 func grpcAddrs(ps []*testproc.Process) string {
+	return joinAddrs(ps, func(p *testproc.Process) string { return p.GRPCAddr })
+}
+
+func internalAddrs(ps []*testproc.Process) string {
+	return joinAddrs(ps, func(p *testproc.Process) string { return p.InternalGRPCAddr })
+}
+
+func joinAddrs(ps []*testproc.Process, addr func(*testproc.Process) string) string {
 	a := make([]string, len(ps))
 	for i, p := range ps {
-		a[i] = p.GRPCAddr
+		a[i] = addr(p)
 	}
 	return strings.Join(a, ",")
 }

@@ -63,6 +63,9 @@ type Options struct {
 	// HTTPAddr and GRPCAddr are the addresses to listen on; empty picks a
 	// free loopback port.
 	HTTPAddr, GRPCAddr string
+	// Internal gives the process an internal gRPC listener on a free
+	// loopback port (--internal-grpc-addr), for the other parts to call.
+	Internal bool
 }
 
 // Process is a `stemma serve` that a test owns: it may signal, kill and
@@ -70,6 +73,8 @@ type Options struct {
 type Process struct {
 	HTTPAddr string
 	GRPCAddr string
+	// InternalGRPCAddr is the internal listener's address, if any.
+	InternalGRPCAddr string
 
 	t    testing.TB
 	name string
@@ -108,7 +113,12 @@ func Start(t testing.TB, o Options) *Process {
 	if bin == "" {
 		bin = Binary(t)
 	}
-	p.args = append([]string{bin, "serve", "--http-addr=" + p.HTTPAddr, "--grpc-addr=" + p.GRPCAddr}, o.Flags...)
+	p.args = []string{bin, "serve", "--http-addr=" + p.HTTPAddr, "--grpc-addr=" + p.GRPCAddr}
+	if o.Internal {
+		p.InternalGRPCAddr = "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
+		p.args = append(p.args, "--internal-grpc-addr="+p.InternalGRPCAddr)
+	}
+	p.args = append(p.args, o.Flags...)
 	p.env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, o.Env...)
 	t.Cleanup(func() { p.Kill() })
 	p.Restart()

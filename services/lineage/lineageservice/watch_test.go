@@ -223,7 +223,7 @@ func TestReplicas(t *testing.T) {
 	replica := func() (*suite, lineagev1.LineageServiceClient) {
 		cfg := apptest.Config(t, config.PartLineage, config.PartGateway)
 		cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix = dbURL, redisURL, prefix
-		cfg.LicencesAddr, cfg.CatalogAddr = be.GRPCAddr(), be.GRPCAddr()
+		cfg.LicencesAddr, cfg.CatalogAddr = be.InternalGRPCAddr(), be.InternalGRPCAddr()
 		r := start(t, cfg)
 		conn, err := grpc.NewClient(r.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {

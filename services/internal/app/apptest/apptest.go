@@ -43,6 +43,9 @@ func Config(t testing.TB, targets ...string) config.Config {
 	}
 	c.HTTPAddr = "127.0.0.1:0"
 	c.GRPCAddr = "127.0.0.1:0"
+	if c.RunsGRPC() {
+		c.InternalGRPCAddr = "127.0.0.1:0"
+	}
 	c.DataDir = t.TempDir()
 	c.APIKeys = "alice=" + AliceKey + ",bob=" + BobKey + ",root=" + RootKey
 	c.Admins = []string{"root"}
@@ -185,7 +188,22 @@ func (i *Instance) Do(t testing.TB, method, path, key, body string) (int, []byte
 // closed when the test ends.
 func (i *Instance) Conn(t testing.TB) *grpc.ClientConn {
 	t.Helper()
-	c, err := grpc.NewClient(i.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	return dial(t, i.GRPCAddr())
+}
+
+// InternalConn returns a gRPC client connection to the instance's internal
+// listener, the only TCP port on which the internal key is accepted.
+func (i *Instance) InternalConn(t testing.TB) *grpc.ClientConn {
+	t.Helper()
+	if i.InternalGRPCAddr() == "" {
+		t.Fatal("the instance has no internal gRPC listener")
+	}
+	return dial(t, i.InternalGRPCAddr())
+}
+
+func dial(t testing.TB, addr string) *grpc.ClientConn {
+	t.Helper()
+	c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
