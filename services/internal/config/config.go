@@ -49,10 +49,10 @@ type Config struct {
 	// call: the only TCP listener that accepts the internal key.
 	InternalGRPCAddr string
 	DataDir          string
-	DatabaseURL  string
-	RedisURL     string
-	RedisCluster bool
-	RedisPrefix  string
+	DatabaseURL      string
+	RedisURL         string
+	RedisCluster     bool
+	RedisPrefix      string
 
 	LicencesAddr string
 	CatalogAddr  string
