@@ -27,6 +27,10 @@ type Term struct {
 	// an "AdditionRef-…" reference spelt like ID, whole with its
 	// "DocumentRef-…:" prefix if it has one; empty when there is none.
 	Exception string
+	// Unlisted is true for an identifier that is not on the SPDX list,
+	// accepted only by ParseWith's Options.Unlisted: spelt as written, its
+	// terms unknown, like a reference's.
+	Unlisted bool
 }
 
 // And is a conjunction: every operand binds. It always has two or more
@@ -42,10 +46,10 @@ func (*And) isExpr()  {}
 func (*Or) isExpr()   {}
 
 // IsRef reports whether the term names a licence that is not on the SPDX
-// list (a LicenseRef- or a DocumentRef- reference), whose terms Stemma
-// cannot know.
+// list (a LicenseRef- or a DocumentRef- reference, or an unlisted
+// identifier), whose terms Stemma cannot know.
 func (t *Term) IsRef() bool {
-	return t.DocumentRef != "" || strings.HasPrefix(t.ID, "LicenseRef-")
+	return t.Unlisted || t.DocumentRef != "" || strings.HasPrefix(t.ID, "LicenseRef-")
 }
 
 // AllowsLaterVersions reports whether the term lets the licensee choose a

@@ -552,3 +552,35 @@ func TestMustParse(t *testing.T) {
 	}()
 	MustParse("Foo")
 }
+
+// With Options.Unlisted an identifier off the list is a leaf like a
+// LicenseRef, spelt as written and warned about; what is malformed still
+// fails, and without the option the identifier does.
+func TestParseUnlisted(t *testing.T) {
+	for _, tc := range []struct{ in, canonical, warning string }{
+		{"NONESUCH OR X11", "NONESUCH OR X11", `"NONESUCH" is not on the SPDX licence list; its terms are unknown`},
+		{"Foo-1.0+", "Foo-1.0+", `"Foo-1.0" is not on the SPDX licence list; its terms are unknown`},
+		{"MIT WITH Made-Up-exception", "MIT WITH Made-Up-exception", `"Made-Up-exception" is not on the SPDX exception list; its terms are unknown`},
+	} {
+		p, err := ParseWith(nil, tc.in, Options{Unlisted: true})
+		if err != nil {
+			t.Errorf("ParseWith(%q): %v", tc.in, err)
+			continue
+		}
+		if p.Expr.String() != tc.canonical || !slices.Contains(p.Warnings, tc.warning) {
+			t.Errorf("ParseWith(%q) = %q, warnings %q; want %q warning %q", tc.in, p.Expr, p.Warnings, tc.canonical, tc.warning)
+		}
+		if _, err := Parse(nil, tc.in); err == nil {
+			t.Errorf("Parse(%q) accepted an unlisted identifier", tc.in)
+		}
+	}
+	p, _ := ParseWith(nil, "NONESUCH", Options{Unlisted: true})
+	if term, ok := p.Expr.(*Term); !ok || !term.Unlisted || !term.IsRef() {
+		t.Errorf("NONESUCH = %#v; want an unlisted term, a reference", p.Expr)
+	}
+	for _, bad := range []string{"MIT$", "NOASSERTION", "MIT WITH MIT", "Classpath-exception-2.0"} {
+		if _, err := ParseWith(nil, bad, Options{Unlisted: true}); err == nil {
+			t.Errorf("ParseWith(%q) accepted it", bad)
+		}
+	}
+}

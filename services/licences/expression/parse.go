@@ -61,14 +61,28 @@ func (e *SyntaxError) Error() string {
 	return e.Message + ": " + strconv.Quote(tok) + " at position " + strconv.Itoa(e.Offset)
 }
 
+// Options changes what Parse accepts.
+type Options struct {
+	// Unlisted accepts a well-formed identifier that is not on the SPDX
+	// list as a licence or exception whose terms are unknown (Term.Unlisted,
+	// an exception spelt as written), with a warning, instead of failing:
+	// an answer about the rest of the expression is still worth giving.
+	Unlisted bool
+}
+
 // Parse parses s, an SPDX licence expression, against the list l (nil means
 // spdx.Default()). Every error it returns is a *SyntaxError. Parse is safe
 // for concurrent use.
 func Parse(l *spdx.List, s string) (*Parsed, error) {
+	return ParseWith(l, s, Options{})
+}
+
+// ParseWith is Parse with options.
+func ParseWith(l *spdx.List, s string, o Options) (*Parsed, error) {
 	if l == nil {
 		l = spdx.Default()
 	}
-	p := parser{list: l, full: s, src: s}
+	p := parser{list: l, opts: o, full: s, src: s}
 	if len(s) > MaxLength {
 		p.src = s[:MaxLength]
 	}
@@ -124,6 +138,7 @@ type token struct {
 
 type parser struct {
 	list *spdx.List
+	opts Options
 	full string // the input
 	src  string // the input cut at MaxLength
 	pos  int    // where the lexer resumes in src
@@ -368,6 +383,7 @@ func (p *parser) parseTerm() (Expr, error) {
 	}
 	r, msg := classify(w.text)
 	var lic spdx.Licence
+	unlisted := false
 	switch {
 	case msg != "":
 		return nil, p.fail(w, msg)
@@ -383,7 +399,11 @@ func (p *parser) parseTerm() (Expr, error) {
 				// SBOMs often carry these; naming them helps more than "unknown".
 				return nil, p.fail(w, "NONE and NOASSERTION stand in place of a licence expression, not inside one")
 			}
-			return nil, p.fail(w, "unknown licence identifier")
+			if !p.opts.Unlisted {
+				return nil, p.fail(w, "unknown licence identifier")
+			}
+			unlisted = true
+			p.warn("%q is not on the SPDX licence list; its terms are unknown", w.text)
 		}
 	}
 	if err := p.next(); err != nil {
@@ -399,9 +419,12 @@ func (p *parser) parseTerm() (Expr, error) {
 		}
 	}
 	var t *Term
-	if r.kind == licenceRef {
+	switch {
+	case r.kind == licenceRef:
 		t = &Term{ID: r.ref, DocumentRef: r.doc}
-	} else {
+	case unlisted:
+		t = &Term{ID: w.text, OrLater: plus, Unlisted: true}
+	default:
 		t = p.normalise(lic, plus)
 	}
 	if p.tok.kind != tokWith {
@@ -486,7 +509,11 @@ func (p *parser) exception(with token) (string, error) {
 		if _, isLic := p.list.Licence(w.text); isLic {
 			return "", p.fail(w, "a licence is not an exception")
 		}
-		return "", p.fail(w, "unknown exception identifier")
+		if !p.opts.Unlisted {
+			return "", p.fail(w, "unknown exception identifier")
+		}
+		p.warn("%q is not on the SPDX exception list; its terms are unknown", w.text)
+		return w.text, nil
 	}
 	if x.Deprecated {
 		p.warn("deprecated exception identifier %q has no replacement; kept as it is", x.ID)

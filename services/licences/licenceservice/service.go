@@ -42,6 +42,7 @@ type Service struct {
 type checkKey struct {
 	inbound, outbound string
 	use               licencesv1.Use
+	strict            bool
 }
 
 // answerCacheSize bounds the answer cache: a few MB at most.
@@ -172,12 +173,13 @@ func (s *Service) ListExceptions(_ context.Context, req *licencesv1.ListExceptio
 
 // parse parses an expression from a request field; a syntax error becomes
 // INVALID_ARGUMENT naming the field, the offending token and its position
-// (also in the error's metadata, for programs).
-func (s *Service) parse(field, expr string) (*expression.Parsed, error) {
+// (also in the error's metadata, for programs). Unless strict, an
+// identifier off the SPDX list is no error: verdicts answer it as unknown.
+func (s *Service) parse(field, expr string, strict bool) (*expression.Parsed, error) {
 	if strings.TrimSpace(expr) == "" {
 		return nil, apierr.Missing(field)
 	}
-	p, err := expression.Parse(s.list, expr)
+	p, err := expression.ParseWith(s.list, expr, expression.Options{Unlisted: !strict})
 	var se *expression.SyntaxError
 	if errors.As(err, &se) {
 		return nil, &apierr.Error{
@@ -198,7 +200,7 @@ func clip(s string) string {
 
 // ParseExpression parses an expression.
 func (s *Service) ParseExpression(_ context.Context, req *licencesv1.ParseExpressionRequest) (*licencesv1.ParseExpressionResponse, error) {
-	p, err := s.parse("expression", req.GetExpression())
+	p, err := s.parse("expression", req.GetExpression(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -255,15 +257,15 @@ func (s *Service) CheckCompatibility(_ context.Context, req *licencesv1.CheckCom
 }
 
 func (s *Service) check(prefix string, req *licencesv1.CheckCompatibilityRequest) (*licencesv1.CheckCompatibilityResponse, error) {
-	key := checkKey{req.GetInbound(), req.GetOutbound(), req.GetUse()}
+	key := checkKey{req.GetInbound(), req.GetOutbound(), req.GetUse(), req.GetStrict()}
 	if r, ok := s.answers.Get(key); ok {
 		return r, nil
 	}
-	in, err := s.parse(prefix+"inbound", req.GetInbound())
+	in, err := s.parse(prefix+"inbound", req.GetInbound(), req.GetStrict())
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.parse(prefix+"outbound", req.GetOutbound())
+	out, err := s.parse(prefix+"outbound", req.GetOutbound(), req.GetStrict())
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +329,7 @@ func (s *Service) SuggestOutbound(_ context.Context, req *licencesv1.SuggestOutb
 	resp := &licencesv1.SuggestOutboundResponse{}
 	inbound := make([]expression.Expr, len(req.GetInbound()))
 	for i, x := range req.GetInbound() {
-		p, err := s.parse(fmt.Sprintf("inbound[%d]", i), x)
+		p, err := s.parse(fmt.Sprintf("inbound[%d]", i), x, req.GetStrict())
 		if err != nil {
 			return nil, err
 		}
@@ -336,7 +338,7 @@ func (s *Service) SuggestOutbound(_ context.Context, req *licencesv1.SuggestOutb
 	}
 	var candidates []expression.Expr
 	for i, x := range req.GetCandidates() {
-		p, err := s.parse(fmt.Sprintf("candidates[%d]", i), x)
+		p, err := s.parse(fmt.Sprintf("candidates[%d]", i), x, req.GetStrict())
 		if err != nil {
 			return nil, err
 		}

@@ -200,10 +200,55 @@ func TestLicences(t *testing.T) {
 			t.Fatalf("batch = %v, %v", r, err)
 		}
 		_, err = client.BatchCheckCompatibility(ctx, &licencesv1.BatchCheckCompatibilityRequest{Checks: []*licencesv1.CheckCompatibilityRequest{
-			{Inbound: "MIT", Outbound: "MIT"}, {Inbound: "MIT", Outbound: "Nope"},
+			{Inbound: "MIT", Outbound: "MIT"}, {Inbound: "MIT", Outbound: "Nope", Strict: true},
 		}})
 		if st := status.Convert(err); st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), "checks[1].outbound") {
 			t.Errorf("bad batch: %v; want INVALID_ARGUMENT naming checks[1].outbound", err)
+		}
+	})
+
+	// An identifier off the SPDX list is one unknown leaf, not a refused
+	// question: an OR whose other branch settles it still does, and strict
+	// brings back the refusal.
+	t.Run("unlisted identifiers", func(t *testing.T) {
+		r, err := client.CheckCompatibility(ctx, &licencesv1.CheckCompatibilityRequest{Inbound: "NONESUCH OR X11", Outbound: "MIT"})
+		if err != nil || r.GetVerdict() != licencesv1.Verdict_VERDICT_COMPATIBLE || r.GetInboundChoice() != "X11" {
+			t.Fatalf("NONESUCH OR X11 into MIT = %v, %v; want COMPATIBLE choosing X11", r, err)
+		}
+		if !slices.ContainsFunc(r.GetWarnings(), func(w string) bool { return strings.Contains(w, `"NONESUCH" is not on the SPDX licence list`) }) {
+			t.Errorf("no warning names NONESUCH: %q", r.GetWarnings())
+		}
+		r, err = client.CheckCompatibility(ctx, &licencesv1.CheckCompatibilityRequest{Inbound: "NONESUCH", Outbound: "MIT"})
+		if err != nil || r.GetVerdict() != licencesv1.Verdict_VERDICT_UNKNOWN || len(r.GetReasons()) == 0 ||
+			!strings.Contains(r.GetReasons()[0].GetMessage(), "NONESUCH") {
+			t.Fatalf("NONESUCH into MIT = %v, %v; want UNKNOWN, saying why", r, err)
+		}
+		r, err = client.CheckCompatibility(ctx, &licencesv1.CheckCompatibilityRequest{Inbound: "MIT WITH Nonesuch-exception", Outbound: "MIT"})
+		if err != nil || r.GetVerdict() != licencesv1.Verdict_VERDICT_UNKNOWN {
+			t.Fatalf("MIT WITH an unlisted exception into MIT = %v, %v; want UNKNOWN", r, err)
+		}
+		_, err = client.CheckCompatibility(ctx, &licencesv1.CheckCompatibilityRequest{Inbound: "NONESUCH OR X11", Outbound: "MIT", Strict: true})
+		if st := status.Convert(err); st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), "inbound") {
+			t.Errorf("strict check naming NONESUCH: %v; want INVALID_ARGUMENT naming inbound", err)
+		}
+		resp, err := http.Post(base+"/v1/compatibility:check", "application/json",
+			strings.NewReader(`{"inbound":"NONESUCH","outbound":"MIT","strict":true}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Errorf("strict check over REST = %d; want 400", resp.StatusCode)
+		}
+		sg, err := client.SuggestOutbound(ctx, &licencesv1.SuggestOutboundRequest{Inbound: []string{"MIT", "NONESUCH"}})
+		if err != nil || !slices.Contains(sg.GetBlocking(), "NONESUCH") {
+			t.Errorf("suggest with NONESUCH = %v, %v; want it blocking", sg, err)
+		}
+		if _, err := client.SuggestOutbound(ctx, &licencesv1.SuggestOutboundRequest{Inbound: []string{"NONESUCH"}, Strict: true}); status.Code(err) != codes.InvalidArgument {
+			t.Errorf("strict suggest with NONESUCH: %v; want INVALID_ARGUMENT", err)
+		}
+		if _, err := client.ParseExpression(ctx, &licencesv1.ParseExpressionRequest{Expression: "NONESUCH"}); status.Code(err) != codes.InvalidArgument {
+			t.Errorf("ParseExpression(NONESUCH): %v; parsing stays strict", err)
 		}
 	})
 

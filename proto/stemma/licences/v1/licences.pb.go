@@ -1553,7 +1553,12 @@ type CheckCompatibilityRequest struct {
 	// The licence expression of the work it is used in.
 	Outbound string `protobuf:"bytes,2,opt,name=outbound,proto3" json:"outbound,omitempty"`
 	// How the material is used; USE_INCORPORATE when unset.
-	Use           Use `protobuf:"varint,3,opt,name=use,proto3,enum=stemma.licences.v1.Use" json:"use,omitempty"`
+	Use Use `protobuf:"varint,3,opt,name=use,proto3,enum=stemma.licences.v1.Use" json:"use,omitempty"`
+	// Refuse (INVALID_ARGUMENT) an identifier that is not on the SPDX list.
+	// By default such an identifier is answered as a licence whose terms are
+	// unknown, with a warning, so that an OR whose other branch settles the
+	// question still settles it.
+	Strict        bool `protobuf:"varint,4,opt,name=strict,proto3" json:"strict,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1607,6 +1612,13 @@ func (x *CheckCompatibilityRequest) GetUse() Use {
 		return x.Use
 	}
 	return Use_USE_UNSPECIFIED
+}
+
+func (x *CheckCompatibilityRequest) GetStrict() bool {
+	if x != nil {
+		return x.Strict
+	}
+	return false
 }
 
 // CheckCompatibilityResponse is the response of CheckCompatibility.
@@ -1832,7 +1844,11 @@ type SuggestOutboundRequest struct {
 	// licence is.
 	Candidates []string `protobuf:"bytes,3,rep,name=candidates,proto3" json:"candidates,omitempty"`
 	// The maximum number of suggestions to return; zero means all.
-	PageSize      int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Refuse (INVALID_ARGUMENT) an identifier that is not on the SPDX list,
+	// as CheckCompatibilityRequest.strict does; by default an inbound
+	// expression naming one is answered, blocking where it decides.
+	Strict        bool `protobuf:"varint,5,opt,name=strict,proto3" json:"strict,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1893,6 +1909,13 @@ func (x *SuggestOutboundRequest) GetPageSize() int32 {
 		return x.PageSize
 	}
 	return 0
+}
+
+func (x *SuggestOutboundRequest) GetStrict() bool {
+	if x != nil {
+		return x.Strict
+	}
+	return false
 }
 
 // SuggestOutboundResponse is the response of SuggestOutbound.
@@ -2146,11 +2169,12 @@ const file_stemma_licences_v1_licences_proto_rawDesc = "" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fKIND_LICENCE\x10\x01\x12\f\n" +
 	"\bKIND_AND\x10\x02\x12\v\n" +
-	"\aKIND_OR\x10\x03\"\x86\x01\n" +
+	"\aKIND_OR\x10\x03\"\x9e\x01\n" +
 	"\x19CheckCompatibilityRequest\x12\x1d\n" +
 	"\ainbound\x18\x01 \x01(\tB\x03\xe0A\x02R\ainbound\x12\x1f\n" +
 	"\boutbound\x18\x02 \x01(\tB\x03\xe0A\x02R\boutbound\x12)\n" +
-	"\x03use\x18\x03 \x01(\x0e2\x17.stemma.licences.v1.UseR\x03use\"\xa5\x03\n" +
+	"\x03use\x18\x03 \x01(\x0e2\x17.stemma.licences.v1.UseR\x03use\x12\x16\n" +
+	"\x06strict\x18\x04 \x01(\bR\x06strict\"\xa5\x03\n" +
 	"\x1aCheckCompatibilityResponse\x125\n" +
 	"\averdict\x18\x01 \x01(\x0e2\x1b.stemma.licences.v1.VerdictR\averdict\x124\n" +
 	"\areasons\x18\x02 \x03(\v2\x1a.stemma.licences.v1.ReasonR\areasons\x12\x1e\n" +
@@ -2166,14 +2190,15 @@ const file_stemma_licences_v1_licences_proto_rawDesc = "" +
 	"\x1eBatchCheckCompatibilityRequest\x12J\n" +
 	"\x06checks\x18\x01 \x03(\v2-.stemma.licences.v1.CheckCompatibilityRequestB\x03\xe0A\x02R\x06checks\"k\n" +
 	"\x1fBatchCheckCompatibilityResponse\x12H\n" +
-	"\aresults\x18\x01 \x03(\v2..stemma.licences.v1.CheckCompatibilityResponseR\aresults\"\x9f\x01\n" +
+	"\aresults\x18\x01 \x03(\v2..stemma.licences.v1.CheckCompatibilityResponseR\aresults\"\xb7\x01\n" +
 	"\x16SuggestOutboundRequest\x12\x1d\n" +
 	"\ainbound\x18\x01 \x03(\tB\x03\xe0A\x02R\ainbound\x12)\n" +
 	"\x03use\x18\x02 \x01(\x0e2\x17.stemma.licences.v1.UseR\x03use\x12\x1e\n" +
 	"\n" +
 	"candidates\x18\x03 \x03(\tR\n" +
 	"candidates\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\"\x9b\x01\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x16\n" +
+	"\x06strict\x18\x05 \x01(\bR\x06strict\"\x9b\x01\n" +
 	"\x17SuggestOutboundResponse\x12H\n" +
 	"\vsuggestions\x18\x01 \x03(\v2&.stemma.licences.v1.OutboundSuggestionR\vsuggestions\x12\x1a\n" +
 	"\bblocking\x18\x02 \x03(\tR\bblocking\x12\x1a\n" +
