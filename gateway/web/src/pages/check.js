@@ -33,7 +33,9 @@ export default async function check({ main, query, signal }) {
     } }, 'Swap directions')));
 
   const run = async () => {
-    const body = { inbound: inbound.value.trim(), outbound: outbound.value.trim(), use: use.value };
+    // Strict: a person typing here wants a misspelt identifier pointed at,
+    // not answered as a licence whose terms are unknown.
+    const body = { inbound: inbound.value.trim(), outbound: outbound.value.trim(), use: use.value, strict: true };
     for (const el of [inbound, outbound]) el.removeAttribute('aria-invalid');
     if (!body.inbound || !body.outbound) {
       replace(result, h('p', { class: 'muted' }, 'Enter both expressions.'));

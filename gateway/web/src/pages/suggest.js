@@ -24,7 +24,7 @@ export default async function suggest({ main, query, signal }) {
     replace(result, loading('Working out the licences'));
     const sig = next();
     try {
-      const r = await api.suggestOutbound({ inbound: list, use: use.value }, { signal: sig });
+      const r = await api.suggestOutbound({ inbound: list, use: use.value, strict: true }, { signal: sig });
       replace(result, view(r));
     } catch (e) {
       if (e?.name === 'AbortError') return;
