@@ -17,6 +17,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
@@ -63,7 +65,7 @@ func New(perSecond float64, burst int, anonPerSecond float64, anonBurst int) *Li
 // UnaryInterceptor refuses a call over its caller's rate.
 func (l *Limiter) UnaryInterceptor() grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if err := l.Limit(ctx, info.FullMethod); err != nil {
+		if err := l.Limit(ctx, info.FullMethod, req); err != nil {
 			return nil, err
 		}
 		return handler(ctx, req)
@@ -73,7 +75,7 @@ func (l *Limiter) UnaryInterceptor() grpc.UnaryServerInterceptor {
 // StreamInterceptor refuses a stream over its caller's rate.
 func (l *Limiter) StreamInterceptor() grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		if err := l.Limit(ss.Context(), info.FullMethod); err != nil {
+		if err := l.Limit(ss.Context(), info.FullMethod, nil); err != nil {
 			return err
 		}
 		return handler(srv, ss)
@@ -85,37 +87,67 @@ func (l *Limiter) StreamInterceptor() grpc.StreamServerInterceptor {
 // the server do compared with a GetWork: a graph walk reads up to a
 // closure of works, an audit walks and judges every edge, attribution
 // walks and formats, a suggestion judges every candidate licence, and an
-// SBOM import writes a work and derivation per component. The table is
-// the one place costs are set; docs/operations.md lists it.
+// SBOM import writes a work and derivation per component. On top, a
+// request carrying many items pays for them (see Cost). The table is the
+// one place costs are set; docs/operations.md lists it.
 var costs = map[string]int{
 	"ListAncestors":   5,
 	"ListDescendants": 5,
 	"TraceTo":         5,
 	"GetAttribution":  5,
 	"SuggestLicences": 5,
+	"SuggestOutbound": 5,
 	"AuditWork":       10,
 	"ImportSbom":      20,
 }
 
-// Cost returns the tokens a call of fullMethod takes.
-func Cost(fullMethod string) int {
-	if c, ok := costs[fullMethod[strings.LastIndexByte(fullMethod, '/')+1:]]; ok {
+// What one more token buys: items of a request's lists (a batch's
+// requests, a suggestion's inbound expressions) or bytes of a document it
+// carries (an SBOM). Without it a batch of a thousand checks would cost
+// what one does.
+const (
+	itemsPerToken = 10
+	bytesPerToken = 64 << 10
+)
+
+// Cost returns the tokens a call of fullMethod with request req takes: the
+// method's own cost, and one more token for every itemsPerToken items of
+// the request's top-level lists and every bytesPerToken bytes of a
+// google.api.HttpBody it carries. req may be nil (a stream, before its
+// first message), which costs the method's own.
+func Cost(fullMethod string, req any) int {
+	c, ok := costs[fullMethod[strings.LastIndexByte(fullMethod, '/')+1:]]
+	if !ok {
+		c = 1
+	}
+	m, ok := req.(proto.Message)
+	if !ok {
 		return c
 	}
-	return 1
+	items, bytes := 0, 0
+	m.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList():
+			items += v.List().Len()
+		case fd.Message() != nil && fd.Message().FullName() == "google.api.HttpBody":
+			bytes += len(v.Message().Get(fd.Message().Fields().ByName("data")).Bytes())
+		}
+		return true
+	})
+	return c + items/itemsPerToken + bytes/bytesPerToken
 }
 
 // Limit takes the tokens a call of fullMethod costs from the caller's
 // bucket, or returns RESOURCE_EXHAUSTED saying how long to wait. A cost
 // above the burst takes the whole burst, so that a small burst does not
 // forbid an expensive method outright.
-func (l *Limiter) Limit(ctx context.Context, fullMethod string) error {
+func (l *Limiter) Limit(ctx context.Context, fullMethod string, req any) error {
 	key, limit, burst := l.caller(ctx)
 	if limit == 0 {
 		return nil
 	}
 	b := bucket(l.buckets, key, limit, burst)
-	r := b.ReserveN(time.Now(), min(Cost(fullMethod), burst))
+	r := b.ReserveN(time.Now(), min(Cost(fullMethod, req), burst))
 	if d := r.Delay(); d > 0 {
 		r.Cancel()
 		e := apierr.Exhausted("RATE_LIMITED", "rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(time.Millisecond))

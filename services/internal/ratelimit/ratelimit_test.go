@@ -9,8 +9,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/status"
 
+	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
+	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 )
 
@@ -33,7 +36,7 @@ func TestRotatedForwardedForShareABucket(t *testing.T) {
 	l := New(0, 1, 1, 3)
 	var refused error
 	for i := range 10 {
-		if err := l.Limit(viaGateway(fmt.Sprintf("10.9.%d.%d, 203.0.113.7", i/250, i%250)), "/stemma.catalog.v1.CatalogService/GetWork"); err != nil {
+		if err := l.Limit(viaGateway(fmt.Sprintf("10.9.%d.%d, 203.0.113.7", i/250, i%250)), "/stemma.catalog.v1.CatalogService/GetWork", nil); err != nil {
 			refused = err
 			break
 		}
@@ -77,20 +80,50 @@ func TestExpensiveCallsCostMore(t *testing.T) {
 	l := New(0, 1, 0.001, 20)
 	ctx := viaGateway("203.0.113.7")
 	for i := range 2 {
-		if err := l.Limit(ctx, "/stemma.lineage.v1.LineageService/AuditWork"); err != nil {
+		if err := l.Limit(ctx, "/stemma.lineage.v1.LineageService/AuditWork", nil); err != nil {
 			t.Fatalf("audit %d within the burst: %v", i, err)
 		}
 	}
-	if err := l.Limit(ctx, "/stemma.lineage.v1.LineageService/AuditWork"); err == nil {
+	if err := l.Limit(ctx, "/stemma.lineage.v1.LineageService/AuditWork", nil); err == nil {
 		t.Fatal("a third audit on a burst of 20: allowed; want RESOURCE_EXHAUSTED")
 	}
 	other := viaGateway("203.0.113.8")
 	for i := range 20 {
-		if err := l.Limit(other, "/stemma.catalog.v1.CatalogService/GetWork"); err != nil {
+		if err := l.Limit(other, "/stemma.catalog.v1.CatalogService/GetWork", nil); err != nil {
 			t.Fatalf("GetWork %d within the burst: %v", i, err)
 		}
 	}
-	if got := Cost("/stemma.lineage.v1.LineageService/ImportSbom"); got <= Cost("/stemma.catalog.v1.CatalogService/GetWork") {
+	if got := Cost("/stemma.lineage.v1.LineageService/ImportSbom", nil); got <= Cost("/stemma.catalog.v1.CatalogService/GetWork", nil) {
 		t.Errorf("ImportSbom costs %d, no more than a GetWork", got)
+	}
+}
+
+// TestBigRequestsCostMore: a batch pays for its items and an SBOM for its
+// bytes, so neither buys a thousand calls' work for the price of one.
+func TestBigRequestsCostMore(t *testing.T) {
+	const check = "/stemma.licences.v1.LicencesService/BatchCheckCompatibility"
+	batch := func(n int) *licencesv1.BatchCheckCompatibilityRequest {
+		r := &licencesv1.BatchCheckCompatibilityRequest{}
+		for range n {
+			r.Checks = append(r.Checks, &licencesv1.CheckCompatibilityRequest{Inbound: "MIT", Outbound: "MIT"})
+		}
+		return r
+	}
+	if one, many := Cost(check, batch(1)), Cost(check, batch(1000)); one != 1 || many != 101 {
+		t.Errorf("a batch of 1 costs %d, of 1000 costs %d; want 1 and 101", one, many)
+	}
+	const imp = "/stemma.lineage.v1.LineageService/ImportSbom"
+	small := &lineagev1.ImportSbomRequest{Sbom: &httpbody.HttpBody{Data: make([]byte, 1000)}}
+	big := &lineagev1.ImportSbomRequest{Sbom: &httpbody.HttpBody{Data: make([]byte, 4<<20)}}
+	if s, b := Cost(imp, small), Cost(imp, big); s != 20 || b != 20+64 {
+		t.Errorf("a 1 kB SBOM costs %d, a 4 MiB one %d; want 20 and 84", s, b)
+	}
+	l := New(0, 1, 0.001, 200)
+	ctx := viaGateway("203.0.113.9")
+	if err := l.Limit(ctx, check, batch(1000)); err != nil {
+		t.Fatalf("a batch of 1000 within a burst of 200: %v", err)
+	}
+	if err := l.Limit(ctx, check, batch(1000)); err == nil {
+		t.Fatal("a second batch of 1000 on a burst of 200: allowed; want RESOURCE_EXHAUSTED")
 	}
 }

@@ -30,7 +30,7 @@ func TestLoad(t *testing.T) {
 	if os.Getenv("STEMMA_LOAD") == "" {
 		t.Skip("load benchmark; run with STEMMA_LOAD=1 (make bench)")
 	}
-	p := testproc.Serve(t, []string{"--data-dir=" + t.TempDir(), "--log-level=warn"}, nil)
+	p := testproc.Serve(t, []string{"--data-dir=" + t.TempDir(), "--log-level=warn", "--anonymous-rate-limit=0"}, nil)
 	conn, err := grpc.NewClient(p.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)

@@ -51,9 +51,9 @@ func Config(t testing.TB, targets ...string) config.Config {
 	c.Admins = []string{"root"}
 	c.InternalKey = InternalKey
 	c.ShutdownTimeout = 5 * time.Second
-	// Tests call anonymously from one address far faster than a client
-	// would; the tests of the anonymous limit set their own.
-	c.AnonymousRateLimit = 0
+	// Tests call from one address, with big batches, far faster than a
+	// client would; the tests of the limits set their own.
+	c.RateLimit, c.AnonymousRateLimit = 0, 0
 	return c
 }
 
