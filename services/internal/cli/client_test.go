@@ -99,6 +99,35 @@ func TestWorksAndLineage(t *testing.T) {
 			stemma(t, "audit", id("closed"), s).want(t, 1, "works/"+id("remix"))
 			stemma(t, "attribution", id("remix"), s).want(t, 0, "A photograph", "Ada Lovelace")
 			stemma(t, "attribution", id("remix"), "--markdown", s).want(t, 0, "A photograph")
+
+			stemma(t, "descendants", id("photo"), s).want(t, 0, "works/"+id("remix"), "works/"+id("closed"))
+			stemma(t, "descendants", id("photo"), "--relation", "copy", s).want(t, 0, "WORK")
+			stemma(t, "trace", id("closed"), id("photo"), s).want(t, 0, "works/"+id("closed")+" -copy-> works/"+id("remix")+" -adaptation-> works/"+id("photo"))
+			stemma(t, "trace", id("photo"), id("closed"), s).want(t, 1)
+			stemma(t, "suggest", id("remix"), s).want(t, 0, "CC-BY-SA-4.0", "CURRENT LICENCE ALLOWED")
+			stemma(t, "suggest", id("closed"), s).want(t, 1, "CC-BY-SA-4.0")
+			list := stemma(t, "derivations", "list", "--derivative", id("closed"), "--conflicts-only", s, "-o", "json").json(t)
+			ds, _ := list["derivations"].([]any)
+			if len(ds) != 1 {
+				t.Fatalf("derivations list --conflicts-only = %v", list)
+			}
+			conflict := ds[0].(map[string]any)["name"].(string)
+			stemma(t, "derivations", "show", conflict, s).want(t, 0, "CONFLICT", "true")
+			stemma(t, "derivations", "list", "--source", id("photo"), s).want(t, 0, "works/"+id("remix"), "adaptation")
+
+			stemma(t, "works", "update", id("closed"), s).want(t, 2, "nothing to change")
+			stemma(t, "works", "update", id("closed"), "--licence", "CC-BY-SA-4.0", "--note", "brought into line", s).want(t, 0, "CC-BY-SA-4.0")
+			stemma(t, "works", "history", id("closed"), s).want(t, 0, "CC-BY-SA-4.0", "MIT", "brought into line", "alice")
+			t.Setenv("STEMMA_API_KEY", apptest.BobKey)
+			stemma(t, "works", "update", id("closed"), "--title", "Mine now", s).want(t, 2, "PERMISSION_DENIED")
+			stemma(t, "derivations", "delete", conflict, s).want(t, 2, "PERMISSION_DENIED")
+			t.Setenv("STEMMA_API_KEY", apptest.AliceKey)
+			stemma(t, "works", "delete", id("photo"), s).want(t, 2, "FAILED_PRECONDITION")
+			stemma(t, "derivations", "delete", conflict, s).want(t, 0, "deleted "+conflict)
+			stemma(t, "derivations", "show", conflict, s).want(t, 2, "NOT_FOUND")
+			stemma(t, "works", "create", "--id", id("scratch"), "--kind", "text", "--title", "Scratch", s).want(t, 0)
+			stemma(t, "works", "delete", id("scratch"), s, "-o", "json").want(t, 0, "{}")
+			stemma(t, "works", "show", id("scratch"), s).want(t, 2, "NOT_FOUND")
 		})
 	}
 }
@@ -151,7 +180,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	}
 	root = &cobra.Command{Use: "stemma"}
 	root.AddCommand(newServeCmd(), newVersionCmd(), newCheckCmd(), newLicencesCmd(), newWorksCmd(), newDeriveCmd(),
-		newAncestorsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newHealthCmd())
+		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newHealthCmd())
 	walk(root, nil)
 }
 
@@ -162,7 +191,8 @@ func TestCLIDocListsEveryCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []string{"check", "licences show", "licences list", "works create", "works show", "works lookup", "works list",
-		"derive", "ancestors", "audit", "attribution", "import", "health"} {
+		"works update", "works delete", "works history", "derive", "ancestors", "descendants", "trace", "suggest",
+		"derivations list", "derivations show", "derivations delete", "audit", "attribution", "import", "health"} {
 		if !strings.Contains(string(doc), "stemma "+c) {
 			t.Errorf("docs/cli.md does not show stemma %s", c)
 		}

@@ -33,53 +33,6 @@ func (g *graphFlags) parse() ([]lineagev1.Relation, error) {
 	return out, nil
 }
 
-func newAncestorsCmd() *cobra.Command {
-	var o clientOptions
-	var g graphFlags
-	var pageSize int32
-	cmd := &cobra.Command{
-		Use:   "ancestors <work>",
-		Short: "List the works a work derives from, directly or not, nearest first",
-		Example: `  stemma ancestors works/remix
-  stemma ancestors works/app --relation inclusion --max-depth 2 --output json`,
-		Args: args("work"),
-		RunE: func(cmd *cobra.Command, a []string) error {
-			rels, err := g.parse()
-			if err != nil {
-				return err
-			}
-			req := &lineagev1.ListAncestorsRequest{Work: resourceName("works", a[0]), MaxDepth: g.maxDepth, Relations: rels, PageSize: pageSize}
-			out := &lineagev1.ListAncestorsResponse{}
-			for {
-				resp := &lineagev1.ListAncestorsResponse{}
-				if err := o.invoke(cmd, lineageService, "ListAncestors", req, resp); err != nil {
-					return err
-				}
-				out.Ancestors = append(out.Ancestors, resp.GetAncestors()...)
-				out.TotalSize = resp.GetTotalSize()
-				if resp.GetNextPageToken() == "" {
-					break
-				}
-				req.PageToken = resp.GetNextPageToken()
-			}
-			return o.show(cmd, out, func(w io.Writer) {
-				fmt.Fprintf(w, "WORK\tDEPTH\tVIA\tPATH\n")
-				for _, r := range out.GetAncestors() {
-					var via []string
-					for _, rel := range r.GetRelations() {
-						via = append(via, enumWord(rel.Descriptor(), rel.Number()))
-					}
-					fmt.Fprintf(w, "%s\t%d\t%s\t%s\n", r.GetWork(), r.GetDepth(), strings.Join(via, ","), strings.Join(r.GetPath(), " -> "))
-				}
-			})
-		},
-	}
-	addClientFlags(cmd, &o)
-	g.add(cmd)
-	cmd.Flags().Int32Var(&pageSize, "page-size", 0, "ancestors fetched per call (all pages are followed)")
-	return cmd
-}
-
 func newAuditCmd() *cobra.Command {
 	var o clientOptions
 	var maxDepth int32

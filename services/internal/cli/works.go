@@ -9,6 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 )
@@ -21,7 +24,8 @@ func newWorksCmd() *cobra.Command {
 		Args:  args(),
 	}
 	addClientFlags(cmd, &o)
-	cmd.AddCommand(newWorksCreateCmd(&o), newWorksShowCmd(&o), newWorksLookupCmd(&o), newWorksListCmd(&o))
+	cmd.AddCommand(newWorksCreateCmd(&o), newWorksShowCmd(&o), newWorksLookupCmd(&o), newWorksListCmd(&o),
+		newWorksUpdateCmd(&o), newWorksDeleteCmd(&o), newWorksHistoryCmd(&o))
 	return cmd
 }
 
@@ -278,4 +282,109 @@ func newWorksListCmd(o *clientOptions) *cobra.Command {
 	f.StringVar(&req.PageToken, "page-token", "", "the page to start from")
 	f.BoolVar(&all, "all", false, "follow every page")
 	return cmd
+}
+
+func newWorksUpdateCmd(o *clientOptions) *cobra.Command {
+	var (
+		w          catalogv1.Work
+		note, when string
+		etag       string
+	)
+	cmd := &cobra.Command{
+		Use:   "update <work>",
+		Short: "Change a work you own: title, version, description or licence (needs STEMMA_API_KEY)",
+		Long: `Update changes only the fields whose flags are given. A licence change is
+kept in the work's licence history, with --note and --effective (RFC 3339)
+when given.`,
+		Example: `  stemma works update works/abc --title "Notes on a commons, 2nd ed."
+  stemma works update works/abc --licence CC-BY-SA-4.0 --note "relicensed by the authors" --effective 2026-01-01T00:00:00Z`,
+		Args: args("work"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			w.Name, w.Etag = resourceName("works", a[0]), etag
+			req := &catalogv1.UpdateWorkRequest{Work: &w, UpdateMask: &fieldmaskpb.FieldMask{}, LicenceChangeNote: note}
+			for _, f := range []string{"title", "version", "description", "licence"} {
+				if cmd.Flags().Changed(f) {
+					req.UpdateMask.Paths = append(req.UpdateMask.Paths, f)
+				}
+			}
+			if len(req.UpdateMask.Paths) == 0 {
+				return usageErrorf("nothing to change: give --title, --version, --description or --licence")
+			}
+			if when != "" {
+				t, err := time.Parse(time.RFC3339, when)
+				if err != nil {
+					return usageErrorf("--effective %q: want an RFC 3339 time, for example 2026-01-01T00:00:00Z", when)
+				}
+				req.LicenceEffectiveTime = timestamppb.New(t)
+			}
+			resp := &catalogv1.Work{}
+			if err := o.invoke(cmd, catalogService, "UpdateWork", req, resp); err != nil {
+				return err
+			}
+			return o.show(cmd, resp, func(wr io.Writer) { workTable(wr, resp) })
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&w.Title, "title", "", "the new title")
+	f.StringVar(&w.Version, "version", "", "the new version")
+	f.StringVar(&w.Description, "description", "", "the new description")
+	f.StringVar(&w.Licence, "licence", "", "the new SPDX licence expression")
+	f.StringVar(&note, "note", "", "why the licence changed, kept in its history")
+	f.StringVar(&when, "effective", "", "when the licence change takes effect (RFC 3339)")
+	f.StringVar(&etag, "etag", "", "update only if the work is still at this etag")
+	return cmd
+}
+
+func newWorksDeleteCmd(o *clientOptions) *cobra.Command {
+	req := &catalogv1.DeleteWorkRequest{}
+	cmd := &cobra.Command{
+		Use:   "delete <work>",
+		Short: "Delete a work you own (needs STEMMA_API_KEY)",
+		Long: `Delete removes a work. A work others derive from is held by liens and is
+refused; an admin may --force it.`,
+		Example: "  stemma works delete works/abc",
+		Args:    args("work"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			req.Name = resourceName("works", a[0])
+			resp := &emptypb.Empty{}
+			if err := o.invoke(cmd, catalogService, "DeleteWork", req, resp); err != nil {
+				return err
+			}
+			return o.show(cmd, resp, func(w io.Writer) { fmt.Fprintf(w, "deleted %s\n", req.Name) })
+		},
+	}
+	cmd.Flags().StringVar(&req.Etag, "etag", "", "delete only if the work is still at this etag")
+	cmd.Flags().BoolVar(&req.Force, "force", false, "delete despite liens (admins only)")
+	return cmd
+}
+
+func newWorksHistoryCmd(o *clientOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:     "history <work>",
+		Short:   "List a work's licence changes, oldest first",
+		Example: "  stemma works history works/abc --output json",
+		Args:    args("work"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			req := &catalogv1.ListLicenceChangesRequest{Parent: resourceName("works", a[0])}
+			out := &catalogv1.ListLicenceChangesResponse{}
+			for {
+				resp := &catalogv1.ListLicenceChangesResponse{}
+				if err := o.invoke(cmd, catalogService, "ListLicenceChanges", req, resp); err != nil {
+					return err
+				}
+				out.LicenceChanges = append(out.LicenceChanges, resp.GetLicenceChanges()...)
+				if resp.GetNextPageToken() == "" {
+					break
+				}
+				req.PageToken = resp.GetNextPageToken()
+			}
+			return o.show(cmd, out, func(w io.Writer) {
+				fmt.Fprintf(w, "EFFECTIVE\tLICENCE\tPREVIOUS\tBY\tNOTE\n")
+				for _, c := range out.GetLicenceChanges() {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", c.GetEffectiveTime().AsTime().Format(time.RFC3339), orDash(c.GetLicence()),
+						orDash(c.GetPreviousLicence()), orDash(c.GetActor()), orDash(c.GetNote()))
+				}
+			})
+		},
+	}
 }
