@@ -6,10 +6,10 @@ import (
 	"net/netip"
 	"testing"
 
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
-	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/status"
 
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
