@@ -1,15 +1,10 @@
 package catalogservice_test
 
 import (
-	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
 	"github.com/stemma-registry/stemma/services/internal/config"
@@ -98,32 +93,5 @@ func doneWhen(t *testing.T, cfg config.Config) {
 // drops it when the test ends.
 func freshDatabase(t *testing.T) string {
 	t.Helper()
-	admin := testenv.PostgresURL(t)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	name := fmt.Sprintf("stemma_catalog_%d", rand.Int64N(1e12))
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return testenv.Database(t, "stemma_catalog")
 }

@@ -121,7 +121,7 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 	}
 	db, err := storage.Open(ctx, storage.Options{
 		DatabaseURL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir, Service: lineagestore.Service,
-		Migrations: lineagestore.Migrations(), Logger: a.log,
+		Migrations: lineagestore.Migrations(), Logger: a.log, NoMigrate: !a.cfg.Migrate,
 	})
 	if err != nil {
 		return nil, err
@@ -162,7 +162,7 @@ func (a *App) startCatalog(ctx context.Context, name string) (*part, error) {
 	}
 	db, err := storage.Open(ctx, storage.Options{
 		DatabaseURL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir, Service: catalogstore.Service,
-		Migrations: catalogstore.Migrations(), Logger: a.log,
+		Migrations: catalogstore.Migrations(), Logger: a.log, NoMigrate: !a.cfg.Migrate,
 	})
 	if err != nil {
 		works.Close()

@@ -184,3 +184,30 @@ func createPrivate(path string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+func newMigrateCmd() *cobra.Command {
+	var o export.Options
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Bring the stores' schemas to this binary's version (operator command: opens the stores directly)",
+		Long: `Migrate applies every schema migration this binary knows to each service's
+store and prints the versions. "stemma serve" does the same at start unless
+--migrate=false; run migrate as a role that may alter the schemas, and serve
+as one that may only read and write rows (docs/operations.md).`,
+		Example: `  stemma migrate --database-url "$STEMMA_ADMIN_DATABASE_URL"
+  stemma migrate --data-dir ./data`,
+		Args: args(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			schemas, err := export.Migrate(cmd.Context(), o)
+			if err != nil {
+				return &exitError{code: exitFailed, err: err}
+			}
+			for _, s := range schemas {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s\tschema version %d\n", s.Service, s.Version)
+			}
+			return nil
+		},
+	}
+	addStoreFlags(cmd, &o)
+	return cmd
+}

@@ -29,6 +29,10 @@ func TestExportRestoreBackupCommands(t *testing.T) {
 		code := run(context.Background(), args, &out, &errOut)
 		return code, out.String(), errOut.String()
 	}
+	fresh := t.TempDir()
+	if code, out, e := stemma("migrate", "--data-dir", fresh); code != 0 || !strings.Contains(out, "catalog\tschema version") || !strings.Contains(out, "lineage\tschema version") {
+		t.Fatalf("migrate: exit %d: %s %s", code, out, e)
+	}
 	dump := filepath.Join(t.TempDir(), "registry.jsonl")
 	if code, _, e := stemma("export", dump, "--data-dir", src); code != 0 || !strings.Contains(e, "catalog.works 1") {
 		t.Fatalf("export: exit %d: %s", code, e)

@@ -49,10 +49,13 @@ type Config struct {
 	// call: the only TCP listener that accepts the internal key.
 	InternalGRPCAddr string
 	DataDir          string
-	DatabaseURL      string
-	RedisURL         string
-	RedisCluster     bool
-	RedisPrefix      string
+	// Migrate brings the stores' schemas up to date at start; without it
+	// the process alters nothing and refuses a schema that is behind.
+	Migrate      bool
+	DatabaseURL  string
+	RedisURL     string
+	RedisCluster bool
+	RedisPrefix  string
 
 	LicencesAddr string
 	CatalogAddr  string
@@ -123,6 +126,7 @@ func Default() Config {
 		MaxPageSize:        1000,
 		MaxBatchSize:       1000,
 		MaxDepth:           100,
+		Migrate:            true,
 		CacheEntries:       100_000,
 		ShutdownTimeout:    10 * time.Second,
 		HTTPReadTimeout:    30 * time.Second,
@@ -140,6 +144,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.InternalGRPCAddr, "internal-grpc-addr", c.InternalGRPCAddr, "address of the gRPC listener the other parts call, the only TCP listener accepting the internal key; point their --*-addr here and keep it off public networks (ignored by a process running no service)")
 	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, "address of the admin listener; when set, /metrics and gRPC reflection are served there only")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the SQLite files (one per service) when no database URL is set")
+	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "migrate the stores' schemas at start; with false, alter nothing and refuse a schema that is behind (run `stemma migrate` as a role that may)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (postgres://...); empty selects SQLite under --data-dir")
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL (redis://host:port/db); several hosts (redis://h1:p1,h2:p2) select Cluster; empty selects the in-process cache")
 	fs.BoolVar(&c.RedisCluster, "redis-cluster", c.RedisCluster, "treat --redis-url as a Redis Cluster even with one host")
@@ -513,6 +518,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("grpc_addr", c.GRPCAddr),
 		slog.String("internal_grpc_addr", c.InternalGRPCAddr),
 		slog.String("data_dir", c.DataDir),
+		slog.Bool("migrate", c.Migrate),
 		slog.String("database_url", Redact(c.DatabaseURL)),
 		slog.String("redis_url", Redact(c.RedisURL)),
 		slog.Bool("redis_cluster", c.RedisCluster),

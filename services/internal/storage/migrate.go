@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,6 +28,37 @@ func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
 		db.log.Info("migration applied", "engine", db.Engine, "schema", db.Schema, "version", r.Source.Version, "duration", r.Duration)
 	}
 	return nil
+}
+
+// checkVersion refuses a schema older than the migrations, which a
+// process that may not migrate cannot serve.
+// It only reads goose's version table: goose's own GetDBVersion takes the
+// migration lock, which is a write.
+func (db *DB) checkVersion(ctx context.Context, migrations fs.FS) error {
+	p, err := db.provider(migrations)
+	if err != nil {
+		return err
+	}
+	var newest int64
+	if sources := p.ListSources(); len(sources) > 0 {
+		newest = sources[len(sources)-1].Version
+	}
+	var current sql.NullInt64
+	err = db.read.QueryRowContext(ctx, "SELECT max(version_id) FROM goose_db_version WHERE is_applied").Scan(&current)
+	if err != nil && !isMissingTable(err) {
+		return db.Classify(fmt.Errorf("storage: schema version: %w", err))
+	}
+	if current.Int64 < newest {
+		return fmt.Errorf("storage: the %s schema is at version %d, this binary needs %d: run `stemma migrate` (or serve with --migrate) as a role that may alter it", db.label(), current.Int64, newest)
+	}
+	return nil
+}
+
+func (db *DB) label() string {
+	if db.Engine == Postgres {
+		return "PostgreSQL " + db.Schema
+	}
+	return "SQLite"
 }
 
 func (db *DB) provider(migrations fs.FS) (*goose.Provider, error) {

@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"syscall"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,6 +67,10 @@ type Options struct {
 	// (SQLite, which has one writer). Zero means a default.
 	MaxConns int
 	Logger   *slog.Logger
+	// NoMigrate opens the database as it is, creating and altering
+	// nothing, so that the serving role needs no DDL rights; a schema
+	// behind the migrations is refused, naming `stemma migrate`.
+	NoMigrate bool
 }
 
 // DB is an open, migrated service database.
@@ -99,7 +104,12 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.migrate(ctx, o.Migrations); err != nil {
+	if o.NoMigrate {
+		err = db.checkVersion(ctx, o.Migrations)
+	} else {
+		err = db.migrate(ctx, o.Migrations)
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -146,20 +156,10 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		// pgx redacts the password in its parse errors.
 		return nil, fmt.Errorf("storage: database URL: %w", err)
 	}
-	// Create the schema before any pooled connection uses it as its
-	// search path.
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, apierr.UnavailableErr("database", err)
-	}
-	_, err = conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize())
-	if isUniqueViolation(err) {
-		// Two replicas created it at once; it exists.
-		err = nil
-	}
-	conn.Close(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("storage: create schema %s: %w", schema, err)
+	if !o.NoMigrate {
+		if err := createSchema(ctx, cfg, schema); err != nil {
+			return nil, err
+		}
 	}
 	cfg.RuntimeParams["search_path"] = schema
 	pool := stdlib.OpenDB(*cfg)
@@ -175,6 +175,25 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		return nil, apierr.UnavailableErr("database", err)
 	}
 	return &DB{Engine: Postgres, Schema: schema, read: pool, write: pool, log: o.Logger}, nil
+}
+
+// createSchema creates the schema before any pooled connection uses it as
+// its search path.
+func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return apierr.UnavailableErr("database", err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize())
+	if isUniqueViolation(err) {
+		// Two replicas created it at once; it exists.
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("storage: create schema %s: %w", schema, err)
+	}
+	return nil
 }
 
 // Close closes the database.
@@ -405,3 +424,13 @@ func Micros(t time.Time) int64 { return t.UnixMicro() }
 
 // FromMicros converts stored microseconds back to a UTC time.
 func FromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// isMissingTable reports whether err says a table does not exist: a
+// database nothing was ever migrated into.
+func isMissingTable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "42P01"
+	}
+	return strings.Contains(err.Error(), "no such table")
+}
