@@ -25,8 +25,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"syscall"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
