@@ -2193,9 +2193,11 @@ type IdentifyLicenceResponse struct {
 	// The SPDX expression identified, in canonical form; empty with
 	// IDENTIFY_METHOD_NONE.
 	Expression string `protobuf:"bytes,1,opt,name=expression,proto3" json:"expression,omitempty"`
-	// How sure the identification is, from 0 (nothing found) to 1 (an exact
-	// identifier, name or URL, or a text that matches a licence's word for
-	// word).
+	// How sure the identification is, from 0 to 1. A name or URL that
+	// matched answers 1 (each is an exact lookup). A text answers its
+	// similarity to the licence's text; with IDENTIFY_METHOD_NONE, its
+	// similarity to the nearest licence, which fell short of a match. 0 means
+	// nothing was compared.
 	Confidence float64 `protobuf:"fixed64,2,opt,name=confidence,proto3" json:"confidence,omitempty"`
 	// How the input was resolved.
 	Method IdentifyMethod `protobuf:"varint,3,opt,name=method,proto3,enum=stemma.licences.v1.IdentifyMethod" json:"method,omitempty"`
