@@ -60,6 +60,8 @@ func TestPolicyCoversEveryMethod(t *testing.T) {
 		"/stemma.licences.v1.LicenceService/CheckCompatibility":     true,
 		"/stemma.licences.v1.LicenceService/ParseExpression":        true,
 		"/stemma.licences.v1.LicenceService/SuggestOutbound":        true,
+		"/stemma.licences.v1.LicenceService/IdentifyLicence":        true,
+		"/stemma.licences.v1.LicenceService/BatchIdentifyLicences":  true,
 		"/grpc.health.v1.Health/Check":                              true,
 		"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo": true,
 	}

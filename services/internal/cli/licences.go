@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ func newLicencesCmd() *cobra.Command {
 		Args:    args(),
 	}
 	addClientFlags(cmd, &o)
-	cmd.AddCommand(newLicencesShowCmd(&o), newLicencesListCmd(&o))
+	cmd.AddCommand(newLicencesShowCmd(&o), newLicencesListCmd(&o), newLicencesIdentifyCmd(&o))
 	return cmd
 }
 
@@ -113,4 +114,98 @@ func newLicencesListCmd(o *clientOptions) *cobra.Command {
 	cmd.Flags().StringVar(&pageToken, "page-token", "", "the page to start from, as a previous list printed it")
 	cmd.Flags().BoolVar(&all, "all", false, "follow every page")
 	return cmd
+}
+
+// maxIdentifyText is the server's bound on a licence text (256 KiB); the
+// command reads one byte more so that it can say a file is too long
+// instead of sending a truncated text that might still match.
+const maxIdentifyText = 256 << 10
+
+func newLicencesIdentifyCmd(o *clientOptions) *cobra.Command {
+	var name, url string
+	cmd := &cobra.Command{
+		Use:   "identify [FILE | --name NAME | --url URL]",
+		Short: "Say which SPDX licence a licence file, a licence name or a licence URL is",
+		Long: `Identify resolves one of: the text of a licence file (FILE, "-" for standard
+input, at most 256 KiB), a licence as package metadata names it (--name: an
+SPDX identifier or expression, a full name, or an alias such as "GPLv3"), or
+a URL where a licence is published (--url). It prints the SPDX expression,
+how it was found, how sure the match is, and other licences the input could
+mean.
+
+Exit code: 0 when a licence was identified; 1 when none was; 2 on an error.`,
+		Example: `  stemma licences identify LICENSE
+  cat COPYING | stemma licences identify -
+  stemma licences identify --name 'Apache License, Version 2.0'
+  stemma licences identify --url https://www.gnu.org/licenses/gpl-3.0.html --output json`,
+		Args: func(cmd *cobra.Command, a []string) error {
+			given := len(a)
+			for _, f := range []string{"name", "url"} {
+				if cmd.Flags().Changed(f) {
+					given++
+				}
+			}
+			if len(a) > 1 || given != 1 {
+				return usageErrorf("give exactly one of FILE, --name and --url")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, a []string) error {
+			req := &licencesv1.IdentifyLicenceRequest{Name: name, Url: url}
+			if len(a) == 1 {
+				text, err := readLicenceFile(cmd, a[0])
+				if err != nil {
+					return err
+				}
+				req.Text = text
+			}
+			resp := &licencesv1.IdentifyLicenceResponse{}
+			if err := o.invoke(cmd, licenceService, "IdentifyLicence", req, resp); err != nil {
+				return err
+			}
+			if err := o.show(cmd, resp, func(w io.Writer) { identifyTable(w, resp) }); err != nil {
+				return err
+			}
+			if resp.GetMethod() == licencesv1.IdentifyMethod_IDENTIFY_METHOD_NONE {
+				return answeredNo
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "a licence name, alias, SPDX identifier or expression")
+	cmd.Flags().StringVar(&url, "url", "", "a URL where a licence is published")
+	return cmd
+}
+
+// readLicenceFile reads a licence file ("-": standard input) of at most the
+// server's bound.
+func readLicenceFile(cmd *cobra.Command, file string) (string, error) {
+	r, err := openArg(cmd, file)
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, maxIdentifyText+1))
+	if err != nil {
+		return "", usageErrorf("%s: %v", file, err)
+	}
+	if len(b) > maxIdentifyText {
+		return "", usageErrorf("%s: longer than %d bytes; no licence text is that long", file, maxIdentifyText)
+	}
+	if strings.TrimSpace(string(b)) == "" {
+		return "", usageErrorf("%s: empty", file)
+	}
+	return string(b), nil
+}
+
+func identifyTable(w io.Writer, r *licencesv1.IdentifyLicenceResponse) {
+	fmt.Fprintf(w, "EXPRESSION\t%s\n", orDash(r.GetExpression()))
+	fmt.Fprintf(w, "METHOD\t%s\n", enumWord(r.GetMethod().Descriptor(), r.GetMethod().Number()))
+	fmt.Fprintf(w, "CONFIDENCE\t%s\n", strconv.FormatFloat(r.GetConfidence(), 'f', 2, 64))
+	for _, a := range r.GetAlternatives() {
+		fmt.Fprintf(w, "ALTERNATIVE\t%s\n", a)
+	}
+	for _, wr := range r.GetWarnings() {
+		fmt.Fprintf(w, "WARNING\t%s\n", wr)
+	}
 }

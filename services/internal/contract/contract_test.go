@@ -130,6 +130,8 @@ func seed(c client) map[string]call {
 		"LicenceService_CheckCompatibility":      {body: `{"inbound":"MIT","outbound":"GPL-3.0-only"}`},
 		"LicenceService_BatchCheckCompatibility": {body: `{"checks":[{"inbound":"MIT","outbound":"GPL-3.0-only"}]}`},
 		"LicenceService_SuggestOutbound":         {body: `{"inbound":["MIT","Apache-2.0"]}`},
+		"LicenceService_IdentifyLicence":         {body: `{"name":"GPLv3"}`},
+		"LicenceService_BatchIdentifyLicences":   {body: `{"requests":[{"url":"https://www.apache.org/licenses/LICENSE-2.0"}]}`},
 		"CatalogService_CreateWork":              {body: `{"kind":"WORK_KIND_TEXT","title":"A text","licence":"CC-BY-4.0"}`, key: alice},
 		"CatalogService_BatchCreateWorks":        {body: `{"requests":[{"work":{"kind":"WORK_KIND_TEXT","title":"Batch"}}]}`, key: alice},
 		"CatalogService_GetWork":                 {path: w},

@@ -443,6 +443,80 @@ func (Verdict) EnumDescriptor() ([]byte, []int) {
 	return file_stemma_licences_v1_licences_proto_rawDescGZIP(), []int{5}
 }
 
+// IdentifyMethod says how an identification was made.
+type IdentifyMethod int32
+
+const (
+	// Not set.
+	IdentifyMethod_IDENTIFY_METHOD_UNSPECIFIED IdentifyMethod = 0
+	// A listed SPDX identifier in any case; a deprecated one is replaced.
+	IdentifyMethod_IDENTIFY_METHOD_SPDX_ID IdentifyMethod = 1
+	// A valid SPDX licence expression.
+	IdentifyMethod_IDENTIFY_METHOD_EXPRESSION IdentifyMethod = 2
+	// A licence's full name on the SPDX list, after normalisation.
+	IdentifyMethod_IDENTIFY_METHOD_NAME IdentifyMethod = 3
+	// A well-known alias from Stemma's alias table; its warnings say why the
+	// alias maps where it does.
+	IdentifyMethod_IDENTIFY_METHOD_ALIAS IdentifyMethod = 4
+	// A URL of the SPDX list's seeAlso, or a licence steward's canonical URL.
+	IdentifyMethod_IDENTIFY_METHOD_URL IdentifyMethod = 5
+	// A licence text matched against the SPDX list's texts.
+	IdentifyMethod_IDENTIFY_METHOD_TEXT IdentifyMethod = 6
+	// Nothing matched; the expression is empty.
+	IdentifyMethod_IDENTIFY_METHOD_NONE IdentifyMethod = 7
+)
+
+// Enum value maps for IdentifyMethod.
+var (
+	IdentifyMethod_name = map[int32]string{
+		0: "IDENTIFY_METHOD_UNSPECIFIED",
+		1: "IDENTIFY_METHOD_SPDX_ID",
+		2: "IDENTIFY_METHOD_EXPRESSION",
+		3: "IDENTIFY_METHOD_NAME",
+		4: "IDENTIFY_METHOD_ALIAS",
+		5: "IDENTIFY_METHOD_URL",
+		6: "IDENTIFY_METHOD_TEXT",
+		7: "IDENTIFY_METHOD_NONE",
+	}
+	IdentifyMethod_value = map[string]int32{
+		"IDENTIFY_METHOD_UNSPECIFIED": 0,
+		"IDENTIFY_METHOD_SPDX_ID":     1,
+		"IDENTIFY_METHOD_EXPRESSION":  2,
+		"IDENTIFY_METHOD_NAME":        3,
+		"IDENTIFY_METHOD_ALIAS":       4,
+		"IDENTIFY_METHOD_URL":         5,
+		"IDENTIFY_METHOD_TEXT":        6,
+		"IDENTIFY_METHOD_NONE":        7,
+	}
+)
+
+func (x IdentifyMethod) Enum() *IdentifyMethod {
+	p := new(IdentifyMethod)
+	*p = x
+	return p
+}
+
+func (x IdentifyMethod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (IdentifyMethod) Descriptor() protoreflect.EnumDescriptor {
+	return file_stemma_licences_v1_licences_proto_enumTypes[6].Descriptor()
+}
+
+func (IdentifyMethod) Type() protoreflect.EnumType {
+	return &file_stemma_licences_v1_licences_proto_enumTypes[6]
+}
+
+func (x IdentifyMethod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use IdentifyMethod.Descriptor instead.
+func (IdentifyMethod) EnumDescriptor() ([]byte, []int) {
+	return file_stemma_licences_v1_licences_proto_rawDescGZIP(), []int{6}
+}
+
 // Kind is the kind of a node.
 type ExpressionNode_Kind int32
 
@@ -484,11 +558,11 @@ func (x ExpressionNode_Kind) String() string {
 }
 
 func (ExpressionNode_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_stemma_licences_v1_licences_proto_enumTypes[6].Descriptor()
+	return file_stemma_licences_v1_licences_proto_enumTypes[7].Descriptor()
 }
 
 func (ExpressionNode_Kind) Type() protoreflect.EnumType {
-	return &file_stemma_licences_v1_licences_proto_enumTypes[6]
+	return &file_stemma_licences_v1_licences_proto_enumTypes[7]
 }
 
 func (x ExpressionNode_Kind) Number() protoreflect.EnumNumber {
@@ -2065,6 +2139,258 @@ func (x *OutboundSuggestion) GetConditions() []string {
 	return nil
 }
 
+// IdentifyLicenceRequest is the request of IdentifyLicence. Exactly one of
+// text, name and url is set; none or several is INVALID_ARGUMENT. They are
+// plain fields rather than a oneof so that a request setting two is refused
+// over gRPC too, where the wire format would silently keep the last.
+type IdentifyLicenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The full text of a licence, as a LICENSE or COPYING file holds it; at
+	// most 256 KiB (262144 bytes) of UTF-8.
+	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	// A licence as people name it in package metadata: an SPDX identifier or
+	// expression, a full name ("Apache License, Version 2.0") or a common
+	// alias ("GPLv3", "BSD"); at most 1024 bytes.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// A URL where a licence text is published, for example
+	// "https://www.apache.org/licenses/LICENSE-2.0"; at most 1024 bytes.
+	Url           string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IdentifyLicenceRequest) Reset() {
+	*x = IdentifyLicenceRequest{}
+	mi := &file_stemma_licences_v1_licences_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdentifyLicenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdentifyLicenceRequest) ProtoMessage() {}
+
+func (x *IdentifyLicenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_licences_v1_licences_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdentifyLicenceRequest.ProtoReflect.Descriptor instead.
+func (*IdentifyLicenceRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_licences_v1_licences_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *IdentifyLicenceRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *IdentifyLicenceRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *IdentifyLicenceRequest) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+// IdentifyLicenceResponse is the response of IdentifyLicence.
+type IdentifyLicenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The SPDX expression identified, in canonical form; empty with
+	// IDENTIFY_METHOD_NONE.
+	Expression string `protobuf:"bytes,1,opt,name=expression,proto3" json:"expression,omitempty"`
+	// How sure the identification is, from 0 to 1. A name or URL that
+	// matched answers 1 (each is an exact lookup). A text answers its
+	// similarity to the licence's text; with IDENTIFY_METHOD_NONE, its
+	// similarity to the nearest licence, which fell short of a match. 0 means
+	// nothing was compared.
+	Confidence float64 `protobuf:"fixed64,2,opt,name=confidence,proto3" json:"confidence,omitempty"`
+	// How the input was resolved.
+	Method IdentifyMethod `protobuf:"varint,3,opt,name=method,proto3,enum=stemma.licences.v1.IdentifyMethod" json:"method,omitempty"`
+	// Other licences the same input could mean, for example the -or-later
+	// twin of a GNU licence whose URL was given; the caller should check.
+	Alternatives []string `protobuf:"bytes,4,rep,name=alternatives,proto3" json:"alternatives,omitempty"`
+	// Warnings, for example a deprecated identifier that was replaced or why
+	// an alias maps where it does.
+	Warnings      []string `protobuf:"bytes,5,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IdentifyLicenceResponse) Reset() {
+	*x = IdentifyLicenceResponse{}
+	mi := &file_stemma_licences_v1_licences_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdentifyLicenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdentifyLicenceResponse) ProtoMessage() {}
+
+func (x *IdentifyLicenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_licences_v1_licences_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdentifyLicenceResponse.ProtoReflect.Descriptor instead.
+func (*IdentifyLicenceResponse) Descriptor() ([]byte, []int) {
+	return file_stemma_licences_v1_licences_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *IdentifyLicenceResponse) GetExpression() string {
+	if x != nil {
+		return x.Expression
+	}
+	return ""
+}
+
+func (x *IdentifyLicenceResponse) GetConfidence() float64 {
+	if x != nil {
+		return x.Confidence
+	}
+	return 0
+}
+
+func (x *IdentifyLicenceResponse) GetMethod() IdentifyMethod {
+	if x != nil {
+		return x.Method
+	}
+	return IdentifyMethod_IDENTIFY_METHOD_UNSPECIFIED
+}
+
+func (x *IdentifyLicenceResponse) GetAlternatives() []string {
+	if x != nil {
+		return x.Alternatives
+	}
+	return nil
+}
+
+func (x *IdentifyLicenceResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+// BatchIdentifyLicencesRequest is the request of BatchIdentifyLicences.
+type BatchIdentifyLicencesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The inputs; at most the configured batch bound (1000 by default).
+	Requests      []*IdentifyLicenceRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchIdentifyLicencesRequest) Reset() {
+	*x = BatchIdentifyLicencesRequest{}
+	mi := &file_stemma_licences_v1_licences_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchIdentifyLicencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchIdentifyLicencesRequest) ProtoMessage() {}
+
+func (x *BatchIdentifyLicencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_licences_v1_licences_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchIdentifyLicencesRequest.ProtoReflect.Descriptor instead.
+func (*BatchIdentifyLicencesRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_licences_v1_licences_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BatchIdentifyLicencesRequest) GetRequests() []*IdentifyLicenceRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+// BatchIdentifyLicencesResponse is the response of BatchIdentifyLicences.
+type BatchIdentifyLicencesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The answers, one per request, in order.
+	Responses     []*IdentifyLicenceResponse `protobuf:"bytes,1,rep,name=responses,proto3" json:"responses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchIdentifyLicencesResponse) Reset() {
+	*x = BatchIdentifyLicencesResponse{}
+	mi := &file_stemma_licences_v1_licences_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchIdentifyLicencesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchIdentifyLicencesResponse) ProtoMessage() {}
+
+func (x *BatchIdentifyLicencesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_licences_v1_licences_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchIdentifyLicencesResponse.ProtoReflect.Descriptor instead.
+func (*BatchIdentifyLicencesResponse) Descriptor() ([]byte, []int) {
+	return file_stemma_licences_v1_licences_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *BatchIdentifyLicencesResponse) GetResponses() []*IdentifyLicenceResponse {
+	if x != nil {
+		return x.Responses
+	}
+	return nil
+}
+
 var File_stemma_licences_v1_licences_proto protoreflect.FileDescriptor
 
 const file_stemma_licences_v1_licences_proto_rawDesc = "" +
@@ -2210,7 +2536,25 @@ const file_stemma_licences_v1_licences_proto_rawDesc = "" +
 	"\areasons\x18\x04 \x03(\v2\x1a.stemma.licences.v1.ReasonR\areasons\x12\x1e\n" +
 	"\n" +
 	"conditions\x18\x05 \x03(\tR\n" +
-	"conditions*\xd4\x02\n" +
+	"conditions\"R\n" +
+	"\x16IdentifyLicenceRequest\x12\x12\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x10\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\"\xd5\x01\n" +
+	"\x17IdentifyLicenceResponse\x12\x1e\n" +
+	"\n" +
+	"expression\x18\x01 \x01(\tR\n" +
+	"expression\x12\x1e\n" +
+	"\n" +
+	"confidence\x18\x02 \x01(\x01R\n" +
+	"confidence\x12:\n" +
+	"\x06method\x18\x03 \x01(\x0e2\".stemma.licences.v1.IdentifyMethodR\x06method\x12\"\n" +
+	"\falternatives\x18\x04 \x03(\tR\falternatives\x12\x1a\n" +
+	"\bwarnings\x18\x05 \x03(\tR\bwarnings\"k\n" +
+	"\x1cBatchIdentifyLicencesRequest\x12K\n" +
+	"\brequests\x18\x01 \x03(\v2*.stemma.licences.v1.IdentifyLicenceRequestB\x03\xe0A\x02R\brequests\"j\n" +
+	"\x1dBatchIdentifyLicencesResponse\x12I\n" +
+	"\tresponses\x18\x01 \x03(\v2+.stemma.licences.v1.IdentifyLicenceResponseR\tresponses*\xd4\x02\n" +
 	"\bCategory\x12\x18\n" +
 	"\x14CATEGORY_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16CATEGORY_PUBLIC_DOMAIN\x10\x01\x12\x17\n" +
@@ -2262,7 +2606,16 @@ const file_stemma_licences_v1_licences_proto_rawDesc = "" +
 	"\x12VERDICT_COMPATIBLE\x10\x01\x12\x18\n" +
 	"\x14VERDICT_INCOMPATIBLE\x10\x02\x12\x17\n" +
 	"\x13VERDICT_CONDITIONAL\x10\x03\x12\x13\n" +
-	"\x0fVERDICT_UNKNOWN\x10\x042\xed\b\n" +
+	"\x0fVERDICT_UNKNOWN\x10\x04*\xf0\x01\n" +
+	"\x0eIdentifyMethod\x12\x1f\n" +
+	"\x1bIDENTIFY_METHOD_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17IDENTIFY_METHOD_SPDX_ID\x10\x01\x12\x1e\n" +
+	"\x1aIDENTIFY_METHOD_EXPRESSION\x10\x02\x12\x18\n" +
+	"\x14IDENTIFY_METHOD_NAME\x10\x03\x12\x19\n" +
+	"\x15IDENTIFY_METHOD_ALIAS\x10\x04\x12\x17\n" +
+	"\x13IDENTIFY_METHOD_URL\x10\x05\x12\x18\n" +
+	"\x14IDENTIFY_METHOD_TEXT\x10\x06\x12\x18\n" +
+	"\x14IDENTIFY_METHOD_NONE\x10\a2\xa2\v\n" +
 	"\x0eLicenceService\x12o\n" +
 	"\n" +
 	"GetLicence\x12%.stemma.licences.v1.GetLicenceRequest\x1a\x1b.stemma.licences.v1.Licence\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/{name=licences/*}\x12w\n" +
@@ -2272,7 +2625,9 @@ const file_stemma_licences_v1_licences_proto_rawDesc = "" +
 	"\x0fParseExpression\x12*.stemma.licences.v1.ParseExpressionRequest\x1a+.stemma.licences.v1.ParseExpressionResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/expressions:parse\x12\x97\x01\n" +
 	"\x12CheckCompatibility\x12-.stemma.licences.v1.CheckCompatibilityRequest\x1a..stemma.licences.v1.CheckCompatibilityResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/compatibility:check\x12\xab\x01\n" +
 	"\x17BatchCheckCompatibility\x122.stemma.licences.v1.BatchCheckCompatibilityRequest\x1a3.stemma.licences.v1.BatchCheckCompatibilityResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/compatibility:batchCheck\x12\x98\x01\n" +
-	"\x0fSuggestOutbound\x12*.stemma.licences.v1.SuggestOutboundRequest\x1a+.stemma.licences.v1.SuggestOutboundResponse\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/compatibility:suggestOutboundBGZEgithub.com/stemma-registry/stemma/proto/stemma/licences/v1;licencesv1b\x06proto3"
+	"\x0fSuggestOutbound\x12*.stemma.licences.v1.SuggestOutboundRequest\x1a+.stemma.licences.v1.SuggestOutboundResponse\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/compatibility:suggestOutbound\x12\x8c\x01\n" +
+	"\x0fIdentifyLicence\x12*.stemma.licences.v1.IdentifyLicenceRequest\x1a+.stemma.licences.v1.IdentifyLicenceResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/licences:identify\x12\xa3\x01\n" +
+	"\x15BatchIdentifyLicences\x120.stemma.licences.v1.BatchIdentifyLicencesRequest\x1a1.stemma.licences.v1.BatchIdentifyLicencesResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/licences:batchIdentifyBGZEgithub.com/stemma-registry/stemma/proto/stemma/licences/v1;licencesv1b\x06proto3"
 
 var (
 	file_stemma_licences_v1_licences_proto_rawDescOnce sync.Once
@@ -2286,8 +2641,8 @@ func file_stemma_licences_v1_licences_proto_rawDescGZIP() []byte {
 	return file_stemma_licences_v1_licences_proto_rawDescData
 }
 
-var file_stemma_licences_v1_licences_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_stemma_licences_v1_licences_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_stemma_licences_v1_licences_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_stemma_licences_v1_licences_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_stemma_licences_v1_licences_proto_goTypes = []any{
 	(Category)(0),                           // 0: stemma.licences.v1.Category
 	(Obligation)(0),                         // 1: stemma.licences.v1.Obligation
@@ -2295,74 +2650,86 @@ var file_stemma_licences_v1_licences_proto_goTypes = []any{
 	(Domain)(0),                             // 3: stemma.licences.v1.Domain
 	(Use)(0),                                // 4: stemma.licences.v1.Use
 	(Verdict)(0),                            // 5: stemma.licences.v1.Verdict
-	(ExpressionNode_Kind)(0),                // 6: stemma.licences.v1.ExpressionNode.Kind
-	(*Licence)(nil),                         // 7: stemma.licences.v1.Licence
-	(*LicenceException)(nil),                // 8: stemma.licences.v1.LicenceException
-	(*Source)(nil),                          // 9: stemma.licences.v1.Source
-	(*Reason)(nil),                          // 10: stemma.licences.v1.Reason
-	(*GetLicenceRequest)(nil),               // 11: stemma.licences.v1.GetLicenceRequest
-	(*ListLicencesRequest)(nil),             // 12: stemma.licences.v1.ListLicencesRequest
-	(*ListLicencesResponse)(nil),            // 13: stemma.licences.v1.ListLicencesResponse
-	(*GetExceptionRequest)(nil),             // 14: stemma.licences.v1.GetExceptionRequest
-	(*ListExceptionsRequest)(nil),           // 15: stemma.licences.v1.ListExceptionsRequest
-	(*ListExceptionsResponse)(nil),          // 16: stemma.licences.v1.ListExceptionsResponse
-	(*ParseExpressionRequest)(nil),          // 17: stemma.licences.v1.ParseExpressionRequest
-	(*ParseExpressionResponse)(nil),         // 18: stemma.licences.v1.ParseExpressionResponse
-	(*ExpressionNode)(nil),                  // 19: stemma.licences.v1.ExpressionNode
-	(*CheckCompatibilityRequest)(nil),       // 20: stemma.licences.v1.CheckCompatibilityRequest
-	(*CheckCompatibilityResponse)(nil),      // 21: stemma.licences.v1.CheckCompatibilityResponse
-	(*BatchCheckCompatibilityRequest)(nil),  // 22: stemma.licences.v1.BatchCheckCompatibilityRequest
-	(*BatchCheckCompatibilityResponse)(nil), // 23: stemma.licences.v1.BatchCheckCompatibilityResponse
-	(*SuggestOutboundRequest)(nil),          // 24: stemma.licences.v1.SuggestOutboundRequest
-	(*SuggestOutboundResponse)(nil),         // 25: stemma.licences.v1.SuggestOutboundResponse
-	(*OutboundSuggestion)(nil),              // 26: stemma.licences.v1.OutboundSuggestion
+	(IdentifyMethod)(0),                     // 6: stemma.licences.v1.IdentifyMethod
+	(ExpressionNode_Kind)(0),                // 7: stemma.licences.v1.ExpressionNode.Kind
+	(*Licence)(nil),                         // 8: stemma.licences.v1.Licence
+	(*LicenceException)(nil),                // 9: stemma.licences.v1.LicenceException
+	(*Source)(nil),                          // 10: stemma.licences.v1.Source
+	(*Reason)(nil),                          // 11: stemma.licences.v1.Reason
+	(*GetLicenceRequest)(nil),               // 12: stemma.licences.v1.GetLicenceRequest
+	(*ListLicencesRequest)(nil),             // 13: stemma.licences.v1.ListLicencesRequest
+	(*ListLicencesResponse)(nil),            // 14: stemma.licences.v1.ListLicencesResponse
+	(*GetExceptionRequest)(nil),             // 15: stemma.licences.v1.GetExceptionRequest
+	(*ListExceptionsRequest)(nil),           // 16: stemma.licences.v1.ListExceptionsRequest
+	(*ListExceptionsResponse)(nil),          // 17: stemma.licences.v1.ListExceptionsResponse
+	(*ParseExpressionRequest)(nil),          // 18: stemma.licences.v1.ParseExpressionRequest
+	(*ParseExpressionResponse)(nil),         // 19: stemma.licences.v1.ParseExpressionResponse
+	(*ExpressionNode)(nil),                  // 20: stemma.licences.v1.ExpressionNode
+	(*CheckCompatibilityRequest)(nil),       // 21: stemma.licences.v1.CheckCompatibilityRequest
+	(*CheckCompatibilityResponse)(nil),      // 22: stemma.licences.v1.CheckCompatibilityResponse
+	(*BatchCheckCompatibilityRequest)(nil),  // 23: stemma.licences.v1.BatchCheckCompatibilityRequest
+	(*BatchCheckCompatibilityResponse)(nil), // 24: stemma.licences.v1.BatchCheckCompatibilityResponse
+	(*SuggestOutboundRequest)(nil),          // 25: stemma.licences.v1.SuggestOutboundRequest
+	(*SuggestOutboundResponse)(nil),         // 26: stemma.licences.v1.SuggestOutboundResponse
+	(*OutboundSuggestion)(nil),              // 27: stemma.licences.v1.OutboundSuggestion
+	(*IdentifyLicenceRequest)(nil),          // 28: stemma.licences.v1.IdentifyLicenceRequest
+	(*IdentifyLicenceResponse)(nil),         // 29: stemma.licences.v1.IdentifyLicenceResponse
+	(*BatchIdentifyLicencesRequest)(nil),    // 30: stemma.licences.v1.BatchIdentifyLicencesRequest
+	(*BatchIdentifyLicencesResponse)(nil),   // 31: stemma.licences.v1.BatchIdentifyLicencesResponse
 }
 var file_stemma_licences_v1_licences_proto_depIdxs = []int32{
 	0,  // 0: stemma.licences.v1.Licence.category:type_name -> stemma.licences.v1.Category
 	1,  // 1: stemma.licences.v1.Licence.obligations:type_name -> stemma.licences.v1.Obligation
 	2,  // 2: stemma.licences.v1.Licence.patent_terms:type_name -> stemma.licences.v1.PatentTerms
 	3,  // 3: stemma.licences.v1.Licence.domain:type_name -> stemma.licences.v1.Domain
-	9,  // 4: stemma.licences.v1.Licence.sources:type_name -> stemma.licences.v1.Source
-	9,  // 5: stemma.licences.v1.LicenceException.sources:type_name -> stemma.licences.v1.Source
+	10, // 4: stemma.licences.v1.Licence.sources:type_name -> stemma.licences.v1.Source
+	10, // 5: stemma.licences.v1.LicenceException.sources:type_name -> stemma.licences.v1.Source
 	5,  // 6: stemma.licences.v1.Reason.verdict:type_name -> stemma.licences.v1.Verdict
-	9,  // 7: stemma.licences.v1.Reason.sources:type_name -> stemma.licences.v1.Source
-	7,  // 8: stemma.licences.v1.ListLicencesResponse.licences:type_name -> stemma.licences.v1.Licence
-	8,  // 9: stemma.licences.v1.ListExceptionsResponse.exceptions:type_name -> stemma.licences.v1.LicenceException
-	19, // 10: stemma.licences.v1.ParseExpressionResponse.tree:type_name -> stemma.licences.v1.ExpressionNode
-	6,  // 11: stemma.licences.v1.ExpressionNode.kind:type_name -> stemma.licences.v1.ExpressionNode.Kind
-	19, // 12: stemma.licences.v1.ExpressionNode.operands:type_name -> stemma.licences.v1.ExpressionNode
+	10, // 7: stemma.licences.v1.Reason.sources:type_name -> stemma.licences.v1.Source
+	8,  // 8: stemma.licences.v1.ListLicencesResponse.licences:type_name -> stemma.licences.v1.Licence
+	9,  // 9: stemma.licences.v1.ListExceptionsResponse.exceptions:type_name -> stemma.licences.v1.LicenceException
+	20, // 10: stemma.licences.v1.ParseExpressionResponse.tree:type_name -> stemma.licences.v1.ExpressionNode
+	7,  // 11: stemma.licences.v1.ExpressionNode.kind:type_name -> stemma.licences.v1.ExpressionNode.Kind
+	20, // 12: stemma.licences.v1.ExpressionNode.operands:type_name -> stemma.licences.v1.ExpressionNode
 	4,  // 13: stemma.licences.v1.CheckCompatibilityRequest.use:type_name -> stemma.licences.v1.Use
 	5,  // 14: stemma.licences.v1.CheckCompatibilityResponse.verdict:type_name -> stemma.licences.v1.Verdict
-	10, // 15: stemma.licences.v1.CheckCompatibilityResponse.reasons:type_name -> stemma.licences.v1.Reason
+	11, // 15: stemma.licences.v1.CheckCompatibilityResponse.reasons:type_name -> stemma.licences.v1.Reason
 	4,  // 16: stemma.licences.v1.CheckCompatibilityResponse.use:type_name -> stemma.licences.v1.Use
-	20, // 17: stemma.licences.v1.BatchCheckCompatibilityRequest.checks:type_name -> stemma.licences.v1.CheckCompatibilityRequest
-	21, // 18: stemma.licences.v1.BatchCheckCompatibilityResponse.results:type_name -> stemma.licences.v1.CheckCompatibilityResponse
+	21, // 17: stemma.licences.v1.BatchCheckCompatibilityRequest.checks:type_name -> stemma.licences.v1.CheckCompatibilityRequest
+	22, // 18: stemma.licences.v1.BatchCheckCompatibilityResponse.results:type_name -> stemma.licences.v1.CheckCompatibilityResponse
 	4,  // 19: stemma.licences.v1.SuggestOutboundRequest.use:type_name -> stemma.licences.v1.Use
-	26, // 20: stemma.licences.v1.SuggestOutboundResponse.suggestions:type_name -> stemma.licences.v1.OutboundSuggestion
+	27, // 20: stemma.licences.v1.SuggestOutboundResponse.suggestions:type_name -> stemma.licences.v1.OutboundSuggestion
 	0,  // 21: stemma.licences.v1.OutboundSuggestion.category:type_name -> stemma.licences.v1.Category
 	5,  // 22: stemma.licences.v1.OutboundSuggestion.verdict:type_name -> stemma.licences.v1.Verdict
-	10, // 23: stemma.licences.v1.OutboundSuggestion.reasons:type_name -> stemma.licences.v1.Reason
-	11, // 24: stemma.licences.v1.LicenceService.GetLicence:input_type -> stemma.licences.v1.GetLicenceRequest
-	12, // 25: stemma.licences.v1.LicenceService.ListLicences:input_type -> stemma.licences.v1.ListLicencesRequest
-	14, // 26: stemma.licences.v1.LicenceService.GetException:input_type -> stemma.licences.v1.GetExceptionRequest
-	15, // 27: stemma.licences.v1.LicenceService.ListExceptions:input_type -> stemma.licences.v1.ListExceptionsRequest
-	17, // 28: stemma.licences.v1.LicenceService.ParseExpression:input_type -> stemma.licences.v1.ParseExpressionRequest
-	20, // 29: stemma.licences.v1.LicenceService.CheckCompatibility:input_type -> stemma.licences.v1.CheckCompatibilityRequest
-	22, // 30: stemma.licences.v1.LicenceService.BatchCheckCompatibility:input_type -> stemma.licences.v1.BatchCheckCompatibilityRequest
-	24, // 31: stemma.licences.v1.LicenceService.SuggestOutbound:input_type -> stemma.licences.v1.SuggestOutboundRequest
-	7,  // 32: stemma.licences.v1.LicenceService.GetLicence:output_type -> stemma.licences.v1.Licence
-	13, // 33: stemma.licences.v1.LicenceService.ListLicences:output_type -> stemma.licences.v1.ListLicencesResponse
-	8,  // 34: stemma.licences.v1.LicenceService.GetException:output_type -> stemma.licences.v1.LicenceException
-	16, // 35: stemma.licences.v1.LicenceService.ListExceptions:output_type -> stemma.licences.v1.ListExceptionsResponse
-	18, // 36: stemma.licences.v1.LicenceService.ParseExpression:output_type -> stemma.licences.v1.ParseExpressionResponse
-	21, // 37: stemma.licences.v1.LicenceService.CheckCompatibility:output_type -> stemma.licences.v1.CheckCompatibilityResponse
-	23, // 38: stemma.licences.v1.LicenceService.BatchCheckCompatibility:output_type -> stemma.licences.v1.BatchCheckCompatibilityResponse
-	25, // 39: stemma.licences.v1.LicenceService.SuggestOutbound:output_type -> stemma.licences.v1.SuggestOutboundResponse
-	32, // [32:40] is the sub-list for method output_type
-	24, // [24:32] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	11, // 23: stemma.licences.v1.OutboundSuggestion.reasons:type_name -> stemma.licences.v1.Reason
+	6,  // 24: stemma.licences.v1.IdentifyLicenceResponse.method:type_name -> stemma.licences.v1.IdentifyMethod
+	28, // 25: stemma.licences.v1.BatchIdentifyLicencesRequest.requests:type_name -> stemma.licences.v1.IdentifyLicenceRequest
+	29, // 26: stemma.licences.v1.BatchIdentifyLicencesResponse.responses:type_name -> stemma.licences.v1.IdentifyLicenceResponse
+	12, // 27: stemma.licences.v1.LicenceService.GetLicence:input_type -> stemma.licences.v1.GetLicenceRequest
+	13, // 28: stemma.licences.v1.LicenceService.ListLicences:input_type -> stemma.licences.v1.ListLicencesRequest
+	15, // 29: stemma.licences.v1.LicenceService.GetException:input_type -> stemma.licences.v1.GetExceptionRequest
+	16, // 30: stemma.licences.v1.LicenceService.ListExceptions:input_type -> stemma.licences.v1.ListExceptionsRequest
+	18, // 31: stemma.licences.v1.LicenceService.ParseExpression:input_type -> stemma.licences.v1.ParseExpressionRequest
+	21, // 32: stemma.licences.v1.LicenceService.CheckCompatibility:input_type -> stemma.licences.v1.CheckCompatibilityRequest
+	23, // 33: stemma.licences.v1.LicenceService.BatchCheckCompatibility:input_type -> stemma.licences.v1.BatchCheckCompatibilityRequest
+	25, // 34: stemma.licences.v1.LicenceService.SuggestOutbound:input_type -> stemma.licences.v1.SuggestOutboundRequest
+	28, // 35: stemma.licences.v1.LicenceService.IdentifyLicence:input_type -> stemma.licences.v1.IdentifyLicenceRequest
+	30, // 36: stemma.licences.v1.LicenceService.BatchIdentifyLicences:input_type -> stemma.licences.v1.BatchIdentifyLicencesRequest
+	8,  // 37: stemma.licences.v1.LicenceService.GetLicence:output_type -> stemma.licences.v1.Licence
+	14, // 38: stemma.licences.v1.LicenceService.ListLicences:output_type -> stemma.licences.v1.ListLicencesResponse
+	9,  // 39: stemma.licences.v1.LicenceService.GetException:output_type -> stemma.licences.v1.LicenceException
+	17, // 40: stemma.licences.v1.LicenceService.ListExceptions:output_type -> stemma.licences.v1.ListExceptionsResponse
+	19, // 41: stemma.licences.v1.LicenceService.ParseExpression:output_type -> stemma.licences.v1.ParseExpressionResponse
+	22, // 42: stemma.licences.v1.LicenceService.CheckCompatibility:output_type -> stemma.licences.v1.CheckCompatibilityResponse
+	24, // 43: stemma.licences.v1.LicenceService.BatchCheckCompatibility:output_type -> stemma.licences.v1.BatchCheckCompatibilityResponse
+	26, // 44: stemma.licences.v1.LicenceService.SuggestOutbound:output_type -> stemma.licences.v1.SuggestOutboundResponse
+	29, // 45: stemma.licences.v1.LicenceService.IdentifyLicence:output_type -> stemma.licences.v1.IdentifyLicenceResponse
+	31, // 46: stemma.licences.v1.LicenceService.BatchIdentifyLicences:output_type -> stemma.licences.v1.BatchIdentifyLicencesResponse
+	37, // [37:47] is the sub-list for method output_type
+	27, // [27:37] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_stemma_licences_v1_licences_proto_init() }
@@ -2375,8 +2742,8 @@ func file_stemma_licences_v1_licences_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stemma_licences_v1_licences_proto_rawDesc), len(file_stemma_licences_v1_licences_proto_rawDesc)),
-			NumEnums:      7,
-			NumMessages:   20,
+			NumEnums:      8,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

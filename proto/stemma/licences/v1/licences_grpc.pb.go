@@ -27,6 +27,8 @@ const (
 	LicenceService_CheckCompatibility_FullMethodName      = "/stemma.licences.v1.LicenceService/CheckCompatibility"
 	LicenceService_BatchCheckCompatibility_FullMethodName = "/stemma.licences.v1.LicenceService/BatchCheckCompatibility"
 	LicenceService_SuggestOutbound_FullMethodName         = "/stemma.licences.v1.LicenceService/SuggestOutbound"
+	LicenceService_IdentifyLicence_FullMethodName         = "/stemma.licences.v1.LicenceService/IdentifyLicence"
+	LicenceService_BatchIdentifyLicences_FullMethodName   = "/stemma.licences.v1.LicenceService/BatchIdentifyLicences"
 )
 
 // LicenceServiceClient is the client API for LicenceService service.
@@ -68,6 +70,17 @@ type LicenceServiceClient interface {
 	// inbound material may be released, most permissive first, each with the
 	// reasons it is allowed.
 	SuggestOutbound(ctx context.Context, in *SuggestOutboundRequest, opts ...grpc.CallOption) (*SuggestOutboundResponse, error)
+	// IdentifyLicence says which licence a piece of writing is: the full text
+	// of a licence file, a licence name or alias as package metadata spells
+	// it, or a URL where a licence is published. Exactly one of text, name and
+	// url is set. Finding nothing is an answer (IDENTIFY_METHOD_NONE), not an
+	// error.
+	IdentifyLicence(ctx context.Context, in *IdentifyLicenceRequest, opts ...grpc.CallOption) (*IdentifyLicenceResponse, error)
+	// BatchIdentifyLicences identifies many licences in one call, for example
+	// every licence string of an SBOM; the answers are in the order of the
+	// requests, and a malformed request fails the whole batch, naming its
+	// index.
+	BatchIdentifyLicences(ctx context.Context, in *BatchIdentifyLicencesRequest, opts ...grpc.CallOption) (*BatchIdentifyLicencesResponse, error)
 }
 
 type licenceServiceClient struct {
@@ -158,6 +171,26 @@ func (c *licenceServiceClient) SuggestOutbound(ctx context.Context, in *SuggestO
 	return out, nil
 }
 
+func (c *licenceServiceClient) IdentifyLicence(ctx context.Context, in *IdentifyLicenceRequest, opts ...grpc.CallOption) (*IdentifyLicenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IdentifyLicenceResponse)
+	err := c.cc.Invoke(ctx, LicenceService_IdentifyLicence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *licenceServiceClient) BatchIdentifyLicences(ctx context.Context, in *BatchIdentifyLicencesRequest, opts ...grpc.CallOption) (*BatchIdentifyLicencesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchIdentifyLicencesResponse)
+	err := c.cc.Invoke(ctx, LicenceService_BatchIdentifyLicences_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LicenceServiceServer is the server API for LicenceService service.
 // All implementations must embed UnimplementedLicenceServiceServer
 // for forward compatibility.
@@ -197,6 +230,17 @@ type LicenceServiceServer interface {
 	// inbound material may be released, most permissive first, each with the
 	// reasons it is allowed.
 	SuggestOutbound(context.Context, *SuggestOutboundRequest) (*SuggestOutboundResponse, error)
+	// IdentifyLicence says which licence a piece of writing is: the full text
+	// of a licence file, a licence name or alias as package metadata spells
+	// it, or a URL where a licence is published. Exactly one of text, name and
+	// url is set. Finding nothing is an answer (IDENTIFY_METHOD_NONE), not an
+	// error.
+	IdentifyLicence(context.Context, *IdentifyLicenceRequest) (*IdentifyLicenceResponse, error)
+	// BatchIdentifyLicences identifies many licences in one call, for example
+	// every licence string of an SBOM; the answers are in the order of the
+	// requests, and a malformed request fails the whole batch, naming its
+	// index.
+	BatchIdentifyLicences(context.Context, *BatchIdentifyLicencesRequest) (*BatchIdentifyLicencesResponse, error)
 	mustEmbedUnimplementedLicenceServiceServer()
 }
 
@@ -230,6 +274,12 @@ func (UnimplementedLicenceServiceServer) BatchCheckCompatibility(context.Context
 }
 func (UnimplementedLicenceServiceServer) SuggestOutbound(context.Context, *SuggestOutboundRequest) (*SuggestOutboundResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SuggestOutbound not implemented")
+}
+func (UnimplementedLicenceServiceServer) IdentifyLicence(context.Context, *IdentifyLicenceRequest) (*IdentifyLicenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method IdentifyLicence not implemented")
+}
+func (UnimplementedLicenceServiceServer) BatchIdentifyLicences(context.Context, *BatchIdentifyLicencesRequest) (*BatchIdentifyLicencesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchIdentifyLicences not implemented")
 }
 func (UnimplementedLicenceServiceServer) mustEmbedUnimplementedLicenceServiceServer() {}
 func (UnimplementedLicenceServiceServer) testEmbeddedByValue()                        {}
@@ -396,6 +446,42 @@ func _LicenceService_SuggestOutbound_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LicenceService_IdentifyLicence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdentifyLicenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LicenceServiceServer).IdentifyLicence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LicenceService_IdentifyLicence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LicenceServiceServer).IdentifyLicence(ctx, req.(*IdentifyLicenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LicenceService_BatchIdentifyLicences_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchIdentifyLicencesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LicenceServiceServer).BatchIdentifyLicences(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LicenceService_BatchIdentifyLicences_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LicenceServiceServer).BatchIdentifyLicences(ctx, req.(*BatchIdentifyLicencesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LicenceService_ServiceDesc is the grpc.ServiceDesc for LicenceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -434,6 +520,14 @@ var LicenceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SuggestOutbound",
 			Handler:    _LicenceService_SuggestOutbound_Handler,
+		},
+		{
+			MethodName: "IdentifyLicence",
+			Handler:    _LicenceService_IdentifyLicence_Handler,
+		},
+		{
+			MethodName: "BatchIdentifyLicences",
+			Handler:    _LicenceService_BatchIdentifyLicences_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
