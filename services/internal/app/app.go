@@ -30,6 +30,7 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/config"
 	"github.com/stemma-registry/stemma/services/internal/paging"
 	"github.com/stemma-registry/stemma/services/internal/ratelimit"
+	"github.com/stemma-registry/stemma/services/internal/requestid"
 	"github.com/stemma-registry/stemma/services/internal/rpc"
 )
 
@@ -84,6 +85,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	if err != nil {
 		return nil, err
 	}
+	// Every line logged while serving a request names its id.
+	log = slog.New(requestid.LogHandler(log.Handler()))
 	a = &App{
 		cfg:      cfg,
 		log:      log,

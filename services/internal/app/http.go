@@ -17,6 +17,7 @@ import (
 
 	"github.com/stemma-registry/stemma/gateway"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/requestid"
 
 	"github.com/stemma-registry/stemma/services/internal/config"
 )
@@ -40,7 +41,7 @@ func (a *App) httpHandler() http.Handler {
 		})
 	}
 	if a.api != nil {
-		mux.Handle("/", a.instrument(refuseInternalKey(a.keys, a.api)))
+		mux.Handle("/", requestid.Middleware(a.instrument(refuseInternalKey(a.keys, a.api))))
 	}
 	return mux
 }

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/requestid"
 )
 
 // Target says where a part's gRPC server is: in this process (Local) or at
@@ -51,7 +52,8 @@ func Dial(t Target) (*grpc.ClientConn, error) {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(serviceConfig(t.Policy)),
-		grpc.WithChainUnaryInterceptor(retryWrites(t.Policy)),
+		grpc.WithChainUnaryInterceptor(requestid.UnaryClientInterceptor(), retryWrites(t.Policy)),
+		grpc.WithChainStreamInterceptor(requestid.StreamClientInterceptor()),
 	}
 	if t.MaxMsgBytes > 0 {
 		opts = append(opts, grpc.WithDefaultCallOptions(

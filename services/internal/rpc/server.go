@@ -28,6 +28,7 @@ import (
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/requestid"
 )
 
 // ServerOptions configures a gRPC server.
@@ -63,7 +64,7 @@ type Server struct {
 }
 
 // NewServer returns a server whose every call passes, outermost first,
-// through: Prometheus metrics (counts and latency per method), a log line
+// through: its request id (requestid), Prometheus metrics (counts and latency per method), a log line
 // per finished call, the rewriting of domain errors into statuses, the
 // refusal of requests that could not be decoded, panic recovery and
 // authentication.
@@ -84,6 +85,7 @@ func NewServer(o ServerOptions) *Server {
 	})
 	codec := newLenientCodec()
 	unary := []grpc.UnaryServerInterceptor{
+		requestid.UnaryServerInterceptor(),
 		metrics.UnaryServerInterceptor(),
 		logging.UnaryServerInterceptor(slogLogger(o.Logger), logOpts...),
 		errorsUnary(o.Logger),
@@ -92,6 +94,7 @@ func NewServer(o ServerOptions) *Server {
 	}
 	unary = append(append(unary, o.PreAuthUnary...), o.Keys.UnaryInterceptor(o.Policy))
 	stream := []grpc.StreamServerInterceptor{
+		requestid.StreamServerInterceptor(),
 		metrics.StreamServerInterceptor(),
 		logging.StreamServerInterceptor(slogLogger(o.Logger), logOpts...),
 		errorsStream(o.Logger),

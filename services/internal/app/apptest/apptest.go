@@ -102,12 +102,19 @@ func (i *Instance) Stop() error {
 // STEMMA_TEST_LOG is set, else nowhere.
 func Start(t testing.TB, cfg config.Config) *Instance {
 	t.Helper()
-	if err := cfg.Validate(); err != nil {
-		t.Fatalf("config: %v", err)
-	}
 	var w io.Writer = io.Discard
 	if os.Getenv("STEMMA_TEST_LOG") != "" {
 		w = os.Stderr
+	}
+	return StartLogging(t, cfg, w)
+}
+
+// StartLogging is Start with the instance's log, as text at debug level,
+// written to w.
+func StartLogging(t testing.TB, cfg config.Config, w io.Writer) *Instance {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("config: %v", err)
 	}
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
