@@ -1,6 +1,7 @@
 package lineageservice_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
+	"github.com/stemma-registry/stemma/services/licences/spdx"
 )
 
 // licenceCDX states its components' licences every way SBOM tools do: a
@@ -125,5 +127,30 @@ func TestImportSbomResolvesLicences(t *testing.T) {
 		if !slices.ContainsFunc(rep.GetWarnings(), func(w string) bool { return strings.Contains(w, want) }) {
 			t.Errorf("no warning %q in %q", want, rep.GetWarnings())
 		}
+	}
+
+	// A work holds at most 32 statements: the rest are in no record, and a
+	// warning says so; the licence is still every statement's.
+	var ids []string
+	for _, l := range spdx.Default().Licences() {
+		if !l.Deprecated && !strings.Contains(l.ID, "GPL") && len(ids) < 40 {
+			ids = append(ids, fmt.Sprintf(`{"license":{"id":%q}}`, l.ID))
+		}
+	}
+	many, err := s.lineage.ImportSbom(alice, &lineagev1.ImportSbomRequest{ProductLicence: "Apache-2.0", AllowConflict: true,
+		Sbom: &httpbody.HttpBody{Data: []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"application",
+		"name":"lic-many","version":"1","bom-ref":"app","purl":"pkg:npm/lic-many@1","licenses":[` + strings.Join(ids, ",") + `]}}}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	work, err := s.catalog.GetWork(alice, &catalogv1.GetWorkRequest{Name: many.GetProduct()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(work.GetDeclaredLicences()); n != 32 || strings.Count(work.GetLicence(), " AND ") != 39 ||
+		!slices.ContainsFunc(many.GetWarnings(), func(w string) bool {
+			return strings.Contains(w, "40 licence statements; the work records the first 32")
+		}) {
+		t.Errorf("40 statements: the work records %d, licence %q, warnings %q", n, work.GetLicence(), many.GetWarnings())
 	}
 }

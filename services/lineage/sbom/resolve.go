@@ -27,6 +27,7 @@ type Resolver struct {
 	unresolved []*unresolvedStatement
 	byText     map[string]*unresolvedStatement
 	replaced   []string // LicenseRef- ids read as a listed licence, in order
+	problems   []string // components whose statements could not be combined
 }
 
 type unresolvedStatement struct {
@@ -136,9 +137,15 @@ func (r *Resolver) Resolve(c Component) Resolution {
 			parts[i] = "(" + p + ")"
 		}
 	}
-	if p, err := expression.Parse(nil, strings.Join(parts, " AND ")); err == nil {
-		res.Expression = p.Expr.String()
+	p, err := expression.Parse(nil, strings.Join(parts, " AND "))
+	if err != nil {
+		// Each part parses; together they can only exceed the parser's
+		// bounds.
+		r.problems = append(r.problems, fmt.Sprintf("%s: its %d licence statements together are no expression Stemma reads (%v); its licence is recorded as unknown",
+			c.Path, len(parts), err))
+		return res
 	}
+	res.Expression = p.Expr.String()
 	return res
 }
 
@@ -327,7 +334,7 @@ func (r *Resolver) note(c Component, statement, ref, why string) {
 // components resolved so far could not do, for a curator, and which of the
 // document's own licences it read as listed ones.
 func (r *Resolver) Warnings() []string {
-	var out []string
+	out := slices.Clone(r.problems)
 	for _, id := range r.replaced {
 		res := r.extracted[id]
 		out = append(out, fmt.Sprintf("%s, %s, is read as %s: its %s identifies it",

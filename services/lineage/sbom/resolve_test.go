@@ -7,8 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
+	"github.com/stemma-registry/stemma/services/licences/expression"
 	"github.com/stemma-registry/stemma/services/licences/identify"
+	"github.com/stemma-registry/stemma/services/licences/spdx"
 )
 
 func readString(t *testing.T, doc string) *Document {
@@ -176,6 +179,7 @@ func TestCorpusLicences(t *testing.T) {
 		methods := map[identify.Method]int{}
 		for _, c := range d.Components {
 			res := r.Resolve(c)
+			checkResolution(t, c, res)
 			for _, s := range res.Statements {
 				methods[s.Method]++
 				all[s.Method]++
@@ -228,4 +232,65 @@ func byMethod(m map[identify.Method]int) string {
 		out = append(out, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(out, ", ")
+}
+
+// checkResolution checks what every resolution must satisfy: every
+// expression in it parses, each statement is one line, a resolved
+// statement has an expression and a confidence, an unresolved one neither
+// a confidence nor a listed licence.
+func checkResolution(t *testing.T, c Component, r Resolution) {
+	t.Helper()
+	if r.Expression != "" {
+		if _, err := expression.Parse(nil, r.Expression); err != nil {
+			t.Errorf("%s: licence %q does not parse: %v", c.Path, r.Expression, err)
+		}
+	}
+	if len(r.Statements) != max(len(c.Declared), min(len(c.Licence), 1)) {
+		t.Errorf("%s: %d statements resolved of %d", c.Path, len(r.Statements), len(c.Declared))
+	}
+	for _, s := range r.Statements {
+		if s.Statement == "" || strings.ContainsFunc(s.Statement, unicode.IsControl) || s.Statement != strings.TrimSpace(s.Statement) {
+			t.Errorf("%s: statement %q", c.Path, s.Statement)
+		}
+		switch {
+		case s.Method == identify.MethodNone && s.Confidence != 0:
+			t.Errorf("%s: %q unresolved with confidence %v", c.Path, s.Statement, s.Confidence)
+		case s.Method != identify.MethodNone && (s.Expression == "" || s.Confidence <= 0 || s.Confidence > 1):
+			t.Errorf("%s: %q resolved by %s to %q with confidence %v", c.Path, s.Statement, s.Method, s.Expression, s.Confidence)
+		}
+		if s.Expression == "" {
+			continue
+		}
+		p, err := expression.Parse(nil, s.Expression)
+		if err != nil {
+			t.Errorf("%s: %q resolved to %q, which does not parse: %v", c.Path, s.Statement, s.Expression, err)
+			continue
+		}
+		if s.Method == identify.MethodNone && (len(expression.Terms(p.Expr)) != 1 || !expression.Terms(p.Expr)[0].IsRef()) {
+			t.Errorf("%s: unresolved %q recorded as %q; want one LicenseRef-", c.Path, s.Statement, s.Expression)
+		}
+	}
+}
+
+// Statements that each parse but together name more licences than an
+// expression may leave the licence unknown, with a warning, rather than
+// failing the import.
+func TestResolveTooManyLicences(t *testing.T) {
+	var ids []string
+	for _, l := range spdx.Default().Licences() {
+		if !l.Deprecated && len(ids) <= expression.MaxTerms {
+			ids = append(ids, fmt.Sprintf(`{"license":{"id":%q}}`, l.ID))
+		}
+	}
+	d := readString(t, `{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"application","name":"app","bom-ref":"app",
+		"licenses":[`+strings.Join(ids, ",")+`]}}}`)
+	r := NewResolver(d)
+	res := r.Resolve(d.Product())
+	checkResolution(t, d.Product(), res)
+	if res.Expression != "" || len(res.Statements) != expression.MaxTerms+1 {
+		t.Errorf("%d statements make %q", len(res.Statements), res.Expression)
+	}
+	if w := r.Warnings(); len(w) != 1 || !strings.Contains(w[0], "recorded as unknown") {
+		t.Errorf("warnings %q", w)
+	}
 }
