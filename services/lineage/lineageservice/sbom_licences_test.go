@@ -3,6 +3,7 @@ package lineageservice_test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,9 +33,9 @@ const licenceCDX = `{"bomFormat":"CycloneDX","specVersion":"1.6",
  ],
  "dependencies":[{"ref":"app","dependsOn":["lgpl","url","expr","odd"]}]}`
 
-// licenceSPDX uses a LicenseRef- whose extracted licence is MIT by name,
+// licenceSPDX uses a LicenseRef- whose extracted licence is the MIT text,
 // beside one that is the document's own terms.
-const licenceSPDX = `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"d","documentNamespace":"https://example.org/lic",
+var licenceSPDX = `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"d","documentNamespace":"https://example.org/lic",
  "documentDescribes":["SPDXRef-app"],
  "packages":[
   {"SPDXID":"SPDXRef-app","name":"lic-spdx-app","versionInfo":"1","downloadLocation":"NOASSERTION","licenseDeclared":"Apache-2.0",
@@ -49,7 +50,7 @@ const licenceSPDX = `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name
   {"spdxElementId":"SPDXRef-app","relationshipType":"DEPENDS_ON","relatedSpdxElement":"SPDXRef-eula"}
  ],
  "hasExtractedLicensingInfos":[
-  {"licenseId":"LicenseRef-ours","name":"The MIT License","extractedText":"Permission is hereby granted, free of charge…"},
+  {"licenseId":"LicenseRef-ours","name":"Project licence","extractedText":` + strconv.Quote(mitText) + `},
   {"licenseId":"LicenseRef-eula","name":"Frobozz EULA","extractedText":"All rights reserved."}
  ]}`
 
@@ -119,10 +120,10 @@ func TestImportSbomResolvesLicences(t *testing.T) {
 		t.Errorf("unknown licences %q", rep.GetUnknownLicences())
 	}
 	rep = check(licenceSPDX, map[string]want{
-		"lic-mitref": {"MIT", "LicenseRef-ours", "name", "MIT"},
+		"lic-mitref": {"MIT", "LicenseRef-ours", "text", "MIT"},
 		"lic-eula":   {"LicenseRef-eula", "LicenseRef-eula", "expression", "LicenseRef-eula"},
 	})
-	for _, want := range []string{`LicenseRef-ours, the document's own licence "The MIT License", is read as MIT`,
+	for _, want := range []string{`LicenseRef-ours, the document's own licence "Project licence", is read as MIT: its text identifies it`,
 		`LicenseRef-eula, the document's own licence "Frobozz EULA", matches no listed licence`} {
 		if !slices.ContainsFunc(rep.GetWarnings(), func(w string) bool { return strings.Contains(w, want) }) {
 			t.Errorf("no warning %q in %q", want, rep.GetWarnings())
@@ -154,3 +155,27 @@ func TestImportSbomResolvesLicences(t *testing.T) {
 		t.Errorf("40 statements: the work records %d, licence %q, warnings %q", n, work.GetLicence(), many.GetWarnings())
 	}
 }
+
+// mitText is the MIT licence as a project's LICENSE file has it.
+const mitText = `MIT License
+
+Copyright (c) 2024 Example Maintainers
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+`

@@ -65,7 +65,7 @@ type Resolved struct {
 	// space; "text sha256:<hex>" for a licence text. When nothing resolved,
 	// the first part the claim has.
 	Statement string
-	// Method is how: identify's methods, MethodText for a text, or
+	// Method is how: identify's methods (MethodText for a text), or
 	// MethodNone. A LicenseRef- of the document read as a listed licence
 	// by its name, URL or text gives that method (the weaker one when the
 	// expression had several).
@@ -179,7 +179,7 @@ func (r *Resolver) claim(c Component, cl LicenceClaim) (Resolved, []string) {
 	u := fold(cl.URL)
 	add(u, func() identify.Result { return identify.URL(u) })
 	if strings.TrimSpace(cl.Text) != "" {
-		add(textStatement(cl.Text), func() identify.Result { return identify.Result{Method: identify.MethodNone} })
+		add(textStatement(cl.Text), func() identify.Result { return identify.Text(cl.Text) })
 	}
 	for _, t := range tries {
 		res := t.resolve()
@@ -287,6 +287,9 @@ func (r *Resolver) extractedLicence(t *expression.Term) *identify.Result {
 		for _, u := range x.URLs {
 			tries = append(tries, func() identify.Result { return identify.URL(u) })
 		}
+		if strings.TrimSpace(x.Text) != "" {
+			tries = append(tries, func() identify.Result { return identify.Text(x.Text) })
+		}
 		for _, try := range tries {
 			if res := try(); res.Method != identify.MethodNone && definite(res.Expression) {
 				found = &res
@@ -363,6 +366,8 @@ func methodWhat(m identify.Method) string {
 		return "URL"
 	case identify.MethodName, identify.MethodAlias, identify.MethodSPDXID, identify.MethodExpression:
 		return "name"
+	case identify.MethodText:
+		return "text"
 	}
 	return string(m)
 }
@@ -381,12 +386,17 @@ func definite(expr string) bool {
 	return true
 }
 
-// confidence is how sure a resolution is: an identifier or expression is
-// what it says; a full name is nearly so; an alias or a URL can be read
-// another way (Alternatives lists how), which lowers it.
+// confidence is how sure it is that the statement means the licence it
+// resolved to. For a text it is identify's similarity of the text to the
+// licence's. For the rest identify answers 1 (its lookups are exact), but
+// the statements are not equally sure: an identifier or expression is what
+// it says; a full name is nearly so; an alias or a URL can be read another
+// way, and less so still when identify names how (Alternatives).
 func confidence(r identify.Result) float64 {
 	c := 0.0
 	switch r.Method {
+	case identify.MethodText:
+		return r.Confidence
 	case identify.MethodSPDXID, identify.MethodExpression:
 		c = 1
 	case identify.MethodName:

@@ -294,3 +294,57 @@ func TestResolveTooManyLicences(t *testing.T) {
 		t.Errorf("warnings %q", w)
 	}
 }
+
+// mitText is the MIT licence as a project's LICENSE file has it.
+const mitText = `MIT License
+
+Copyright (c) 2024 Example Maintainers
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+`
+
+// A licence given only by its text, in a CycloneDX entry or as the text of
+// an SPDX document's own licence, is identified by the text; the statement
+// names the text by its digest.
+func TestResolveTexts(t *testing.T) {
+	q := strconv.Quote(mitText)
+	cdx := readString(t, `{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"application","name":"app","bom-ref":"app",
+		"licenses":[{"license":{"name":"Project licence","text":{"content":`+q+`}}}]}}}`)
+	r := NewResolver(cdx).Resolve(cdx.Product())
+	checkResolution(t, cdx.Product(), r)
+	s := r.Statements[0]
+	if r.Expression != "MIT" || s.Method != identify.MethodText || s.Statement != textStatement(mitText) ||
+		!strings.HasPrefix(s.Statement, "text sha256:") || s.Confidence < identify.TextThreshold || s.Confidence > 1 {
+		t.Errorf("a CycloneDX licence text: %q, %+v", r.Expression, s)
+	}
+	spdxDoc := readString(t, `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"d","documentNamespace":"https://example.org/d",
+		"documentDescribes":["SPDXRef-app"],
+		"packages":[{"SPDXID":"SPDXRef-app","name":"app","downloadLocation":"NOASSERTION","licenseDeclared":"LicenseRef-project OR Apache-2.0"}],
+		"hasExtractedLicensingInfos":[{"licenseId":"LicenseRef-project","name":"Project licence","extractedText":`+q+`}]}`)
+	resolver := NewResolver(spdxDoc)
+	r = resolver.Resolve(spdxDoc.Product())
+	checkResolution(t, spdxDoc.Product(), r)
+	if s := r.Statements[0]; r.Expression != "MIT OR Apache-2.0" || !r.Definite() || s.Method != identify.MethodText ||
+		s.Statement != "LicenseRef-project OR Apache-2.0" || s.Confidence < identify.TextThreshold {
+		t.Errorf("an extracted licence text: %q, %+v", r.Expression, s)
+	}
+	if w := resolver.Warnings(); len(w) != 1 || !strings.Contains(w[0], `LicenseRef-project, the document's own licence "Project licence", is read as MIT: its text identifies it`) {
+		t.Errorf("warnings %q", w)
+	}
+}
