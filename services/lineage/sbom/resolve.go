@@ -34,6 +34,7 @@ type unresolvedStatement struct {
 	statement string // as written, whitespace folded
 	ref       string // the LicenseRef- it is recorded as
 	why       string // "" for a statement; for a document's own licence, what it defines
+	hint      string // the licence a text nearly is, if any
 	comps     []string
 }
 
@@ -181,9 +182,15 @@ func (r *Resolver) claim(c Component, cl LicenceClaim) (Resolved, []string) {
 	if strings.TrimSpace(cl.Text) != "" {
 		add(textStatement(cl.Text), func() identify.Result { return identify.Text(cl.Text) })
 	}
+	hint := ""
 	for _, t := range tries {
 		res := t.resolve()
 		if res.Method == identify.MethodNone {
+			// A text below the threshold names the licence it is nearest:
+			// where a curator would look first.
+			if len(res.Alternatives) > 0 && res.Confidence > 0 {
+				hint = fmt.Sprintf("its text is nearest %s's (%.0f%% alike)", res.Alternatives[0], 100*res.Confidence)
+			}
 			continue
 		}
 		out.Statement, out.Method, out.Confidence = t.statement, res.Method, confidence(res)
@@ -206,6 +213,9 @@ func (r *Resolver) claim(c Component, cl LicenceClaim) (Resolved, []string) {
 		out.Expression = "LicenseRef-text-" + strings.TrimPrefix(out.Statement, "text sha256:")[:16]
 	}
 	r.note(c, out.Statement, out.Expression, "")
+	if u := r.byText[out.Statement]; hint != "" && u.hint == "" {
+		u.hint = hint
+	}
 	return out, []string{out.Statement}
 }
 
@@ -354,8 +364,12 @@ func (r *Resolver) Warnings() []string {
 				u.statement, u.why, strings.Join(comps, ", "), more))
 			continue
 		}
-		out = append(out, fmt.Sprintf("licence %q identifies no listed licence (components %s%s); recorded as %s, to be curated",
-			clip(u.statement), strings.Join(comps, ", "), more, u.ref))
+		hint := ""
+		if u.hint != "" {
+			hint = "; " + u.hint
+		}
+		out = append(out, fmt.Sprintf("licence %q identifies no listed licence (components %s%s); recorded as %s, to be curated%s",
+			clip(u.statement), strings.Join(comps, ", "), more, u.ref, hint))
 	}
 	return out
 }

@@ -333,11 +333,24 @@ func TestResolveTexts(t *testing.T) {
 		!strings.HasPrefix(s.Statement, "text sha256:") || s.Confidence < identify.TextThreshold || s.Confidence > 1 {
 		t.Errorf("a CycloneDX licence text: %q, %+v", r.Expression, s)
 	}
+	// Half the text is no licence, but the warning names the one it is
+	// nearest.
+	half := mitText[:len(mitText)/2]
+	cdx = readString(t, `{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"application","name":"app","bom-ref":"app",
+		"licenses":[{"license":{"name":"Project licence","text":{"content":`+strconv.Quote(half)+`}}}]}}}`)
+	resolver := NewResolver(cdx)
+	r = resolver.Resolve(cdx.Product())
+	if r.Expression != "LicenseRef-Project-licence" || r.Statements[0].Statement != "Project licence" {
+		t.Errorf("half a text: %+v", r)
+	}
+	if w := resolver.Warnings(); len(w) != 1 || !strings.Contains(w[0], "its text is nearest MIT's") {
+		t.Errorf("half a text: warnings %q", w)
+	}
 	spdxDoc := readString(t, `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"d","documentNamespace":"https://example.org/d",
 		"documentDescribes":["SPDXRef-app"],
 		"packages":[{"SPDXID":"SPDXRef-app","name":"app","downloadLocation":"NOASSERTION","licenseDeclared":"LicenseRef-project OR Apache-2.0"}],
 		"hasExtractedLicensingInfos":[{"licenseId":"LicenseRef-project","name":"Project licence","extractedText":`+q+`}]}`)
-	resolver := NewResolver(spdxDoc)
+	resolver = NewResolver(spdxDoc)
 	r = resolver.Resolve(spdxDoc.Product())
 	checkResolution(t, spdxDoc.Product(), r)
 	if s := r.Statements[0]; r.Expression != "MIT OR Apache-2.0" || !r.Definite() || s.Method != identify.MethodText ||
