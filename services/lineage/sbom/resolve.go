@@ -49,7 +49,8 @@ type Resolution struct {
 	// Statements are every statement of the component in document order.
 	Statements []Resolved
 	// Unresolved are the statements, and LicenseRef- ids of the document,
-	// that resolved to no listed licence, as written.
+	// that the licence holds because they resolved to no listed licence, as
+	// written (a losing statement's are only in the warnings).
 	Unresolved []string
 }
 
@@ -92,14 +93,11 @@ func (r *Resolver) Resolve(c Component) Resolution {
 		claims = []LicenceClaim{{Path: c.Path, Expression: c.Licence}}
 	}
 	var res Resolution
+	var left [][]string // per statement, what it left unresolved
 	for _, cl := range claims {
 		rs, unresolved := r.claim(c, cl)
 		res.Statements = append(res.Statements, rs)
-		for _, u := range unresolved {
-			if !slices.Contains(res.Unresolved, u) {
-				res.Unresolved = append(res.Unresolved, u)
-			}
-		}
+		left = append(left, unresolved)
 	}
 	// Concluded statements win over declared ones, which win over a
 	// generator's evidence; those of the winning kind all bind.
@@ -118,9 +116,14 @@ func (r *Resolver) Resolve(c Component) Resolution {
 	}
 	var parts []string
 	none := false
-	for _, s := range res.Statements {
+	for i, s := range res.Statements {
 		if rank(s) != best {
 			continue
+		}
+		for _, u := range left[i] {
+			if !slices.Contains(res.Unresolved, u) {
+				res.Unresolved = append(res.Unresolved, u)
+			}
 		}
 		if s.Expression == "" {
 			none = true // NONE: no licence, whatever else is stated

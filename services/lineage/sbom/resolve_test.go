@@ -42,6 +42,8 @@ const resolveCDX = `{"bomFormat":"CycloneDX","specVersion":"1.6",
   {"type":"library","name":"unknown2","bom-ref":"unknown2","licenses":[{"license":{"name":"Acme Proprietary Licence v2"}}]},
   {"type":"library","name":"concluded","bom-ref":"concluded","licenses":[
     {"license":{"id":"MIT","acknowledgement":"declared"}},{"license":{"id":"Apache-2.0","acknowledgement":"concluded"}}]},
+  {"type":"library","name":"overruled","bom-ref":"overruled","licenses":[
+    {"license":{"name":"Acme Proprietary Licence v2","acknowledgement":"declared"}},{"license":{"id":"MIT","acknowledgement":"concluded"}}]},
   {"type":"library","name":"multi","bom-ref":"multi","licenses":[{"license":{"id":"MIT"}},{"license":{"name":"BSD 3-Clause"}},
     {"expression":"MIT OR ISC"}]},
   {"type":"library","name":"evidence","bom-ref":"evidence","licenses":[{"license":{"id":"MIT"}}],
@@ -67,6 +69,7 @@ func TestResolveCycloneDX(t *testing.T) {
 		{"exprname", "MIT OR Apache-2.0", "(MIT OR Apache-2.0)", identify.MethodExpression, true},
 		{"unknown", "LicenseRef-Acme-Proprietary-Licence-v2", "Acme Proprietary Licence v2", identify.MethodNone, false},
 		{"concluded", "Apache-2.0", "MIT", identify.MethodSPDXID, true},
+		{"overruled", "MIT", "Acme Proprietary Licence v2", identify.MethodNone, true},
 		{"multi", "MIT AND BSD-3-Clause AND (MIT OR ISC)", "MIT", identify.MethodSPDXID, true},
 		{"evidence", "MIT", "MIT", identify.MethodSPDXID, true},
 		{"onlyevidence", "Zlib", "Zlib", identify.MethodSPDXID, true},
@@ -105,7 +108,7 @@ func TestResolveCycloneDX(t *testing.T) {
 			named = append(named, w)
 		}
 	}
-	if len(named) != 1 || !strings.Contains(named[0], "unknown, unknown2") || !strings.Contains(named[0], "LicenseRef-Acme-Proprietary-Licence-v2") {
+	if len(named) != 1 || !strings.Contains(named[0], "unknown, unknown2, overruled") || !strings.Contains(named[0], "LicenseRef-Acme-Proprietary-Licence-v2") {
 		t.Errorf("warnings %q", warnings)
 	}
 	if !slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, `"Custom"`) }) {
