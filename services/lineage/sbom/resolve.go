@@ -178,7 +178,12 @@ func (r *Resolver) claim(c Component, cl LicenceClaim) (Resolved, []string) {
 	}
 	for _, s := range []string{cl.ID, cl.Expression, cl.Name} {
 		s := fold(s)
-		add(s, func() identify.Result { return identify.Name(s) })
+		add(s, func() identify.Result {
+			if res := identify.Name(s); res.Method != identify.MethodNone {
+				return res
+			}
+			return compound(s, 0)
+		})
 	}
 	u := fold(cl.URL)
 	add(u, func() identify.Result { return identify.URL(u) })
@@ -439,4 +444,103 @@ func textStatement(text string) string {
 // layout.
 func fold(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+}
+
+// maxCompoundDepth bounds the parentheses compound descends into.
+const maxCompoundDepth = 8
+
+// compound resolves a statement that joins licence names with AND or OR,
+// which is no SPDX expression ("Apache License 2.0 OR MIT", "(GPLv2+ and
+// BSD) or MIT", as RPM and package metadata write them), by resolving each
+// operand: OR binds loosest, parentheses group. Every operand must
+// resolve, or the statement is unresolved: half a licence is not one. The
+// method is the least sure operand's. It is tried only after the whole
+// statement failed as an expression and as a name, so a name that contains
+// "or" ("GPLv2 or later") is never split.
+func compound(s string, depth int) identify.Result {
+	none := identify.Result{Method: identify.MethodNone}
+	if depth > maxCompoundDepth {
+		return none
+	}
+	s = strings.TrimSpace(s)
+	ops, op := splitTop(s)
+	if len(ops) < 2 {
+		if inner, ok := unwrap(s); ok {
+			return compound(inner, depth+1)
+		}
+		if depth == 0 {
+			return none // the whole statement was tried as a name already
+		}
+		return identify.Name(s)
+	}
+	var parts []string
+	var weakest identify.Result
+	for i, o := range ops {
+		res := compound(o, depth+1)
+		if res.Method == identify.MethodNone {
+			return none
+		}
+		if i == 0 || confidence(res) < confidence(weakest) {
+			weakest = res
+		}
+		parts = append(parts, "("+res.Expression+")")
+	}
+	p, err := expression.Parse(nil, strings.Join(parts, " "+op+" "))
+	if err != nil {
+		return none
+	}
+	return identify.Result{Expression: p.Expr.String(), Method: weakest.Method, Alternatives: weakest.Alternatives,
+		Warnings: weakest.Warnings, Confidence: weakest.Confidence}
+}
+
+// splitTop splits s at its top-level (outside parentheses) " or ", else at
+// its top-level " and ", in any case; it returns s alone when it has
+// neither, or when its parentheses do not balance.
+func splitTop(s string) ([]string, string) {
+	for _, op := range []string{"OR", "AND"} {
+		sep := " " + op + " "
+		var ops []string
+		depth, start := 0, 0
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '(':
+				depth++
+			case c == ')':
+				if depth--; depth < 0 {
+					return []string{s}, ""
+				}
+			case depth == 0 && i+len(sep) <= len(s) && strings.EqualFold(s[i:i+len(sep)], sep):
+				ops = append(ops, s[start:i])
+				start = i + len(sep)
+				i += len(sep) - 1
+			}
+		}
+		if depth != 0 {
+			return []string{s}, ""
+		}
+		if len(ops) > 0 {
+			return append(ops, s[start:]), op
+		}
+	}
+	return []string{s}, ""
+}
+
+// unwrap strips one pair of parentheses around the whole of s.
+func unwrap(s string) (string, bool) {
+	if !strings.HasPrefix(s, "(") || !strings.HasSuffix(s, ")") {
+		return "", false
+	}
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 && i < len(s)-1 {
+				return "", false // "(a) or (b)": the first group closes early
+			}
+		}
+	}
+	return s[1 : len(s)-1], true
 }

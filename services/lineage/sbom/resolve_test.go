@@ -123,6 +123,11 @@ const resolveSPDX = `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name
   {"SPDXID":"SPDXRef-byurl","name":"byurl","downloadLocation":"NOASSERTION","licenseConcluded":"LicenseRef-bsd"},
   {"SPDXID":"SPDXRef-named","name":"named","downloadLocation":"NOASSERTION","licenseDeclared":"Apache License, Version 2.0"},
   {"SPDXID":"SPDXRef-pd","name":"pd","downloadLocation":"NOASSERTION","licenseDeclared":"Public Domain"},
+  {"SPDXID":"SPDXRef-compound","name":"compound","downloadLocation":"NOASSERTION","licenseDeclared":"Apache License 2.0 OR MIT"},
+  {"SPDXID":"SPDXRef-rpm","name":"rpm","downloadLocation":"NOASSERTION","licenseDeclared":"(GPLv2+ and BSD) or (MIT)"},
+  {"SPDXID":"SPDXRef-half","name":"half","downloadLocation":"NOASSERTION","licenseDeclared":"MIT or Frobozz"},
+  {"SPDXID":"SPDXRef-orlater","name":"orlater","downloadLocation":"NOASSERTION","licenseDeclared":"GPLv2 or later"},
+  {"SPDXID":"SPDXRef-unbalanced","name":"unbalanced","downloadLocation":"NOASSERTION","licenseDeclared":"(MIT or BSD"},
   {"SPDXID":"SPDXRef-none","name":"none","downloadLocation":"NOASSERTION","licenseConcluded":"NONE","licenseDeclared":"MIT"}
  ],
  "hasExtractedLicensingInfos":[
@@ -148,6 +153,22 @@ func TestResolveSPDXExtracted(t *testing.T) {
 	}
 	if n := got["named"]; n.Expression != "Apache-2.0" || n.Statements[0].Method != identify.MethodName {
 		t.Errorf("a name in an SPDX licence field: %+v", n)
+	}
+	// Names joined by AND and OR, which no parser reads, resolve operand by
+	// operand, and only when every operand does.
+	for _, tc := range []struct {
+		comp, expr string
+		method     identify.Method
+	}{
+		{"compound", "Apache-2.0 OR MIT", identify.MethodName},
+		{"rpm", "GPL-2.0-or-later AND BSD-3-Clause OR MIT", identify.MethodAlias},
+		{"half", "LicenseRef-MIT-or-Frobozz", identify.MethodNone},
+		{"orlater", "GPL-2.0-or-later", identify.MethodAlias},
+		{"unbalanced", "LicenseRef-MIT-or-BSD", identify.MethodNone},
+	} {
+		if r := got[tc.comp]; r.Expression != tc.expr || r.Statements[0].Method != tc.method {
+			t.Errorf("%s: %q by %s; want %q by %s", tc.comp, r.Expression, r.Statements[0].Method, tc.expr, tc.method)
+		}
 	}
 	if pd := got["pd"]; pd.Definite() || !slices.Equal(pd.Unresolved, []string{"LicenseRef-Public-Domain"}) {
 		t.Errorf("public domain: %+v", pd)
