@@ -301,7 +301,7 @@ func (im *sbomImport) declared(c *component, rs []sbom.Resolved) []*catalogv1.De
 		}
 		st := r.Statement
 		if n := utf8.RuneCountInString(st); n > work.MaxLicence {
-			st = string([]rune(st)[:work.MaxLicence])
+			st = strings.TrimSpace(string([]rune(st)[:work.MaxLicence]))
 			im.warn("%s: a licence statement of %d characters is recorded clipped to %d", c.c.Path, n, work.MaxLicence)
 		}
 		d := &catalogv1.DeclaredLicence{Statement: st, Method: string(r.Method), Confidence: r.Confidence}

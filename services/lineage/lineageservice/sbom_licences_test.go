@@ -154,6 +154,21 @@ func TestImportSbomResolvesLicences(t *testing.T) {
 		}) {
 		t.Errorf("40 statements: the work records %d, licence %q, warnings %q", n, work.GetLicence(), many.GetWarnings())
 	}
+	// A statement longer than a licence field is recorded clipped.
+	long, err := s.lineage.ImportSbom(alice, &lineagev1.ImportSbomRequest{ProductLicence: "Apache-2.0",
+		Sbom: &httpbody.HttpBody{Data: []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"application",
+		"name":"lic-long","version":"1","bom-ref":"app","purl":"pkg:npm/lic-long@1","licenses":[{"license":{"name":"` +
+			strings.Repeat("Frobozz ", 300) + `"}}]}}}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if work, err = s.catalog.GetWork(alice, &catalogv1.GetWorkRequest{Name: long.GetProduct()}); err != nil {
+		t.Fatal(err)
+	}
+	if d := work.GetDeclaredLicences(); len(d) != 1 || len(d[0].GetStatement()) > 2048 || len(d[0].GetStatement()) < 2040 || !strings.HasPrefix(work.GetLicence(), "LicenseRef-Frobozz-") ||
+		!slices.ContainsFunc(long.GetWarnings(), func(w string) bool { return strings.Contains(w, "2399 characters is recorded clipped to 2048") }) {
+		t.Errorf("a long statement: declared %v, licence %q, warnings %q", d, work.GetLicence(), long.GetWarnings())
+	}
 }
 
 // mitText is the MIT licence as a project's LICENSE file has it.
