@@ -2,11 +2,11 @@ package identify
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log/slog"
 	"slices"
@@ -108,22 +108,16 @@ func buildTexts(ts map[string]string, hdrs []header) *textIndex {
 	}
 	sort.Strings(ids)
 	ix := &textIndex{}
-	type pair struct {
-		k uint64
-		e uint16
-	}
-	var pairs []pair
+	// Each posting is packed as shingle<<16 | entry (shingles are 48-bit
+	// hashes), so one sort of plain integers groups them: the index is
+	// built once per process and this keeps that under half a second.
+	var pairs []uint64
 	bySet := map[uint64]int{} // hash of a shingle set -> entry
 	add := func(id, note string, set []uint64) {
-		h := fnv.New64a()
+		sum := uint64(fnvOffset)
 		for _, k := range set {
-			var b [8]byte
-			for i := range b {
-				b[i] = byte(k >> (8 * i))
-			}
-			h.Write(b[:])
+			sum = (sum ^ k) * fnvPrime
 		}
-		sum := h.Sum64()
 		if e, ok := bySet[sum]; ok && note == "" && ix.entries[e].note == "" {
 			ent := &ix.entries[e]
 			if preferTwin(id, ent.id) {
@@ -138,7 +132,7 @@ func buildTexts(ts map[string]string, hdrs []header) *textIndex {
 		bySet[sum] = e
 		ix.entries = append(ix.entries, textEntry{id: id, n: len(set), note: note})
 		for _, k := range set {
-			pairs = append(pairs, pair{k, uint16(e)})
+			pairs = append(pairs, k<<16|uint64(e))
 		}
 	}
 	for _, id := range ids {
@@ -164,21 +158,13 @@ func buildTexts(ts map[string]string, hdrs []header) *textIndex {
 	for i := range ix.entries {
 		slices.Sort(ix.entries[i].twins)
 	}
-	slices.SortFunc(pairs, func(a, b pair) int {
-		if a.k != b.k {
-			if a.k < b.k {
-				return -1
-			}
-			return 1
-		}
-		return int(a.e) - int(b.e)
-	})
+	slices.Sort(pairs)
 	for i, p := range pairs {
-		if i == 0 || p.k != pairs[i-1].k {
-			ix.keys = append(ix.keys, p.k)
+		if k := p >> 16; i == 0 || k != pairs[i-1]>>16 {
+			ix.keys = append(ix.keys, k)
 			ix.off = append(ix.off, uint32(len(ix.post)))
 		}
-		ix.post = append(ix.post, p.e)
+		ix.post = append(ix.post, uint16(p))
 	}
 	ix.off = append(ix.off, uint32(len(ix.post)))
 	return ix
@@ -238,32 +224,21 @@ func Text(s string) Result {
 			common[e]++
 		}
 	}
-	type cand struct {
-		e     int
-		score float64
+	score := func(e int) float64 {
+		return 2 * float64(common[e]) / float64(len(set)+ix.entries[e].n)
 	}
-	var cs []cand
+	bestE, bestS := -1, 0.0
 	for e, c := range common {
-		if c == 0 {
-			continue
+		if c > 0 && score(e) > bestS {
+			bestE, bestS = e, score(e)
 		}
-		cs = append(cs, cand{e, 2 * float64(c) / float64(len(set)+ix.entries[e].n)})
 	}
-	if len(cs) == 0 {
+	if bestE < 0 {
 		return Result{Method: MethodNone}
 	}
-	slices.SortStableFunc(cs, func(a, b cand) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return 0
-	})
-	best := ix.entries[cs[0].e]
-	r := Result{Confidence: round3(cs[0].score)}
-	if cs[0].score < TextThreshold {
+	best := ix.entries[bestE]
+	r := Result{Confidence: round3(bestS)}
+	if bestS < TextThreshold {
 		r.Method = MethodNone
 		r.Alternatives = append([]string{best.id}, best.twins...)
 		return r
@@ -272,35 +247,39 @@ func Text(s string) Result {
 	if best.note != "" {
 		r.Warnings = append(r.Warnings, best.note)
 	}
-	seen := map[string]bool{best.id: true}
-	addAlt := func(id string) {
-		if !seen[id] {
-			seen[id] = true
-			r.Alternatives = append(r.Alternatives, id)
-		}
-	}
-	for _, t := range best.twins {
-		addAlt(t)
-	}
+	r.Alternatives = append(r.Alternatives, best.twins...)
 	if len(best.twins) > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the SPDX texts of %s and %s are the same; the text alone cannot tell them apart", best.id, strings.Join(best.twins, ", ")))
 	}
-	for _, c := range cs[1:] {
-		if c.score < TextThreshold || cs[0].score-c.score > nearTie {
-			break
+	// Near ties, best first; an entry naming the answer again (another
+	// form of the same notice) adds nothing.
+	var near []int
+	for e := range common {
+		if e != bestE && common[e] > 0 && bestS-score(e) <= nearTie && ix.entries[e].id != best.id {
+			near = append(near, e)
 		}
-		addAlt(ix.entries[c.e].id)
-		for _, t := range ix.entries[c.e].twins {
-			addAlt(t)
+	}
+	slices.SortStableFunc(near, func(a, b int) int { return cmp.Compare(score(b), score(a)) })
+	for _, e := range near {
+		for _, id := range append([]string{ix.entries[e].id}, ix.entries[e].twins...) {
+			if !slices.Contains(r.Alternatives, id) {
+				r.Alternatives = append(r.Alternatives, id)
+			}
 		}
 	}
 	return r
 }
 
+// FNV-1a, inlined: hash/fnv allocates a hasher per word.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
 func round3(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
 
 // shingles returns the sorted distinct hashes of consecutive word pairs of
-// the normalised text.
+// the normalised text, 48 bits each (see buildTexts).
 func shingles(s string) []uint64 {
 	words := textWords(s)
 	if len(words) < 2 {
@@ -308,7 +287,7 @@ func shingles(s string) []uint64 {
 	}
 	set := make([]uint64, 0, len(words)-1)
 	for i := 1; i < len(words); i++ {
-		set = append(set, words[i-1]*0x9E3779B97F4A7C15^words[i])
+		set = append(set, (words[i-1]*0x9E3779B97F4A7C15^words[i])>>16)
 	}
 	slices.Sort(set)
 	return slices.Compact(set)
@@ -322,9 +301,11 @@ func shingles(s string) []uint64 {
 func textWords(s string) []uint64 {
 	var out []uint64
 	emit := func(w string) {
-		h := fnv.New64a()
-		h.Write([]byte(w))
-		out = append(out, h.Sum64())
+		h := uint64(fnvOffset)
+		for i := 0; i < len(w); i++ {
+			h = (h ^ uint64(w[i])) * fnvPrime
+		}
+		out = append(out, h)
 	}
 	for line := range strings.Lines(s) {
 		t := strings.ToLower(strings.TrimSpace(line))
