@@ -22,8 +22,8 @@ func newImportCmd() *cobra.Command {
 	var store export.Options
 	req := &lineagev1.ImportSbomRequest{}
 	cmd := &cobra.Command{
-		Use:   "import <sbom.json>",
-		Short: "Import an SBOM (CycloneDX 1.4-1.6 or SPDX 2.3 JSON) and print its compliance report (needs STEMMA_API_KEY)",
+		Use:   "import <sbom>",
+		Short: "Import an SBOM (CycloneDX JSON or XML, SPDX 2 JSON, YAML or tag-value, SPDX 3 JSON-LD; gzip or not) and print its compliance report (needs STEMMA_API_KEY)",
 		Long: `Import records an SBOM's components as works and its dependencies as
 derivations, all or nothing, and prints the compliance report: each
 component's licence and its verdict against the product's licence, the
@@ -32,13 +32,21 @@ licences the product may be released under. Components are matched by purl and
 version, so importing the same SBOM again creates nothing. "-" reads the SBOM
 from standard input.
 
+The SBOM may be CycloneDX 1.2-1.6 in JSON or XML, SPDX 2.2-2.3 in JSON, YAML
+or tag-value, or SPDX 3.0 JSON-LD, each also gzip-compressed; the server tells
+which from the content, whatever the file is called. Licence names, URLs and
+the document's own LicenseRef- licences are resolved to SPDX licences; each
+statement is recorded on the work with how it was resolved, and those nothing
+resolves are named in the warnings.
+
 Exit code: 0 when no component conflicts with the product's licence, 1 when
 one does (or, with --strict, when a licence is unknown), 2 on an error (a
 malformed SBOM, or a conflict refused without --allow-conflict).`,
 		Example: `  cyclonedx-gomod app -json -licenses -assert-licenses -output sbom.json .
   stemma import sbom.json --product-licence Apache-2.0
-  stemma import sbom.json --dry-run --output json`,
-		Args: args("sbom.json"),
+  stemma import sbom.json --dry-run --output json
+  syft scan dir:. -o spdx-tag-value | gzip | stemma import - --dry-run`,
+		Args: args("sbom"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if asExport {
 				return restore(cmd, a[0], store)
@@ -56,7 +64,7 @@ malformed SBOM, or a conflict refused without --allow-conflict).`,
 			if first, _, _ := bytes.Cut(data, []byte("\n")); export.IsExport(first) {
 				return usageErrorf("%s is a Stemma export, not an SBOM: restore it with \"stemma restore\" (or \"stemma import --export\")", a[0])
 			}
-			req.Sbom = &httpbody.HttpBody{ContentType: "application/json", Data: data}
+			req.Sbom = &httpbody.HttpBody{ContentType: sbomContentType(data), Data: data}
 			c, err := o.connect()
 			if err != nil {
 				return err
@@ -141,4 +149,30 @@ func importReport(w io.Writer, r *lineagev1.ImportSbomResponse, dryRun bool) {
 			fmt.Fprintf(w, "%s\n", wr)
 		}
 	}
+}
+
+// sbomContentType is the media type of an SBOM, told from its first bytes
+// as the server tells its format (it reads the content, not this header;
+// the header is for proxies and logs on the way, which should not be told
+// that XML or gzip is JSON).
+func sbomContentType(data []byte) string {
+	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		return "application/gzip"
+	}
+	text := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), " \t\r\n")
+	switch {
+	case len(text) == 0 || text[0] == '{' || text[0] == '[':
+		return "application/json"
+	case text[0] == '<':
+		return "application/xml"
+	}
+	for line := range bytes.Lines(text) {
+		switch {
+		case bytes.HasPrefix(line, []byte("SPDXVersion:")):
+			return "text/spdx"
+		case bytes.HasPrefix(line, []byte("spdxVersion:")):
+			return "application/yaml"
+		}
+	}
+	return "text/plain"
 }

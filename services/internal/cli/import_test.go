@@ -1,7 +1,13 @@
 package cli
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -87,4 +93,112 @@ func TestImportConflicts(t *testing.T) {
 	stemma(t, "import", doc, "--allow-conflict", s).want(t, 1, "lib-gpl", "cyc-a -> cyc-b -> cyc-a")
 	stemma(t, "import", doc, "--allow-conflict", s, "-o", "json").want(t, 1, `"worksCreated": 0`, `"derivationsCreated": 0`)
 	stemma(t, "import", "-", s).want(t, 2, "INVALID_ARGUMENT")
+}
+
+// XML and SPDX tag-value documents, and gzip-compressed ones, import
+// through the CLI over both transports, as the server reads them from
+// their content.
+func TestImportOtherFormats(t *testing.T) {
+	srv := servers(t)
+	t.Setenv("STEMMA_API_KEY", apptest.AliceKey)
+	const corpus = "../../lineage/sbom/testdata/"
+	gz := func(name string) string {
+		b, err := os.ReadFile(corpus + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		_, _ = w.Write(b)
+		_ = w.Close()
+		f := filepath.Join(t.TempDir(), filepath.Base(name)+".gz")
+		if err := os.WriteFile(f, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	for _, tc := range []struct {
+		file, format string
+		works        int
+	}{
+		{corpus + "generated/cyclonedx-gomod-stemma-1.5.cdx.xml", "CycloneDX 1.5", 44},
+		{corpus + "generated/tools-golang-npm-project.spdx", "SPDX 2.3", 102},
+		{gz("generated/cyclonedx-npm-project-1.4.cdx.xml"), "CycloneDX 1.4", 102}, // two components are one package
+		{gz("generated/tools-golang-npm-project-2.2.spdx"), "SPDX 2.2", 102},
+	} {
+		for _, transport := range []string{"rest", "grpc"} {
+			r := stemma(t, "import", tc.file, "--product-licence", "Apache-2.0", "--dry-run", "--server="+srv[transport], "-o", "json")
+			if r.code != 0 && r.code != 1 { // 1: a dependency's licence conflicts with Apache-2.0
+				t.Fatalf("%s over %s: exit %d\n%s%s", tc.file, transport, r.code, r.stdout, r.stderr)
+			}
+			rep := r.json(t)
+			if rep["format"] != tc.format || rep["worksCreated"] != float64(tc.works) {
+				t.Errorf("%s over %s: %v, %v works; want %s, %d", tc.file, transport, rep["format"], rep["worksCreated"], tc.format, tc.works)
+			}
+		}
+	}
+	// Imported for real, a tag-value document's works record their
+	// licence statements.
+	r := stemma(t, "import", corpus+"generated/tools-golang-npm-project.spdx", "--product-licence", "AGPL-3.0-or-later",
+		"--allow-conflict", "--server="+srv["rest"], "-o", "json")
+	if r.code != 0 && r.code != 1 {
+		t.Fatalf("import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var rep struct {
+		Components []struct {
+			Name             string
+			DeclaredLicences []struct{ Statement, Method, Expression string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	declared := 0
+	for _, c := range rep.Components {
+		if len(c.DeclaredLicences) > 0 && c.DeclaredLicences[0].Expression != "" {
+			declared++
+		}
+	}
+	if declared != len(rep.Components) {
+		t.Errorf("%d of %d components report resolved declared licences", declared, len(rep.Components))
+	}
+}
+
+// The CLI sends each SBOM with its media type rather than calling XML or
+// gzip JSON.
+func TestImportContentType(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("Content-Type"))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"format":"x"}`))
+	}))
+	defer srv.Close()
+	t.Setenv("STEMMA_API_KEY", apptest.AliceKey)
+	const corpus = "../../lineage/sbom/testdata/"
+	var want []string
+	for file, ct := range map[string]string{
+		"generated/cyclonedx-npm-project-1.6.cdx.json": "application/json",
+		"generated/cyclonedx-npm-project-1.6.cdx.xml":  "application/xml",
+		"generated/tools-golang-npm-project.spdx":      "text/spdx",
+		"generated/tools-golang-npm-project.spdx.yaml": "application/yaml",
+		"handwritten/ai-model.spdx3.json":              "application/json",
+	} {
+		stemma(t, "import", corpus+file, "--server="+srv.URL).want(t, 0)
+		want = append(want, ct)
+		if got[len(got)-1] != ct {
+			t.Errorf("%s sent as %q; want %q", file, got[len(got)-1], ct)
+		}
+	}
+	b, _ := os.ReadFile(corpus + "generated/cyclonedx-npm-project-1.6.cdx.xml")
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	_, _ = w.Write(b)
+	_ = w.Close()
+	if ct := sbomContentType(buf.Bytes()); ct != "application/gzip" {
+		t.Errorf("gzip sent as %q", ct)
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d requests for %d imports", len(got), len(want))
+	}
 }

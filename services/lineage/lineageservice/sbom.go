@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -20,6 +21,7 @@ import (
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/licences/identify"
 	"github.com/stemma-registry/stemma/services/lineage/audit"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
 	"github.com/stemma-registry/stemma/services/lineage/sbom"
@@ -108,12 +110,15 @@ type component struct {
 	c       sbom.Component
 	purl    string // the normalised purl, qualifiers dropped; "" if none
 	licence string // canonical; "" when missing or unreadable
-	work    *catalogv1.Work
-	created bool
-	path    []*component // from the product, both included
-	use     graph.Use    // how the product ends up using it
-	rel     graph.Relation
-	check   graph.Check // its licence against the product's
+	// declared are its licence statements, resolved, as its work records
+	// them.
+	declared []*catalogv1.DeclaredLicence
+	work     *catalogv1.Work
+	created  bool
+	path     []*component // from the product, both included
+	use      graph.Use    // how the product ends up using it
+	rel      graph.Relation
+	check    graph.Check // its licence against the product's
 }
 
 // label names a component in paths: its work, or its ref before it has one.
@@ -220,11 +225,14 @@ func stripQualifiers(purl string) string {
 	return base
 }
 
-// licences canonicalises every licence expression once. One the licences
-// service cannot read leaves its component's licence unknown, with a
-// warning: real SBOMs carry such expressions, and refusing the whole
-// document for one would help nobody. The product licence the request
-// names must be readable.
+// licences resolves every component's licence statements (ids,
+// expressions, names, URLs, the document's own licences; see
+// sbom.Resolver) in this process, then canonicalises each distinct
+// expression once through the licences service, which owns the canonical
+// form and names the licences it reads. A statement nothing resolves is
+// kept as a LicenseRef-, named in a warning for curation: real SBOMs carry
+// such statements, and refusing the whole document for one would help
+// nobody. The product licence the request names must be readable.
 func (im *sbomImport) licences(ctx context.Context) error {
 	canonical := map[string]string{}
 	im.ids = map[string]bool{}
@@ -244,14 +252,17 @@ func (im *sbomImport) licences(ctx context.Context) error {
 		}
 		return resp.GetCanonical(), nil
 	}
+	resolver := sbom.NewResolver(im.doc)
 	for _, c := range im.comps {
-		if c.c.Licence == "" {
+		res := resolver.Resolve(c.c)
+		c.declared = im.declared(c, res.Statements)
+		if res.Expression == "" {
 			continue
 		}
-		canon, err := parse(c.c.Licence)
+		canon, err := parse(res.Expression)
 		if status.Code(err) == codes.InvalidArgument {
 			im.warn("%s: licence %q is not an SPDX expression Stemma reads (%s); recorded as unknown",
-				c.c.Path, c.c.Licence, status.Convert(err).Message())
+				c.c.Path, res.Expression, status.Convert(err).Message())
 			continue
 		}
 		if err != nil {
@@ -259,6 +270,7 @@ func (im *sbomImport) licences(ctx context.Context) error {
 		}
 		c.licence = canon
 	}
+	im.warnings = append(im.warnings, resolver.Warnings()...)
 	im.licence = im.comps[0].licence
 	if l := im.req.GetProductLicence(); l != "" {
 		canon, err := parse(l)
@@ -274,6 +286,31 @@ func (im *sbomImport) licences(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// declared turns a component's resolved statements into the declared
+// licences its work records, within the catalog's bounds: a statement
+// longer than a licence field is clipped, and past the number a work
+// holds the rest are left out, each with a warning.
+func (im *sbomImport) declared(c *component, rs []sbom.Resolved) []*catalogv1.DeclaredLicence {
+	var out []*catalogv1.DeclaredLicence
+	for _, r := range rs {
+		if len(out) == work.MaxDeclared {
+			im.warn("%s: %d licence statements; the work records the first %d", c.c.Path, len(rs), work.MaxDeclared)
+			break
+		}
+		st := r.Statement
+		if n := utf8.RuneCountInString(st); n > work.MaxLicence {
+			st = strings.TrimSpace(string([]rune(st)[:work.MaxLicence]))
+			im.warn("%s: a licence statement of %d characters is recorded clipped to %d", c.c.Path, n, work.MaxLicence)
+		}
+		d := &catalogv1.DeclaredLicence{Statement: st, Method: string(r.Method), Confidence: r.Confidence}
+		if r.Method != identify.MethodNone {
+			d.Expression = r.Expression
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // match finds the works that exist already: by purl and version, or, for a
@@ -614,6 +651,7 @@ func newWork(c *component) *catalogv1.Work {
 	w := &catalogv1.Work{
 		Kind: catalogv1.WorkKind_WORK_KIND_SOFTWARE, Title: c.c.Name, Version: c.c.Version,
 		Description: c.c.Description, Licence: c.licence, SourceUris: c.c.URLs,
+		DeclaredLicences: c.declared,
 	}
 	switch c.c.Kind {
 	case "dataset":
@@ -693,6 +731,7 @@ func (im *sbomImport) report(ctx context.Context) (*lineagev1.ImportSbomResponse
 		cr := &lineagev1.ComponentReport{
 			Work: c.work.GetName(), Ref: c.c.Ref, Name: c.c.Name, Version: c.c.Version, Purl: c.purl,
 			Licence: c.licence, Check: toCheck(c.check), Created: c.created || c.work == nil,
+			DeclaredLicences: c.declared,
 		}
 		for _, p := range c.path {
 			cr.Path = append(cr.Path, p.label())

@@ -338,6 +338,9 @@ func (r *cdxReader) component(path string, n *node[cdxComponent], depth int) (st
 		if err != nil {
 			return "", err
 		}
+		for i := range eclaims {
+			eclaims[i].Evidence = true
+		}
 		comp.Declared = append(comp.Declared, eclaims...)
 		if lic == "" {
 			lic = elic
@@ -427,9 +430,9 @@ func (r *cdxReader) licence(path string, choices cdxLicences) (string, []Licence
 		case claim.ID != "":
 			parts = append(parts, claim.ID)
 		case claim.Name != "":
-			ref := licenseRef(claim.Name)
-			r.warn("%s.license.name: %q is no SPDX identifier; recorded as %s", p, clip(claim.Name), ref)
-			parts = append(parts, ref)
+			// No warning: Licence is the literal reading; the import
+			// resolves names (Resolver) and warns about what it cannot.
+			parts = append(parts, licenseRef(claim.Name))
 		}
 	}
 	if len(parts) > 1 {

@@ -43,6 +43,11 @@ func fuzzRead(f *testing.F, compressed bool, globs ...string) {
 			return
 		}
 		checkInvariants(t, d)
+		r := NewResolver(d)
+		for _, c := range d.Components {
+			checkResolution(t, c, r.Resolve(c))
+		}
+		_ = r.Warnings()
 	})
 }
 

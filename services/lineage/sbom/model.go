@@ -121,6 +121,10 @@ type LicenceClaim struct {
 	URL        string // CycloneDX license.url
 	Text       string // CycloneDX license.text content (base64 decoded when encoded so)
 	Concluded  bool   // a concluded (not declared) licence
+	// Evidence marks a licence a CycloneDX generator found in the
+	// component's files (evidence.licenses) rather than one the document
+	// asserts; it counts only when nothing is asserted.
+	Evidence bool
 }
 
 // ExtractedLicence is a licence the document defines itself, under a

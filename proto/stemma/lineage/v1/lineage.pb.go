@@ -2460,9 +2460,15 @@ type ComponentReport struct {
 	// Whether the import created the work (false: it existed).
 	Created bool `protobuf:"varint,8,opt,name=created,proto3" json:"created,omitempty"`
 	// The shortest dependency path from the product to the component.
-	Path          []string `protobuf:"bytes,9,rep,name=path,proto3" json:"path,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Path []string `protobuf:"bytes,9,rep,name=path,proto3" json:"path,omitempty"`
+	// Every licence statement the SBOM makes for the component, word for
+	// word, each with how it was resolved and the SPDX expression it
+	// resolved to. The licence above is built from them (concluded
+	// statements win over declared ones, several are ANDed); a work the
+	// import creates records them as its declared_licences.
+	DeclaredLicences []*v11.DeclaredLicence `protobuf:"bytes,10,rep,name=declared_licences,json=declaredLicences,proto3" json:"declared_licences,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ComponentReport) Reset() {
@@ -2554,6 +2560,13 @@ func (x *ComponentReport) GetCreated() bool {
 func (x *ComponentReport) GetPath() []string {
 	if x != nil {
 		return x.Path
+	}
+	return nil
+}
+
+func (x *ComponentReport) GetDeclaredLicences() []*v11.DeclaredLicence {
+	if x != nil {
+		return x.DeclaredLicences
 	}
 	return nil
 }
@@ -2779,7 +2792,7 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x10unknown_licences\x18\n" +
 	" \x03(\tR\x0funknownLicences\x12Q\n" +
 	"\x10allowed_licences\x18\v \x03(\v2&.stemma.licences.v1.OutboundSuggestionR\x0fallowedLicences\x12\x1a\n" +
-	"\bwarnings\x18\f \x03(\tR\bwarnings\"\xf8\x01\n" +
+	"\bwarnings\x18\f \x03(\tR\bwarnings\"\xc9\x02\n" +
 	"\x0fComponentReport\x12\x12\n" +
 	"\x04work\x18\x01 \x01(\tR\x04work\x12\x10\n" +
 	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x12\n" +
@@ -2789,7 +2802,9 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\alicence\x18\x06 \x01(\tR\alicence\x125\n" +
 	"\x05check\x18\a \x01(\v2\x1f.stemma.lineage.v1.LicenceCheckR\x05check\x12\x18\n" +
 	"\acreated\x18\b \x01(\bR\acreated\x12\x12\n" +
-	"\x04path\x18\t \x03(\tR\x04path*\xd9\x01\n" +
+	"\x04path\x18\t \x03(\tR\x04path\x12O\n" +
+	"\x11declared_licences\x18\n" +
+	" \x03(\v2\".stemma.catalog.v1.DeclaredLicenceR\x10declaredLicences*\xd9\x01\n" +
 	"\bRelation\x12\x18\n" +
 	"\x14RELATION_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13RELATION_ADAPTATION\x10\x01\x12\x18\n" +
@@ -2869,7 +2884,8 @@ var file_stemma_lineage_v1_lineage_proto_goTypes = []any{
 	(*v11.Creator)(nil),                // 35: stemma.catalog.v1.Creator
 	(*v1.OutboundSuggestion)(nil),      // 36: stemma.licences.v1.OutboundSuggestion
 	(*httpbody.HttpBody)(nil),          // 37: google.api.HttpBody
-	(*emptypb.Empty)(nil),              // 38: google.protobuf.Empty
+	(*v11.DeclaredLicence)(nil),        // 38: stemma.catalog.v1.DeclaredLicence
+	(*emptypb.Empty)(nil),              // 39: google.protobuf.Empty
 }
 var file_stemma_lineage_v1_lineage_proto_depIdxs = []int32{
 	0,  // 0: stemma.lineage.v1.Derivation.relation:type_name -> stemma.lineage.v1.Relation
@@ -2905,35 +2921,36 @@ var file_stemma_lineage_v1_lineage_proto_depIdxs = []int32{
 	7,  // 30: stemma.lineage.v1.ImportSbomResponse.conflicts:type_name -> stemma.lineage.v1.Conflict
 	36, // 31: stemma.lineage.v1.ImportSbomResponse.allowed_licences:type_name -> stemma.licences.v1.OutboundSuggestion
 	4,  // 32: stemma.lineage.v1.ComponentReport.check:type_name -> stemma.lineage.v1.LicenceCheck
-	10, // 33: stemma.lineage.v1.LineageService.CreateDerivation:input_type -> stemma.lineage.v1.CreateDerivationRequest
-	11, // 34: stemma.lineage.v1.LineageService.GetDerivation:input_type -> stemma.lineage.v1.GetDerivationRequest
-	12, // 35: stemma.lineage.v1.LineageService.ListDerivations:input_type -> stemma.lineage.v1.ListDerivationsRequest
-	14, // 36: stemma.lineage.v1.LineageService.DeleteDerivation:input_type -> stemma.lineage.v1.DeleteDerivationRequest
-	15, // 37: stemma.lineage.v1.LineageService.ListAncestors:input_type -> stemma.lineage.v1.ListAncestorsRequest
-	17, // 38: stemma.lineage.v1.LineageService.ListDescendants:input_type -> stemma.lineage.v1.ListDescendantsRequest
-	19, // 39: stemma.lineage.v1.LineageService.TraceTo:input_type -> stemma.lineage.v1.TraceToRequest
-	21, // 40: stemma.lineage.v1.LineageService.AuditWork:input_type -> stemma.lineage.v1.AuditWorkRequest
-	23, // 41: stemma.lineage.v1.LineageService.GetAttribution:input_type -> stemma.lineage.v1.GetAttributionRequest
-	24, // 42: stemma.lineage.v1.LineageService.SuggestLicences:input_type -> stemma.lineage.v1.SuggestLicencesRequest
-	28, // 43: stemma.lineage.v1.LineageService.ImportSbom:input_type -> stemma.lineage.v1.ImportSbomRequest
-	26, // 44: stemma.lineage.v1.LineageService.WatchDerivations:input_type -> stemma.lineage.v1.WatchDerivationsRequest
-	3,  // 45: stemma.lineage.v1.LineageService.CreateDerivation:output_type -> stemma.lineage.v1.Derivation
-	3,  // 46: stemma.lineage.v1.LineageService.GetDerivation:output_type -> stemma.lineage.v1.Derivation
-	13, // 47: stemma.lineage.v1.LineageService.ListDerivations:output_type -> stemma.lineage.v1.ListDerivationsResponse
-	38, // 48: stemma.lineage.v1.LineageService.DeleteDerivation:output_type -> google.protobuf.Empty
-	16, // 49: stemma.lineage.v1.LineageService.ListAncestors:output_type -> stemma.lineage.v1.ListAncestorsResponse
-	18, // 50: stemma.lineage.v1.LineageService.ListDescendants:output_type -> stemma.lineage.v1.ListDescendantsResponse
-	20, // 51: stemma.lineage.v1.LineageService.TraceTo:output_type -> stemma.lineage.v1.TraceToResponse
-	22, // 52: stemma.lineage.v1.LineageService.AuditWork:output_type -> stemma.lineage.v1.AuditWorkResponse
-	9,  // 53: stemma.lineage.v1.LineageService.GetAttribution:output_type -> stemma.lineage.v1.Attribution
-	25, // 54: stemma.lineage.v1.LineageService.SuggestLicences:output_type -> stemma.lineage.v1.SuggestLicencesResponse
-	29, // 55: stemma.lineage.v1.LineageService.ImportSbom:output_type -> stemma.lineage.v1.ImportSbomResponse
-	27, // 56: stemma.lineage.v1.LineageService.WatchDerivations:output_type -> stemma.lineage.v1.WatchDerivationsResponse
-	45, // [45:57] is the sub-list for method output_type
-	33, // [33:45] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	38, // 33: stemma.lineage.v1.ComponentReport.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
+	10, // 34: stemma.lineage.v1.LineageService.CreateDerivation:input_type -> stemma.lineage.v1.CreateDerivationRequest
+	11, // 35: stemma.lineage.v1.LineageService.GetDerivation:input_type -> stemma.lineage.v1.GetDerivationRequest
+	12, // 36: stemma.lineage.v1.LineageService.ListDerivations:input_type -> stemma.lineage.v1.ListDerivationsRequest
+	14, // 37: stemma.lineage.v1.LineageService.DeleteDerivation:input_type -> stemma.lineage.v1.DeleteDerivationRequest
+	15, // 38: stemma.lineage.v1.LineageService.ListAncestors:input_type -> stemma.lineage.v1.ListAncestorsRequest
+	17, // 39: stemma.lineage.v1.LineageService.ListDescendants:input_type -> stemma.lineage.v1.ListDescendantsRequest
+	19, // 40: stemma.lineage.v1.LineageService.TraceTo:input_type -> stemma.lineage.v1.TraceToRequest
+	21, // 41: stemma.lineage.v1.LineageService.AuditWork:input_type -> stemma.lineage.v1.AuditWorkRequest
+	23, // 42: stemma.lineage.v1.LineageService.GetAttribution:input_type -> stemma.lineage.v1.GetAttributionRequest
+	24, // 43: stemma.lineage.v1.LineageService.SuggestLicences:input_type -> stemma.lineage.v1.SuggestLicencesRequest
+	28, // 44: stemma.lineage.v1.LineageService.ImportSbom:input_type -> stemma.lineage.v1.ImportSbomRequest
+	26, // 45: stemma.lineage.v1.LineageService.WatchDerivations:input_type -> stemma.lineage.v1.WatchDerivationsRequest
+	3,  // 46: stemma.lineage.v1.LineageService.CreateDerivation:output_type -> stemma.lineage.v1.Derivation
+	3,  // 47: stemma.lineage.v1.LineageService.GetDerivation:output_type -> stemma.lineage.v1.Derivation
+	13, // 48: stemma.lineage.v1.LineageService.ListDerivations:output_type -> stemma.lineage.v1.ListDerivationsResponse
+	39, // 49: stemma.lineage.v1.LineageService.DeleteDerivation:output_type -> google.protobuf.Empty
+	16, // 50: stemma.lineage.v1.LineageService.ListAncestors:output_type -> stemma.lineage.v1.ListAncestorsResponse
+	18, // 51: stemma.lineage.v1.LineageService.ListDescendants:output_type -> stemma.lineage.v1.ListDescendantsResponse
+	20, // 52: stemma.lineage.v1.LineageService.TraceTo:output_type -> stemma.lineage.v1.TraceToResponse
+	22, // 53: stemma.lineage.v1.LineageService.AuditWork:output_type -> stemma.lineage.v1.AuditWorkResponse
+	9,  // 54: stemma.lineage.v1.LineageService.GetAttribution:output_type -> stemma.lineage.v1.Attribution
+	25, // 55: stemma.lineage.v1.LineageService.SuggestLicences:output_type -> stemma.lineage.v1.SuggestLicencesResponse
+	29, // 56: stemma.lineage.v1.LineageService.ImportSbom:output_type -> stemma.lineage.v1.ImportSbomResponse
+	27, // 57: stemma.lineage.v1.LineageService.WatchDerivations:output_type -> stemma.lineage.v1.WatchDerivationsResponse
+	46, // [46:58] is the sub-list for method output_type
+	34, // [34:46] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_stemma_lineage_v1_lineage_proto_init() }
