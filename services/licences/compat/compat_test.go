@@ -133,10 +133,15 @@ func TestSuggest(t *testing.T) {
 			t.Errorf("%s (%s) ranked after %s (%s)", x.Licence, x.Category, s[i-1].Licence, x.Category)
 		}
 	}
-	for _, want := range []string{"GPL-3.0-only", "GPL-3.0-or-later", "AGPL-3.0-only"} {
+	for _, want := range []string{"GPL-3.0-only", "GPL-3.0-or-later"} {
 		if got[want] != Compatible {
 			t.Errorf("%s: %s, want compatible", want, got[want])
 		}
+	}
+	// AGPL-3.0 §13 lets the GPL part be combined, not relicensed: it is
+	// suggested, with the condition that the GPL part keeps its licence.
+	if got["AGPL-3.0-only"] != Conditional {
+		t.Errorf("AGPL-3.0-only: %s, want conditional", got["AGPL-3.0-only"])
 	}
 	for _, not := range []string{"MIT", "GPL-2.0-only", "Apache-2.0", "LGPL-2.1-only"} {
 		if _, ok := got[not]; ok {

@@ -106,6 +106,17 @@ func (e *Engine) inboundException(base *outcome, li *lic, x *profile.Exception, 
 			}
 			return withCondition("exception-output", fmt.Sprintf("%s: %s", x.ID, x.Description))
 		}
+	case profile.EffectTargetCode:
+		if use.linking() {
+			return withCondition("exception-target-code", fmt.Sprintf("%s: %s", x.ID, x.Description))
+		}
+		if use == Incorporate {
+			// The exception frees what compiling and linking produce, not
+			// the runtime's source: copied into a work, that source is
+			// still under the base licence, so the base verdict stands.
+			return prepend(base, e.reason("exception-target-code", base.verdict, in, out,
+				fmt.Sprintf("%s covers only the compiled output combined with the runtime (Target Code, which excludes source and compiler intermediate forms), not the runtime's source; incorporated as source, the %s code stays under %s, so %s decides.", x.ID, li.name(), li.name(), li.name())))
+		}
 	case profile.EffectSyscall:
 		if use.linking() {
 			return decide("exception-syscall", Compatible, fmt.Sprintf("%s: %s", x.ID, x.Description))

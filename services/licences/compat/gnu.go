@@ -50,12 +50,22 @@ func (e *Engine) gnuCompatible(li, lo *lic, o gnuOpt, narrowed bool, cross strin
 	id, msg := "gnu-same-or-later", fmt.Sprintf("%s material may be used under %s.", li.name(), lo.name())
 	switch {
 	case cross != "":
-		id, msg = cross, fmt.Sprintf("GPL-3.0 and AGPL-3.0 each allow combining with the other (§13); the %s part keeps its own terms, including AGPL's network clause where it applies.", li.name())
-		if lo.orLater() && lo.ver < 30 {
-			out := e.one(id, Compatible, li, lo, msg)
-			out.versions = atLeast(30, li.name()+" combines with version 3 or later")
-			return out
+		// §13 of each licence permits combining, not relicensing: each part
+		// keeps its own licence and AGPL §13 covers the combination, so the
+		// answer is CONDITIONAL with that said, not a plain yes.
+		var cond string
+		if li.gnu == gnuAGPL {
+			msg = fmt.Sprintf("GPL-3.0 §13 permits combining %s material with a work under %s and conveying the combination, but it does not relicense it: the %s part keeps its own terms, and AGPL-3.0 §13's network-interaction requirement applies to the combination as such.", li.name(), lo.name(), li.name())
+			cond = fmt.Sprintf("the %s part stays under %s, and the whole combined work meets AGPL-3.0 §13: if it is modified, users interacting with it over a network are offered its Corresponding Source", li.name(), li.name())
+		} else {
+			msg = fmt.Sprintf("AGPL-3.0 §13 permits combining %s material with a work under %s and conveying the combination, but it does not relicense it: the %s part remains governed by version 3 of the GNU GPL, while AGPL-3.0 §13's network-interaction requirement applies to the combination.", li.name(), lo.name(), li.name())
+			cond = fmt.Sprintf("the %s part stays under %s; %s covers the rest of the work, and its §13 network-interaction requirement the combination", li.name(), li.name(), lo.name())
 		}
+		out := e.one(cross, Conditional, li, lo, msg, cond)
+		if lo.orLater() && lo.ver < 30 {
+			out.versions = atLeast(30, li.name()+" combines with version 3 or later")
+		}
+		return out
 	case o.rule == "lgpl-to-gpl":
 		id, msg = o.rule, fmt.Sprintf("%s §3 lets a copy be converted to the GNU GPL version 2 or later, one way, so it may go into a %s work.", li.name(), lo.name())
 	case o.rule == "lgpl3-to-gpl3":

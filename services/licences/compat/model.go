@@ -118,7 +118,11 @@ func newLic(i int, p *profile.Profile) lic {
 // terms that must travel with their part cannot sit inside it.
 func (l *lic) wholeWork(use Use) bool {
 	switch l.kind {
-	case kStrong, kNetwork, kShareAlike:
+	case kStrong, kNetwork:
+		// Copyleft without a same-licence obligation (Sleepycat) asks for
+		// source, not for its own terms over the whole work.
+		return l.sameLicence()
+	case kShareAlike:
 		return true
 	case kLibrary:
 		return use == Incorporate || use == Training || l.gnu != notGNU
@@ -133,9 +137,27 @@ func (l *lic) name() string { return l.p.ID }
 func (l *lic) orLater() bool { return l.p.OrLater }
 
 // nonCommercial reports whether the licence limits use to non-commercial
-// purposes.
+// purposes. The rules test this flag, not the kind: a licence carries every
+// restriction its profile lists (CC BY-NC-ND is classed no-derivatives, yet
+// its non-commercial term binds every use, aggregation and training
+// included).
 func (l *lic) nonCommercial() bool {
 	return l.kind != kUnmodelled && l.p.Restricts.Has(profile.NoncommercialUse)
+}
+
+// noDerivatives reports whether the licence forbids sharing adaptations,
+// whatever its kind.
+func (l *lic) noDerivatives() bool {
+	return l.kind != kUnmodelled && l.p.Restricts.Has(profile.NoAdaptations)
+}
+
+// sameLicence reports whether the licence's text asks works based on the
+// material to carry the licence itself. Strong copyleft is classed by
+// category, but a licence such as Sleepycat asks only for source under
+// redistributable terms, and a source-available licence such as BUSL-1.1
+// does claim derivative works; the obligation, not the class, decides.
+func (l *lic) sameLicence() bool {
+	return l.kind != kUnmodelled && l.p.Has(profile.SameLicence)
 }
 
 func baseID(id string) string {

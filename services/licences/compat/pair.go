@@ -184,7 +184,7 @@ func (e *Engine) pair(li, lo *lic, use Use) *outcome {
 // licence allows only unmodified inclusion. It returns nil to let the use's
 // own rule decide (training under a no-derivatives licence).
 func (e *Engine) same(li, lo *lic, use Use) *outcome {
-	if li.kind == kND {
+	if li.noDerivatives() {
 		switch use {
 		case Incorporate, LinkStatic, LinkDynamic:
 			return e.one("same-licence-verbatim", Conditional, li, lo,
@@ -230,6 +230,22 @@ func (e *Engine) incorporate(li, lo *lic) *outcome {
 	if li.gnu != notGNU && lo.gnu != notGNU {
 		return e.gnuPair(li, lo)
 	}
+	// Restrictions are flags, and a licence may carry several: no-derivatives
+	// decides an adaptation first (it cannot be shared under any terms), then
+	// non-commercial, whatever class the licence is filed under.
+	if li.noDerivatives() {
+		return e.one("nd-no-adaptation", Incompatible, li, lo,
+			fmt.Sprintf("%s does not allow adaptations of the material to be shared.", li.name()))
+	}
+	if li.nonCommercial() {
+		if lo.nonCommercial() {
+			return e.one("nc-into-other-nc", Conditional, li, lo,
+				fmt.Sprintf("Both %s and %s limit use to non-commercial purposes, but neither steward has declared them compatible.", li.name(), lo.name()),
+				fmt.Sprintf("the %s material keeps its own licence and notices inside the %s work, and the whole is used non-commercially", li.name(), lo.name()))
+		}
+		return e.one("nc-kept", Incompatible, li, lo,
+			fmt.Sprintf("%s forbids commercial use, and that condition must stay with adaptations; %s allows commercial use.", li.name(), lo.name()))
+	}
 	if lo.gnu != notGNU {
 		switch li.kind {
 		case kPD, kPermissive, kFile, kStrong, kNetwork, kShareAlike:
@@ -256,23 +272,19 @@ func (e *Engine) incorporate(li, lo *lic) *outcome {
 		return e.one("lgpl-whole-library", Incompatible, li, lo,
 			fmt.Sprintf("A modified %s library must be released as a whole under %s (or the GPL), not under %s; linking without modification is a different use.", li.name(), li.name(), lo.name()))
 	case kStrong, kNetwork:
+		if !li.sameLicence() {
+			return e.sourceOnly(li, lo)
+		}
 		return e.one("copyleft-whole-work", Incompatible, li, lo,
 			fmt.Sprintf("%s requires works based on its material to be released under %s or a licence its text names; %s is not one of them.", li.name(), li.name(), lo.name()))
 	case kShareAlike:
 		return e.one("sharealike-adaptation", Incompatible, li, lo,
 			fmt.Sprintf("%s requires adaptations to be shared under %s (or a licence it or its steward declares compatible); %s is not one of them.", li.name(), li.name(), lo.name()))
-	case kNC:
-		if lo.nonCommercial() {
-			return e.one("nc-into-other-nc", Conditional, li, lo,
-				fmt.Sprintf("Both %s and %s limit use to non-commercial purposes, but neither steward has declared them compatible.", li.name(), lo.name()),
-				fmt.Sprintf("the %s material keeps its own licence and notices inside the %s work, and the whole is used non-commercially", li.name(), lo.name()))
-		}
-		return e.one("nc-kept", Incompatible, li, lo,
-			fmt.Sprintf("%s forbids commercial use, and that condition must stay with adaptations; %s allows commercial use.", li.name(), lo.name()))
-	case kND:
-		return e.one("nd-no-adaptation", Incompatible, li, lo,
-			fmt.Sprintf("%s does not allow adaptations of the material to be shared.", li.name()))
 	case kRestricted:
+		if li.sameLicence() {
+			return e.one("restricted-derivatives", Incompatible, li, lo,
+				fmt.Sprintf("%s is not a free licence (%s), and its text makes derivative works of the material subject to it too; a work based on the material cannot go out under %s.", li.name(), li.p.Restricts, lo.name()))
+		}
 		if lo.wholeWork(Incorporate) || lo.gnu != notGNU {
 			return e.one("restriction-into-copyleft", Incompatible, li, lo,
 				fmt.Sprintf("%s limits use (%s), and %s forbids adding such limits to the work it covers.", li.name(), li.p.Restricts, lo.name()))
@@ -282,6 +294,22 @@ func (e *Engine) incorporate(li, lo *lic) *outcome {
 			fmt.Sprintf("the %s material keeps %s and its use limitations; recipients of the %s work are told", li.name(), li.name(), lo.name()))
 	}
 	return e.one("no-rule", Unknown, li, lo, fmt.Sprintf("No rule covers %s into %s.", li.name(), lo.name()))
+}
+
+// sourceOnly decides copyleft whose text asks for the complete source of
+// works that use the material, freely redistributable, but not for the
+// licence itself over them (Sleepycat clause 3): the work may carry another
+// licence as long as its source is offered so. An outbound that limits
+// redistribution (non-commercial, source-available, field of use) cannot
+// make that source freely redistributable.
+func (e *Engine) sourceOnly(li, lo *lic) *outcome {
+	if r := lo.p.Restricts & (profile.NoncommercialUse | profile.SourceAvailable | profile.FieldOfUse); r != 0 {
+		return e.one("copyleft-source-only", Incompatible, li, lo,
+			fmt.Sprintf("%s asks that the complete source of works using its material be freely redistributable; %s limits that (%s).", li.name(), lo.name(), r))
+	}
+	return e.one("copyleft-source-only", Conditional, li, lo,
+		fmt.Sprintf("%s does not ask works using its material to carry %s: it asks that their complete source accompany them or be offered, freely redistributable under reasonable conditions, which a work under %s can do.", li.name(), li.name(), lo.name()),
+		fmt.Sprintf("the complete source of the %s material and of the work that uses it is included or offered for no more than the cost of distribution, freely redistributable under reasonable conditions, with the %s notices kept", li.name(), li.name()))
 }
 
 // permissive decides a permissive licence into a non-GNU outbound.
@@ -424,11 +452,10 @@ func (e *Engine) link(li, lo *lic, use Use) *outcome {
 // under its own licence, so only the inbound's permission to redistribute
 // matters.
 func (e *Engine) aggregate(li, lo *lic) *outcome {
-	switch li.kind {
-	case kShareAlike, kND:
-		return e.one("aggregate-collection", Compatible, li, lo,
-			fmt.Sprintf("Including %s material unmodified in a collection is not an adaptation; the item keeps %s.", li.name(), li.name()))
-	case kNC:
+	// The non-commercial flag binds a verbatim copy as much as an
+	// adaptation, so it is tested before the class (CC BY-NC-ND is filed as
+	// no-derivatives).
+	if li.nonCommercial() {
 		if lo.nonCommercial() {
 			return e.one("aggregate-nc", Compatible, li, lo,
 				fmt.Sprintf("The %s item keeps its licence, and the %s collection is non-commercial too.", li.name(), lo.name()))
@@ -436,6 +463,11 @@ func (e *Engine) aggregate(li, lo *lic) *outcome {
 		return e.one("aggregate-nc", Conditional, li, lo,
 			fmt.Sprintf("%s allows sharing the item unmodified, but only non-commercially.", li.name()),
 			fmt.Sprintf("the collection containing the %s item is distributed only for non-commercial purposes", li.name()))
+	}
+	switch li.kind {
+	case kShareAlike, kND:
+		return e.one("aggregate-collection", Compatible, li, lo,
+			fmt.Sprintf("Including %s material unmodified in a collection is not an adaptation; the item keeps %s.", li.name(), li.name()))
 	case kRestricted:
 		return e.one("aggregate-restricted", Conditional, li, lo,
 			fmt.Sprintf("%s may be redistributed beside other works, but its limits (%s) stay with it.", li.name(), li.p.Restricts),
@@ -456,10 +488,11 @@ func (e *Engine) network(li, lo *lic) *outcome {
 	case profile.Content, profile.Data, profile.Documentation, profile.Font:
 		return e.networkContent(li, lo)
 	}
-	switch li.kind {
-	case kNC:
+	if li.nonCommercial() {
 		return e.one("network-nc", Conditional, li, lo, fmt.Sprintf("%s allows running the software only for non-commercial purposes.", li.name()),
 			fmt.Sprintf("the service runs the %s software only for non-commercial purposes", li.name()))
+	}
+	switch li.kind {
 	case kRestricted:
 		return e.one("network-restricted", Conditional, li, lo, fmt.Sprintf("%s limits how the software may be run: %s", li.name(), li.p.Notes),
 			fmt.Sprintf("the service respects %s's limitations", li.name()))
@@ -488,21 +521,26 @@ func (e *Engine) networkContent(li, lo *lic) *outcome {
 		return prepend(inc, e.reason("network-content-share", inc.verdict, li.name(), lo.name(),
 			fmt.Sprintf("Making %s material available to the public over a network is sharing it under that licence, so its conditions for sharing apply.", li.name())))
 	}
-	var cond string
-	switch li.kind {
-	case kShareAlike:
-		cond = fmt.Sprintf("the %s material is made available unmodified, with its notices, or any adaptation of it that is made available is licensed under %s", li.name(), li.name())
-	case kNC:
-		cond = fmt.Sprintf("the service that makes the %s material available is non-commercial", li.name())
-	case kND:
-		cond = fmt.Sprintf("the %s material is made available unmodified, with its notices", li.name())
-	case kFile:
-		cond = fmt.Sprintf("the %s files are served as separate files under %s, with their notices, not merged into the %s-covered work", li.name(), li.name(), lo.name())
-	default:
-		cond = fmt.Sprintf("the %s material is made available under its own terms, which the service keeps", li.name())
+	// Each restriction and sharing condition the licence carries gives its
+	// own condition: CC BY-NC-ND material is shown unmodified and by a
+	// non-commercial service.
+	var conds []string
+	switch {
+	case li.noDerivatives():
+		conds = append(conds, fmt.Sprintf("the %s material is made available unmodified, with its notices", li.name()))
+	case li.kind == kShareAlike || li.sameLicence():
+		conds = append(conds, fmt.Sprintf("the %s material is made available unmodified, with its notices, or any adaptation of it that is made available is licensed under %s", li.name(), li.name()))
+	case li.kind == kFile:
+		conds = append(conds, fmt.Sprintf("the %s files are served as separate files under %s, with their notices, not merged into the %s-covered work", li.name(), li.name(), lo.name()))
+	}
+	if li.nonCommercial() && !lo.nonCommercial() {
+		conds = append(conds, fmt.Sprintf("the service that makes the %s material available is non-commercial", li.name()))
+	}
+	if len(conds) == 0 {
+		conds = append(conds, fmt.Sprintf("the %s material is made available under its own terms, which the service keeps", li.name()))
 	}
 	o := e.one("network-content-share", Conditional, li, lo,
-		fmt.Sprintf("Making %s material available over a network is sharing it: it keeps its own licence, and only what the service shares is bound by it.", li.name()), cond)
+		fmt.Sprintf("Making %s material available over a network is sharing it: it keeps its own licence, and only what the service shares is bound by it.", li.name()), conds...)
 	o.reasons = append(o.reasons, inc.reasons...)
 	return o
 }
@@ -526,21 +564,34 @@ func networkCondition(li *lic) string {
 // adaptation of its training material, so only explicit statements give a
 // plain answer; otherwise the verdict is conditional on that open question.
 func (e *Engine) training(li, lo *lic) *outcome {
-	if li.p.ID == "CDLA-Permissive-2.0" {
+	switch li.p.ID {
+	case "CDLA-Permissive-2.0":
 		return e.one("training-results-free", Compatible, li, lo,
-			"CDLA-Permissive-2.0 §3.1 imposes no restriction or obligation on Results, which include models trained on the data.")
+			"CDLA-Permissive-2.0 §3.1 imposes no restriction or obligation on Results, which §5.4 defines to include machine learning models.")
+	case "CDLA-Sharing-1.0":
+		// The text speaks to results, so the answer is its own, not the
+		// unsettled question of whether a model adapts its data; but §1.11
+		// bounds Results, so a model that holds more than a trace of the
+		// data is not one.
+		return e.one("training-results-free", Conditional, li, lo,
+			"CDLA-Sharing-1.0 §3.5 imposes no obligations or restrictions on the Use or Publication of Results, the outputs of Computational Use of the data (§1.11, §1.2); a model trained on the data is such an output as long as it holds no more than a de minimis portion of the data.",
+			"the model holds no more than a de minimis portion of the CDLA-Sharing-1.0 data (§1.11); any of the data published with it stays under CDLA-Sharing-1.0 (§3.1, §3.3)")
 	}
 	if lo.kind == kUnmodelled && li.kind != kPD {
 		return e.unmodelledOut(li, lo)
 	}
 	inc := e.incorporate(li, lo)
-	if li.kind == kNC || li.p.Restricts.Has(profile.FieldOfUse) {
-		if inc.verdict == Compatible && li.kind == kNC {
+	if li.nonCommercial() || li.p.Restricts.Has(profile.FieldOfUse) {
+		if inc.verdict == Compatible && li.nonCommercial() {
 			return e.one("training-nc", Compatible, li, lo,
 				fmt.Sprintf("%s forbids commercial use; %s keeps that condition for the model.", li.name(), lo.name()))
 		}
 		conds := []string{fmt.Sprintf("the training, and any use of the model that relies on the %s licence, respects its limitation (%s)", li.name(), li.p.Restricts)}
-		if inc.verdict != Compatible {
+		switch {
+		case inc.verdict == Compatible:
+		case li.noDerivatives():
+			conds = append(conds, fmt.Sprintf("the model is not an adaptation of the %s material (unsettled in law), since %s allows no adaptation to be shared under any terms", li.name(), li.name()))
+		default:
 			conds = append(conds, fmt.Sprintf("the model is not an adaptation of the %s material, or is released under terms that keep the limitation", li.name()))
 		}
 		return e.one("training-nc", Conditional, li, lo, fmt.Sprintf("%s limits use (%s), and that binds training too.", li.name(), li.p.Restricts), conds...)

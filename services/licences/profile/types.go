@@ -231,8 +231,8 @@ const (
 	// EffectStaticLink: the LGPL's relinking condition for static linking
 	// is waived.
 	EffectStaticLink
-	// EffectOutput: generated output or embedded runtime code may carry any
-	// licence (Bison, Autoconf, GCC runtime).
+	// EffectOutput: generated output may carry any licence (Bison,
+	// Autoconf), including when it is source.
 	EffectOutput
 	// EffectLLVM: the LLVM exception to Apache-2.0 (GPLv2 combination).
 	EffectLLVM
@@ -244,9 +244,14 @@ const (
 	// EffectNamedLibrary: permission to link with one named program (for
 	// example OpenSSL); nothing else changes.
 	EffectNamedLibrary
+	// EffectTargetCode: the object code a compiler produces may be
+	// combined with the covered runtime under any terms (GCC Runtime Library
+	// Exception "Target Code", GCC-exception-2.0 linking); the runtime's
+	// source, copied into a work, keeps the base licence.
+	EffectTargetCode
 )
 
-var effectNames = [...]string{"none", "link-any", "static-link", "output", "llvm", "syscall", "link-foss", "named-library"}
+var effectNames = [...]string{"none", "link-any", "static-link", "output", "llvm", "syscall", "link-foss", "named-library", "target-code"}
 
 // String returns the effect as data/exceptions.tsv spells it.
 func (e ExceptionEffect) String() string { return enumName(effectNames[:], int(e)) }
