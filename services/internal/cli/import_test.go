@@ -202,3 +202,47 @@ func TestImportContentType(t *testing.T) {
 		t.Errorf("%d requests for %d imports", len(got), len(want))
 	}
 }
+
+// TestImportEveryCorpusDocument imports, for real, each SBOM of the corpus
+// (generated and handwritten) with `stemma import`, one fresh server per
+// document so that none matches another's works: every one is accepted,
+// writes works, and a second run of the same document creates nothing.
+func TestImportEveryCorpusDocument(t *testing.T) {
+	var docs []string
+	for _, dir := range []string{"generated", "handwritten"} {
+		entries, err := os.ReadDir("../../lineage/sbom/testdata/" + dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Name() != "README.md" {
+				docs = append(docs, "../../lineage/sbom/testdata/"+dir+"/"+e.Name())
+			}
+		}
+	}
+	if len(docs) < 25 {
+		t.Fatalf("the corpus has %d documents; want at least 25", len(docs))
+	}
+	t.Setenv("STEMMA_API_KEY", apptest.AliceKey)
+	for _, doc := range docs {
+		t.Run(filepath.Base(doc), func(t *testing.T) {
+			server := "--server=" + apptest.Start(t, apptest.Config(t)).BaseURL()
+			var created float64
+			for run := range 2 {
+				r := stemma(t, "import", doc, "--product-licence", "AGPL-3.0-or-later", "--allow-conflict", server, "-o", "json")
+				if r.code != 0 && r.code != 1 { // 1: conflicts recorded, as asked
+					t.Fatalf("run %d: exit %d\n%s%s", run+1, r.code, r.stdout, r.stderr)
+				}
+				rep := r.json(t)
+				n, _ := rep["worksCreated"].(float64)
+				switch {
+				case run == 0 && n == 0:
+					t.Fatalf("the first import created no works: %.500s", r.stdout)
+				case run == 1 && n != 0:
+					t.Errorf("a second import of the same document created %v works; want none (the first created %v)", n, created)
+				}
+				created = n
+			}
+		})
+	}
+}
