@@ -2,6 +2,7 @@ package identify
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -149,29 +150,14 @@ func TestTextWithNoise(t *testing.T) {
 }
 
 // mitFile is an MIT LICENSE file as a project writes it (GitHub's template
-// with a real holder), not the SPDX text.
-const mitFile = `MIT License
-
-Copyright (c) 2023 Example Corp.
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-`
+// with a real holder), not the SPDX text; other packages' tests use it too.
+var mitFile = func() string {
+	b, err := os.ReadFile("testdata/MIT-LICENSE.txt")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 func TestTextWellKnown(t *testing.T) {
 	ts := loadTexts(t)

@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -319,29 +320,15 @@ func TestResolveTooManyLicences(t *testing.T) {
 	}
 }
 
-// mitText is the MIT licence as a project's LICENSE file has it.
-const mitText = `MIT License
-
-Copyright (c) 2024 Example Maintainers
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-`
+// mitText is the MIT licence as a project's LICENSE file has it, shared
+// with the identify package's tests.
+var mitText = func() string {
+	b, err := os.ReadFile("../../licences/identify/testdata/MIT-LICENSE.txt")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // A licence given only by its text, in a CycloneDX entry or as the text of
 // an SPDX document's own licence, is identified by the text; the statement
