@@ -162,6 +162,7 @@ var (
 		"none": EffectNone, "link-any": EffectLinkAny, "static-link": EffectStaticLink,
 		"output": EffectOutput, "llvm": EffectLLVM, "syscall": EffectSyscall,
 		"link-foss": EffectLinkFOSS, "named-library": EffectNamedLibrary,
+		"scope": EffectScope,
 	}
 )
 

@@ -72,7 +72,10 @@ func TestKnownProfiles(t *testing.T) {
 		{"GFDL-1.3-invariants-or-later", "GFDL", "1.3", ShareAlike, GPLNone, PatentSilent, true},
 		{"LPPL-1.3c", "LPPL", "1.3c", WeakCopyleftFile, GPLNone, PatentSilent, true},
 		{"GPL-2.0", "GPL", "2.0", StrongCopyleft, GPLFamily, PatentSilent, true},
-		{"Glulxe", "Glulxe", "", Permissive, GPLUnknown, PatentUnspecified, false},
+		// Reviewed from its text (issue 13): notice conditions only.
+		{"Glulxe", "Glulxe", "", Permissive, GPLv2AndV3, PatentSilent, true},
+		// Reviewed, but its text grants nothing explicit, so GPL compatibility stays unknown.
+		{"MPEG-SSG", "MPEG-SSG", "", Permissive, GPLUnknown, PatentSilent, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {

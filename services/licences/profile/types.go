@@ -244,9 +244,14 @@ const (
 	// EffectNamedLibrary: permission to link with one named program (for
 	// example OpenSSL); nothing else changes.
 	EffectNamedLibrary
+	// EffectScope: the exception widens what the licence covers (a patent
+	// grant, hardware, a cure period, unmodified binaries) without changing
+	// on what terms the material may be copied into or linked with other
+	// works, so the base licence decides every use Stemma models.
+	EffectScope
 )
 
-var effectNames = [...]string{"none", "link-any", "static-link", "output", "llvm", "syscall", "link-foss", "named-library"}
+var effectNames = [...]string{"none", "link-any", "static-link", "output", "llvm", "syscall", "link-foss", "named-library", "scope"}
 
 // String returns the effect as data/exceptions.tsv spells it.
 func (e ExceptionEffect) String() string { return enumName(effectNames[:], int(e)) }
