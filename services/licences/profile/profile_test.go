@@ -152,3 +152,29 @@ func TestDeprecatedFollowReplacement(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewedExceptions checks exceptions read from their texts in issue 13,
+// one per effect the review used, so that a mis-spelt effect in
+// data/exceptions.tsv or a lost row shows here.
+func TestReviewedExceptions(t *testing.T) {
+	c := Default()
+	for id, want := range map[string]ExceptionEffect{
+		"GPL-CC-1.0":                    EffectScope,
+		"SHL-2.1":                       EffectScope,
+		"KiCad-libraries-exception":     EffectOutput,
+		"Independent-modules-exception": EffectLinkAny,
+		"Qt-LGPL-exception-1.1":         EffectStaticLink,
+		"RRDtool-FLOSS-exception-2.0":   EffectLinkFOSS,
+		"erlang-otp-linking-exception":  EffectNamedLibrary,
+		"CGAL-linking-exception":        EffectNone,
+	} {
+		x, ok := c.Exception(id)
+		if !ok {
+			t.Errorf("%s: no profile", id)
+			continue
+		}
+		if x.Effect != want || x.Modelled != (want != EffectNone) {
+			t.Errorf("%s: effect %s modelled %v, want %s", id, x.Effect, x.Modelled, want)
+		}
+	}
+}
