@@ -168,8 +168,11 @@ func TestEveryRuleHasACase(t *testing.T) {
 		}
 	}
 	// no-rule is the engine's last resort, unreachable while the category
-	// rules are total over modelled licences.
-	unreachable := map[string]bool{"no-rule": true}
+	// rules are total over modelled licences. not-modelled needs a listed
+	// licence not yet reviewed; every licence of the current list is
+	// (issue 13), so TestUnmodelledUnknown exercises it on an engine with
+	// one licence marked unreviewed.
+	unreachable := map[string]bool{"no-rule": true, "not-modelled": true}
 	for _, r := range ruleTable {
 		if !seen[r.id] && !unreachable[r.id] {
 			t.Errorf("rule %s has no case in testdata/cases.tsv", r.id)

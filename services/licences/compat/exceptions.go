@@ -32,6 +32,16 @@ func (e *Engine) outboundException(base *outcome, li, lo *lic, x *profile.Except
 			fmt.Sprintf("%s adds permissions to %s; %s material does not stand in their way.", x.ID, lo.name(), li.name())))
 	case use == Aggregate || use == NetworkService:
 		return base
+	case x.Effect == profile.EffectScope:
+		return prepend(base, e.reason("exception-adds-permissions", base.verdict, li.name(), out,
+			fmt.Sprintf("%s: %s It does not change the terms on which other material may be combined with %s, so %s decides.", x.ID, x.Description, lo.name(), lo.name())))
+	case base.verdict == Incompatible && !(x.Effect == profile.EffectNamedLibrary && namedBy(li, x)):
+		// An exception only adds permissions for recipients of the work; it
+		// removes none of the outbound licence's conditions. Inbound terms
+		// that already conflict with those conditions (a restriction, a
+		// version or copyleft mismatch) conflict with them still.
+		return prepend(base, e.reason("exception-no-cure", Incompatible, li.name(), out,
+			fmt.Sprintf("%s only adds permissions to %s; it takes none of %s's conditions away, so %s material that cannot go into a %s work cannot go into this one either.", x.ID, lo.name(), lo.name(), li.name(), lo.name())))
 	case x.Effect == profile.EffectNamedLibrary && namedBy(li, x):
 		if use.linking() {
 			return &outcome{verdict: Compatible, reasons: []Reason{e.reason("exception-named-library", Compatible, li.name(), out,

@@ -88,6 +88,7 @@ var ruleTable = []rule{
 	{"exception-adds-permissions", "spdx:license exceptions grant additional permissions|gpl-3.0:§7"},
 	{"exception-not-modelled", "spdx:license exceptions"},
 	{"exception-not-grantable", "gpl-3.0:§7|gpl-2.0:§6"},
+	{"exception-no-cure", "spdx:license exceptions grant additional permissions|gpl-3.0:§7"},
 }
 
 func (e *Engine) loadRules() error {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stemma-registry/stemma/services/licences/expression"
+	"github.com/stemma-registry/stemma/services/licences/spdx"
 )
 
 func readTop200(t *testing.T) []string {
@@ -74,8 +75,25 @@ func TestTop200Definite(t *testing.T) {
 // TestUnmodelledUnknown checks that licences Stemma has not reviewed give
 // UNKNOWN rather than a guess, as inbound and (except public-domain inbound
 // material, which carries no conditions) as outbound.
+//
+// Every licence on the current list is reviewed (issue 13), but a refreshed
+// SPDX list brings new identifiers in unreviewed (modelled=no), so the test
+// marks one licence unreviewed in an engine of its own to keep that rule
+// exercised.
 func TestUnmodelledUnknown(t *testing.T) {
-	e := testEngine
+	e, err := New(spdx.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range e.cat.Licences() {
+		if !p.Modelled {
+			t.Logf("%s is not modelled", p.ID)
+		}
+	}
+	i := e.byID["Glulxe"]
+	ps := e.cat.Licences()
+	ps[i].Modelled = false
+	e.lics[i] = newLic(i, &ps[i])
 	n := 0
 	for _, p := range e.cat.Licences() {
 		if p.Modelled {

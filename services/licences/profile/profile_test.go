@@ -72,7 +72,10 @@ func TestKnownProfiles(t *testing.T) {
 		{"GFDL-1.3-invariants-or-later", "GFDL", "1.3", ShareAlike, GPLNone, PatentSilent, true},
 		{"LPPL-1.3c", "LPPL", "1.3c", WeakCopyleftFile, GPLNone, PatentSilent, true},
 		{"GPL-2.0", "GPL", "2.0", StrongCopyleft, GPLFamily, PatentSilent, true},
-		{"Glulxe", "Glulxe", "", Permissive, GPLUnknown, PatentUnspecified, false},
+		// Reviewed from its text (issue 13): notice conditions only.
+		{"Glulxe", "Glulxe", "", Permissive, GPLv2AndV3, PatentSilent, true},
+		// Reviewed, but its text grants nothing explicit, so GPL compatibility stays unknown.
+		{"MPEG-SSG", "MPEG-SSG", "", Permissive, GPLUnknown, PatentSilent, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
@@ -146,6 +149,32 @@ func TestDeprecatedFollowReplacement(t *testing.T) {
 		}
 		if p.Category != r.Category || p.GPL != r.GPL || p.Modelled != r.Modelled || p.Restricts != r.Restricts || p.Domain != r.Domain {
 			t.Errorf("%s differs from its replacement %s: %s/%s/%v vs %s/%s/%v", p.ID, id, p.Category, p.GPL, p.Modelled, r.Category, r.GPL, r.Modelled)
+		}
+	}
+}
+
+// TestReviewedExceptions checks exceptions read from their texts in issue 13,
+// one per effect the review used, so that a mis-spelt effect in
+// data/exceptions.tsv or a lost row shows here.
+func TestReviewedExceptions(t *testing.T) {
+	c := Default()
+	for id, want := range map[string]ExceptionEffect{
+		"GPL-CC-1.0":                    EffectScope,
+		"SHL-2.1":                       EffectScope,
+		"KiCad-libraries-exception":     EffectOutput,
+		"Independent-modules-exception": EffectLinkAny,
+		"Qt-LGPL-exception-1.1":         EffectStaticLink,
+		"RRDtool-FLOSS-exception-2.0":   EffectLinkFOSS,
+		"erlang-otp-linking-exception":  EffectNamedLibrary,
+		"CGAL-linking-exception":        EffectNone,
+	} {
+		x, ok := c.Exception(id)
+		if !ok {
+			t.Errorf("%s: no profile", id)
+			continue
+		}
+		if x.Effect != want || x.Modelled != (want != EffectNone) {
+			t.Errorf("%s: effect %s modelled %v, want %s", id, x.Effect, x.Modelled, want)
 		}
 	}
 }

@@ -249,9 +249,14 @@ const (
 	// Exception "Target Code", GCC-exception-2.0 linking); the runtime's
 	// source, copied into a work, keeps the base licence.
 	EffectTargetCode
+	// EffectScope: the exception widens what the licence covers (a patent
+	// grant, hardware, a cure period, unmodified binaries) without changing
+	// on what terms the material may be copied into or linked with other
+	// works, so the base licence decides every use Stemma models.
+	EffectScope
 )
 
-var effectNames = [...]string{"none", "link-any", "static-link", "output", "llvm", "syscall", "link-foss", "named-library", "target-code"}
+var effectNames = [...]string{"none", "link-any", "static-link", "output", "llvm", "syscall", "link-foss", "named-library", "target-code", "scope"}
 
 // String returns the effect as data/exceptions.tsv spells it.
 func (e ExceptionEffect) String() string { return enumName(effectNames[:], int(e)) }
