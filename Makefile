@@ -9,6 +9,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
+# The npm package identify's licence texts come from (make licence-texts).
+SPDX_LICENSE_LIST_VERSION ?= 6.12.0
 BIN       := $(CURDIR)/.bin
 export PATH := $(BIN):$(PATH)
 export GOBIN := $(BIN)
@@ -45,7 +47,8 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzSPDXYAML:./services/lineage/sbom/ \
                 FuzzSPDX3:./services/lineage/sbom/ \
                 FuzzGzip:./services/lineage/sbom/ \
-                FuzzName:./services/licences/identify/
+                FuzzName:./services/licences/identify/ \
+                FuzzText:./services/licences/identify/
 # fuzz-all runs every target for $(1) executions, minimising each new input
 # for at most $(2) (a per-input bound inside the worker, untouched by that race).
 define fuzz-all
@@ -192,6 +195,10 @@ bench: ## Run the Go benchmarks and the load tests against a running suite (see 
 .PHONY: spdx-refresh
 spdx-refresh: ## Copy the SPDX licence list from SPDX_DIR (default ../shared/data/spdx) into the binary's data.
 	scripts/spdx-refresh.sh "$${SPDX_DIR:-../shared/data/spdx}"
+
+.PHONY: licence-texts
+licence-texts: ## Rebuild identify's embedded licence texts from npm spdx-license-list (needs network; not part of generate).
+	scripts/licence-texts.sh $(SPDX_LICENSE_LIST_VERSION)
 
 .PHONY: proto-vendor
 proto-vendor: ## Re-vendor google/api protos from the pinned npm package google-proto-files.

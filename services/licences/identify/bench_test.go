@@ -17,3 +17,31 @@ func BenchmarkName(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkText identifies one MIT and one GPL-3.0 LICENSE file (noisy, so
+// not byte-equal to the SPDX text); the index is built before timing.
+func BenchmarkText(b *testing.B) {
+	ts := loadTexts(b)
+	texts()
+	for _, c := range []struct{ name, in string }{{"MIT", mitFile}, {"GPL-3.0", noisy(ts["GPL-3.0-only"], 0)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.in)))
+			for b.Loop() {
+				Text(c.in)
+			}
+		})
+	}
+}
+
+// BenchmarkTextIndex is the one-off cost of the first Text call.
+func BenchmarkTextIndex(b *testing.B) {
+	var f struct {
+		Texts map[string]string `json:"texts"`
+	}
+	for b.Loop() {
+		if err := readTexts(&f); err != nil {
+			b.Fatal(err)
+		}
+		buildTexts(f.Texts, headers)
+	}
+}

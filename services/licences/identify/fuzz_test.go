@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stemma-registry/stemma/services/licences/expression"
@@ -30,6 +31,35 @@ func FuzzName(f *testing.F) {
 		}
 		if u := URL(s); (u.Expression == "") != (u.Method == MethodNone) {
 			t.Fatalf("URL(%q) = %+v", s, u)
+		}
+	})
+}
+
+// FuzzText checks that any input gets an answer without panicking, that
+// the answer is consistent (an expression exactly when the method is text,
+// a confidence in [0, 1] and at least the threshold for a match, a valid
+// expression) and that line endings do not matter.
+func FuzzText(f *testing.F) {
+	f.Add(mitFile)
+	f.Add("Copyright (c) 2020\n(a) 1. - * \u2022 licence sub-license https://x")
+	f.Add(strings.Repeat("the software ", 20))
+	f.Fuzz(func(t *testing.T, s string) {
+		r := Text(s)
+		if (r.Expression == "") != (r.Method == MethodNone) || (r.Method != MethodNone && r.Method != MethodText) {
+			t.Fatalf("Text(%q) = %+v: expression and method disagree", s, r)
+		}
+		if r.Confidence < 0 || r.Confidence > 1 || r.Method == MethodText && r.Confidence < TextThreshold-0.001 {
+			t.Fatalf("Text(%q) = %+v: confidence out of range", s, r)
+		}
+		if r.Expression != "" {
+			if _, err := expression.Parse(nil, r.Expression); err != nil {
+				t.Fatalf("Text(%q) = %q, not an expression: %v", s, r.Expression, err)
+			}
+		}
+		if 2*len(s) < MaxText {
+			if c := Text(strings.ReplaceAll(s, "\n", "\r\n")); c.Expression != r.Expression || c.Confidence != r.Confidence {
+				t.Fatalf("Text(%q) = %+v but with CRLF %+v", s, r, c)
+			}
 		}
 	})
 }

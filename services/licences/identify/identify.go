@@ -27,6 +27,7 @@ const (
 	MethodName       Method = "name"       // an SPDX full name after normalisation
 	MethodAlias      Method = "alias"      // an entry of the alias table
 	MethodURL        Method = "url"        // a seeAlso URL or a well-known canonical URL
+	// MethodText (text.go) is a licence text compared with the SPDX texts.
 	// MethodNone means nothing matched; it is an answer, not an error, so
 	// that an SBOM import can record the string as unresolved.
 	MethodNone Method = "none"
@@ -40,6 +41,14 @@ type Result struct {
 	// Alternatives are the other ids the same input could mean, for
 	// example the -or-later twin of a GNU licence whose URL was given.
 	Alternatives []string
+	// Confidence is how sure the answer is, in [0, 1]. Name and URL answer
+	// 1 for every match, since each is an exact lookup; a URL several ids
+	// share still answers 1, because the URL certainly names the answer's
+	// text and Alternatives carry the ids that share it. Text answers the
+	// similarity of the input to the licence text, also when it gives
+	// MethodNone (then the similarity to the nearest licence); 0 means
+	// nothing was compared.
+	Confidence float64
 }
 
 // MaxInput bounds the strings Name and URL accept; longer inputs are
@@ -132,18 +141,18 @@ func Name(s string) Result {
 		if t, single := p.Expr.(*expression.Term); single && t.Exception == "" && !t.IsRef() {
 			m = MethodSPDXID
 		}
-		return Result{Expression: p.Expr.String(), Method: m, Warnings: p.Warnings}
+		return Result{Expression: p.Expr.String(), Method: m, Warnings: p.Warnings, Confidence: 1}
 	}
 	k := normName(s)
 	if e, ok := ix.names[k]; ok {
 		if note, isAlias := ix.notes[k]; isAlias {
-			r := Result{Expression: e, Method: MethodAlias, Alternatives: ix.alts[k]}
+			r := Result{Expression: e, Method: MethodAlias, Alternatives: ix.alts[k], Confidence: 1}
 			if note != "" {
 				r.Warnings = []string{note}
 			}
 			return r
 		}
-		return Result{Expression: e, Method: MethodName}
+		return Result{Expression: e, Method: MethodName, Confidence: 1}
 	}
 	if looksLikeURL(s) {
 		return URL(s)
@@ -163,7 +172,7 @@ func URL(u string) Result {
 	if !ok {
 		return Result{Method: MethodNone}
 	}
-	r := Result{Expression: e, Method: MethodURL}
+	r := Result{Expression: e, Method: MethodURL, Confidence: 1}
 	for _, id := range ix.urlIDs[k] {
 		if id != e {
 			r.Alternatives = append(r.Alternatives, id)
