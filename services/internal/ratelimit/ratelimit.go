@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
@@ -63,7 +64,7 @@ func New(perSecond float64, burst int, anonPerSecond float64, anonBurst int) *Li
 // UnaryInterceptor refuses a call over its caller's rate.
 func (l *Limiter) UnaryInterceptor() grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if err := l.Limit(ctx, info.FullMethod); err != nil {
+		if err := l.LimitRequest(ctx, info.FullMethod, req); err != nil {
 			return nil, err
 		}
 		return handler(ctx, req)
@@ -97,12 +98,39 @@ var costs = map[string]int{
 	"ImportSbom":      20,
 }
 
-// Cost returns the tokens a call of fullMethod takes.
+// sized are the methods whose work grows with what the request carries
+// rather than with the store, with the request bytes one more token buys.
+// Identifying a licence text compares every word pair of it with the SPDX
+// texts, about 8 MB/s on one core (BenchmarkText in licences/identify):
+// 4 KiB is half a millisecond, so a 256 KiB text costs 65 tokens while a
+// name, or a short licence such as MIT, costs 1.
+var sized = map[string]int{
+	"IdentifyLicence":       4 << 10,
+	"BatchIdentifyLicences": 4 << 10,
+}
+
+// Cost returns the tokens a call of fullMethod takes, whatever its request.
 func Cost(fullMethod string) int {
-	if c, ok := costs[fullMethod[strings.LastIndexByte(fullMethod, '/')+1:]]; ok {
+	if c, ok := costs[method(fullMethod)]; ok {
 		return c
 	}
 	return 1
+}
+
+// RequestCost returns the tokens a call of fullMethod with req takes: Cost,
+// plus, for the sized methods, a token per so many bytes of the request.
+func RequestCost(fullMethod string, req any) int {
+	c := Cost(fullMethod)
+	if per, ok := sized[method(fullMethod)]; ok {
+		if m, isMsg := req.(proto.Message); isMsg {
+			c += proto.Size(m) / per
+		}
+	}
+	return c
+}
+
+func method(fullMethod string) string {
+	return fullMethod[strings.LastIndexByte(fullMethod, '/')+1:]
 }
 
 // Limit takes the tokens a call of fullMethod costs from the caller's
@@ -110,12 +138,18 @@ func Cost(fullMethod string) int {
 // above the burst takes the whole burst, so that a small burst does not
 // forbid an expensive method outright.
 func (l *Limiter) Limit(ctx context.Context, fullMethod string) error {
+	return l.LimitRequest(ctx, fullMethod, nil)
+}
+
+// LimitRequest is Limit for a call whose request is known, priced by
+// RequestCost.
+func (l *Limiter) LimitRequest(ctx context.Context, fullMethod string, req any) error {
 	key, limit, burst := l.caller(ctx)
 	if limit == 0 {
 		return nil
 	}
 	b := bucket(l.buckets, key, limit, burst)
-	r := b.ReserveN(time.Now(), min(Cost(fullMethod), burst))
+	r := b.ReserveN(time.Now(), min(RequestCost(fullMethod, req), burst))
 	if d := r.Delay(); d > 0 {
 		r.Cancel()
 		e := apierr.Exhausted("RATE_LIMITED", "rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(time.Millisecond))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
+	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 )
 
@@ -92,5 +94,40 @@ func TestExpensiveCallsCostMore(t *testing.T) {
 	}
 	if got := Cost("/stemma.lineage.v1.LineageService/ImportSbom"); got <= Cost("/stemma.catalog.v1.CatalogService/GetWork") {
 		t.Errorf("ImportSbom costs %d, no more than a GetWork", got)
+	}
+}
+
+// A licence text is priced by its length: a 64 KiB text takes 17 tokens
+// where a name takes 1, so a burst of 20 admits one such text and then
+// refuses the next.
+func TestIdentifyTextCostsByLength(t *testing.T) {
+	const identify = "/stemma.licences.v1.LicenceService/IdentifyLicence"
+	long := &licencesv1.IdentifyLicenceRequest{Text: strings.Repeat("licence ", 8<<10)}
+	name := &licencesv1.IdentifyLicenceRequest{Name: "GPLv3"}
+	if got := RequestCost(identify, name); got != 1 {
+		t.Errorf("a name costs %d tokens; want 1", got)
+	}
+	if got := RequestCost(identify, long); got != 17 {
+		t.Errorf("a 64 KiB text costs %d tokens; want 17", got)
+	}
+	batch := &licencesv1.BatchIdentifyLicencesRequest{Requests: []*licencesv1.IdentifyLicenceRequest{long, long}}
+	if got := RequestCost("/stemma.licences.v1.LicenceService/BatchIdentifyLicences", batch); got != 33 {
+		t.Errorf("a batch of two 64 KiB texts costs %d tokens; want 33", got)
+	}
+	if got := RequestCost("/stemma.catalog.v1.CatalogService/GetWork", long); got != 1 {
+		t.Errorf("an unsized method costs %d tokens for a large request; want 1", got)
+	}
+	l := New(0, 1, 0.001, 20)
+	ctx := viaGateway("203.0.113.9")
+	if err := l.LimitRequest(ctx, identify, long); err != nil {
+		t.Fatalf("one long text within a burst of 20: %v", err)
+	}
+	if err := l.LimitRequest(ctx, identify, long); err == nil {
+		t.Fatal("a second long text on a burst of 20: allowed; want RESOURCE_EXHAUSTED")
+	}
+	for i := range 3 {
+		if err := l.LimitRequest(ctx, identify, name); err != nil {
+			t.Fatalf("name %d with 3 tokens left: %v", i, err)
+		}
 	}
 }
