@@ -335,12 +335,13 @@ func textWords(s string) []uint64 {
 
 // isCopyrightLine reports whether a lower-cased, trimmed line is a
 // copyright statement, which the SPDX guidelines ignore: "Copyright (c)
-// 2020 X", "Copyright 2020 X", "© X", "Copyright <year> <owner>". A line
+// 2020 X", "Copyright 2020 X", "© X", "Copyright <year> <owner>", and "All
+// rights reserved." on a line of its own under such a statement. A line
 // that merely starts with the word ("copyright notice, this list of
 // conditions" after a reflow) is kept, so that reflowing does not change
 // what is dropped.
 func isCopyrightLine(t string) bool {
-	if strings.HasPrefix(t, "©") || strings.HasPrefix(t, "(c)") {
+	if strings.HasPrefix(t, "©") || strings.HasPrefix(t, "(c)") || strings.TrimRight(t, ".") == "all rights reserved" {
 		return true
 	}
 	rest, ok := strings.CutPrefix(t, "copyright")
