@@ -136,8 +136,19 @@ func buildTexts(ts map[string]string, hdrs []header) *textIndex {
 		}
 	}
 	for _, id := range ids {
-		if set := shingles(ts[id]); len(set) > 0 {
-			add(id, "", set)
+		// Licences with an appendix after their terms (Apache-2.0, the GNU
+		// licences: "How to apply these terms") are often copied without
+		// it; without that form, an Apache-2.0 LICENSE lacking the
+		// appendix is nearer the Pixar licence (Apache-2.0's terms with one
+		// clause changed and no appendix) than Apache-2.0's full text.
+		forms := []string{ts[id]}
+		if i := strings.Index(strings.ToUpper(ts[id]), "END OF TERMS AND CONDITIONS"); i > 0 && len(ts[id])-i > 200 {
+			forms = append(forms, ts[id][:i])
+		}
+		for _, f := range forms {
+			if set := shingles(f); len(set) > 0 {
+				add(id, "", set)
+			}
 		}
 	}
 	for _, h := range hdrs {
@@ -207,40 +218,32 @@ func Text(s string) Result {
 	if len(ix.entries) == 0 {
 		return Result{Method: MethodNone}
 	}
-	common := make([]int32, len(ix.entries))
-	// Both lists are sorted: walk the index keys with a galloping search
-	// from the last position rather than a fresh binary search each time.
-	lo := 0
-	for _, k := range set {
-		i := lo + sort.Search(len(ix.keys)-lo, func(j int) bool { return ix.keys[lo+j] >= k })
-		lo = i
-		if i == len(ix.keys) {
-			break
-		}
-		if ix.keys[i] != k {
-			continue
-		}
-		for _, e := range ix.post[ix.off[i]:ix.off[i+1]] {
-			common[e]++
-		}
-	}
+	hits := ix.lookup(set)
+	common := ix.count(hits, -1)
 	score := func(e int) float64 {
 		return 2 * float64(common[e]) / float64(len(set)+ix.entries[e].n)
 	}
-	bestE, bestS := -1, 0.0
-	for e, c := range common {
-		if c > 0 && score(e) > bestS {
-			bestE, bestS = e, score(e)
-		}
-	}
+	bestE, bestS := ix.best(common, len(set))
 	if bestE < 0 {
 		return Result{Method: MethodNone}
 	}
 	best := ix.entries[bestE]
 	r := Result{Confidence: round3(bestS)}
+	// A second licence text in the same file (a dual-licensed project's
+	// LICENSE holding MIT and Apache-2.0): the pairs the best text does
+	// not explain are matched again on their own.
+	var second *textEntry
+	if rest := len(set) - int(common[bestE]); rest >= minTextShingles {
+		if e, sc := ix.best(ix.count(hits, bestE), rest); e >= 0 && sc >= TextThreshold && ix.entries[e].id != best.id && !slices.Contains(best.twins, ix.entries[e].id) {
+			second = &ix.entries[e]
+		}
+	}
 	if bestS < TextThreshold {
 		r.Method = MethodNone
 		r.Alternatives = append([]string{best.id}, best.twins...)
+		if second != nil {
+			r.Alternatives = append(r.Alternatives, second.id)
+		}
 		return r
 	}
 	r.Expression, r.Method = best.id, MethodText
@@ -250,6 +253,10 @@ func Text(s string) Result {
 	r.Alternatives = append(r.Alternatives, best.twins...)
 	if len(best.twins) > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the SPDX texts of %s and %s are the same; the text alone cannot tell them apart", best.id, strings.Join(best.twins, ", ")))
+	}
+	if second != nil {
+		r.Alternatives = append(r.Alternatives, second.id)
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the text also holds the %s licence text: the work may be offered under either (%s OR %s) or need both (AND)", second.id, best.id, second.id))
 	}
 	// Near ties, best first; an entry naming the answer again (another
 	// form of the same notice) adds nothing.
@@ -268,6 +275,55 @@ func Text(s string) Result {
 		}
 	}
 	return r
+}
+
+// lookup finds each shingle of a sorted set in the index: the position of
+// its key, or -1. Both lists are sorted, so the search for each starts
+// where the last one ended.
+func (ix *textIndex) lookup(set []uint64) []int32 {
+	hits := make([]int32, 0, len(set))
+	lo := 0
+	for _, k := range set {
+		i := lo + sort.Search(len(ix.keys)-lo, func(j int) bool { return ix.keys[lo+j] >= k })
+		lo = i
+		if i < len(ix.keys) && ix.keys[i] == k {
+			hits = append(hits, int32(i))
+		}
+	}
+	return hits
+}
+
+// count returns, for every entry, how many of the looked-up shingles it
+// holds; with skip >= 0, shingles that entry skip holds are left out.
+func (ix *textIndex) count(hits []int32, skip int) []int32 {
+	common := make([]int32, len(ix.entries))
+	for _, i := range hits {
+		post := ix.post[ix.off[i]:ix.off[i+1]]
+		if skip >= 0 {
+			if _, in := slices.BinarySearch(post, uint16(skip)); in {
+				continue
+			}
+		}
+		for _, e := range post {
+			common[e]++
+		}
+	}
+	return common
+}
+
+// best returns the entry with the highest Dice coefficient against a set
+// of n shingles, given the counts of shared ones, or -1.
+func (ix *textIndex) best(common []int32, n int) (int, float64) {
+	bestE, bestS := -1, 0.0
+	for e, c := range common {
+		if c == 0 {
+			continue
+		}
+		if sc := 2 * float64(c) / float64(n+ix.entries[e].n); sc > bestS {
+			bestE, bestS = e, sc
+		}
+	}
+	return bestE, bestS
 }
 
 // FNV-1a, inlined: hash/fnv allocates a hasher per word.
