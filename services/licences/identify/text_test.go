@@ -340,3 +340,43 @@ func TestConfidenceOfLookups(t *testing.T) {
 		t.Errorf("%+v: want confidence 0", r)
 	}
 }
+
+// TestTextNormalisation: each rule of the SPDX matching guidelines that
+// textWords applies, as pairs that must normalise alike, and pairs that
+// must not.
+func TestTextNormalisation(t *testing.T) {
+	same := [][2]string{
+		{"Licence Organisation", "license organization"},
+		{"the “Software” — as is", `the "Software" - as is`},
+		{"sub-license", "sublicense"},
+		{"sub license", "SubLicense"},
+		{"see https://example.org/x", "see http://example.org/x"},
+		{"1. Redistributions of source", "Redistributions of source"},
+		{"(a) the work\n  ii) the other\n• third\n1.2.3. fourth", "the work\nthe other\nthird\nfourth"},
+		{"Copyright (c) 2020 Jane\nterms apply", "terms apply"},
+		{"Copyright 1999-2004 X Corp.\nAll rights reserved.\nterms apply", "terms apply"},
+		{"© Jane\nCopyright <year> <owner>\nCopyright: 2020 x\nterms apply", "terms apply"},
+		{"// Licensed under\n# the terms\n * of this", "Licensed under the terms of this"},
+		{"copyright owner", "Copyright Holder"},
+		{"word\r\nword2", "word word2"},
+	}
+	for _, c := range same {
+		if a, b := textWords(c[0]), textWords(c[1]); !slices.Equal(a, b) {
+			t.Errorf("%q and %q normalise differently (%d and %d words)", c[0], c[1], len(a), len(b))
+		}
+	}
+	differ := [][2]string{
+		// A line that starts with the word is not a copyright statement:
+		// a reflow puts "copyright notice" at a line head.
+		{"retain the above\ncopyright notice", "retain the above"},
+		{"version 2 of", "version 3 of"},
+		{"non-commercial use", "commercial use"},
+		// A word that is not a numeral stays.
+		{"mix. of", "of"},
+	}
+	for _, c := range differ {
+		if a, b := textWords(c[0]), textWords(c[1]); slices.Equal(a, b) {
+			t.Errorf("%q and %q normalise alike", c[0], c[1])
+		}
+	}
+}
