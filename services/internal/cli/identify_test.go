@@ -21,7 +21,28 @@ func TestLicencesIdentify(t *testing.T) {
 			// Nothing found is an answer, "no": exit 1.
 			stemma(t, "licences", "identify", "--name", "the licence of my cat", s).want(t, 1, "none")
 			stemma(t, "licences", "identify", "--name", strings.Repeat("x", 2000), s).want(t, 2, "INVALID_ARGUMENT", "name")
+			// The repository's LICENSE is the Apache-2.0 text.
+			stemma(t, "licences", "identify", "../../../LICENSE", s).want(t, 0, "Apache-2.0", "text", "CONFIDENCE")
+			stemma(t, "licences", "identify", "../../../docs/cli.md", s).want(t, 1, "none")
 		})
+	}
+}
+
+// "-" reads the text from standard input.
+func TestLicencesIdentifyStdin(t *testing.T) {
+	s := "--server=" + servers(t)["grpc"]
+	f, err := os.Open("../../../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stdin := os.Stdin
+	os.Stdin = f
+	t.Cleanup(func() { os.Stdin = stdin })
+	r := stemma(t, "licences", "identify", "-", s, "-o", "json")
+	r.want(t, 0)
+	if m := r.json(t); m["expression"] != "Apache-2.0" || m["method"] != "IDENTIFY_METHOD_TEXT" {
+		t.Errorf("identify - < LICENSE = %v", m)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
@@ -125,5 +126,40 @@ func TestBigRequestsCostMore(t *testing.T) {
 	}
 	if err := l.Limit(ctx, check, batch(1000)); err == nil {
 		t.Fatal("a second batch of 1000 on a burst of 200: allowed; want RESOURCE_EXHAUSTED")
+	}
+}
+
+// A licence text is priced by its length: a 64 KiB text takes 17 tokens
+// where a name takes 1, so a burst of 20 admits one such text and then
+// refuses the next.
+func TestIdentifyTextCostsByLength(t *testing.T) {
+	const identify = "/stemma.licences.v1.LicenceService/IdentifyLicence"
+	long := &licencesv1.IdentifyLicenceRequest{Text: strings.Repeat("licence ", 8<<10)}
+	name := &licencesv1.IdentifyLicenceRequest{Name: "GPLv3"}
+	if got := Cost(identify, name); got != 1 {
+		t.Errorf("a name costs %d tokens; want 1", got)
+	}
+	if got := Cost(identify, long); got != 17 {
+		t.Errorf("a 64 KiB text costs %d tokens; want 17", got)
+	}
+	batch := &licencesv1.BatchIdentifyLicencesRequest{Requests: []*licencesv1.IdentifyLicenceRequest{long, long}}
+	if got := Cost("/stemma.licences.v1.LicenceService/BatchIdentifyLicences", batch); got != 33 {
+		t.Errorf("a batch of two 64 KiB texts costs %d tokens; want 33", got)
+	}
+	if got := Cost("/stemma.catalog.v1.CatalogService/GetWork", long); got != 1 {
+		t.Errorf("an unsized method costs %d tokens for a large request; want 1", got)
+	}
+	l := New(0, 1, 0.001, 20)
+	ctx := viaGateway("203.0.113.10")
+	if err := l.Limit(ctx, identify, long); err != nil {
+		t.Fatalf("one long text within a burst of 20: %v", err)
+	}
+	if err := l.Limit(ctx, identify, long); err == nil {
+		t.Fatal("a second long text on a burst of 20: allowed; want RESOURCE_EXHAUSTED")
+	}
+	for i := range 3 {
+		if err := l.Limit(ctx, identify, name); err != nil {
+			t.Fatalf("name %d with 3 tokens left: %v", i, err)
+		}
 	}
 }

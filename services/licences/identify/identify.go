@@ -1,10 +1,13 @@
 // Package identify resolves the licence strings people write in SBOMs and
 // package metadata (an SPDX id, an expression, a full name, a well-known
-// alias, a URL) to an SPDX expression, and says how it did so.
+// alias, a URL) and licence texts to an SPDX expression, and says how it
+// did so and how sure it is.
 //
-// Every lookup is a map access on keys built once from the embedded SPDX
+// Name and URL are map accesses on keys built once from the embedded SPDX
 // list plus the alias table in aliases.go, so resolving hundreds of strings
-// from one SBOM costs microseconds.
+// from one SBOM costs microseconds. Text (text.go) compares a licence text
+// with the SPDX texts through an index built once, in well under a
+// millisecond for a short licence and a few for a GPL-sized one.
 package identify
 
 import (

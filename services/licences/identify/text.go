@@ -22,27 +22,31 @@ import (
 const MethodText Method = "text"
 
 // MaxText bounds the input Text reads. A licence file is a few KiB (the
-// longest SPDX text is about 100 KiB); anything past 256 KiB is not one
+// longest SPDX text, APL-1.0, is 46 KB); anything past 256 KiB is not one
 // licence, and rejecting it keeps the cost of one call bounded.
 const MaxText = 256 << 10
 
 // TextThreshold is the similarity below which Text answers MethodNone
 // (with the nearest licence as an alternative). Reflowed, re-punctuated
-// texts with another copyright line score above 0.95; texts of different
-// licences of one family (BSD-2-Clause against BSD-3-Clause) score about
-// 0.85-0.9, so 0.8 still admits a text with a modified or extra clause and
-// names the candidate it nearly is.
+// texts with another copyright line score above 0.95 (median 0.99). The
+// threshold does not separate licences of one family, which score 0.88
+// (LGPL-2.0 against LGPL-2.1), 0.92 (BSD-2-Clause against BSD-3-Clause)
+// or 0.98 (CC-BY-4.0 against CC-BY-NC-4.0) against each other: ranking
+// does, and the nearest text wins. It separates licence texts from other
+// prose, and admits a text with a modified clause as the licence it
+// nearly is, with the lower Confidence saying so.
 const TextThreshold = 0.8
 
 // nearTie is how close a runner-up's similarity must be to the best for it
 // to be listed as an alternative: within it, the input cannot tell them
-// apart with confidence. Half a percent: CC-BY-4.0 and CC-BY-NC-4.0 differ
-// in about 1 % of their word pairs, and that difference is the licence.
+// apart with confidence. Half a percent: CC-BY-4.0 and CC-BY-NC-4.0 score
+// 0.98 against each other, and that 2 % difference is the licence.
 const nearTie = 0.005
 
 // minTextShingles is the fewest distinct word pairs an input needs: the
-// shortest SPDX texts have about 30, and fewer than this is a name or a
-// sentence, which Name handles, not a licence text.
+// shortest SPDX texts have 13-20 (diffmark, TermReadKey, Kastrup; only
+// any-OSI, a nine-word joke, has fewer), and fewer than this is a name or
+// a sentence, which Name handles, not a licence text.
 const minTextShingles = 12
 
 //go:embed data/texts.json.gz
@@ -136,8 +140,19 @@ func buildTexts(ts map[string]string, hdrs []header) *textIndex {
 		}
 	}
 	for _, id := range ids {
-		if set := shingles(ts[id]); len(set) > 0 {
-			add(id, "", set)
+		// Licences with an appendix after their terms (Apache-2.0, the GNU
+		// licences: "How to apply these terms") are often copied without
+		// it; without that form, an Apache-2.0 LICENSE lacking the
+		// appendix is nearer the Pixar licence (Apache-2.0's terms with one
+		// clause changed and no appendix) than Apache-2.0's full text.
+		forms := []string{ts[id]}
+		if i := strings.Index(strings.ToUpper(ts[id]), "END OF TERMS AND CONDITIONS"); i > 0 && len(ts[id])-i > 200 {
+			forms = append(forms, ts[id][:i])
+		}
+		for _, f := range forms {
+			if set := shingles(f); len(set) > 0 {
+				add(id, "", set)
+			}
 		}
 	}
 	for _, h := range hdrs {
@@ -177,9 +192,9 @@ func buildTexts(ts map[string]string, hdrs []header) *textIndex {
 // the -or-later twin as an alternative (the same choice URL makes). Other
 // twins: the shorter, then alphabetically first id, so the answer is stable.
 func preferTwin(id, cur string) bool {
-	io, co := strings.HasSuffix(id, "-only"), strings.HasSuffix(cur, "-only")
-	if io != co {
-		return io
+	idOnly, curOnly := strings.HasSuffix(id, "-only"), strings.HasSuffix(cur, "-only")
+	if idOnly != curOnly {
+		return idOnly
 	}
 	if len(id) != len(cur) {
 		return len(id) < len(cur)
@@ -207,40 +222,32 @@ func Text(s string) Result {
 	if len(ix.entries) == 0 {
 		return Result{Method: MethodNone}
 	}
-	common := make([]int32, len(ix.entries))
-	// Both lists are sorted: walk the index keys with a galloping search
-	// from the last position rather than a fresh binary search each time.
-	lo := 0
-	for _, k := range set {
-		i := lo + sort.Search(len(ix.keys)-lo, func(j int) bool { return ix.keys[lo+j] >= k })
-		lo = i
-		if i == len(ix.keys) {
-			break
-		}
-		if ix.keys[i] != k {
-			continue
-		}
-		for _, e := range ix.post[ix.off[i]:ix.off[i+1]] {
-			common[e]++
-		}
-	}
+	hits := ix.lookup(set)
+	common := ix.count(hits, -1)
 	score := func(e int) float64 {
 		return 2 * float64(common[e]) / float64(len(set)+ix.entries[e].n)
 	}
-	bestE, bestS := -1, 0.0
-	for e, c := range common {
-		if c > 0 && score(e) > bestS {
-			bestE, bestS = e, score(e)
-		}
-	}
+	bestE, bestS := ix.best(common, len(set))
 	if bestE < 0 {
 		return Result{Method: MethodNone}
 	}
 	best := ix.entries[bestE]
 	r := Result{Confidence: round3(bestS)}
+	// A second licence text in the same file (a dual-licensed project's
+	// LICENSE holding MIT and Apache-2.0): the pairs the best text does
+	// not explain are matched again on their own.
+	var second *textEntry
+	if rest := len(set) - int(common[bestE]); rest >= minTextShingles {
+		if e, sc := ix.best(ix.count(hits, bestE), rest); e >= 0 && sc >= TextThreshold && ix.entries[e].id != best.id && !slices.Contains(best.twins, ix.entries[e].id) {
+			second = &ix.entries[e]
+		}
+	}
 	if bestS < TextThreshold {
 		r.Method = MethodNone
 		r.Alternatives = append([]string{best.id}, best.twins...)
+		if second != nil {
+			r.Alternatives = append(r.Alternatives, second.id)
+		}
 		return r
 	}
 	r.Expression, r.Method = best.id, MethodText
@@ -250,6 +257,10 @@ func Text(s string) Result {
 	r.Alternatives = append(r.Alternatives, best.twins...)
 	if len(best.twins) > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the SPDX texts of %s and %s are the same; the text alone cannot tell them apart", best.id, strings.Join(best.twins, ", ")))
+	}
+	if second != nil {
+		r.Alternatives = append(r.Alternatives, second.id)
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the text also holds the %s licence text: the work may be offered under either (%s OR %s) or need both (AND)", second.id, best.id, second.id))
 	}
 	// Near ties, best first; an entry naming the answer again (another
 	// form of the same notice) adds nothing.
@@ -268,6 +279,55 @@ func Text(s string) Result {
 		}
 	}
 	return r
+}
+
+// lookup finds each shingle of a sorted set in the index: the position of
+// its key, or -1. Both lists are sorted, so the search for each starts
+// where the last one ended.
+func (ix *textIndex) lookup(set []uint64) []int32 {
+	hits := make([]int32, 0, len(set))
+	lo := 0
+	for _, k := range set {
+		i := lo + sort.Search(len(ix.keys)-lo, func(j int) bool { return ix.keys[lo+j] >= k })
+		lo = i
+		if i < len(ix.keys) && ix.keys[i] == k {
+			hits = append(hits, int32(i))
+		}
+	}
+	return hits
+}
+
+// count returns, for every entry, how many of the looked-up shingles it
+// holds; with skip >= 0, shingles that entry skip holds are left out.
+func (ix *textIndex) count(hits []int32, skip int) []int32 {
+	common := make([]int32, len(ix.entries))
+	for _, i := range hits {
+		post := ix.post[ix.off[i]:ix.off[i+1]]
+		if skip >= 0 {
+			if _, in := slices.BinarySearch(post, uint16(skip)); in {
+				continue
+			}
+		}
+		for _, e := range post {
+			common[e]++
+		}
+	}
+	return common
+}
+
+// best returns the entry with the highest Dice coefficient against a set
+// of n shingles, given the counts of shared ones, or -1.
+func (ix *textIndex) best(common []int32, n int) (int, float64) {
+	bestE, bestS := -1, 0.0
+	for e, c := range common {
+		if c == 0 {
+			continue
+		}
+		if sc := 2 * float64(c) / float64(n+ix.entries[e].n); sc > bestS {
+			bestE, bestS = e, sc
+		}
+	}
+	return bestE, bestS
 }
 
 // FNV-1a, inlined: hash/fnv allocates a hasher per word.
@@ -335,12 +395,13 @@ func textWords(s string) []uint64 {
 
 // isCopyrightLine reports whether a lower-cased, trimmed line is a
 // copyright statement, which the SPDX guidelines ignore: "Copyright (c)
-// 2020 X", "Copyright 2020 X", "© X", "Copyright <year> <owner>". A line
+// 2020 X", "Copyright 2020 X", "© X", "Copyright <year> <owner>", and "All
+// rights reserved." on a line of its own under such a statement. A line
 // that merely starts with the word ("copyright notice, this list of
 // conditions" after a reflow) is kept, so that reflowing does not change
 // what is dropped.
 func isCopyrightLine(t string) bool {
-	if strings.HasPrefix(t, "©") || strings.HasPrefix(t, "(c)") {
+	if strings.HasPrefix(t, "©") || strings.HasPrefix(t, "(c)") || strings.TrimRight(t, ".") == "all rights reserved" {
 		return true
 	}
 	rest, ok := strings.CutPrefix(t, "copyright")

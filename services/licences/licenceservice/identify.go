@@ -5,18 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/licences/identify"
 )
-
-// MaxIdentifyText bounds the text IdentifyLicence reads: the longest licence
-// on the SPDX list (a few tens of KiB) fits several times over, while one
-// request cannot make the matcher chew through the whole message bound.
-const MaxIdentifyText = 256 << 10
 
 // methods maps the identify package's methods to the API's enum.
 var methods = map[identify.Method]licencesv1.IdentifyMethod{
@@ -25,6 +17,7 @@ var methods = map[identify.Method]licencesv1.IdentifyMethod{
 	identify.MethodName:       licencesv1.IdentifyMethod_IDENTIFY_METHOD_NAME,
 	identify.MethodAlias:      licencesv1.IdentifyMethod_IDENTIFY_METHOD_ALIAS,
 	identify.MethodURL:        licencesv1.IdentifyMethod_IDENTIFY_METHOD_URL,
+	identify.MethodText:       licencesv1.IdentifyMethod_IDENTIFY_METHOD_TEXT,
 	identify.MethodNone:       licencesv1.IdentifyMethod_IDENTIFY_METHOD_NONE,
 }
 
@@ -62,7 +55,7 @@ func (s *Service) identify(prefix string, req *licencesv1.IdentifyLicenceRequest
 		field, value string
 		max          int
 	}{
-		{"text", req.GetText(), MaxIdentifyText},
+		{"text", req.GetText(), identify.MaxText},
 		{"name", req.GetName(), identify.MaxInput},
 		{"url", req.GetUrl(), identify.MaxInput},
 	}
@@ -91,10 +84,8 @@ func (s *Service) identify(prefix string, req *licencesv1.IdentifyLicenceRequest
 		r = identify.Name(in.value)
 	case "url":
 		r = identify.URL(in.value)
-	default:
-		// The text matcher is not in this build yet: say so rather than
-		// answer "none" for a text that might well be a licence.
-		return nil, status.Error(codes.Unimplemented, prefix+"text: identifying a licence text is not available in this build")
+	case "text":
+		r = identify.Text(in.value)
 	}
 	return toIdentified(r), nil
 }
@@ -102,6 +93,7 @@ func (s *Service) identify(prefix string, req *licencesv1.IdentifyLicenceRequest
 func toIdentified(r identify.Result) *licencesv1.IdentifyLicenceResponse {
 	return &licencesv1.IdentifyLicenceResponse{
 		Expression:   r.Expression,
+		Confidence:   r.Confidence,
 		Method:       methods[r.Method],
 		Alternatives: r.Alternatives,
 		Warnings:     r.Warnings,

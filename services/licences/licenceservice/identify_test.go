@@ -3,6 +3,7 @@ package licenceservice_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ func TestIdentifyLicence(t *testing.T) {
 	cfg := apptest.Config(t)
 	// A small batch bound, so that the test of the bound sends a few
 	// requests rather than a thousand.
-	cfg.MaxBatchSize = 3
+	cfg.MaxBatchSize = 4
 	inst := apptest.Start(t, cfg)
 	client := licencesv1.NewLicenceServiceClient(inst.Conn(t))
 	ctx := context.Background()
@@ -39,6 +40,7 @@ func TestIdentifyLicence(t *testing.T) {
 		name   = licencesv1.IdentifyMethod_IDENTIFY_METHOD_NAME
 		alias  = licencesv1.IdentifyMethod_IDENTIFY_METHOD_ALIAS
 		url    = licencesv1.IdentifyMethod_IDENTIFY_METHOD_URL
+		text   = licencesv1.IdentifyMethod_IDENTIFY_METHOD_TEXT
 		none   = licencesv1.IdentifyMethod_IDENTIFY_METHOD_NONE
 	)
 
@@ -79,6 +81,32 @@ func TestIdentifyLicence(t *testing.T) {
 		}
 	})
 
+	// The repository's own LICENSE is the Apache-2.0 text with its
+	// appendix; a design document is prose about licences, not one.
+	apache, err := os.ReadFile("../../../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prose, err := os.ReadFile("../../../docs/licences.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("texts", func(t *testing.T) {
+		r, err := client.IdentifyLicence(ctx, &licencesv1.IdentifyLicenceRequest{Text: string(apache)})
+		if err != nil || r.GetExpression() != "Apache-2.0" || r.GetMethod() != text || r.GetConfidence() < 0.9 || r.GetConfidence() > 1 {
+			t.Errorf("IdentifyLicence(LICENSE) = %v, %v; want Apache-2.0 by text, confidence at least 0.9", r, err)
+		}
+		r, err = client.IdentifyLicence(ctx, &licencesv1.IdentifyLicenceRequest{Text: string(prose)})
+		if err != nil || r.GetExpression() != "" || r.GetMethod() != none || r.GetConfidence() >= 0.8 {
+			t.Errorf("IdentifyLicence(docs/licences.md) = %v, %v; want none, confidence below 0.8", r.GetMethod(), err)
+		}
+		r, err = client.IdentifyLicence(ctx, &licencesv1.IdentifyLicenceRequest{Name: "MIT"})
+		if err != nil || r.GetConfidence() != 1 {
+			t.Errorf("IdentifyLicence(name MIT) = %v, %v; an exact lookup is confidence 1", r, err)
+		}
+	})
+
 	t.Run("exactly one input", func(t *testing.T) {
 		long := strings.Repeat("x", 1025)
 		tests := []struct {
@@ -91,6 +119,7 @@ func TestIdentifyLicence(t *testing.T) {
 			{&licencesv1.IdentifyLicenceRequest{Text: "MIT License", Name: "MIT"}, "name"},
 			{&licencesv1.IdentifyLicenceRequest{Name: long}, "name"},
 			{&licencesv1.IdentifyLicenceRequest{Url: "https://" + long}, "url"},
+			{&licencesv1.IdentifyLicenceRequest{Text: strings.Repeat("Permission is hereby granted. ", 9000)}, "text"},
 		}
 		for _, tt := range tests {
 			_, err := client.IdentifyLicence(ctx, tt.req)
@@ -102,7 +131,7 @@ func TestIdentifyLicence(t *testing.T) {
 
 	t.Run("batch", func(t *testing.T) {
 		r, err := client.BatchIdentifyLicences(ctx, &licencesv1.BatchIdentifyLicencesRequest{Requests: []*licencesv1.IdentifyLicenceRequest{
-			{Name: "GPLv2"}, {Name: "nothing at all"}, {Url: "https://opensource.org/licenses/MIT"},
+			{Name: "GPLv2"}, {Name: "nothing at all"}, {Url: "https://opensource.org/licenses/MIT"}, {Text: string(apache)},
 		}})
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +140,7 @@ func TestIdentifyLicence(t *testing.T) {
 		for _, a := range r.GetResponses() {
 			got = append(got, a.GetExpression()+"/"+a.GetMethod().String())
 		}
-		want := []string{"GPL-2.0-only/IDENTIFY_METHOD_ALIAS", "/IDENTIFY_METHOD_NONE", "MIT/IDENTIFY_METHOD_URL"}
+		want := []string{"GPL-2.0-only/IDENTIFY_METHOD_ALIAS", "/IDENTIFY_METHOD_NONE", "MIT/IDENTIFY_METHOD_URL", "Apache-2.0/IDENTIFY_METHOD_TEXT"}
 		if !slices.Equal(got, want) {
 			t.Errorf("batch = %v; want %v, in the order asked", got, want)
 		}
@@ -121,14 +150,14 @@ func TestIdentifyLicence(t *testing.T) {
 		if status.Code(err) != codes.InvalidArgument || fieldViolation(err) != "requests[1].url" {
 			t.Errorf("bad batch: %v; want INVALID_ARGUMENT naming requests[1].url", err)
 		}
-		for _, n := range []int{0, 4} {
+		for _, n := range []int{0, 5} {
 			reqs := make([]*licencesv1.IdentifyLicenceRequest, n)
 			for i := range reqs {
 				reqs[i] = &licencesv1.IdentifyLicenceRequest{Name: "MIT"}
 			}
 			_, err = client.BatchIdentifyLicences(ctx, &licencesv1.BatchIdentifyLicencesRequest{Requests: reqs})
 			if status.Code(err) != codes.InvalidArgument || fieldViolation(err) != "requests" {
-				t.Errorf("batch of %d with a bound of 3: %v; want INVALID_ARGUMENT on requests", n, err)
+				t.Errorf("batch of %d with a bound of 4: %v; want INVALID_ARGUMENT on requests", n, err)
 			}
 		}
 	})
@@ -152,6 +181,17 @@ func TestIdentifyLicence(t *testing.T) {
 		if err := json.Unmarshal(b, &batch); err != nil || code != 200 || len(batch.Responses) != 2 ||
 			batch.Responses[0].Expression != "Apache-2.0" || batch.Responses[1].Expression != "GPL-3.0-or-later" {
 			t.Errorf("POST /v1/licences:batchIdentify = %d %s", code, b)
+		}
+		textBody, _ := json.Marshal(map[string]string{"text": string(apache)})
+		code, b = inst.Do(t, "POST", "/v1/licences:identify", "", string(textBody))
+		var byText struct {
+			Expression string  `json:"expression"`
+			Method     string  `json:"method"`
+			Confidence float64 `json:"confidence"`
+		}
+		if err := json.Unmarshal(b, &byText); err != nil || code != 200 || byText.Expression != "Apache-2.0" ||
+			byText.Method != "IDENTIFY_METHOD_TEXT" || byText.Confidence < 0.9 {
+			t.Errorf("POST /v1/licences:identify with LICENSE = %d %s", code, b)
 		}
 		for _, bad := range []string{`{}`, `{"name":"MIT","url":"https://x"}`, `{"name":42}`, `{"licence":"MIT"}`} {
 			code, b := inst.Do(t, "POST", "/v1/licences:identify", "", bad)
