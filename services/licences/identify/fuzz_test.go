@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,6 +55,9 @@ func FuzzText(f *testing.F) {
 		if r.Expression != "" {
 			if _, err := expression.Parse(nil, r.Expression); err != nil {
 				t.Fatalf("Text(%q) = %q, not an expression: %v", s, r.Expression, err)
+			}
+			if slices.Contains(r.Alternatives, r.Expression) {
+				t.Fatalf("Text(%q) = %+v: the answer is also an alternative", s, r)
 			}
 		}
 		if 2*len(s) < MaxText {

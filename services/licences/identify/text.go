@@ -253,6 +253,7 @@ func Text(s string) Result {
 	r.Expression, r.Method = best.id, MethodText
 	if best.note != "" {
 		r.Warnings = append(r.Warnings, best.note)
+		r.Expression = gnuNoticeVersion(r.Expression, set, &r.Warnings)
 	}
 	r.Alternatives = append(r.Alternatives, best.twins...)
 	if len(best.twins) > 0 {
@@ -273,12 +274,43 @@ func Text(s string) Result {
 	slices.SortStableFunc(near, func(a, b int) int { return cmp.Compare(score(b), score(a)) })
 	for _, e := range near {
 		for _, id := range append([]string{ix.entries[e].id}, ix.entries[e].twins...) {
-			if !slices.Contains(r.Alternatives, id) {
+			// r.Expression, not best.id: gnuNoticeVersion may have turned
+			// the answer into the id a near notice names.
+			if id != r.Expression && !slices.Contains(r.Alternatives, id) {
 				r.Alternatives = append(r.Alternatives, id)
 			}
 		}
 	}
 	return r
+}
+
+// laterVersion is the word pair "later version", which a GNU notice has
+// exactly when it grants "or (at your option) any later version".
+var laterVersion = shingles("later version")[0]
+
+// gnuNoticeVersion decides -only against -or-later for a GNU notice by
+// what the notice says, not by which sample notice it is nearest: the
+// "version 2 only" and "version 2 or any later version" notices differ in a
+// few words, which the similarity barely sees. Full texts are not passed
+// here: every GNU text carries "any later version" in its own clauses.
+func gnuNoticeVersion(id string, set []uint64, warnings *[]string) string {
+	base, orLater := strings.CutSuffix(id, "-or-later")
+	if !orLater {
+		var only bool
+		if base, only = strings.CutSuffix(id, "-only"); !only {
+			return id
+		}
+	}
+	_, later := slices.BinarySearch(set, laterVersion)
+	switch {
+	case orLater && !later:
+		*warnings = append(*warnings, "the notice grants no later version: "+base+"-only")
+		return base + "-only"
+	case !orLater && later:
+		*warnings = append(*warnings, "the notice grants any later version: "+base+"-or-later")
+		return base + "-or-later"
+	}
+	return id
 }
 
 // lookup finds each shingle of a sorted set in the index: the position of
