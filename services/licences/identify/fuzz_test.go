@@ -22,6 +22,9 @@ func FuzzName(f *testing.F) {
 		if (r.Expression == "") != (r.Method == MethodNone) {
 			t.Fatalf("Name(%q) = %+v: expression and method disagree", s, r)
 		}
+		if (r.Confidence == 1) != (r.Method != MethodNone) || r.Confidence != 0 && r.Confidence != 1 {
+			t.Fatalf("Name(%q) = %+v: an exact lookup is sure or has nothing", s, r)
+		}
 		if r.Expression != "" {
 			if _, err := expression.Parse(nil, r.Expression); err != nil {
 				t.Fatalf("Name(%q) = %q, not an expression: %v", s, r.Expression, err)
