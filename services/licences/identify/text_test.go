@@ -341,7 +341,9 @@ func TestTextTime(t *testing.T) {
 	for range 10 {
 		Text(in)
 	}
-	if d := time.Since(start) / 10; d > 50*time.Millisecond {
+	// A few ms when idle; the bound leaves room for -race on a loaded
+	// machine and still catches a step quadratic in the input (seconds).
+	if d := time.Since(start) / 10; d > 250*time.Millisecond {
 		t.Errorf("GPL-3.0 text took %v", d)
 	}
 }
