@@ -43,6 +43,14 @@ const TextThreshold = 0.8
 // 0.98 against each other, and that 2 % difference is the licence.
 const nearTie = 0.005
 
+// secondPresent and secondNew decide when a file holds a second licence
+// text: at least 90 % of that text's word pairs are in the input, and at
+// least 30 % of them are not explained by the best text.
+const (
+	secondPresent = 0.9
+	secondNew     = 0.3
+)
+
 // minTextShingles is the fewest distinct word pairs an input needs: the
 // shortest SPDX texts have 13-20 (diffmark, TermReadKey, Kastrup; only
 // any-OSI, a nine-word joke, has fewer), and fewer than this is a name or
@@ -234,12 +242,24 @@ func Text(s string) Result {
 	best := ix.entries[bestE]
 	r := Result{Confidence: round3(bestS)}
 	// A second licence text in the same file (a dual-licensed project's
-	// LICENSE holding MIT and Apache-2.0): the pairs the best text does
-	// not explain are matched again on their own.
+	// LICENSE holding MIT and Apache-2.0, or a notice for vendored code):
+	// a text that is almost all present in the input (secondPresent) and
+	// much of which the best text does not explain (secondNew). Dice on
+	// the unexplained rest would not do: the second text shares many word
+	// pairs with the first ("this software", "the name of"), which the rest
+	// then lacks.
 	var second *textEntry
 	if rest := len(set) - int(common[bestE]); rest >= minTextShingles {
-		if e, sc := ix.best(ix.count(hits, bestE), rest); e >= 0 && sc >= TextThreshold && ix.entries[e].id != best.id && !slices.Contains(best.twins, ix.entries[e].id) {
-			second = &ix.entries[e]
+		restCommon := ix.count(hits, bestE)
+		bestNew := 0
+		for e, c := range restCommon {
+			ent := &ix.entries[e]
+			if int(c) < minTextShingles || int(c) <= bestNew || ent.id == best.id || slices.Contains(best.twins, ent.id) {
+				continue
+			}
+			if float64(c) >= secondNew*float64(ent.n) && float64(common[e]) >= secondPresent*float64(ent.n) {
+				second, bestNew = ent, int(c)
+			}
 		}
 	}
 	if bestS < TextThreshold {
