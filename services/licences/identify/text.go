@@ -250,18 +250,24 @@ func Text(s string) Result {
 	// then lacks.
 	var second *textEntry
 	if rest := len(set) - int(common[bestE]); rest >= minTextShingles {
+		// Of the candidates, the one that explains the most new pairs
+		// net of its own pairs missing from the input wins: a shorter
+		// relative (BSD-1-Clause inside BSD-3-Clause) explains less, and a
+		// longer one (BSD-3-Clause-Attribution, BSD-3-Clause plus a
+		// clause) misses its extra clause.
 		restCommon := ix.count(hits, bestE)
-		bestNew := 0
+		bestNet := 0
 		for e, c := range restCommon {
 			ent := &ix.entries[e]
-			if int(c) < minTextShingles || int(c) <= bestNew || ent.id == best.id || slices.Contains(best.twins, ent.id) {
+			if int(c) < minTextShingles || ent.id == best.id || slices.Contains(best.twins, ent.id) || float64(c) < secondNew*float64(ent.n) || float64(common[e]) < secondPresent*float64(ent.n) {
 				continue
 			}
-			if float64(c) >= secondNew*float64(ent.n) && float64(common[e]) >= secondPresent*float64(ent.n) {
-				second, bestNew = ent, int(c)
+			if net := int(c) - (ent.n - int(common[e])); net > bestNet {
+				second, bestNet = ent, net
 			}
 		}
 	}
+
 	if bestS < TextThreshold {
 		r.Method = MethodNone
 		r.Alternatives = append([]string{best.id}, best.twins...)

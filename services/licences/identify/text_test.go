@@ -207,6 +207,10 @@ func TestTextWellKnown(t *testing.T) {
 		// A dual-licensed project's LICENSE with both texts: the larger
 		// answers, the other is named.
 		{"MIT and Apache-2.0", mitFile + "\n\n" + ts["Apache-2.0"], "Apache-2.0", []string{"MIT"}},
+		// Vendored code's notice after the main licence (many Go modules):
+		// BSD-3-Clause shares much wording with Apache-2.0, so what the
+		// Apache text leaves unexplained is only part of it.
+		{"Apache-2.0 and BSD-3-Clause", ts["Apache-2.0"] + "\n\nThis product includes code under:\n\n" + reflow(ts["BSD-3-Clause"], 70), "Apache-2.0", []string{"BSD-3-Clause"}},
 	}
 	for _, c := range cases {
 		r := Text(c.in)
