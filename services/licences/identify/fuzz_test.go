@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,6 +21,9 @@ func FuzzName(f *testing.F) {
 		r := Name(s)
 		if (r.Expression == "") != (r.Method == MethodNone) {
 			t.Fatalf("Name(%q) = %+v: expression and method disagree", s, r)
+		}
+		if (r.Confidence == 1) != (r.Method != MethodNone) || r.Confidence != 0 && r.Confidence != 1 {
+			t.Fatalf("Name(%q) = %+v: an exact lookup is sure or has nothing", s, r)
 		}
 		if r.Expression != "" {
 			if _, err := expression.Parse(nil, r.Expression); err != nil {
@@ -54,6 +58,9 @@ func FuzzText(f *testing.F) {
 		if r.Expression != "" {
 			if _, err := expression.Parse(nil, r.Expression); err != nil {
 				t.Fatalf("Text(%q) = %q, not an expression: %v", s, r.Expression, err)
+			}
+			if slices.Contains(r.Alternatives, r.Expression) {
+				t.Fatalf("Text(%q) = %+v: the answer is also an alternative", s, r)
 			}
 		}
 		if 2*len(s) < MaxText {

@@ -10,8 +10,9 @@ type header struct {
 }
 
 // headers are the notices the licences themselves recommend (their "How to
-// apply" appendices). A GNU notice says "or (at your option) any later
-// version", so it names the -or-later id, unlike a bare GNU text.
+// apply" appendices), and the "version 2 only" GPL notice. A GNU notice
+// says whether it grants "any later version", so it names the -only or
+// -or-later id, unlike a bare GNU text (see gnuNoticeVersion).
 var headers = []header{
 	{"Apache-2.0", "matched the standard Apache-2.0 notice, not the licence text", `Licensed under the Apache License, Version 2.0 (the "License");
 you may not use this file except in compliance with the License.
@@ -28,6 +29,19 @@ limitations under the License.`},
 it under the terms of the GNU General Public License as published by
 the Free Software Foundation; either version 2 of the License, or
 (at your option) any later version.
+
+This program is distributed in the hope that it will be useful,
+but WITHOUT ANY WARRANTY; without even the implied warranty of
+MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+GNU General Public License for more details.
+
+You should have received a copy of the GNU General Public License along
+with this program; if not, write to the Free Software Foundation, Inc.,
+51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA.`},
+	// The "version 2 only" wording of the Linux kernel and many others.
+	{"GPL-2.0-only", "matched the standard GNU GPL notice (version 2 only), not the licence text", `This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License version 2 as
+published by the Free Software Foundation.
 
 This program is distributed in the hope that it will be useful,
 but WITHOUT ANY WARRANTY; without even the implied warranty of

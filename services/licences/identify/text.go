@@ -43,6 +43,14 @@ const TextThreshold = 0.8
 // 0.98 against each other, and that 2 % difference is the licence.
 const nearTie = 0.005
 
+// secondPresent and secondNew decide when a file holds a second licence
+// text: at least 90 % of that text's word pairs are in the input, and at
+// least 30 % of them are not explained by the best text.
+const (
+	secondPresent = 0.9
+	secondNew     = 0.3
+)
+
 // minTextShingles is the fewest distinct word pairs an input needs: the
 // shortest SPDX texts have 13-20 (diffmark, TermReadKey, Kastrup; only
 // any-OSI, a nine-word joke, has fewer), and fewer than this is a name or
@@ -234,14 +242,32 @@ func Text(s string) Result {
 	best := ix.entries[bestE]
 	r := Result{Confidence: round3(bestS)}
 	// A second licence text in the same file (a dual-licensed project's
-	// LICENSE holding MIT and Apache-2.0): the pairs the best text does
-	// not explain are matched again on their own.
+	// LICENSE holding MIT and Apache-2.0, or a notice for vendored code):
+	// a text that is almost all present in the input (secondPresent) and
+	// much of which the best text does not explain (secondNew). Dice on
+	// the unexplained rest would not do: the second text shares many word
+	// pairs with the first ("this software", "the name of"), which the rest
+	// then lacks.
 	var second *textEntry
 	if rest := len(set) - int(common[bestE]); rest >= minTextShingles {
-		if e, sc := ix.best(ix.count(hits, bestE), rest); e >= 0 && sc >= TextThreshold && ix.entries[e].id != best.id && !slices.Contains(best.twins, ix.entries[e].id) {
-			second = &ix.entries[e]
+		// Of the candidates, the one that explains the most new pairs
+		// net of its own pairs missing from the input wins: a shorter
+		// relative (BSD-1-Clause inside BSD-3-Clause) explains less, and a
+		// longer one (BSD-3-Clause-Attribution, BSD-3-Clause plus a
+		// clause) misses its extra clause.
+		restCommon := ix.count(hits, bestE)
+		bestNet := 0
+		for e, c := range restCommon {
+			ent := &ix.entries[e]
+			if int(c) < minTextShingles || ent.id == best.id || slices.Contains(best.twins, ent.id) || float64(c) < secondNew*float64(ent.n) || float64(common[e]) < secondPresent*float64(ent.n) {
+				continue
+			}
+			if net := int(c) - (ent.n - int(common[e])); net > bestNet {
+				second, bestNet = ent, net
+			}
 		}
 	}
+
 	if bestS < TextThreshold {
 		r.Method = MethodNone
 		r.Alternatives = append([]string{best.id}, best.twins...)
@@ -253,6 +279,7 @@ func Text(s string) Result {
 	r.Expression, r.Method = best.id, MethodText
 	if best.note != "" {
 		r.Warnings = append(r.Warnings, best.note)
+		r.Expression = gnuNoticeVersion(r.Expression, set, &r.Warnings)
 	}
 	r.Alternatives = append(r.Alternatives, best.twins...)
 	if len(best.twins) > 0 {
@@ -273,12 +300,43 @@ func Text(s string) Result {
 	slices.SortStableFunc(near, func(a, b int) int { return cmp.Compare(score(b), score(a)) })
 	for _, e := range near {
 		for _, id := range append([]string{ix.entries[e].id}, ix.entries[e].twins...) {
-			if !slices.Contains(r.Alternatives, id) {
+			// r.Expression, not best.id: gnuNoticeVersion may have turned
+			// the answer into the id a near notice names.
+			if id != r.Expression && !slices.Contains(r.Alternatives, id) {
 				r.Alternatives = append(r.Alternatives, id)
 			}
 		}
 	}
 	return r
+}
+
+// laterVersion is the word pair "later version", which a GNU notice has
+// exactly when it grants "or (at your option) any later version".
+var laterVersion = shingles("later version")[0]
+
+// gnuNoticeVersion decides -only against -or-later for a GNU notice by
+// what the notice says, not by which sample notice it is nearest: the
+// "version 2 only" and "version 2 or any later version" notices differ in a
+// few words, which the similarity barely sees. Full texts are not passed
+// here: every GNU text carries "any later version" in its own clauses.
+func gnuNoticeVersion(id string, set []uint64, warnings *[]string) string {
+	base, orLater := strings.CutSuffix(id, "-or-later")
+	if !orLater {
+		var only bool
+		if base, only = strings.CutSuffix(id, "-only"); !only {
+			return id
+		}
+	}
+	_, later := slices.BinarySearch(set, laterVersion)
+	switch {
+	case orLater && !later:
+		*warnings = append(*warnings, "the notice grants no later version: "+base+"-only")
+		return base + "-only"
+	case !orLater && later:
+		*warnings = append(*warnings, "the notice grants any later version: "+base+"-or-later")
+		return base + "-or-later"
+	}
+	return id
 }
 
 // lookup finds each shingle of a sorted set in the index: the position of

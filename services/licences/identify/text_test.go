@@ -193,6 +193,10 @@ func TestTextWellKnown(t *testing.T) {
 		// A dual-licensed project's LICENSE with both texts: the larger
 		// answers, the other is named.
 		{"MIT and Apache-2.0", mitFile + "\n\n" + ts["Apache-2.0"], "Apache-2.0", []string{"MIT"}},
+		// Vendored code's notice after the main licence (many Go modules):
+		// BSD-3-Clause shares much wording with Apache-2.0, so what the
+		// Apache text leaves unexplained is only part of it.
+		{"Apache-2.0 and BSD-3-Clause", ts["Apache-2.0"] + "\n\nThis product includes code under:\n\n" + reflow(ts["BSD-3-Clause"], 70), "Apache-2.0", []string{"BSD-3-Clause"}},
 	}
 	for _, c := range cases {
 		r := Text(c.in)
@@ -249,6 +253,24 @@ func TestTextNotices(t *testing.T) {
  * but WITHOUT ANY WARRANTY; without even the implied warranty of
  * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
  * GNU General Public License for more details.`, "GPL-2.0-or-later"},
+		// The kernel's "version 2 only" notice and another -only wording
+		// that no sample notice has: what the notice says decides.
+		{`This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License version 2 as
+published by the Free Software Foundation.
+
+This program is distributed in the hope that it will be useful,
+but WITHOUT ANY WARRANTY; without even the implied warranty of
+MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+GNU General Public License for more details.`, "GPL-2.0-only"},
+		{`This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU Lesser General Public License as published by
+the Free Software Foundation, version 3 of the License.
+
+This program is distributed in the hope that it will be useful,
+but WITHOUT ANY WARRANTY; without even the implied warranty of
+MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+GNU Lesser General Public License for more details.`, "LGPL-3.0-only"},
 		{`# This Source Code Form is subject to the terms of the Mozilla Public
 # License, v. 2.0. If a copy of the MPL was not distributed with this
 # file, You can obtain one at https://mozilla.org/MPL/2.0/.`, "MPL-2.0"},
@@ -309,7 +331,9 @@ func TestTextTime(t *testing.T) {
 	for range 10 {
 		Text(in)
 	}
-	if d := time.Since(start) / 10; d > 50*time.Millisecond {
+	// A few ms when idle; the bound leaves room for -race on a loaded
+	// machine and still catches a step quadratic in the input (seconds).
+	if d := time.Since(start) / 10; d > 250*time.Millisecond {
 		t.Errorf("GPL-3.0 text took %v", d)
 	}
 }
