@@ -321,23 +321,6 @@ func main() {
 	}
 }
 
-// TestTextTime bounds one identification of the longest input the tests
-// use, so that a quadratic step is caught without a benchmark run.
-func TestTextTime(t *testing.T) {
-	ts := loadTexts(t)
-	Text(ts["MIT"]) // build the index outside the measurement
-	in := noisy(ts["GPL-3.0-only"], 0)
-	start := time.Now()
-	for range 10 {
-		Text(in)
-	}
-	// A few ms when idle; the bound leaves room for -race on a loaded
-	// machine and still catches a step quadratic in the input (seconds).
-	if d := time.Since(start) / 10; d > 250*time.Millisecond {
-		t.Errorf("GPL-3.0 text took %v", d)
-	}
-}
-
 // TestConfidenceOfLookups: Name and URL answers are exact lookups and say
 // so; MethodNone says 0.
 func TestConfidenceOfLookups(t *testing.T) {
