@@ -221,12 +221,29 @@ func (a *App) newCache() (cache.Cache, error) {
 			// The parser's message may quote the URL, password and all.
 			return nil, errors.New(config.Redact(err.Error()))
 		}
-		return cache.NewRedis(client, a.cfg.RedisPrefix, m, a.log), nil
+		return cache.NewRedis(client, a.cfg.RedisPrefix, cache.NewMAC(a.cacheKey(), m, a.log), m, a.log), nil
 	}
 	if a.cfg.CacheEntries == 0 {
 		return cache.None{}, nil
 	}
 	return cache.NewLocal(a.cfg.CacheEntries, m)
+}
+
+// cacheKey returns the key that authenticates what this process puts in
+// Redis: --cache-hmac-key, or else one derived from the internal key, which
+// every process of a split deployment running the catalog or lineage
+// service must hold anyway (config.Validate), so that `make run` and the
+// deployments that set no cache key still share one. A process with
+// neither (the licences service or the gateway alone) reads nothing from
+// Redis another process wrote, and gets a key of its own.
+func (a *App) cacheKey() []byte {
+	switch {
+	case a.cfg.CacheHMACKey != "":
+		return []byte(a.cfg.CacheHMACKey)
+	case a.cfg.InternalKey != "":
+		return cache.DeriveKey(a.cfg.InternalKey)
+	}
+	return cache.RandomKey()
 }
 
 // GRPCAddr returns the address the gRPC server listens on ("" if none).

@@ -127,10 +127,11 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 		return nil, err
 	}
 	var pubsub redis.UniversalClient
+	var mac *cache.MAC
 	if r, ok := a.cache.(*cache.Redis); ok {
-		pubsub = r.Client()
+		pubsub, mac = r.Client(), r.MAC()
 	}
-	hub := watch.New(pubsub, a.cfg.RedisPrefix+"lineage:events", a.log)
+	hub := watch.New(pubsub, a.cfg.RedisPrefix+"lineage:events", mac, a.log)
 	svc, err := lineageservice.New(lineageservice.Deps{
 		Catalog: catalogv1.NewCatalogServiceClient(cat), Licences: licencesv1.NewLicenceServiceClient(lic),
 		CallerCatalog: catalogv1.NewCatalogServiceClient(callerCat),

@@ -50,6 +50,9 @@ type Config struct {
 	RedisURL     string
 	RedisCluster bool
 	RedisPrefix  string
+	// CacheHMACKey authenticates every value and event Stemma writes to
+	// Redis; empty derives one from InternalKey (cache.DeriveKey).
+	CacheHMACKey string
 
 	LicencesAddr string
 	CatalogAddr  string
@@ -140,6 +143,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL (redis://host:port/db); several hosts (redis://h1:p1,h2:p2) select Cluster; empty selects the in-process cache")
 	fs.BoolVar(&c.RedisCluster, "redis-cluster", c.RedisCluster, "treat --redis-url as a Redis Cluster even with one host")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", c.RedisPrefix, "prefix of every Redis key Stemma writes")
+	fs.StringVar(&c.CacheHMACKey, "cache-hmac-key", c.CacheHMACKey, "HMAC-SHA256 key authenticating the values and events Stemma puts in Redis, the same in every process (openssl rand -hex 32); empty derives one from --internal-key")
 	fs.StringVar(&c.LicencesAddr, "licences-addr", c.LicencesAddr, "gRPC address(es) of the licences service when this process does not run it (host:port,host:port)")
 	fs.StringVar(&c.CatalogAddr, "catalog-addr", c.CatalogAddr, "gRPC address(es) of the catalog service when this process does not run it")
 	fs.StringVar(&c.LineageAddr, "lineage-addr", c.LineageAddr, "gRPC address(es) of the lineage service when this process does not run it")
@@ -354,6 +358,13 @@ func (c *Config) Validate() error {
 			add("--internal-key: %v", err)
 		}
 	}
+	if c.CacheHMACKey != "" {
+		// The same strength check: a guessable key lets whoever can write
+		// to Redis forge audits and events.
+		if err := CheckInternalKey(c.CacheHMACKey); err != nil {
+			add("--cache-hmac-key: %v", err)
+		}
+	}
 	if c.MaxBodyBytes < 1024 {
 		add("--max-body-bytes: %d; want at least 1024", c.MaxBodyBytes)
 	}
@@ -512,6 +523,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Any("principals", principals),
 		slog.Any("admins", c.Admins),
 		slog.Bool("internal_key_set", c.InternalKey != ""),
+		slog.Bool("cache_hmac_key_set", c.CacheHMACKey != ""),
 		slog.Float64("rate_limit", c.RateLimit),
 		slog.Float64("anonymous_rate_limit", c.AnonymousRateLimit),
 		slog.Bool("tls", c.TLSCert != ""),
