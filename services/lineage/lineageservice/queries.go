@@ -23,6 +23,55 @@ type ancestry struct {
 	epoch       int64
 	closure     *graph.Closure
 	derivations []*graph.Derivation
+	// depth is the depth part of the cache keys of what is derived from
+	// the closure: "all" when the closure is complete (what any depth
+	// bound at least as deep gives), else the bound.
+	depth string
+}
+
+// complete reports whether a closure holds every work the walk can reach:
+// no bound cut it short.
+func complete(c *graph.Closure) bool { return !c.Truncated }
+
+// reach returns the depth of a closure's deepest work.
+func reach(c *graph.Closure) int { return c.Nodes[len(c.Nodes)-1].Depth }
+
+// fromComplete returns the closure of a walk bounded at depth, from the
+// complete closure c of the same root, direction and relations, if c
+// determines it: when depth is beyond c's reach, it is c; at c's reach,
+// it is c, truncated if a work at that depth derives from others (all of
+// them in c, since c is complete). A shallower bound needs edges c does
+// not record, and false is returned.
+func fromComplete(c *graph.Closure, depth int) (*graph.Closure, bool) {
+	r := reach(c)
+	switch {
+	case depth > r:
+		return c, true
+	case depth < r:
+		return nil, false
+	}
+	out := &graph.Closure{Nodes: c.Nodes}
+	for _, n := range c.Nodes {
+		if n.Depth == r && n.Onward {
+			out.Truncated = true
+			break
+		}
+	}
+	return out, true
+}
+
+// closureKeys returns the cache keys of a walk's closure: the key of the
+// complete closure, which every depth bound beyond the graph's reach
+// shares, and the key of the closure at the walk's own bound, used when
+// the bound cuts the walk short. The relations are the walk's bit set:
+// order and repetition do not matter, and none means every relation, so
+// equivalent filters share keys.
+//
+// Keys: lineage:closure:v2:{epoch}:{direction}:{relation mask}:{work}:all
+// and ...:{work}:d{max depth}.
+func closureKeys(epoch int64, w graph.Walk) (all, bounded string) {
+	base := fmt.Sprintf("lineage:closure:v2:%d:%d:%x:%s", epoch, w.Direction, w.RelationMask(), w.Root)
+	return base + ":all", base + ":d" + strconv.Itoa(w.MaxDepth)
 }
 
 // ancestry returns the closure of a walk, from the cache when the graph
@@ -35,21 +84,27 @@ type ancestry struct {
 // the cached closure newer than its key says, which is harmless, while
 // the other order could file an old closure under a new epoch.
 //
-// Key: lineage:closure:v1:{epoch}:{direction}:{max depth}:{relation mask}:{work}.
+// A closure the bound did not cut short is cached as the complete closure,
+// which then answers every walk of the same root, direction and relations
+// whose bound reaches at least as deep (see fromComplete); one cut short
+// is cached under its bound.
 func (s *Service) ancestry(ctx context.Context, w graph.Walk, full bool) (*ancestry, error) {
 	epoch, err := s.Store.Epoch(ctx)
 	if err != nil {
 		return nil, err
 	}
 	a := &ancestry{epoch: epoch}
-	key := fmt.Sprintf("lineage:closure:v1:%d:%d:%d:%x:%s", epoch, w.Direction, w.MaxDepth, w.RelationMask(), w.Root)
-	if b, ok := s.Cache.Get(ctx, key); ok {
-		var c graph.Closure
-		if err := c.UnmarshalBinary(b); err == nil {
-			a.closure = &c
+	allKey, boundedKey := closureKeys(epoch, w)
+	if c := s.cachedClosure(ctx, allKey); c != nil {
+		if bounded, ok := fromComplete(c, w.MaxDepth); ok {
+			a.closure = bounded
+			a.depth = depthKey(bounded, w)
 			return a, nil
 		}
-		s.Log.WarnContext(ctx, "undecodable closure in the cache; recomputed", "key", key)
+	}
+	if c := s.cachedClosure(ctx, boundedKey); c != nil {
+		a.closure, a.depth = c, depthKey(c, w)
+		return a, nil
 	}
 	var edges []graph.Edge
 	if full {
@@ -64,10 +119,38 @@ func (s *Service) ancestry(ctx context.Context, w graph.Walk, full bool) (*ances
 		return nil, err
 	}
 	a.closure = graph.NewClosure(w, edges)
+	a.depth = depthKey(a.closure, w)
+	key := boundedKey
+	if complete(a.closure) {
+		key = allKey
+	}
 	if b, err := a.closure.MarshalBinary(); err == nil {
 		s.Cache.Set(ctx, key, b, cacheTTL)
 	}
 	return a, nil
+}
+
+// depthKey returns the depth part of the keys of what is computed from a
+// walk's closure c.
+func depthKey(c *graph.Closure, w graph.Walk) string {
+	if complete(c) {
+		return "all"
+	}
+	return "d" + strconv.Itoa(w.MaxDepth)
+}
+
+// cachedClosure returns the closure cached under key, or nil.
+func (s *Service) cachedClosure(ctx context.Context, key string) *graph.Closure {
+	b, ok := s.Cache.Get(ctx, key)
+	if !ok {
+		return nil
+	}
+	var c graph.Closure
+	if err := c.UnmarshalBinary(b); err != nil || len(c.Nodes) == 0 {
+		s.Log.WarnContext(ctx, "undecodable closure in the cache; recomputed", "key", key)
+		return nil
+	}
+	return &c
 }
 
 // load reads the walk's derivations, unless they were read already.
