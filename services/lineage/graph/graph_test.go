@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -169,5 +171,36 @@ func TestPathsShortestFirst(t *testing.T) {
 	}
 	if paths, _ := graph.Paths(w, es, "z", 0, 10); len(paths) != 0 {
 		t.Fatalf("to an unrelated work: %v", paths)
+	}
+}
+
+// A bounded closure computed from a complete one (Within) is the closure
+// the bounded walk computes itself, for every bound and direction over
+// random graphs: same works, paths, onward flags and truncation.
+func TestWithinIsTheBoundedWalk(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for g := 0; g < 300; g++ {
+		n := 2 + rng.IntN(12)
+		var es []graph.Edge
+		for i := 0; i < n*2; i++ {
+			from, to := rng.IntN(n), rng.IntN(n)
+			if from == to {
+				continue
+			}
+			es = append(es, graph.Edge{ID: fmt.Sprintf("e%d", i), Derivative: fmt.Sprintf("w%02d", from), Source: fmt.Sprintf("w%02d", to), Relation: graph.Fork})
+		}
+		for _, dir := range []graph.Direction{graph.Up, graph.Down} {
+			root := fmt.Sprintf("w%02d", rng.IntN(n))
+			full := graph.NewClosure(graph.Walk{Root: root, Direction: dir, MaxDepth: n + 1}, es)
+			if full.Truncated {
+				t.Fatalf("graph %d: a bound beyond the number of works truncated the walk", g)
+			}
+			for d := 1; d <= n+1; d++ {
+				want := graph.NewClosure(graph.Walk{Root: root, Direction: dir, MaxDepth: d}, es)
+				if got := full.Within(d); !reflect.DeepEqual(got, want) {
+					t.Fatalf("graph %d %v, root %s, bound %d:\nWithin = %+v\nwalk   = %+v", g, es, root, d, got, want)
+				}
+			}
+		}
 	}
 }

@@ -88,33 +88,48 @@ func TestEquivalentWalksShareCacheEntries(t *testing.T) {
 	afa := []lineagev1.Relation{lineagev1.Relation_RELATION_ADAPTATION, lineagev1.Relation_RELATION_FORK, lineagev1.Relation_RELATION_FORK}
 	hits0, misses0 := cacheLookups(t, s, "hit"), cacheLookups(t, s, "miss")
 	for i, q := range []struct {
+		down      bool
 		depth     int32
 		relations []lineagev1.Relation
 		want      string
 	}{
-		{0, nil, b + " " + a},    // computed: complete, cached as such
-		{5, every, b + " " + a},  // hit: every relation is no filter
-		{2, nil, b + " " + a},    // hit: a bound at the graph's reach
-		{1000, nil, b + " " + a}, // hit: clamped, and beyond the reach anyway
-		{0, fa, b + " " + a},     // computed: another relation set
-		{0, afa, b + " " + a},    // hit: the same set in another order, repeated
-		{1, nil, b},              // computed: the bound cuts the walk short (one hit on the complete closure, unusable)
-		{1, every, b},            // hit twice: complete (unusable), then the bounded entry
+		{false, 0, nil, b + " " + a},    // computed: complete, cached as such (2 misses)
+		{false, 5, every, b + " " + a},  // hit: every relation is no filter
+		{false, 2, nil, b + " " + a},    // hit: a bound at the graph's reach
+		{false, 1000, nil, b + " " + a}, // hit: clamped, and beyond the reach anyway
+		{false, 0, fa, b + " " + a},     // computed: another relation set (2 misses)
+		{false, 0, afa, b + " " + a},    // hit: the same set in another order, repeated
+		{false, 1, nil, b},              // hit: a shallower bound, from the complete closure
+		{false, 1, every, b},            // hit
+		{true, 1, nil, b},               // computed, cut short by the bound: cached under it (2 misses)
+		{true, 1, every, b},             // no complete closure yet (miss), the bounded one (hit)
+		{true, 0, nil, b + " " + c},     // computed: complete (2 misses)
+		{true, 1, nil, b},               // hit: from the complete closure
 	} {
-		resp, err := s.lineage.ListAncestors(anyone, &lineagev1.ListAncestorsRequest{Work: c, MaxDepth: q.depth, Relations: q.relations})
-		if err != nil {
-			t.Fatalf("query %d: %v", i, err)
+		var got string
+		if q.down {
+			resp, err := s.lineage.ListDescendants(anyone, &lineagev1.ListDescendantsRequest{Work: a, MaxDepth: q.depth, Relations: q.relations})
+			if err != nil {
+				t.Fatalf("query %d: %v", i, err)
+			}
+			got = names(resp.GetDescendants())
+		} else {
+			resp, err := s.lineage.ListAncestors(anyone, &lineagev1.ListAncestorsRequest{Work: c, MaxDepth: q.depth, Relations: q.relations})
+			if err != nil {
+				t.Fatalf("query %d: %v", i, err)
+			}
+			got = names(resp.GetAncestors())
 		}
-		if got := names(resp.GetAncestors()); got != q.want {
-			t.Errorf("query %d (depth %d, relations %v): ancestors %s; want %s", i, q.depth, q.relations, got, q.want)
+		if got != q.want {
+			t.Errorf("query %d (depth %d, relations %v): %s; want %s", i, q.depth, q.relations, got, q.want)
 		}
 	}
-	if hits, misses := cacheLookups(t, s, "hit")-hits0, cacheLookups(t, s, "miss")-misses0; hits != 7 || misses != 5 {
-		t.Errorf("%d hits, %d misses; want 7 hits, 5 misses", hits, misses)
+	if hits, misses := cacheLookups(t, s, "hit")-hits0, cacheLookups(t, s, "miss")-misses0; hits != 8 || misses != 9 {
+		t.Errorf("%d hits, %d misses; want 8 hits, 9 misses", hits, misses)
 	}
 	keys := redisKeys(t, redisURL, prefix+"lineage:closure:*")
-	if len(keys) != 3 {
-		t.Errorf("closure keys %v; want 3 (complete for every relation, complete for fork and adaptation, depth 1)", keys)
+	if len(keys) != 4 {
+		t.Errorf("closure keys %v; want 4 (ancestors: complete for every relation and for fork and adaptation; descendants: bounded at 1, complete)", keys)
 	}
 }
 

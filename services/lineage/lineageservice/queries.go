@@ -23,9 +23,9 @@ type ancestry struct {
 	epoch       int64
 	closure     *graph.Closure
 	derivations []*graph.Derivation
-	// depth is the depth part of the cache keys of what is derived from
-	// the closure: "all" when the closure is complete (what any depth
-	// bound at least as deep gives), else the bound.
+	// depth is the depth part of the cache keys of what is computed from
+	// the closure: "all" when the closure is complete (the same for every
+	// bound that reaches as deep), else the bound.
 	depth string
 }
 
@@ -33,39 +33,12 @@ type ancestry struct {
 // no bound cut it short.
 func complete(c *graph.Closure) bool { return !c.Truncated }
 
-// reach returns the depth of a closure's deepest work.
-func reach(c *graph.Closure) int { return c.Nodes[len(c.Nodes)-1].Depth }
-
-// fromComplete returns the closure of a walk bounded at depth, from the
-// complete closure c of the same root, direction and relations, if c
-// determines it: when depth is beyond c's reach, it is c; at c's reach,
-// it is c, truncated if a work at that depth derives from others (all of
-// them in c, since c is complete). A shallower bound needs edges c does
-// not record, and false is returned.
-func fromComplete(c *graph.Closure, depth int) (*graph.Closure, bool) {
-	r := reach(c)
-	switch {
-	case depth > r:
-		return c, true
-	case depth < r:
-		return nil, false
-	}
-	out := &graph.Closure{Nodes: c.Nodes}
-	for _, n := range c.Nodes {
-		if n.Depth == r && n.Onward {
-			out.Truncated = true
-			break
-		}
-	}
-	return out, true
-}
-
 // closureKeys returns the cache keys of a walk's closure: the key of the
-// complete closure, which every depth bound beyond the graph's reach
-// shares, and the key of the closure at the walk's own bound, used when
-// the bound cuts the walk short. The relations are the walk's bit set:
-// order and repetition do not matter, and none means every relation, so
-// equivalent filters share keys.
+// complete closure, which answers every depth bound (graph.Closure.Within),
+// and the key of the closure at the walk's own bound, for a walk the bound
+// cut short. The relations are the walk's bit set: order and repetition
+// do not matter, and none means every relation, so equivalent filters
+// share keys.
 //
 // Keys: lineage:closure:v2:{epoch}:{direction}:{relation mask}:{work}:all
 // and ...:{work}:d{max depth}.
@@ -85,9 +58,10 @@ func closureKeys(epoch int64, w graph.Walk) (all, bounded string) {
 // the other order could file an old closure under a new epoch.
 //
 // A closure the bound did not cut short is cached as the complete closure,
-// which then answers every walk of the same root, direction and relations
-// whose bound reaches at least as deep (see fromComplete); one cut short
-// is cached under its bound.
+// which then answers every walk of the same root, direction and relations,
+// whatever its bound (graph.Closure.Within); one cut short is cached under
+// its bound. A deep walk after a shallow one thus fills the entry every
+// later walk reads.
 func (s *Service) ancestry(ctx context.Context, w graph.Walk, full bool) (*ancestry, error) {
 	epoch, err := s.Store.Epoch(ctx)
 	if err != nil {
@@ -96,11 +70,9 @@ func (s *Service) ancestry(ctx context.Context, w graph.Walk, full bool) (*ances
 	a := &ancestry{epoch: epoch}
 	allKey, boundedKey := closureKeys(epoch, w)
 	if c := s.cachedClosure(ctx, allKey); c != nil {
-		if bounded, ok := fromComplete(c, w.MaxDepth); ok {
-			a.closure = bounded
-			a.depth = depthKey(bounded, w)
-			return a, nil
-		}
+		a.closure = c.Within(w.MaxDepth)
+		a.depth = depthKey(a.closure, w)
+		return a, nil
 	}
 	if c := s.cachedClosure(ctx, boundedKey); c != nil {
 		a.closure, a.depth = c, depthKey(c, w)
