@@ -1,9 +1,11 @@
 package cache
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,5 +223,30 @@ func TestDeriveKey(t *testing.T) {
 	}
 	if string(a) == "internal-key-one-0123456789abcdef" {
 		t.Error("the derived key is the internal key")
+	}
+}
+
+// Failures are all counted but warned about at most every warnEvery, so
+// that a foreign writer cannot flood the log.
+func TestMACWarnsAtAPace(t *testing.T) {
+	var buf bytes.Buffer
+	m := NewMetrics(prometheus.NewRegistry())
+	mac := NewMAC(RandomKey(), m, slog.New(slog.NewTextHandler(&buf, nil)))
+	for i := 0; i < 5; i++ {
+		if _, ok := mac.Open(KindEvent, "ch", []byte("forged event, long enough to hold a tag......")); ok {
+			t.Fatal("a forged value verified")
+		}
+	}
+	if n := strings.Count(buf.String(), "level=WARN"); n != 1 {
+		t.Errorf("%d warnings for 5 failures within %v; want 1:\n%s", n, warnEvery, buf.String())
+	}
+	if n := testutil.ToFloat64(m.Unauthenticated(KindEvent)); n != 5 {
+		t.Errorf("counted %v failures; want 5", n)
+	}
+	if v, ok := mac.Open(KindEvent, "ch", mac.Seal(KindEvent, "ch", []byte("e"))); !ok || string(v) != "e" {
+		t.Errorf("genuine: %q, %v", v, ok)
+	}
+	if _, ok := mac.Open(KindCache, "ch", mac.Seal(KindEvent, "ch", []byte("e"))); ok {
+		t.Error("an event verified as a cache value")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"log/slog"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -22,7 +24,14 @@ type MAC struct {
 	key     []byte
 	metrics *Metrics
 	log     *slog.Logger
+	// lastWarn (unix nanos) rate-limits the warning: a foreign writer must
+	// not be able to flood the log; the metric counts every failure.
+	lastWarn atomic.Int64
 }
+
+// warnEvery is the least time between two warnings of failed
+// verifications.
+const warnEvery = 10 * time.Second
 
 // macSize is the length of the tag in front of every sealed value.
 const macSize = sha256.Size
@@ -81,7 +90,8 @@ func (a *MAC) Seal(kind, context string, value []byte) []byte {
 // Open returns the value sealed in sealed, or false if its tag does not
 // verify, which it counts and logs: nothing but a process holding the key
 // writes a valid one, so a failure is a foreign write, a key mismatch
-// between parts, or corruption.
+// between parts, or corruption. The warning is logged at most every
+// warnEvery; stemma_redis_unauthenticated_total counts them all.
 func (a *MAC) Open(kind, context string, sealed []byte) ([]byte, bool) {
 	if len(sealed) >= macSize {
 		value := sealed[macSize:]
@@ -92,7 +102,8 @@ func (a *MAC) Open(kind, context string, sealed []byte) ([]byte, bool) {
 	if a.metrics != nil {
 		a.metrics.unauthenticated.WithLabelValues(kind).Inc()
 	}
-	if a.log != nil {
+	now := time.Now().UnixNano()
+	if last := a.lastWarn.Load(); a.log != nil && now-last >= int64(warnEvery) && a.lastWarn.CompareAndSwap(last, now) {
 		a.log.Warn("redis: a value failed authentication and was ignored (written by a process without this deployment's cache key?)",
 			"kind", kind, "context", context, "bytes", len(sealed))
 	}
