@@ -135,7 +135,9 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 		Catalog: catalogv1.NewCatalogServiceClient(cat), Licences: licencesv1.NewLicenceServiceClient(lic),
 		CallerCatalog: catalogv1.NewCatalogServiceClient(callerCat),
 		Store:         lineagestore.New(db), Cache: a.cache, Hub: hub, Pages: a.pages(),
-		MaxDepth: a.cfg.MaxDepth, MaxBatch: a.cfg.MaxBatchSize, Stopping: a.Stopping(), Log: a.log,
+		MaxDepth: a.cfg.MaxDepth, MaxClosure: a.cfg.MaxClosure, MaxBatch: a.cfg.MaxBatchSize,
+		WatchesPerClient: a.cfg.WatchesPerClient, MaxWatches: a.cfg.MaxWatches,
+		Stopping: a.Stopping(), Log: a.log,
 	})
 	if err != nil {
 		hub.Close()

@@ -40,9 +40,16 @@ type Deps struct {
 	Cache         cache.Cache
 	Hub           *watch.Hub
 	Pages         paging.Bounds
-	// MaxDepth bounds every walk; MaxBatch every batch call made or taken.
-	MaxDepth int
-	MaxBatch int
+	// MaxDepth bounds every walk's depth, MaxClosure its width (works
+	// besides the root; zero for none); MaxBatch every batch call made or
+	// taken.
+	MaxDepth   int
+	MaxClosure int
+	MaxBatch   int
+	// WatchesPerClient and MaxWatches bound the open watch streams of one
+	// principal or anonymous address, and of the process; zero for none.
+	WatchesPerClient int
+	MaxWatches       int
 	// Stopping is closed when the process shuts down: watch streams end.
 	Stopping <-chan struct{}
 	Log      *slog.Logger
@@ -60,7 +67,7 @@ func New(d Deps) (*Service, error) {
 	switch {
 	case d.Catalog == nil, d.Licences == nil, d.Store == nil, d.Cache == nil, d.Hub == nil, d.Stopping == nil, d.Log == nil:
 		return nil, errors.New("lineageservice: a dependency is missing")
-	case d.MaxDepth < 1, d.MaxBatch < 1, d.Pages.Default < 1, d.Pages.Max < d.Pages.Default:
+	case d.MaxDepth < 1, d.MaxBatch < 1, d.MaxClosure < 0, d.WatchesPerClient < 0, d.MaxWatches < 0, d.Pages.Default < 1, d.Pages.Max < d.Pages.Default:
 		return nil, errors.New("lineageservice: bad bounds")
 	}
 	return &Service{Deps: d, checker: NewChecker(d.Licences, d.MaxBatch)}, nil
@@ -113,7 +120,7 @@ func (s *Service) walk(work string, maxDepth int32, rs []lineagev1.Relation, dir
 	if err != nil {
 		return graph.Walk{}, err
 	}
-	return graph.Walk{Root: id, Direction: dir, MaxDepth: d, Relations: r}, nil
+	return graph.Walk{Root: id, Direction: dir, MaxDepth: d, Relations: r, MaxNodes: s.MaxClosure}, nil
 }
 
 // query is the paging query of a walk: the method and what shapes its
