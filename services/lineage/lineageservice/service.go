@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
@@ -50,6 +52,11 @@ type Deps struct {
 	// principal or anonymous address, and of the process; zero for none.
 	WatchesPerClient int
 	MaxWatches       int
+	// ClientAddr names an anonymous caller for WatchesPerClient (the
+	// rate limiter's view of it); nil uses the gRPC peer's address.
+	ClientAddr func(context.Context) string
+	// Metrics registers the service's metrics; nil keeps them unregistered.
+	Metrics prometheus.Registerer
 	// Stopping is closed when the process shuts down: watch streams end.
 	Stopping <-chan struct{}
 	Log      *slog.Logger
@@ -60,6 +67,8 @@ type Service struct {
 	lineagev1.UnimplementedLineageServiceServer
 	Deps
 	checker *Checker
+	watches *watchLimits
+	walks   *eventWalks
 }
 
 // New returns the service.
@@ -70,7 +79,12 @@ func New(d Deps) (*Service, error) {
 	case d.MaxDepth < 1, d.MaxBatch < 1, d.MaxClosure < 0, d.WatchesPerClient < 0, d.MaxWatches < 0, d.Pages.Default < 1, d.Pages.Max < d.Pages.Default:
 		return nil, errors.New("lineageservice: bad bounds")
 	}
-	return &Service{Deps: d, checker: NewChecker(d.Licences, d.MaxBatch)}, nil
+	walks, err := newEventWalks(d.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Deps: d, checker: NewChecker(d.Licences, d.MaxBatch),
+		watches: newWatchLimits(d.WatchesPerClient, d.MaxWatches), walks: walks}, nil
 }
 
 // workID returns the id in a work name.
