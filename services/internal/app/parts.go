@@ -137,7 +137,7 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 		Store:         lineagestore.New(db), Cache: a.cache, Hub: hub, Pages: a.pages(),
 		MaxDepth: a.cfg.MaxDepth, MaxClosure: a.cfg.MaxClosure, MaxBatch: a.cfg.MaxBatchSize,
 		WatchesPerClient: a.cfg.WatchesPerClient, MaxWatches: a.cfg.MaxWatches, ClientAddr: a.limiter.ClientAddr,
-		Metrics: a.reg,
+		Metrics:  a.reg,
 		Stopping: a.Stopping(), Log: a.log,
 	})
 	if err != nil {
