@@ -2,6 +2,10 @@ package lineageservice_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
@@ -79,4 +83,63 @@ func TestClosureBound(t *testing.T) {
 	if d0.GetTruncated() || len(d0.GetPaths()) != 1 {
 		t.Errorf("trace narrow0 to narrow: truncated %v, %d paths; want false, 1", d0.GetTruncated(), len(d0.GetPaths()))
 	}
+}
+
+// An SBOM import matches its components with one BatchLookupWorks per
+// chunk of the batch bound, not a LookupWorks per component. A document
+// holds at most the batch bound of components, product included, so that
+// is one call.
+func TestImportSbomBatchesLookups(t *testing.T) {
+	s := start(t, apptest.Config(t))
+	// The product and five components, each with a purl: six lookups.
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,
+		"metadata":{"component":{"type":"application","bom-ref":"app","name":"app","version":"1","purl":"pkg:npm/app@1","licenses":[{"expression":"MIT"}]}},
+		"components":[`
+	deps := ""
+	for i := range 5 {
+		if i > 0 {
+			doc += ","
+			deps += ","
+		}
+		doc += fmt.Sprintf(`{"type":"library","bom-ref":"l%d","name":"lib%d","version":"1","purl":"pkg:npm/lib%d@1","licenses":[{"expression":"MIT"}]}`, i, i, i)
+		deps += fmt.Sprintf(`"l%d"`, i)
+	}
+	doc += `],"dependencies":[{"ref":"app","dependsOn":[` + deps + `]}]}`
+	single := grpcCalls(t, s, "LookupWorks")
+	batched := grpcCalls(t, s, "BatchLookupWorks")
+	code, resp := post(t, s.Instance, "/v1/sboms:import", apptest.AliceKey, []byte(doc))
+	if code != 200 || count(resp, "worksCreated") != 6 {
+		t.Fatalf("import: %d %v", code, resp)
+	}
+	if n := grpcCalls(t, s, "LookupWorks") - single; n != 0 {
+		t.Errorf("%v LookupWorks calls; want none", n)
+	}
+	if n := grpcCalls(t, s, "BatchLookupWorks") - batched; n != 1 {
+		t.Errorf("%v BatchLookupWorks calls for six lookups; want 1", n)
+	}
+}
+
+// grpcCalls sums the calls the server handled of a catalog method, from
+// its /metrics.
+func grpcCalls(t *testing.T, s *suite, method string) float64 {
+	t.Helper()
+	resp, err := http.Get(s.BaseURL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var sum float64
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "grpc_server_handled_total{") || !strings.Contains(line, `grpc_method="`+method+`"`) ||
+			!strings.Contains(line, `grpc_service="stemma.catalog.v1.CatalogService"`) {
+			continue
+		}
+		f, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += f
+	}
+	return sum
 }
