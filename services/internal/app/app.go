@@ -45,7 +45,8 @@ type App struct {
 	serverTLS *tls.Config // nil: plaintext
 	clientTLS *tls.Config // for calls to parts elsewhere; nil: plaintext
 
-	grpc    *rpc.Server // nil when the process runs only the gateway
+	grpc    *rpc.Server        // nil when the process runs only the gateway
+	limiter *ratelimit.Limiter // with grpc
 	grpcLis net.Listener
 	local   *bufconn.Listener
 
@@ -125,6 +126,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		}
 		limiter.TrustProxies(trusted)
 		limiter.SetAuthFailureLimit(cfg.AuthFailureLimit)
+		a.limiter = limiter
 		a.grpc = rpc.NewServer(rpc.ServerOptions{
 			Logger: log, Registry: a.reg, Keys: a.keys, Policy: a.policy,
 			MaxMsgBytes: int(cfg.MaxBodyBytes), MaxStreams: cfg.GRPCMaxStreams, TLS: a.serverTLS,

@@ -135,8 +135,11 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 	svc, err := lineageservice.New(lineageservice.Deps{
 		Catalog: catalogv1.NewCatalogServiceClient(cat), Licences: licencesv1.NewLicenceServiceClient(lic),
 		CallerCatalog: catalogv1.NewCatalogServiceClient(callerCat),
-		Store:         lineagestore.New(db), Cache: a.cache, Hub: hub, Pages: a.pages(),
-		MaxDepth: a.cfg.MaxDepth, MaxBatch: a.cfg.MaxBatchSize, Stopping: a.Stopping(), Log: a.log,
+		Store:         lineagestore.New(db).WithWriteWait(a.cfg.GraphWriteWait), Cache: a.cache, Hub: hub, Pages: a.pages(),
+		MaxDepth: a.cfg.MaxDepth, MaxClosure: a.cfg.MaxClosure, MaxBatch: a.cfg.MaxBatchSize,
+		WatchesPerClient: a.cfg.WatchesPerClient, MaxWatches: a.cfg.MaxWatches, ClientAddr: a.limiter.ClientAddr,
+		Metrics:  a.reg,
+		Stopping: a.Stopping(), Log: a.log,
 	})
 	if err != nil {
 		hub.Close()

@@ -85,6 +85,16 @@ type Config struct {
 	MaxPageSize     int
 	MaxBatchSize    int
 	MaxDepth        int
+	// MaxClosure bounds a lineage walk's width: the works one closure may
+	// hold besides its root. Past it the answer is cut and flagged.
+	MaxClosure int
+	// WatchesPerClient and MaxWatches bound the open watch streams of one
+	// principal (or anonymous address) and of the whole process.
+	WatchesPerClient int
+	MaxWatches       int
+	// GraphWriteWait bounds how long a lineage graph write (a derivation
+	// or an SBOM import) waits for the writes queued before it.
+	GraphWriteWait  time.Duration
 	CacheEntries    int
 	ShutdownTimeout time.Duration
 
@@ -123,6 +133,10 @@ func Default() Config {
 		MaxPageSize:        1000,
 		MaxBatchSize:       1000,
 		MaxDepth:           100,
+		MaxClosure:         10_000,
+		WatchesPerClient:   16,
+		MaxWatches:         1000,
+		GraphWriteWait:     10 * time.Second,
 		CacheEntries:       100_000,
 		ShutdownTimeout:    10 * time.Second,
 		HTTPReadTimeout:    30 * time.Second,
@@ -166,6 +180,10 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.MaxPageSize, "max-page-size", c.MaxPageSize, "largest page a list call returns")
 	fs.IntVar(&c.MaxBatchSize, "max-batch-size", c.MaxBatchSize, "most items in one batch call")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest graph walk a lineage query makes")
+	fs.IntVar(&c.MaxClosure, "max-closure", c.MaxClosure, "most works one lineage walk reaches besides its root; past it the answer is cut and flagged truncated")
+	fs.IntVar(&c.WatchesPerClient, "watches-per-client", c.WatchesPerClient, "open watch streams one principal (or anonymous client address) may hold; beyond it RESOURCE_EXHAUSTED")
+	fs.IntVar(&c.MaxWatches, "max-watches", c.MaxWatches, "open watch streams this process serves in all; beyond it RESOURCE_EXHAUSTED")
+	fs.DurationVar(&c.GraphWriteWait, "graph-write-wait", c.GraphWriteWait, "longest a lineage graph write (derivation, SBOM import) waits for the writes ahead of it; then UNAVAILABLE")
 	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "entries of each in-process cache (works by id always; every cache when no Redis URL is set); 0 turns them off")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
 	fs.DurationVar(&c.HTTPReadTimeout, "http-read-timeout", c.HTTPReadTimeout, "longest time to read a REST request, headers and body")
@@ -377,6 +395,15 @@ func (c *Config) Validate() error {
 	if c.MaxDepth < 1 {
 		add("--max-depth: want at least 1")
 	}
+	if c.MaxClosure < 1 {
+		add("--max-closure: want at least 1")
+	}
+	if c.WatchesPerClient < 1 || c.MaxWatches < c.WatchesPerClient {
+		add("--watches-per-client %d, --max-watches %d: want 1 <= per client <= total", c.WatchesPerClient, c.MaxWatches)
+	}
+	if c.GraphWriteWait <= 0 {
+		add("--graph-write-wait: want a positive duration")
+	}
 	if c.CacheEntries < 0 {
 		add("--cache-entries: want 0 (no in-process cache) or more")
 	}
@@ -531,6 +558,10 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("max_page_size", c.MaxPageSize),
 		slog.Int("max_batch_size", c.MaxBatchSize),
 		slog.Int("max_depth", c.MaxDepth),
+		slog.Int("max_closure", c.MaxClosure),
+		slog.Int("watches_per_client", c.WatchesPerClient),
+		slog.Int("max_watches", c.MaxWatches),
+		slog.Duration("graph_write_wait", c.GraphWriteWait),
 		slog.Int("cache_entries", c.CacheEntries),
 	)
 }

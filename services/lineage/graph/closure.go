@@ -33,9 +33,14 @@ type Node struct {
 // always comes before its children and pages are stable.
 type Closure struct {
 	Nodes []Node
-	// Truncated reports that the depth bound cut the walk short: some
-	// work at the bound has derivations beyond it.
+	// Truncated reports that a bound cut the walk short: some work at the
+	// depth bound has derivations beyond it, or the closure bound was
+	// reached (then Capped is set too).
 	Truncated bool
+	// Capped reports that the walk reached more works than the closure
+	// bound (Walk.MaxNodes) allows: the closure holds exactly that many
+	// relatives, the nearest in closure order.
+	Capped bool
 }
 
 // Relatives returns the number of works in the closure besides the root.
@@ -100,6 +105,10 @@ func adjacency(d Direction, edges []Edge) map[string][]Edge {
 // level in work id order, a work's parent being the first work of the
 // previous level that reaches it. The edges must include those leaving
 // the works at the depth bound, which only decide Truncated.
+//
+// With w.MaxNodes set, the walk stops at the level where the closure
+// would exceed it, keeping that level's first works in work id order up
+// to the bound: the same works whatever order the edges came in.
 func NewClosure(w Walk, edges []Edge) *Closure {
 	adj := adjacency(w.Direction, edges)
 	c := &Closure{Nodes: []Node{{Work: w.Root, Parent: -1}}}
@@ -130,6 +139,14 @@ func NewClosure(w Walk, edges []Edge) *Closure {
 		// The level was appended in parent order; closure order is by work.
 		// Parents stay valid: they point into earlier levels.
 		slices.SortFunc(level, func(a, b Node) int { return cmp.Compare(a.Work, b.Work) })
+		if w.MaxNodes > 0 && c.Relatives() > w.MaxNodes {
+			for _, n := range c.Nodes[w.MaxNodes+1:] {
+				delete(seen, n.Work)
+			}
+			c.Nodes = c.Nodes[:w.MaxNodes+1]
+			c.Truncated, c.Capped = true, true
+			break
+		}
 		start = end
 	}
 	depth := make(map[string]int, len(c.Nodes))
@@ -174,7 +191,7 @@ func (c *Closure) Within(depth int) *Closure {
 
 // closureFormat versions the binary form of a closure, so that a cache
 // shared by replicas of different versions never misreads an entry.
-const closureFormat = 2
+const closureFormat = 3
 
 // MarshalBinary encodes the closure compactly, for caches: a closure of a
 // thousand works decodes in microseconds, far faster than JSON or a
@@ -186,11 +203,14 @@ func (c *Closure) MarshalBinary() ([]byte, error) {
 	}
 	b := make([]byte, 0, size)
 	b = append(b, closureFormat)
+	var flags byte
 	if c.Truncated {
-		b = append(b, 1)
-	} else {
-		b = append(b, 0)
+		flags |= 1
 	}
+	if c.Capped {
+		flags |= 2
+	}
+	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(len(c.Nodes)))
 	for _, n := range c.Nodes {
 		b = appendString(b, n.Work)
@@ -223,7 +243,8 @@ func (c *Closure) UnmarshalBinary(b []byte) error {
 	if r.byte() != closureFormat {
 		return errBadClosure
 	}
-	c.Truncated = r.byte() == 1
+	flags := r.byte()
+	c.Truncated, c.Capped = flags&1 != 0, flags&2 != 0
 	n := r.uvarint()
 	if r.err != nil || n > uint64(len(b)) {
 		return errBadClosure

@@ -174,6 +174,52 @@ func TestPathsShortestFirst(t *testing.T) {
 	}
 }
 
+// The closure bound cuts a wide walk at exactly the bound, keeping the
+// nearest works in closure order, and flags it; a walk within the bound
+// is whole and unflagged.
+func TestClosureWidthBound(t *testing.T) {
+	// r has ten sources s0..s9; s0 has three more, t0..t2.
+	var arrows []string
+	for i := range 10 {
+		arrows = append(arrows, fmt.Sprintf("r>s%d", i))
+	}
+	arrows = append(arrows, "s0>t0", "s0>t1", "s0>t2")
+	es := edges(strings.Join(arrows, " "))
+	for _, tt := range []struct {
+		max    int
+		want   int
+		capped bool
+	}{
+		{0, 13, false}, {13, 13, false}, {20, 13, false},
+		{12, 12, true}, {10, 10, true}, {4, 4, true}, {1, 1, true},
+	} {
+		w := graph.Walk{Root: "r", Direction: graph.Up, MaxDepth: 5, MaxNodes: tt.max}
+		c := graph.NewClosure(w, es)
+		if c.Relatives() != tt.want || c.Capped != tt.capped || c.Truncated != tt.capped {
+			t.Errorf("max %d: %d relatives, capped %v, truncated %v; want %d, %v", tt.max, c.Relatives(), c.Capped, c.Truncated, tt.want, tt.capped)
+		}
+		// The kept works are the first of closure order: s0, s1, ... then t0...
+		for i, n := range c.Nodes[1:] {
+			want := fmt.Sprintf("s%d", i)
+			if i >= 10 {
+				want = fmt.Sprintf("t%d", i-10)
+			}
+			if n.Work != want {
+				t.Errorf("max %d: relative %d is %s; want %s", tt.max, i, n.Work, want)
+			}
+		}
+		// Onward only counts works kept: s0 leads on only if a t is kept.
+		if got, want := c.Nodes[1].Onward, c.Relatives() > 10; got != want {
+			t.Errorf("max %d: s0 onward = %v; want %v", tt.max, got, want)
+		}
+		b, _ := c.MarshalBinary()
+		var back graph.Closure
+		if err := back.UnmarshalBinary(b); err != nil || back.Capped != c.Capped || back.Truncated != c.Truncated {
+			t.Errorf("max %d: round trip lost the flags: %v %+v", tt.max, err, back)
+		}
+	}
+}
+
 // A bounded closure computed from a complete one (Within) is the closure
 // the bounded walk computes itself, for every bound and direction over
 // random graphs: same works, paths, onward flags and truncation.

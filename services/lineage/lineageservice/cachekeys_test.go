@@ -285,3 +285,41 @@ func TestForgedClosureIsNotServed(t *testing.T) {
 		t.Errorf("%d unauthenticated lookups; want 1", n)
 	}
 }
+
+// Two replicas with different closure bounds share a Redis: the complete
+// closure one caches is not served to the other when it holds more works
+// than the other's bound; that one cuts its walk and says so.
+func TestCompleteClosureRespectsTheClosureBound(t *testing.T) {
+	dbURL := lineagetest.Database(t)
+	redisURL := testenv.RedisURL(t)
+	prefix := testenv.UniquePrefix(t)
+	backend := apptest.Config(t, config.PartLicences, config.PartCatalog)
+	backend.DatabaseURL = dbURL
+	be := start(t, backend)
+	replica := func(maxClosure int) *suite {
+		cfg := apptest.Config(t, config.PartLineage, config.PartGateway)
+		cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix = dbURL, redisURL, prefix
+		cfg.LicencesAddr, cfg.CatalogAddr = be.GRPCAddr(), be.GRPCAddr()
+		cfg.MaxClosure = maxClosure
+		return start(t, cfg)
+	}
+	wide, narrow := replica(100), replica(2)
+	k := apptest.AliceKey
+	r := wide.work(t, k, "r", "TEXT", "CC0-1.0")
+	for _, id := range []string{"s1", "s2", "s3"} {
+		wide.derive(t, k, r, wide.work(t, k, id, "TEXT", "CC0-1.0"), "FORK", "")
+	}
+	resp, err := wide.lineage.ListAncestors(anyone, &lineagev1.ListAncestorsRequest{Work: r})
+	if err != nil || resp.GetTotalSize() != 3 || resp.GetTruncated() {
+		t.Fatalf("wide replica: %v, %v; want 3 ancestors, whole", resp, err)
+	}
+	resp, err = narrow.lineage.ListAncestors(anyone, &lineagev1.ListAncestorsRequest{Work: r})
+	if err != nil || resp.GetTotalSize() != 2 || !resp.GetTruncated() {
+		t.Fatalf("narrow replica: %v, %v; want 2 ancestors, truncated", resp, err)
+	}
+	// The wide replica still reads the complete closure.
+	resp, err = wide.lineage.ListAncestors(anyone, &lineagev1.ListAncestorsRequest{Work: r, MaxDepth: 1})
+	if err != nil || resp.GetTotalSize() != 3 || resp.GetTruncated() {
+		t.Fatalf("wide replica, depth 1: %v, %v; want 3 ancestors, whole", resp, err)
+	}
+}
