@@ -31,7 +31,7 @@ func redisCache(t testing.TB, url string) *cache.Redis {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := cache.NewRedis(client, testenv.UniquePrefix(t), cache.NewMetrics(nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c := cache.NewRedis(client, testenv.UniquePrefix(t), cache.NewMAC(cache.RandomKey(), nil, nil), cache.NewMetrics(nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(func() { c.Close() })
 	return c
 }

@@ -141,6 +141,81 @@ func (s *Service) canonicalTerms(ctx context.Context, terms []filter.Expr) ([]fi
 
 // LookupWorks finds the works that carry a digest or an identifier.
 func (s *Service) LookupWorks(ctx context.Context, req *catalogv1.LookupWorksRequest) (*catalogv1.LookupWorksResponse, error) {
+	q, key, err := lookupKey(req)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.page(q, req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	ws, next, err := s.store.Lookup(ctx, key, p)
+	if err != nil {
+		return nil, err
+	}
+	return &catalogv1.LookupWorksResponse{Works: toWorks(ws), NextPageToken: nextToken(q, next)}, nil
+}
+
+// BatchLookupWorks runs many lookups in one call, each answering its
+// first page. Every key is checked before any is looked up, so that a
+// bad one costs no store reads.
+func (s *Service) BatchLookupWorks(ctx context.Context, req *catalogv1.BatchLookupWorksRequest) (*catalogv1.BatchLookupWorksResponse, error) {
+	n := len(req.GetRequests())
+	if err := s.batchSize("requests", n); err != nil {
+		return nil, err
+	}
+	type lookup struct {
+		q   paging.Query
+		key store.Key
+		p   store.Page
+	}
+	lookups := make([]lookup, n)
+	for i, r := range req.GetRequests() {
+		field := fmt.Sprintf("requests[%d]", i)
+		if r.GetPageToken() != "" {
+			return nil, apierr.Invalid(field+".page_token", "a batch answers first pages only; page on with LookupWorks")
+		}
+		q, key, err := lookupKey(r)
+		if err != nil {
+			return nil, within(field, err)
+		}
+		p, err := s.page(q, r.GetPageSize(), "")
+		if err != nil {
+			return nil, within(field, err)
+		}
+		lookups[i] = lookup{q, key, p}
+	}
+	resp := &catalogv1.BatchLookupWorksResponse{Responses: make([]*catalogv1.LookupWorksResponse, n)}
+	for i, l := range lookups {
+		ws, next, err := s.store.Lookup(ctx, l.key, l.p)
+		if err != nil {
+			return nil, err
+		}
+		resp.Responses[i] = &catalogv1.LookupWorksResponse{Works: toWorks(ws), NextPageToken: nextToken(l.q, next)}
+	}
+	return resp, nil
+}
+
+// within names a batch entry in an INVALID_ARGUMENT about one of its
+// fields: "requests[3].purl" rather than "purl".
+func within(prefix string, err error) error {
+	e, ok := apierr.As(err)
+	if !ok || e.Kind != apierr.InvalidArgument {
+		return err
+	}
+	out := *e
+	if out.Field != "" {
+		out.Field = prefix + "." + out.Field
+	} else {
+		out.Field = prefix
+	}
+	out.Message = prefix + "." + e.Message
+	return &out
+}
+
+// lookupKey returns the paging query and store key of a lookup, which
+// must set exactly one key.
+func lookupKey(req *catalogv1.LookupWorksRequest) (paging.Query, store.Key, error) {
 	keys := []struct{ field, value string }{
 		{"digest", req.GetDigest()},
 		{work.DOI, req.GetDoi()},
@@ -161,28 +236,19 @@ func (s *Service) LookupWorks(ctx context.Context, req *catalogv1.LookupWorksReq
 		if k.field == "digest" {
 			d, err := work.NormaliseDigest("digest", k.value)
 			if err != nil {
-				return nil, err
+				return "", store.Key{}, err
 			}
 			key, normal = store.DigestKey(d), d
 			continue
 		}
 		id, err := work.IdentifierValue(k.field, k.field, k.value)
 		if err != nil {
-			return nil, err
+			return "", store.Key{}, err
 		}
 		key, normal = store.IdentifierKey(id), id.Key()
 	}
 	if len(set) != 1 {
-		return nil, apierr.Invalid("digest", "set exactly one of digest, doi, swhid, purl, isbn, url, iscc (got %d: %s)", len(set), strings.Join(set, ", "))
+		return "", store.Key{}, apierr.Invalid("digest", "set exactly one of digest, doi, swhid, purl, isbn, url, iscc (got %d: %s)", len(set), strings.Join(set, ", "))
 	}
-	q := paging.NewQuery("LookupWorks", set[0], normal)
-	p, err := s.page(q, req.GetPageSize(), req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	ws, next, err := s.store.Lookup(ctx, key, p)
-	if err != nil {
-		return nil, err
-	}
-	return &catalogv1.LookupWorksResponse{Works: toWorks(ws), NextPageToken: nextToken(q, next)}, nil
+	return paging.NewQuery("LookupWorks", set[0], normal), key, nil
 }

@@ -211,6 +211,31 @@ func TestListAndLookup(t *testing.T) {
 	wantCode(t, "a lookup with two keys", err, codes.InvalidArgument, "digest")
 	_, err = c.LookupWorks(anyone, &catalogv1.LookupWorksRequest{Swhid: "swh:1:cnt:xyz"})
 	wantCode(t, "a lookup by a bad SWHID", err, codes.InvalidArgument, "swhid")
+
+	// A batch answers each lookup's first page, in the order asked.
+	batch, err := c.BatchLookupWorks(alice, &catalogv1.BatchLookupWorksRequest{Requests: []*catalogv1.LookupWorksRequest{
+		{Purl: "pkg:npm/none@1"}, {Purl: "pkg:npm/tool@0", PageSize: 2}, {Purl: "pkg:npm/tool@0"},
+	}})
+	if err != nil || len(batch.GetResponses()) != 3 {
+		t.Fatalf("batch lookup = %v, %v", batch, err)
+	}
+	if r := batch.GetResponses(); len(r[0].GetWorks()) != 0 || len(r[1].GetWorks()) != 2 || r[1].GetNextPageToken() == "" ||
+		len(r[2].GetWorks()) != 3 || r[2].GetNextPageToken() != "" {
+		t.Fatalf("batch lookup answers = %v", r)
+	}
+	// The first page's token pages on with LookupWorks.
+	rest, err = c.LookupWorks(anyone, &catalogv1.LookupWorksRequest{Purl: "pkg:npm/tool@0", PageSize: 2, PageToken: batch.GetResponses()[1].GetNextPageToken()})
+	if err != nil || len(rest.GetWorks()) != 1 {
+		t.Fatalf("paging on from a batch = %v, %v", rest, err)
+	}
+	_, err = c.BatchLookupWorks(alice, &catalogv1.BatchLookupWorksRequest{Requests: []*catalogv1.LookupWorksRequest{{Purl: "pkg:npm/tool@0"}, {Swhid: "swh:1:cnt:xyz"}}})
+	wantCode(t, "a batch with a bad SWHID", err, codes.InvalidArgument, "requests[1].swhid")
+	_, err = c.BatchLookupWorks(alice, &catalogv1.BatchLookupWorksRequest{})
+	wantCode(t, "an empty batch", err, codes.InvalidArgument, "requests")
+	_, err = c.BatchLookupWorks(alice, &catalogv1.BatchLookupWorksRequest{Requests: []*catalogv1.LookupWorksRequest{{Purl: "pkg:npm/tool@0", PageToken: "x"}}})
+	wantCode(t, "a batch with a page token", err, codes.InvalidArgument, "requests[0].page_token")
+	_, err = c.BatchLookupWorks(anyone, &catalogv1.BatchLookupWorksRequest{Requests: []*catalogv1.LookupWorksRequest{{Purl: "pkg:npm/tool@0"}}})
+	wantCode(t, "an anonymous batch", err, codes.Unauthenticated, "")
 }
 
 func TestUpdate(t *testing.T) {

@@ -46,7 +46,8 @@ type App struct {
 	serverTLS *tls.Config // nil: plaintext
 	clientTLS *tls.Config // for calls to parts elsewhere; nil: plaintext
 
-	grpc    *rpc.Server // nil when the process runs only the gateway
+	grpc    *rpc.Server        // nil when the process runs only the gateway
+	limiter *ratelimit.Limiter // with grpc
 	grpcLis net.Listener
 	// internalLis is --internal-grpc-addr, marked like local as the
 	// parts' own (auth.InternalListener); nil when not set.
@@ -131,6 +132,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		}
 		limiter.TrustProxies(trusted)
 		limiter.SetAuthFailureLimit(cfg.AuthFailureLimit)
+		a.limiter = limiter
 		a.grpc = rpc.NewServer(rpc.ServerOptions{
 			Logger: log, Registry: a.reg, Keys: a.keys, Policy: a.policy,
 			MaxMsgBytes: int(cfg.MaxBodyBytes), MaxStreams: cfg.GRPCMaxStreams, TLS: a.serverTLS,
@@ -232,12 +234,29 @@ func (a *App) newCache() (cache.Cache, error) {
 			// The parser's message may quote the URL, password and all.
 			return nil, errors.New(config.Redact(err.Error()))
 		}
-		return cache.NewRedis(client, a.cfg.RedisPrefix, m, a.log), nil
+		return cache.NewRedis(client, a.cfg.RedisPrefix, cache.NewMAC(a.cacheKey(), m, a.log), m, a.log), nil
 	}
 	if a.cfg.CacheEntries == 0 {
 		return cache.None{}, nil
 	}
 	return cache.NewLocal(a.cfg.CacheEntries, m)
+}
+
+// cacheKey returns the key that authenticates what this process puts in
+// Redis: --cache-hmac-key, or else one derived from the internal key, which
+// every process of a split deployment running the catalog or lineage
+// service must hold anyway (config.Validate), so that `make run` and the
+// deployments that set no cache key still share one. A process with
+// neither (the licences service or the gateway alone) reads nothing from
+// Redis another process wrote, and gets a key of its own.
+func (a *App) cacheKey() []byte {
+	switch {
+	case a.cfg.CacheHMACKey != "":
+		return []byte(a.cfg.CacheHMACKey)
+	case a.cfg.InternalKey != "":
+		return cache.DeriveKey(a.cfg.InternalKey)
+	}
+	return cache.RandomKey()
 }
 
 // GRPCAddr returns the address the gRPC server listens on ("" if none).

@@ -127,15 +127,19 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 		return nil, err
 	}
 	var pubsub redis.UniversalClient
+	var mac *cache.MAC
 	if r, ok := a.cache.(*cache.Redis); ok {
-		pubsub = r.Client()
+		pubsub, mac = r.Client(), r.MAC()
 	}
-	hub := watch.New(pubsub, a.cfg.RedisPrefix+"lineage:events", a.log)
+	hub := watch.New(pubsub, a.cfg.RedisPrefix+"lineage:events", mac, a.log)
 	svc, err := lineageservice.New(lineageservice.Deps{
 		Catalog: catalogv1.NewCatalogServiceClient(cat), Licences: licencesv1.NewLicenceServiceClient(lic),
 		CallerCatalog: catalogv1.NewCatalogServiceClient(callerCat),
-		Store:         lineagestore.New(db), Cache: a.cache, Hub: hub, Pages: a.pages(),
-		MaxDepth: a.cfg.MaxDepth, MaxBatch: a.cfg.MaxBatchSize, Stopping: a.Stopping(), Log: a.log,
+		Store:         lineagestore.New(db).WithWriteWait(a.cfg.GraphWriteWait), Cache: a.cache, Hub: hub, Pages: a.pages(),
+		MaxDepth: a.cfg.MaxDepth, MaxClosure: a.cfg.MaxClosure, MaxBatch: a.cfg.MaxBatchSize,
+		WatchesPerClient: a.cfg.WatchesPerClient, MaxWatches: a.cfg.MaxWatches, ClientAddr: a.limiter.ClientAddr,
+		Metrics:  a.reg,
+		Stopping: a.Stopping(), Log: a.log,
 	})
 	if err != nil {
 		hub.Close()

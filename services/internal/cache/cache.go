@@ -31,9 +31,10 @@ type Cache interface {
 
 // Metrics counts cache outcomes; one set serves every cache of a process.
 type Metrics struct {
-	requests *prometheus.CounterVec
-	errors   *prometheus.CounterVec
-	up       *prometheus.GaugeVec
+	requests        *prometheus.CounterVec
+	errors          *prometheus.CounterVec
+	up              *prometheus.GaugeVec
+	unauthenticated *prometheus.CounterVec
 }
 
 // NewMetrics registers the cache metrics on reg.
@@ -41,7 +42,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "stemma_cache_requests_total",
-			Help: "Cache lookups by backend and result (hit, miss, error, bypass while the backend is down).",
+			Help: "Cache lookups by backend and result (hit, miss, error, bypass while the backend is down, unauthenticated: a value whose HMAC did not verify, served as a miss).",
 		}, []string{"backend", "result"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "stemma_cache_errors_total",
@@ -51,9 +52,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "stemma_cache_backend_up",
 			Help: "1 while the cache backend answers, 0 while requests bypass it.",
 		}, []string{"backend"}),
+		unauthenticated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stemma_redis_unauthenticated_total",
+			Help: "Values read from Redis whose HMAC did not verify, by kind (cache: served as a miss; event: dropped).",
+		}, []string{"kind"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.errors, m.up)
+		reg.MustRegister(m.requests, m.errors, m.up, m.unauthenticated)
 	}
 	return m
 }

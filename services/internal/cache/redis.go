@@ -115,6 +115,7 @@ func parseRedisURL(s string) (*redis.UniversalOptions, error) {
 type Redis struct {
 	client     redis.UniversalClient
 	prefix     string
+	mac        *MAC
 	metrics    *Metrics
 	log        *slog.Logger
 	downUntil  atomic.Int64 // unix nanos; bypass Redis until then
@@ -122,11 +123,15 @@ type Redis struct {
 	retryAfter time.Duration
 }
 
-// NewRedis returns a cache over client whose keys all start with prefix.
-func NewRedis(client redis.UniversalClient, prefix string, m *Metrics, log *slog.Logger) *Redis {
+// NewRedis returns a cache over client whose keys all start with prefix,
+// its values sealed with mac.
+func NewRedis(client redis.UniversalClient, prefix string, mac *MAC, m *Metrics, log *slog.Logger) *Redis {
 	m.setUp("redis", true)
-	return &Redis{client: client, prefix: prefix, metrics: m, log: log, retryAfter: time.Second}
+	return &Redis{client: client, prefix: prefix, mac: mac, metrics: m, log: log, retryAfter: time.Second}
 }
+
+// MAC returns the cache's MAC, which authenticates pub/sub events too.
+func (r *Redis) MAC() *MAC { return r.mac }
 
 // Client returns the underlying client, for pub/sub.
 func (r *Redis) Client() redis.UniversalClient { return r.client }
@@ -157,12 +162,18 @@ func (r *Redis) Get(ctx context.Context, key string) ([]byte, bool) {
 		r.metrics.result("redis", "bypass")
 		return nil, false
 	}
-	v, err := r.client.Get(ctx, r.prefix+key).Bytes()
+	full := r.prefix + key
+	v, err := r.client.Get(ctx, full).Bytes()
 	switch {
 	case err == nil:
 		r.succeeded()
+		value, ok := r.mac.Open(KindCache, full, v)
+		if !ok {
+			r.metrics.result("redis", "unauthenticated")
+			return nil, false
+		}
 		r.metrics.result("redis", "hit")
-		return v, true
+		return value, true
 	case errors.Is(err, redis.Nil):
 		r.succeeded()
 		r.metrics.result("redis", "miss")
@@ -184,7 +195,8 @@ func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	if r.bypassing() {
 		return
 	}
-	if err := r.client.Set(ctx, r.prefix+key, value, ttl).Err(); err != nil {
+	full := r.prefix + key
+	if err := r.client.Set(ctx, full, r.mac.Seal(KindCache, full, value), ttl).Err(); err != nil {
 		if ctx.Err() == nil {
 			r.failed("set", err)
 		}

@@ -56,6 +56,9 @@ type Config struct {
 	RedisURL     string
 	RedisCluster bool
 	RedisPrefix  string
+	// CacheHMACKey authenticates every value and event Stemma writes to
+	// Redis; empty derives one from InternalKey (cache.DeriveKey).
+	CacheHMACKey string
 
 	LicencesAddr string
 	CatalogAddr  string
@@ -88,6 +91,16 @@ type Config struct {
 	MaxPageSize     int
 	MaxBatchSize    int
 	MaxDepth        int
+	// MaxClosure bounds a lineage walk's width: the works one closure may
+	// hold besides its root. Past it the answer is cut and flagged.
+	MaxClosure int
+	// WatchesPerClient and MaxWatches bound the open watch streams of one
+	// principal (or anonymous address) and of the whole process.
+	WatchesPerClient int
+	MaxWatches       int
+	// GraphWriteWait bounds how long a lineage graph write (a derivation
+	// or an SBOM import) waits for the writes queued before it.
+	GraphWriteWait  time.Duration
 	CacheEntries    int
 	ShutdownTimeout time.Duration
 
@@ -127,6 +140,10 @@ func Default() Config {
 		MaxBatchSize:       1000,
 		MaxDepth:           100,
 		Migrate:            true,
+		MaxClosure:         10_000,
+		WatchesPerClient:   16,
+		MaxWatches:         1000,
+		GraphWriteWait:     10 * time.Second,
 		CacheEntries:       100_000,
 		ShutdownTimeout:    10 * time.Second,
 		HTTPReadTimeout:    30 * time.Second,
@@ -149,6 +166,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL (redis://host:port/db); several hosts (redis://h1:p1,h2:p2) select Cluster; empty selects the in-process cache")
 	fs.BoolVar(&c.RedisCluster, "redis-cluster", c.RedisCluster, "treat --redis-url as a Redis Cluster even with one host")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", c.RedisPrefix, "prefix of every Redis key Stemma writes")
+	fs.StringVar(&c.CacheHMACKey, "cache-hmac-key", c.CacheHMACKey, "HMAC-SHA256 key authenticating the values and events Stemma puts in Redis, the same in every process (openssl rand -hex 32); empty derives one from --internal-key")
 	fs.StringVar(&c.LicencesAddr, "licences-addr", c.LicencesAddr, "gRPC address(es) of the licences service when this process does not run it (host:port,host:port)")
 	fs.StringVar(&c.CatalogAddr, "catalog-addr", c.CatalogAddr, "gRPC address(es) of the catalog service when this process does not run it")
 	fs.StringVar(&c.LineageAddr, "lineage-addr", c.LineageAddr, "gRPC address(es) of the lineage service when this process does not run it")
@@ -171,6 +189,10 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.MaxPageSize, "max-page-size", c.MaxPageSize, "largest page a list call returns")
 	fs.IntVar(&c.MaxBatchSize, "max-batch-size", c.MaxBatchSize, "most items in one batch call")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest graph walk a lineage query makes")
+	fs.IntVar(&c.MaxClosure, "max-closure", c.MaxClosure, "most works one lineage walk reaches besides its root; past it the answer is cut and flagged truncated")
+	fs.IntVar(&c.WatchesPerClient, "watches-per-client", c.WatchesPerClient, "open watch streams one principal (or anonymous client address) may hold; beyond it RESOURCE_EXHAUSTED")
+	fs.IntVar(&c.MaxWatches, "max-watches", c.MaxWatches, "open watch streams this process serves in all; beyond it RESOURCE_EXHAUSTED")
+	fs.DurationVar(&c.GraphWriteWait, "graph-write-wait", c.GraphWriteWait, "longest a lineage graph write (derivation, SBOM import) waits for the writes ahead of it; then UNAVAILABLE")
 	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "entries of each in-process cache (works by id always; every cache when no Redis URL is set); 0 turns them off")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
 	fs.DurationVar(&c.HTTPReadTimeout, "http-read-timeout", c.HTTPReadTimeout, "longest time to read a REST request, headers and body")
@@ -368,6 +390,13 @@ func (c *Config) Validate() error {
 			add("--internal-key: %v", err)
 		}
 	}
+	if c.CacheHMACKey != "" {
+		// The same strength check: a guessable key lets whoever can write
+		// to Redis forge audits and events.
+		if err := CheckInternalKey(c.CacheHMACKey); err != nil {
+			add("--cache-hmac-key: %v", err)
+		}
+	}
 	if c.MaxBodyBytes < 1024 {
 		add("--max-body-bytes: %d; want at least 1024", c.MaxBodyBytes)
 	}
@@ -379,6 +408,15 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxDepth < 1 {
 		add("--max-depth: want at least 1")
+	}
+	if c.MaxClosure < 1 {
+		add("--max-closure: want at least 1")
+	}
+	if c.WatchesPerClient < 1 || c.MaxWatches < c.WatchesPerClient {
+		add("--watches-per-client %d, --max-watches %d: want 1 <= per client <= total", c.WatchesPerClient, c.MaxWatches)
+	}
+	if c.GraphWriteWait <= 0 {
+		add("--graph-write-wait: want a positive duration")
 	}
 	if c.CacheEntries < 0 {
 		add("--cache-entries: want 0 (no in-process cache) or more")
@@ -528,6 +566,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Any("principals", principals),
 		slog.Any("admins", c.Admins),
 		slog.Bool("internal_key_set", c.InternalKey != ""),
+		slog.Bool("cache_hmac_key_set", c.CacheHMACKey != ""),
 		slog.Float64("rate_limit", c.RateLimit),
 		slog.Float64("anonymous_rate_limit", c.AnonymousRateLimit),
 		slog.Bool("tls", c.TLSCert != ""),
@@ -535,6 +574,10 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("max_page_size", c.MaxPageSize),
 		slog.Int("max_batch_size", c.MaxBatchSize),
 		slog.Int("max_depth", c.MaxDepth),
+		slog.Int("max_closure", c.MaxClosure),
+		slog.Int("watches_per_client", c.WatchesPerClient),
+		slog.Int("max_watches", c.MaxWatches),
+		slog.Duration("graph_write_wait", c.GraphWriteWait),
 		slog.Int("cache_entries", c.CacheEntries),
 	)
 }

@@ -205,16 +205,33 @@ func TestLogValueRedactsSecrets(t *testing.T) {
 	c := Default()
 	c.APIKeys = "alice=very-secret-key"
 	c.InternalKey = "internal-secret"
+	c.CacheHMACKey = "cache-hmac-secret"
 	c.DatabaseURL = "postgres://u:db-secret@h/x"
 	c.RedisURL = "redis://:redis-secret@h1:1,h2:2"
 	out := c.LogValue().String()
-	for _, secret := range []string{"very-secret-key", "internal-secret", "db-secret", "redis-secret"} {
+	for _, secret := range []string{"very-secret-key", "internal-secret", "cache-hmac-secret", "db-secret", "redis-secret"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("log value shows %q: %s", secret, out)
 		}
 	}
 	if !strings.Contains(out, "alice") {
 		t.Errorf("log value hides the principal names: %s", out)
+	}
+	if !strings.Contains(out, "cache_hmac_key_set=true") {
+		t.Errorf("log value does not say a cache HMAC key is set: %s", out)
+	}
+}
+
+// A weak cache HMAC key is refused like a weak internal key.
+func TestCacheHMACKeyMustBeStrong(t *testing.T) {
+	c := Default()
+	c.CacheHMACKey = "short"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--cache-hmac-key") {
+		t.Errorf("weak --cache-hmac-key: %v", err)
+	}
+	c.CacheHMACKey = randomKey()
+	if err := c.Validate(); err != nil {
+		t.Errorf("strong --cache-hmac-key: %v", err)
 	}
 }
 

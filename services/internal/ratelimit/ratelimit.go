@@ -260,6 +260,12 @@ func (l *Limiter) caller(ctx context.Context) (key string, limit rate.Limit, bur
 	return "addr:" + l.clientAddr(ctx), l.anonymous, l.anonBurst
 }
 
+// ClientAddr is the address an anonymous caller is known by, as the
+// anonymous limit counts it: other per-client bounds (open watch streams)
+// count the same way, so that no client is two clients to one and one to
+// the other.
+func (l *Limiter) ClientAddr(ctx context.Context) string { return l.clientAddr(ctx) }
+
 // clientAddr is the anonymous caller's address: the peer's, or, for a call
 // from the in-process gateway (whose peer is the gateway itself), the
 // address the gateway saw. The gateway appends its TCP peer to whatever

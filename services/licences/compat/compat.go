@@ -127,6 +127,7 @@ type Engine struct {
 	ruleKeys      map[string][]string   // rule id -> source keys, parallel to rules
 	ruleScopes    map[string][][]string // rule id -> licence prefixes a general source concerns, parallel to rules
 	cache         sync.Map              // cacheKey -> *outcome
+	version       string                // RulesVersion
 	cacheLen      atomic.Int64
 }
 
@@ -166,6 +167,7 @@ func New(list *spdx.List) (*Engine, error) {
 	if err := e.loadGrants(); err != nil {
 		return nil, err
 	}
+	e.version = rulesVersion(list)
 	return e, nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
@@ -61,6 +63,18 @@ func New(engine *compat.Engine, pages paging.Bounds, maxBatch int) *Service {
 	}
 }
 
+// RulesVersionHeader is the response header (gRPC metadata; over REST
+// Grpc-Metadata-Stemma-Rules-Version) that carries the version of the
+// licence rules that answered (compat.Engine.RulesVersion). Clients that
+// cache answers, the lineage service's audits first, key them by it.
+const RulesVersionHeader = "stemma-rules-version"
+
+// stamp sends the rules' version with the response. Outside a gRPC call
+// (a handler called directly) there is nowhere to send it.
+func (s *Service) stamp(ctx context.Context) {
+	_ = grpc.SetHeader(ctx, metadata.Pairs(RulesVersionHeader, s.engine.RulesVersion()))
+}
+
 // licenceID returns the SPDX id in a name "licences/{id}". SPDX ids are not
 // AIP-122 ids (they have capitals, dots and '+'), so they get a check of
 // their own: the characters an SPDX idstring may hold.
@@ -81,7 +95,8 @@ func licenceID(field, name, collection string) (string, error) {
 }
 
 // GetLicence returns one licence.
-func (s *Service) GetLicence(_ context.Context, req *licencesv1.GetLicenceRequest) (*licencesv1.Licence, error) {
+func (s *Service) GetLicence(ctx context.Context, req *licencesv1.GetLicenceRequest) (*licencesv1.Licence, error) {
+	s.stamp(ctx)
 	id, err := licenceID("name", req.GetName(), "licences")
 	if err != nil {
 		return nil, err
@@ -94,7 +109,8 @@ func (s *Service) GetLicence(_ context.Context, req *licencesv1.GetLicenceReques
 }
 
 // ListLicences lists the licences matching the filter, by identifier.
-func (s *Service) ListLicences(_ context.Context, req *licencesv1.ListLicencesRequest) (*licencesv1.ListLicencesResponse, error) {
+func (s *Service) ListLicences(ctx context.Context, req *licencesv1.ListLicencesRequest) (*licencesv1.ListLicencesResponse, error) {
+	s.stamp(ctx)
 	size, err := s.pages.Size(req.GetPageSize())
 	if err != nil {
 		return nil, err
@@ -252,7 +268,8 @@ func use(field string, u licencesv1.Use) (compat.Use, error) {
 }
 
 // CheckCompatibility answers one compatibility question.
-func (s *Service) CheckCompatibility(_ context.Context, req *licencesv1.CheckCompatibilityRequest) (*licencesv1.CheckCompatibilityResponse, error) {
+func (s *Service) CheckCompatibility(ctx context.Context, req *licencesv1.CheckCompatibilityRequest) (*licencesv1.CheckCompatibilityResponse, error) {
+	s.stamp(ctx)
 	return s.check("", req)
 }
 
@@ -291,7 +308,8 @@ func (s *Service) check(prefix string, req *licencesv1.CheckCompatibilityRequest
 
 // BatchCheckCompatibility answers many questions; a malformed one fails the
 // whole batch, naming its index, so that results always line up with checks.
-func (s *Service) BatchCheckCompatibility(_ context.Context, req *licencesv1.BatchCheckCompatibilityRequest) (*licencesv1.BatchCheckCompatibilityResponse, error) {
+func (s *Service) BatchCheckCompatibility(ctx context.Context, req *licencesv1.BatchCheckCompatibilityRequest) (*licencesv1.BatchCheckCompatibilityResponse, error) {
+	s.stamp(ctx)
 	checks := req.GetChecks()
 	if len(checks) == 0 {
 		return nil, apierr.Missing("checks")
@@ -312,7 +330,8 @@ func (s *Service) BatchCheckCompatibility(_ context.Context, req *licencesv1.Bat
 
 // SuggestOutbound lists the licences a work combining the inbound material
 // may carry.
-func (s *Service) SuggestOutbound(_ context.Context, req *licencesv1.SuggestOutboundRequest) (*licencesv1.SuggestOutboundResponse, error) {
+func (s *Service) SuggestOutbound(ctx context.Context, req *licencesv1.SuggestOutboundRequest) (*licencesv1.SuggestOutboundResponse, error) {
+	s.stamp(ctx)
 	if len(req.GetInbound()) == 0 {
 		return nil, apierr.Missing("inbound")
 	}

@@ -11,11 +11,16 @@ import (
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
+	"github.com/stemma-registry/stemma/services/licences/compat"
+	"github.com/stemma-registry/stemma/services/licences/licenceservice"
+	"github.com/stemma-registry/stemma/services/licences/spdx"
 )
 
 // start runs the whole suite once for the package's tests and returns a
@@ -277,4 +282,43 @@ func TestLicences(t *testing.T) {
 			t.Errorf("GPL-2.0-only + Apache-2.0: %v, %v; want no licence at all", r.GetSuggestions(), err)
 		}
 	})
+}
+
+// Every answer that depends on the rules says which rules gave it, over
+// gRPC (metadata) and REST (a header), so that clients caching answers
+// can key them by it.
+func TestRulesVersionHeader(t *testing.T) {
+	client, base := start(t)
+	want := testEngine(t).RulesVersion()
+	var md metadata.MD
+	if _, err := client.CheckCompatibility(context.Background(), &licencesv1.CheckCompatibilityRequest{Inbound: "MIT", Outbound: "GPL-3.0-only"}, grpc.Header(&md)); err != nil {
+		t.Fatal(err)
+	}
+	if got := md.Get(licenceservice.RulesVersionHeader); len(got) != 1 || got[0] != want {
+		t.Errorf("gRPC %s = %v; want %q", licenceservice.RulesVersionHeader, got, want)
+	}
+	md = nil
+	if _, err := client.ListLicences(context.Background(), &licencesv1.ListLicencesRequest{PageSize: 1}, grpc.Header(&md)); err != nil {
+		t.Fatal(err)
+	}
+	if got := md.Get(licenceservice.RulesVersionHeader); len(got) != 1 || got[0] != want {
+		t.Errorf("ListLicences: gRPC %s = %v; want %q", licenceservice.RulesVersionHeader, got, want)
+	}
+	resp, err := http.Post(base+"/v1/compatibility:check", "application/json", strings.NewReader(`{"inbound":"MIT","outbound":"Apache-2.0"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Grpc-Metadata-Stemma-Rules-Version"); got != want {
+		t.Errorf("REST Grpc-Metadata-Stemma-Rules-Version = %q; want %q", got, want)
+	}
+}
+
+func testEngine(t *testing.T) *compat.Engine {
+	t.Helper()
+	e, err := compat.New(spdx.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

@@ -56,6 +56,9 @@ type Attribution struct {
 	Markdown  string
 	Text      string
 	Truncated bool
+	// Capped reports that the closure bound, not only the depth bound,
+	// cut the ancestry short.
+	Capped bool
 }
 
 // Build computes the credits of the closure's root, nearest first. The
@@ -65,7 +68,7 @@ type Attribution struct {
 // what the catalog returned, a missing work counting as deleted.
 func Build(c *graph.Closure, derivations map[string]*graph.Derivation, works map[string]Work) *Attribution {
 	root := c.Nodes[0].Work
-	a := &Attribution{Work: root, Truncated: c.Truncated}
+	a := &Attribution{Work: root, Truncated: c.Truncated, Capped: c.Capped}
 	for i := 1; i < len(c.Nodes); i++ {
 		n := c.Nodes[i]
 		w, ok := works[n.Work]
@@ -175,7 +178,10 @@ func render(a *Attribution, rootTitle string, s style) string {
 		}
 		b.WriteString(".\n")
 	}
-	if a.Truncated {
+	switch {
+	case a.Capped:
+		b.WriteString("\n(The ancestry holds more works than one answer covers; more works may be owed credit.)\n")
+	case a.Truncated:
 		b.WriteString("\n(The ancestry goes deeper than the depth asked for; more works may be owed credit.)\n")
 	}
 	return b.String()

@@ -21,6 +21,10 @@ type Node struct {
 	// Onward reports that the walk goes on from the work to other works
 	// of the closure: going up, that it derives from some of them.
 	Onward bool
+	// Lateral reports that the work leads to a work of the closure no
+	// deeper than itself: what Onward would be in the closure bounded at
+	// the work's depth (see Within).
+	Lateral bool
 }
 
 // Closure is every work reachable from a root within a depth bound, each
@@ -29,9 +33,14 @@ type Node struct {
 // always comes before its children and pages are stable.
 type Closure struct {
 	Nodes []Node
-	// Truncated reports that the depth bound cut the walk short: some
-	// work at the bound has derivations beyond it.
+	// Truncated reports that a bound cut the walk short: some work at the
+	// depth bound has derivations beyond it, or the closure bound was
+	// reached (then Capped is set too).
 	Truncated bool
+	// Capped reports that the walk reached more works than the closure
+	// bound (Walk.MaxNodes) allows: the closure holds exactly that many
+	// relatives, the nearest in closure order.
+	Capped bool
 }
 
 // Relatives returns the number of works in the closure besides the root.
@@ -96,6 +105,10 @@ func adjacency(d Direction, edges []Edge) map[string][]Edge {
 // level in work id order, a work's parent being the first work of the
 // previous level that reaches it. The edges must include those leaving
 // the works at the depth bound, which only decide Truncated.
+//
+// With w.MaxNodes set, the walk stops at the level where the closure
+// would exceed it, keeping that level's first works in work id order up
+// to the bound: the same works whatever order the edges came in.
 func NewClosure(w Walk, edges []Edge) *Closure {
 	adj := adjacency(w.Direction, edges)
 	c := &Closure{Nodes: []Node{{Work: w.Root, Parent: -1}}}
@@ -126,22 +139,59 @@ func NewClosure(w Walk, edges []Edge) *Closure {
 		// The level was appended in parent order; closure order is by work.
 		// Parents stay valid: they point into earlier levels.
 		slices.SortFunc(level, func(a, b Node) int { return cmp.Compare(a.Work, b.Work) })
+		if w.MaxNodes > 0 && c.Relatives() > w.MaxNodes {
+			for _, n := range c.Nodes[w.MaxNodes+1:] {
+				delete(seen, n.Work)
+			}
+			c.Nodes = c.Nodes[:w.MaxNodes+1]
+			c.Truncated, c.Capped = true, true
+			break
+		}
 		start = end
 	}
+	depth := make(map[string]int, len(c.Nodes))
+	for _, n := range c.Nodes {
+		depth[n.Work] = n.Depth
+	}
 	for i := range c.Nodes {
-		for _, e := range adj[c.Nodes[i].Work] {
-			if seen[w.Direction.To(e)] {
-				c.Nodes[i].Onward = true
-				break
+		n := &c.Nodes[i]
+		for _, e := range adj[n.Work] {
+			if d, ok := depth[w.Direction.To(e)]; ok {
+				n.Onward = true
+				if d <= n.Depth {
+					n.Lateral = true
+				}
 			}
 		}
 	}
 	return c
 }
 
+// Within returns the closure of the same walk bounded at depth, computed
+// from c, which must be complete (not Truncated): the works up to that
+// depth, which come first and keep their paths; those at the bound going
+// on only to works no deeper (Lateral), and the result truncated if any of
+// them goes on at all (every edge of a complete closure stays in it). A
+// bound beyond c's deepest work returns c.
+func (c *Closure) Within(depth int) *Closure {
+	end := sort.Search(len(c.Nodes), func(i int) bool { return c.Nodes[i].Depth > depth })
+	if end == len(c.Nodes) && c.Nodes[end-1].Depth < depth {
+		return c
+	}
+	out := &Closure{Nodes: make([]Node, end)}
+	copy(out.Nodes, c.Nodes[:end])
+	for i := range out.Nodes {
+		if n := &out.Nodes[i]; n.Depth == depth {
+			out.Truncated = out.Truncated || n.Onward
+			n.Onward = n.Lateral
+		}
+	}
+	return out
+}
+
 // closureFormat versions the binary form of a closure, so that a cache
 // shared by replicas of different versions never misreads an entry.
-const closureFormat = 1
+const closureFormat = 3
 
 // MarshalBinary encodes the closure compactly, for caches: a closure of a
 // thousand works decodes in microseconds, far faster than JSON or a
@@ -153,11 +203,14 @@ func (c *Closure) MarshalBinary() ([]byte, error) {
 	}
 	b := make([]byte, 0, size)
 	b = append(b, closureFormat)
+	var flags byte
 	if c.Truncated {
-		b = append(b, 1)
-	} else {
-		b = append(b, 0)
+		flags |= 1
 	}
+	if c.Capped {
+		flags |= 2
+	}
+	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(len(c.Nodes)))
 	for _, n := range c.Nodes {
 		b = appendString(b, n.Work)
@@ -165,11 +218,14 @@ func (c *Closure) MarshalBinary() ([]byte, error) {
 		b = binary.AppendVarint(b, int64(n.Parent))
 		b = appendString(b, n.Derivation)
 		b = binary.AppendUvarint(b, uint64(n.Relation))
+		var flags byte
 		if n.Onward {
-			b = append(b, 1)
-		} else {
-			b = append(b, 0)
+			flags |= 1
 		}
+		if n.Lateral {
+			flags |= 2
+		}
+		b = append(b, flags)
 	}
 	return b, nil
 }
@@ -187,7 +243,8 @@ func (c *Closure) UnmarshalBinary(b []byte) error {
 	if r.byte() != closureFormat {
 		return errBadClosure
 	}
-	c.Truncated = r.byte() == 1
+	flags := r.byte()
+	c.Truncated, c.Capped = flags&1 != 0, flags&2 != 0
 	n := r.uvarint()
 	if r.err != nil || n > uint64(len(b)) {
 		return errBadClosure
@@ -200,7 +257,8 @@ func (c *Closure) UnmarshalBinary(b []byte) error {
 		node.Parent = int(r.varint())
 		node.Derivation = r.string()
 		node.Relation = Relation(r.uvarint())
-		node.Onward = r.byte() == 1
+		flags := r.byte()
+		node.Onward, node.Lateral = flags&1 != 0, flags&2 != 0
 		if r.err != nil || node.Parent >= i || node.Parent < -1 {
 			return errBadClosure
 		}

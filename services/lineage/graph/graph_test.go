@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -169,5 +171,82 @@ func TestPathsShortestFirst(t *testing.T) {
 	}
 	if paths, _ := graph.Paths(w, es, "z", 0, 10); len(paths) != 0 {
 		t.Fatalf("to an unrelated work: %v", paths)
+	}
+}
+
+// The closure bound cuts a wide walk at exactly the bound, keeping the
+// nearest works in closure order, and flags it; a walk within the bound
+// is whole and unflagged.
+func TestClosureWidthBound(t *testing.T) {
+	// r has ten sources s0..s9; s0 has three more, t0..t2.
+	var arrows []string
+	for i := range 10 {
+		arrows = append(arrows, fmt.Sprintf("r>s%d", i))
+	}
+	arrows = append(arrows, "s0>t0", "s0>t1", "s0>t2")
+	es := edges(strings.Join(arrows, " "))
+	for _, tt := range []struct {
+		max    int
+		want   int
+		capped bool
+	}{
+		{0, 13, false}, {13, 13, false}, {20, 13, false},
+		{12, 12, true}, {10, 10, true}, {4, 4, true}, {1, 1, true},
+	} {
+		w := graph.Walk{Root: "r", Direction: graph.Up, MaxDepth: 5, MaxNodes: tt.max}
+		c := graph.NewClosure(w, es)
+		if c.Relatives() != tt.want || c.Capped != tt.capped || c.Truncated != tt.capped {
+			t.Errorf("max %d: %d relatives, capped %v, truncated %v; want %d, %v", tt.max, c.Relatives(), c.Capped, c.Truncated, tt.want, tt.capped)
+		}
+		// The kept works are the first of closure order: s0, s1, ... then t0...
+		for i, n := range c.Nodes[1:] {
+			want := fmt.Sprintf("s%d", i)
+			if i >= 10 {
+				want = fmt.Sprintf("t%d", i-10)
+			}
+			if n.Work != want {
+				t.Errorf("max %d: relative %d is %s; want %s", tt.max, i, n.Work, want)
+			}
+		}
+		// Onward only counts works kept: s0 leads on only if a t is kept.
+		if got, want := c.Nodes[1].Onward, c.Relatives() > 10; got != want {
+			t.Errorf("max %d: s0 onward = %v; want %v", tt.max, got, want)
+		}
+		b, _ := c.MarshalBinary()
+		var back graph.Closure
+		if err := back.UnmarshalBinary(b); err != nil || back.Capped != c.Capped || back.Truncated != c.Truncated {
+			t.Errorf("max %d: round trip lost the flags: %v %+v", tt.max, err, back)
+		}
+	}
+}
+
+// A bounded closure computed from a complete one (Within) is the closure
+// the bounded walk computes itself, for every bound and direction over
+// random graphs: same works, paths, onward flags and truncation.
+func TestWithinIsTheBoundedWalk(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for g := 0; g < 300; g++ {
+		n := 2 + rng.IntN(12)
+		var es []graph.Edge
+		for i := 0; i < n*2; i++ {
+			from, to := rng.IntN(n), rng.IntN(n)
+			if from == to {
+				continue
+			}
+			es = append(es, graph.Edge{ID: fmt.Sprintf("e%d", i), Derivative: fmt.Sprintf("w%02d", from), Source: fmt.Sprintf("w%02d", to), Relation: graph.Fork})
+		}
+		for _, dir := range []graph.Direction{graph.Up, graph.Down} {
+			root := fmt.Sprintf("w%02d", rng.IntN(n))
+			full := graph.NewClosure(graph.Walk{Root: root, Direction: dir, MaxDepth: n + 1}, es)
+			if full.Truncated {
+				t.Fatalf("graph %d: a bound beyond the number of works truncated the walk", g)
+			}
+			for d := 1; d <= n+1; d++ {
+				want := graph.NewClosure(graph.Walk{Root: root, Direction: dir, MaxDepth: d}, es)
+				if got := full.Within(d); !reflect.DeepEqual(got, want) {
+					t.Fatalf("graph %d %v, root %s, bound %d:\nWithin = %+v\nwalk   = %+v", g, es, root, d, got, want)
+				}
+			}
+		}
 	}
 }

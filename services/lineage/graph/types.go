@@ -156,12 +156,17 @@ func (d Direction) To(e Edge) string {
 
 // Walk says which part of the graph a query covers: the works reachable
 // from Root in Direction within MaxDepth derivations, following only the
-// Relations given (all when empty).
+// Relations given (all when empty), at most MaxNodes of them besides the
+// root (no limit when zero).
 type Walk struct {
 	Root      string
 	Direction Direction
 	MaxDepth  int
 	Relations []Relation
+	// MaxNodes bounds the walk's width as MaxDepth bounds its depth: a
+	// work with a hundred thousand descendants within two levels would
+	// otherwise make one request hold and send them all.
+	MaxNodes int
 }
 
 // RelationMask returns the walk's relations as a bit set (bit r set for

@@ -14,9 +14,11 @@ import (
 
 // GetAttribution returns the credits a work owes to its ancestry.
 //
-// Key: lineage:attribution:v1:{epoch}:{max depth}:{work}:{digest of the
-// etags of every work of the ancestry}: titles and creators come from the
-// catalog, and any change to a work changes its etag.
+// Key: lineage:attribution:v2:{epoch}:{rules version}:{depth}:{work}:{digest
+// of the etags of every work of the ancestry}: titles and creators come
+// from the catalog, and any change to a work changes its etag; the licence
+// rules' version is there so that a rollout of new licence data never
+// serves credits built with the old (depth as in audit keys).
 func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttributionRequest) (*lineagev1.Attribution, error) {
 	w, err := s.walk(req.GetWork(), req.GetMaxDepth(), nil, graph.Up)
 	if err != nil {
@@ -30,12 +32,16 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("lineage:attribution:v1:%d:%d:%s:%s", a.epoch, w.MaxDepth, w.Root,
+	rulesVersion := s.checker.RulesVersion(ctx)
+	key := fmt.Sprintf("lineage:attribution:v2:%d:%s:%s:%s:%s", a.epoch, rulesVersion, a.depth, w.Root,
 		digest(a.closure, ws, false, (*catalogv1.Work).GetEtag))
-	if b, ok := s.Cache.Get(ctx, key); ok {
-		resp := &lineagev1.Attribution{}
-		if err := proto.Unmarshal(b, resp); err == nil {
-			return resp, nil
+	cached := rulesVersion != ""
+	if cached {
+		if b, ok := s.Cache.Get(ctx, key); ok {
+			resp := &lineagev1.Attribution{}
+			if err := proto.Unmarshal(b, resp); err == nil {
+				return resp, nil
+			}
 		}
 	}
 	if err := a.load(ctx, s, w); err != nil {
@@ -61,7 +67,7 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 		}
 		resp.Credits = append(resp.Credits, cr)
 	}
-	if b, err := proto.Marshal(resp); err == nil {
+	if b, err := proto.Marshal(resp); cached && err == nil {
 		s.Cache.Set(ctx, key, b, cacheTTL)
 	}
 	return resp, nil

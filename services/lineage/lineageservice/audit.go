@@ -95,9 +95,11 @@ func (s *Service) AuditWork(ctx context.Context, req *lineagev1.AuditWorkRequest
 
 // audit returns every conflict of a walk's ancestry.
 //
-// Key: lineage:audit:v1:{epoch}:{max depth}:{work}:{digest of the current
-// licences of the ancestry's derivatives}. The audit reads those licences
-// from the catalog, so they are part of what it describes.
+// Key: lineage:audit:v2:{epoch}:{rules version}:{depth}:{work}:{digest of
+// the current licences of the ancestry's derivatives}. The audit reads
+// those licences from the catalog, and its verdicts come from the licence
+// rules the licences service runs, so both are part of what it describes;
+// the depth is "all" when the walk reached every ancestor (ancestry).
 func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWorkResponse, error) {
 	a, err := s.ancestry(ctx, w, true)
 	if err != nil {
@@ -111,14 +113,17 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("lineage:audit:v1:%d:%d:%s:%s", a.epoch, w.MaxDepth, w.Root,
-		digest(c, ws, true, (*catalogv1.Work).GetLicence))
-	if b, ok := s.Cache.Get(ctx, key); ok {
-		resp := &lineagev1.AuditWorkResponse{}
-		if err := proto.Unmarshal(b, resp); err == nil {
-			return resp, nil
+	rulesVersion := s.checker.RulesVersion(ctx)
+	key := auditKey(a, rulesVersion, w.Root, digest(c, ws, true, (*catalogv1.Work).GetLicence))
+	if rulesVersion != "" {
+		if b, ok := s.Cache.Get(ctx, key); ok {
+			resp := &lineagev1.AuditWorkResponse{}
+			if err := proto.Unmarshal(b, resp); err == nil {
+				return resp, nil
+			}
 		}
 	}
+	ctx, seen := withVersions(ctx)
 	if err := a.load(ctx, s, w); err != nil {
 		return nil, err
 	}
@@ -153,10 +158,19 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 		}
 		resp.Conflicts = append(resp.Conflicts, cf)
 	}
-	if b, err := proto.Marshal(resp); err == nil {
-		s.Cache.Set(ctx, key, b, cacheTTL)
+	// Cached only under the version of the rules that gave every verdict.
+	if rulesVersion != "" && seen.only(rulesVersion) {
+		if b, err := proto.Marshal(resp); err == nil {
+			s.Cache.Set(ctx, key, b, cacheTTL)
+		}
 	}
 	return resp, nil
+}
+
+// auditKey returns the cache key of the audit of an ancestry under the
+// licence rules of version rules.
+func auditKey(a *ancestry, rules, root, licences string) string {
+	return fmt.Sprintf("lineage:audit:v2:%d:%s:%s:%s:%s", a.epoch, rules, a.depth, root, licences)
 }
 
 // and joins licence expressions into one that binds them all.

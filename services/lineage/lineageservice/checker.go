@@ -2,6 +2,10 @@ package lineageservice
 
 import (
 	"context"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	"github.com/stemma-registry/stemma/services/lineage/audit"
@@ -13,13 +17,14 @@ import (
 type Checker struct {
 	client   licencesv1.LicenceServiceClient
 	maxBatch int
+	rules    *rules
 }
 
 var _ audit.Checker = (*Checker)(nil)
 
 // NewChecker returns a checker over a licences client.
 func NewChecker(client licencesv1.LicenceServiceClient, maxBatch int) *Checker {
-	return &Checker{client: client, maxBatch: max(maxBatch, 1)}
+	return &Checker{client: client, maxBatch: max(maxBatch, 1), rules: &rules{client: client, now: time.Now}}
 }
 
 // noLicence is the answer when a side has no licence expression: without
@@ -56,10 +61,12 @@ func (c *Checker) Check(ctx context.Context, qs []audit.Question) ([]graph.Check
 		for j, i := range batch {
 			req.Checks[j] = &licencesv1.CheckCompatibilityRequest{Inbound: qs[i].Inbound, Outbound: qs[i].Outbound, Use: licencesv1.Use(qs[i].Use)}
 		}
-		resp, err := c.client.BatchCheckCompatibility(ctx, req)
+		var md metadata.MD
+		resp, err := c.client.BatchCheckCompatibility(ctx, req, grpc.Header(&md))
 		if err != nil {
 			return nil, err
 		}
+		recordVersion(ctx, c.rules.observe(md))
 		for j, r := range resp.GetResults() {
 			if j >= len(batch) {
 				break
@@ -73,9 +80,17 @@ func (c *Checker) Check(ctx context.Context, qs []audit.Question) ([]graph.Check
 	return out, nil
 }
 
+// RulesVersion returns the version of the licence rules the licences
+// service answers with, "" when it cannot be learnt.
+func (c *Checker) RulesVersion(ctx context.Context) string { return c.rules.current(ctx) }
+
 // Combinable asks whether any licence can carry all the inbound material.
 func (c *Checker) Combinable(ctx context.Context, inbound []string, use graph.Use) (graph.Verdict, error) {
-	resp, err := c.client.SuggestOutbound(ctx, &licencesv1.SuggestOutboundRequest{Inbound: inbound, Use: licencesv1.Use(use), PageSize: 1})
+	var md metadata.MD
+	resp, err := c.client.SuggestOutbound(ctx, &licencesv1.SuggestOutboundRequest{Inbound: inbound, Use: licencesv1.Use(use), PageSize: 1}, grpc.Header(&md))
+	if err == nil {
+		recordVersion(ctx, c.rules.observe(md))
+	}
 	switch {
 	case err != nil:
 		return 0, err

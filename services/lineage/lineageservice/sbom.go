@@ -322,6 +322,12 @@ func (im *sbomImport) match(ctx context.Context, edges []sbom.Edge) error {
 	for _, e := range edges {
 		derivative[im.byRef[e.From]] = true
 	}
+	// One BatchLookupWorks per chunk of the batch bound, not a lookup per
+	// component: a document of a thousand components costs one round trip.
+	var (
+		asked []*component
+		reqs  []*catalogv1.LookupWorksRequest
+	)
 	for _, c := range im.comps {
 		req := &catalogv1.LookupWorksRequest{Purl: c.purl}
 		if c.purl == "" {
@@ -330,17 +336,27 @@ func (im *sbomImport) match(ctx context.Context, edges []sbom.Edge) error {
 			}
 			req = &catalogv1.LookupWorksRequest{Digest: c.c.Hashes[0].Digest()}
 		}
-		resp, err := im.s.Catalog.LookupWorks(ctx, req)
+		asked, reqs = append(asked, c), append(reqs, req)
+	}
+	for start := 0; start < len(reqs); start += im.s.MaxBatch {
+		end := min(start+im.s.MaxBatch, len(reqs))
+		resp, err := im.s.Catalog.BatchLookupWorks(ctx, &catalogv1.BatchLookupWorksRequest{Requests: reqs[start:end]})
 		if err != nil {
 			return err
 		}
-		var same []*catalogv1.Work
-		for _, w := range resp.GetWorks() {
-			if w.GetVersion() == c.c.Version && (c.purl != "" || w.GetTitle() == c.c.Name) {
-				same = append(same, w)
-			}
+		if len(resp.GetResponses()) != end-start {
+			return fmt.Errorf("lineage: the catalog answered %d of %d lookups", len(resp.GetResponses()), end-start)
 		}
-		c.work = im.choose(c, same, derivative[c])
+		for i, r := range resp.GetResponses() {
+			c := asked[start+i]
+			var same []*catalogv1.Work
+			for _, w := range r.GetWorks() {
+				if w.GetVersion() == c.c.Version && (c.purl != "" || w.GetTitle() == c.c.Name) {
+					same = append(same, w)
+				}
+			}
+			c.work = im.choose(c, same, derivative[c])
+		}
 	}
 	if p := im.comps[0]; p.work != nil && im.req.GetProductLicence() != "" && p.work.GetLicence() != im.licence {
 		im.warn("the product %s is registered under %q; it is checked against %q as asked, and its record is left as it is",

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
@@ -40,9 +42,21 @@ type Deps struct {
 	Cache         cache.Cache
 	Hub           *watch.Hub
 	Pages         paging.Bounds
-	// MaxDepth bounds every walk; MaxBatch every batch call made or taken.
-	MaxDepth int
-	MaxBatch int
+	// MaxDepth bounds every walk's depth, MaxClosure its width (works
+	// besides the root; zero for none); MaxBatch every batch call made or
+	// taken.
+	MaxDepth   int
+	MaxClosure int
+	MaxBatch   int
+	// WatchesPerClient and MaxWatches bound the open watch streams of one
+	// principal or anonymous address, and of the process; zero for none.
+	WatchesPerClient int
+	MaxWatches       int
+	// ClientAddr names an anonymous caller for WatchesPerClient (the
+	// rate limiter's view of it); nil uses the gRPC peer's address.
+	ClientAddr func(context.Context) string
+	// Metrics registers the service's metrics; nil keeps them unregistered.
+	Metrics prometheus.Registerer
 	// Stopping is closed when the process shuts down: watch streams end.
 	Stopping <-chan struct{}
 	Log      *slog.Logger
@@ -53,6 +67,8 @@ type Service struct {
 	lineagev1.UnimplementedLineageServiceServer
 	Deps
 	checker *Checker
+	watches *watchLimits
+	walks   *eventWalks
 }
 
 // New returns the service.
@@ -60,10 +76,15 @@ func New(d Deps) (*Service, error) {
 	switch {
 	case d.Catalog == nil, d.Licences == nil, d.Store == nil, d.Cache == nil, d.Hub == nil, d.Stopping == nil, d.Log == nil:
 		return nil, errors.New("lineageservice: a dependency is missing")
-	case d.MaxDepth < 1, d.MaxBatch < 1, d.Pages.Default < 1, d.Pages.Max < d.Pages.Default:
+	case d.MaxDepth < 1, d.MaxBatch < 1, d.MaxClosure < 0, d.WatchesPerClient < 0, d.MaxWatches < 0, d.Pages.Default < 1, d.Pages.Max < d.Pages.Default:
 		return nil, errors.New("lineageservice: bad bounds")
 	}
-	return &Service{Deps: d, checker: NewChecker(d.Licences, d.MaxBatch)}, nil
+	walks, err := newEventWalks(d.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Deps: d, checker: NewChecker(d.Licences, d.MaxBatch),
+		watches: newWatchLimits(d.WatchesPerClient, d.MaxWatches), walks: walks}, nil
 }
 
 // workID returns the id in a work name.
@@ -113,7 +134,7 @@ func (s *Service) walk(work string, maxDepth int32, rs []lineagev1.Relation, dir
 	if err != nil {
 		return graph.Walk{}, err
 	}
-	return graph.Walk{Root: id, Direction: dir, MaxDepth: d, Relations: r}, nil
+	return graph.Walk{Root: id, Direction: dir, MaxDepth: d, Relations: r, MaxNodes: s.MaxClosure}, nil
 }
 
 // query is the paging query of a walk: the method and what shapes its

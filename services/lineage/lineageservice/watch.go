@@ -7,14 +7,15 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
-	"github.com/stemma-registry/stemma/services/lineage/graph"
 	"github.com/stemma-registry/stemma/services/lineage/watch"
 )
 
 // WatchDerivations streams the derivations recorded or deleted whose
 // source is a watched work or, with include_descendants, a descendant of
 // one. A descendant is resolved when its event arrives, against the graph
-// as it then is (the closure cache makes that one small read per event).
+// as it then is, by one walk per event shared by every watcher of the
+// process (see eventWalks). Streams are bounded per client and in all
+// (Deps.WatchesPerClient, Deps.MaxWatches): beyond, RESOURCE_EXHAUSTED.
 // The stream ends when the client leaves or the process shuts down.
 func (s *Service) WatchDerivations(req *lineagev1.WatchDerivationsRequest, stream lineagev1.LineageService_WatchDerivationsServer) error {
 	ctx := stream.Context()
@@ -44,6 +45,11 @@ func (s *Service) WatchDerivations(req *lineagev1.WatchDerivationsRequest, strea
 	if err := s.mustExist(ctx, ids...); err != nil {
 		return err
 	}
+	client := s.watchClient(ctx)
+	if err := s.watches.acquire(client); err != nil {
+		return err
+	}
+	defer s.watches.release(client)
 	sub := s.Hub.Subscribe()
 	defer sub.Close()
 	// Headers now: a client knows the watch has begun before any event.
@@ -92,11 +98,11 @@ func (s *Service) concerns(stream lineagev1.LineageService_WatchDerivationsServe
 	if !descendants {
 		return "", nil
 	}
-	a, err := s.ancestry(stream.Context(), graph.Walk{Root: src, Direction: graph.Up, MaxDepth: s.MaxDepth}, false)
+	c, err := s.eventAncestors(stream.Context(), e)
 	if err != nil {
 		return "", err
 	}
-	for _, n := range a.closure.Nodes {
+	for _, n := range c.Nodes {
 		if watched[n.Work] {
 			return n.Work, nil
 		}

@@ -36,6 +36,23 @@ func watch(t *testing.T, client lineagev1.LineageServiceClient, req *lineagev1.W
 	return stream
 }
 
+// watchErr opens a watch and returns how it failed within a few seconds:
+// the error of its headers or first message, or DeadlineExceeded if it
+// was accepted and sent nothing.
+func watchErr(ctx context.Context, client lineagev1.LineageServiceClient, req *lineagev1.WatchDerivationsRequest) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	stream, err := client.WatchDerivations(ctx, req)
+	if err != nil {
+		return err
+	}
+	if _, err := stream.Header(); err != nil {
+		return err
+	}
+	_, err = stream.Recv()
+	return err
+}
+
 type event struct {
 	msg *lineagev1.WatchDerivationsResponse
 	err error
@@ -173,14 +190,13 @@ func TestWatch(t *testing.T) {
 func TestWatchDescendantsNeedsKey(t *testing.T) {
 	s := start(t, apptest.Config(t))
 	a := s.work(t, apptest.AliceKey, "a", "TEXT", "CC0-1.0")
-	stream, err := s.lineage.WatchDerivations(context.Background(), &lineagev1.WatchDerivationsRequest{Works: []string{a}, IncludeDescendants: true})
-	if err == nil {
-		_, err = stream.Recv()
-	}
-	if status.Code(err) != codes.Unauthenticated {
+	// A refusal must come at once: were the watch accepted, Recv would
+	// wait for an event, so the deadline turns that into a quick failure.
+	if err := watchErr(anyone, s.lineage, &lineagev1.WatchDerivationsRequest{Works: []string{a}, IncludeDescendants: true}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("anonymous gRPC descendant watch: %v", err)
 	}
-	resp, err := http.Get(s.BaseURL() + "/v1/derivations:watch?includeDescendants=true&works=" + a)
+	hc := &http.Client{Timeout: 5 * time.Second}
+	resp, err := hc.Get(s.BaseURL() + "/v1/derivations:watch?includeDescendants=true&works=" + a)
 	if err != nil {
 		t.Fatal(err)
 	}

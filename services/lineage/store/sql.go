@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/storage"
@@ -23,21 +24,55 @@ type SQL struct {
 	// each other and retry (under load some ran out of retries); queued
 	// here, they leave conflicts to writes from other replicas.
 	writes chan struct{}
+	// writeWait bounds both how long a graph write waits for its turn and
+	// how long it may keep it (zero: no bound). Without it one large SBOM
+	// import, or a slow database, would hold every other write of the
+	// process for as long as it lasts, each waiting as long as its client
+	// cares to.
+	writeWait time.Duration
 }
 
 // New returns the store over db, which must be migrated with Migrations.
 func New(db *storage.DB) *SQL { return &SQL{db: db, writes: make(chan struct{}, 1)} }
 
+// WithWriteWait bounds graph writes by d (see SQL.writeWait) and returns
+// the store. Bulk loads leave it unset: they run alone, and take long.
+func (s *SQL) WithWriteWait(d time.Duration) *SQL {
+	s.writeWait = d
+	return s
+}
+
 // graphTx runs fn in a write transaction that bumps the graph epoch, one
-// at a time per process.
+// at a time per process. With a write bound, a write that waits longer
+// for its turn fails UNAVAILABLE (nothing was tried: retry), and one that
+// takes longer is rolled back, ABORTED (nothing was written).
 func (s *SQL) graphTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var timeout <-chan time.Time
+	if s.writeWait > 0 {
+		t := time.NewTimer(s.writeWait)
+		defer t.Stop()
+		timeout = t.C
+	}
 	select {
 	case s.writes <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-timeout:
+		return &apierr.Error{Kind: apierr.Unavailable, Reason: "GRAPH_WRITES_BUSY",
+			Message: fmt.Sprintf("other lineage writes held the graph for over %s; nothing was written; retry later", s.writeWait)}
 	}
 	defer func() { <-s.writes }()
-	return s.db.Tx(ctx, fn)
+	if s.writeWait == 0 {
+		return s.db.Tx(ctx, fn)
+	}
+	hold, cancel := context.WithTimeout(ctx, s.writeWait)
+	defer cancel()
+	err := s.db.Tx(hold, fn)
+	if err != nil && ctx.Err() == nil && errors.Is(hold.Err(), context.DeadlineExceeded) {
+		return &apierr.Error{Kind: apierr.Aborted, Reason: "GRAPH_WRITE_TIMEOUT", Err: err,
+			Message: fmt.Sprintf("the write took over %s and was rolled back, so as not to hold other writes; nothing was written; retry, or import a smaller document", s.writeWait)}
+	}
+	return err
 }
 
 // walkColumns are a derivation's columns but its licence check.

@@ -8,6 +8,11 @@
 // while a replica's subscription reconnects, reaches only the watchers of
 // the replica that recorded it. Watchers that must not miss anything page
 // through ListDerivations after they (re)connect.
+//
+// Events on the channel are authenticated (cache.MAC): whoever else can
+// publish on the Redis instance cannot make watchers see a derivation that
+// was never recorded; an event that does not verify is dropped, counted
+// and logged.
 package watch
 
 import (
@@ -19,6 +24,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/stemma-registry/stemma/services/internal/cache"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
 )
 
@@ -49,6 +55,7 @@ type Hub struct {
 	log     *slog.Logger
 	client  redis.UniversalClient // nil: this process only
 	channel string
+	mac     *cache.MAC
 	pubsub  *redis.PubSub
 
 	mu     sync.Mutex
@@ -58,10 +65,15 @@ type Hub struct {
 }
 
 // New returns a hub. With a Redis client, events travel through the
-// channel of that name, shared by every replica; without one they stay in
-// this process.
-func New(client redis.UniversalClient, channel string, log *slog.Logger) *Hub {
-	h := &Hub{log: log, client: client, channel: channel, subs: map[*Subscription]struct{}{}, done: make(chan struct{})}
+// channel of that name, shared by every replica, sealed and opened with
+// mac; without one they stay in this process. A client without a MAC is
+// not used: unauthenticated events are what the MAC exists to refuse.
+func New(client redis.UniversalClient, channel string, mac *cache.MAC, log *slog.Logger) *Hub {
+	if client != nil && mac == nil {
+		log.Error("watch: Redis pub/sub without a MAC; events stay in this process")
+		client = nil
+	}
+	h := &Hub{log: log, client: client, channel: channel, mac: mac, subs: map[*Subscription]struct{}{}, done: make(chan struct{})}
 	if client == nil {
 		close(h.done)
 		return h
@@ -76,8 +88,12 @@ func New(client redis.UniversalClient, channel string, log *slog.Logger) *Hub {
 func (h *Hub) receive() {
 	defer close(h.done)
 	for msg := range h.pubsub.Channel() {
+		payload, ok := h.mac.Open(cache.KindEvent, h.channel, []byte(msg.Payload))
+		if !ok {
+			continue // counted and logged by Open
+		}
 		var e Event
-		if err := json.Unmarshal([]byte(msg.Payload), &e); err != nil || e.Derivation == nil {
+		if err := json.Unmarshal(payload, &e); err != nil || e.Derivation == nil {
 			h.log.Warn("watch: undecodable event on the Redis channel; dropped", "channel", h.channel, "err", err)
 			continue
 		}
@@ -95,7 +111,7 @@ func (h *Hub) Publish(ctx context.Context, e Event) {
 	}
 	payload, err := json.Marshal(e)
 	if err == nil {
-		err = h.client.Publish(ctx, h.channel, payload).Err()
+		err = h.client.Publish(ctx, h.channel, h.mac.Seal(cache.KindEvent, h.channel, payload)).Err()
 	}
 	if err != nil {
 		h.log.Warn("watch: Redis publish failed; event delivered to this replica's watchers only", "err", err)

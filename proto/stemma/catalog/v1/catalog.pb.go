@@ -1336,6 +1336,99 @@ func (x *LookupWorksResponse) GetNextPageToken() string {
 	return ""
 }
 
+// BatchLookupWorksRequest is the request of BatchLookupWorks.
+type BatchLookupWorksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The lookups, each with exactly one key set and no page token; at most
+	// the configured batch bound.
+	Requests      []*LookupWorksRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchLookupWorksRequest) Reset() {
+	*x = BatchLookupWorksRequest{}
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchLookupWorksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchLookupWorksRequest) ProtoMessage() {}
+
+func (x *BatchLookupWorksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchLookupWorksRequest.ProtoReflect.Descriptor instead.
+func (*BatchLookupWorksRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *BatchLookupWorksRequest) GetRequests() []*LookupWorksRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+// BatchLookupWorksResponse is the response of BatchLookupWorks.
+type BatchLookupWorksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The first page of each lookup, in the order asked.
+	Responses     []*LookupWorksResponse `protobuf:"bytes,1,rep,name=responses,proto3" json:"responses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchLookupWorksResponse) Reset() {
+	*x = BatchLookupWorksResponse{}
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchLookupWorksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchLookupWorksResponse) ProtoMessage() {}
+
+func (x *BatchLookupWorksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchLookupWorksResponse.ProtoReflect.Descriptor instead.
+func (*BatchLookupWorksResponse) Descriptor() ([]byte, []int) {
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BatchLookupWorksResponse) GetResponses() []*LookupWorksResponse {
+	if x != nil {
+		return x.Responses
+	}
+	return nil
+}
+
 // UpdateWorkRequest is the request of UpdateWork.
 type UpdateWorkRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1355,7 +1448,7 @@ type UpdateWorkRequest struct {
 
 func (x *UpdateWorkRequest) Reset() {
 	*x = UpdateWorkRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1367,7 +1460,7 @@ func (x *UpdateWorkRequest) String() string {
 func (*UpdateWorkRequest) ProtoMessage() {}
 
 func (x *UpdateWorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1380,7 +1473,7 @@ func (x *UpdateWorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWorkRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWorkRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{16}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UpdateWorkRequest) GetWork() *Work {
@@ -1426,7 +1519,7 @@ type DeleteWorkRequest struct {
 
 func (x *DeleteWorkRequest) Reset() {
 	*x = DeleteWorkRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1438,7 +1531,7 @@ func (x *DeleteWorkRequest) String() string {
 func (*DeleteWorkRequest) ProtoMessage() {}
 
 func (x *DeleteWorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1451,7 +1544,7 @@ func (x *DeleteWorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWorkRequest.ProtoReflect.Descriptor instead.
 func (*DeleteWorkRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{17}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeleteWorkRequest) GetName() string {
@@ -1490,7 +1583,7 @@ type ListLicenceChangesRequest struct {
 
 func (x *ListLicenceChangesRequest) Reset() {
 	*x = ListLicenceChangesRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1502,7 +1595,7 @@ func (x *ListLicenceChangesRequest) String() string {
 func (*ListLicenceChangesRequest) ProtoMessage() {}
 
 func (x *ListLicenceChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1515,7 +1608,7 @@ func (x *ListLicenceChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLicenceChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListLicenceChangesRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{18}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListLicenceChangesRequest) GetParent() string {
@@ -1552,7 +1645,7 @@ type ListLicenceChangesResponse struct {
 
 func (x *ListLicenceChangesResponse) Reset() {
 	*x = ListLicenceChangesResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1564,7 +1657,7 @@ func (x *ListLicenceChangesResponse) String() string {
 func (*ListLicenceChangesResponse) ProtoMessage() {}
 
 func (x *ListLicenceChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1577,7 +1670,7 @@ func (x *ListLicenceChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLicenceChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListLicenceChangesResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{19}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListLicenceChangesResponse) GetLicenceChanges() []*LicenceChange {
@@ -1610,7 +1703,7 @@ type CreateLienRequest struct {
 
 func (x *CreateLienRequest) Reset() {
 	*x = CreateLienRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1622,7 +1715,7 @@ func (x *CreateLienRequest) String() string {
 func (*CreateLienRequest) ProtoMessage() {}
 
 func (x *CreateLienRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1635,7 +1728,7 @@ func (x *CreateLienRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLienRequest.ProtoReflect.Descriptor instead.
 func (*CreateLienRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{20}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreateLienRequest) GetParent() string {
@@ -1670,7 +1763,7 @@ type BatchCreateLiensRequest struct {
 
 func (x *BatchCreateLiensRequest) Reset() {
 	*x = BatchCreateLiensRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1682,7 +1775,7 @@ func (x *BatchCreateLiensRequest) String() string {
 func (*BatchCreateLiensRequest) ProtoMessage() {}
 
 func (x *BatchCreateLiensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1695,7 +1788,7 @@ func (x *BatchCreateLiensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateLiensRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateLiensRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{21}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *BatchCreateLiensRequest) GetRequests() []*CreateLienRequest {
@@ -1716,7 +1809,7 @@ type BatchCreateLiensResponse struct {
 
 func (x *BatchCreateLiensResponse) Reset() {
 	*x = BatchCreateLiensResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1728,7 +1821,7 @@ func (x *BatchCreateLiensResponse) String() string {
 func (*BatchCreateLiensResponse) ProtoMessage() {}
 
 func (x *BatchCreateLiensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1741,7 +1834,7 @@ func (x *BatchCreateLiensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateLiensResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateLiensResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *BatchCreateLiensResponse) GetLiens() []*Lien {
@@ -1762,7 +1855,7 @@ type DeleteLienRequest struct {
 
 func (x *DeleteLienRequest) Reset() {
 	*x = DeleteLienRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1774,7 +1867,7 @@ func (x *DeleteLienRequest) String() string {
 func (*DeleteLienRequest) ProtoMessage() {}
 
 func (x *DeleteLienRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1787,7 +1880,7 @@ func (x *DeleteLienRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLienRequest.ProtoReflect.Descriptor instead.
 func (*DeleteLienRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DeleteLienRequest) GetName() string {
@@ -1812,7 +1905,7 @@ type ListLiensRequest struct {
 
 func (x *ListLiensRequest) Reset() {
 	*x = ListLiensRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1824,7 +1917,7 @@ func (x *ListLiensRequest) String() string {
 func (*ListLiensRequest) ProtoMessage() {}
 
 func (x *ListLiensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1837,7 +1930,7 @@ func (x *ListLiensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLiensRequest.ProtoReflect.Descriptor instead.
 func (*ListLiensRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{24}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListLiensRequest) GetParent() string {
@@ -1874,7 +1967,7 @@ type ListLiensResponse struct {
 
 func (x *ListLiensResponse) Reset() {
 	*x = ListLiensResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1886,7 +1979,7 @@ func (x *ListLiensResponse) String() string {
 func (*ListLiensResponse) ProtoMessage() {}
 
 func (x *ListLiensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1899,7 +1992,7 @@ func (x *ListLiensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLiensResponse.ProtoReflect.Descriptor instead.
 func (*ListLiensResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{25}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListLiensResponse) GetLiens() []*Lien {
@@ -2016,7 +2109,11 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"page_token\x18\t \x01(\tR\tpageToken\"l\n" +
 	"\x13LookupWorksResponse\x12-\n" +
 	"\x05works\x18\x01 \x03(\v2\x17.stemma.catalog.v1.WorkR\x05works\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"a\n" +
+	"\x17BatchLookupWorksRequest\x12F\n" +
+	"\brequests\x18\x01 \x03(\v2%.stemma.catalog.v1.LookupWorksRequestB\x03\xe0A\x02R\brequests\"`\n" +
+	"\x18BatchLookupWorksResponse\x12D\n" +
+	"\tresponses\x18\x01 \x03(\v2&.stemma.catalog.v1.LookupWorksResponseR\tresponses\"\x84\x02\n" +
 	"\x11UpdateWorkRequest\x120\n" +
 	"\x04work\x18\x01 \x01(\v2\x17.stemma.catalog.v1.WorkB\x03\xe0A\x02R\x04work\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -2072,7 +2169,7 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x1aLICENCE_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13LICENCE_STATUS_NONE\x10\x01\x12\x18\n" +
 	"\x14LICENCE_STATUS_KNOWN\x10\x02\x12\x1a\n" +
-	"\x16LICENCE_STATUS_UNKNOWN\x10\x032\xbc\f\n" +
+	"\x16LICENCE_STATUS_UNKNOWN\x10\x032\xcc\r\n" +
 	"\x0eCatalogService\x12d\n" +
 	"\n" +
 	"CreateWork\x12$.stemma.catalog.v1.CreateWorkRequest\x1a\x17.stemma.catalog.v1.Work\"\x17\x82\xd3\xe4\x93\x02\x11:\x04work\"\t/v1/works\x12\x8d\x01\n" +
@@ -2080,7 +2177,8 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\aGetWork\x12!.stemma.catalog.v1.GetWorkRequest\x1a\x17.stemma.catalog.v1.Work\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=works/*}\x12~\n" +
 	"\rBatchGetWorks\x12'.stemma.catalog.v1.BatchGetWorksRequest\x1a(.stemma.catalog.v1.BatchGetWorksResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/works:batchGet\x12i\n" +
 	"\tListWorks\x12#.stemma.catalog.v1.ListWorksRequest\x1a$.stemma.catalog.v1.ListWorksResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/works\x12v\n" +
-	"\vLookupWorks\x12%.stemma.catalog.v1.LookupWorksRequest\x1a&.stemma.catalog.v1.LookupWorksResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/works:lookup\x12r\n" +
+	"\vLookupWorks\x12%.stemma.catalog.v1.LookupWorksRequest\x1a&.stemma.catalog.v1.LookupWorksResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/works:lookup\x12\x8d\x01\n" +
+	"\x10BatchLookupWorks\x12*.stemma.catalog.v1.BatchLookupWorksRequest\x1a+.stemma.catalog.v1.BatchLookupWorksResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/works:batchLookup\x12r\n" +
 	"\n" +
 	"UpdateWork\x12$.stemma.catalog.v1.UpdateWorkRequest\x1a\x17.stemma.catalog.v1.Work\"%\x82\xd3\xe4\x93\x02\x1f:\x04work2\x17/v1/{work.name=works/*}\x12f\n" +
 	"\n" +
@@ -2106,7 +2204,7 @@ func file_stemma_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 }
 
 var file_stemma_catalog_v1_catalog_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_stemma_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_stemma_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_stemma_catalog_v1_catalog_proto_goTypes = []any{
 	(WorkKind)(0),                      // 0: stemma.catalog.v1.WorkKind
 	(LicenceStatus)(0),                 // 1: stemma.catalog.v1.LicenceStatus
@@ -2126,19 +2224,21 @@ var file_stemma_catalog_v1_catalog_proto_goTypes = []any{
 	(*ListWorksResponse)(nil),          // 15: stemma.catalog.v1.ListWorksResponse
 	(*LookupWorksRequest)(nil),         // 16: stemma.catalog.v1.LookupWorksRequest
 	(*LookupWorksResponse)(nil),        // 17: stemma.catalog.v1.LookupWorksResponse
-	(*UpdateWorkRequest)(nil),          // 18: stemma.catalog.v1.UpdateWorkRequest
-	(*DeleteWorkRequest)(nil),          // 19: stemma.catalog.v1.DeleteWorkRequest
-	(*ListLicenceChangesRequest)(nil),  // 20: stemma.catalog.v1.ListLicenceChangesRequest
-	(*ListLicenceChangesResponse)(nil), // 21: stemma.catalog.v1.ListLicenceChangesResponse
-	(*CreateLienRequest)(nil),          // 22: stemma.catalog.v1.CreateLienRequest
-	(*BatchCreateLiensRequest)(nil),    // 23: stemma.catalog.v1.BatchCreateLiensRequest
-	(*BatchCreateLiensResponse)(nil),   // 24: stemma.catalog.v1.BatchCreateLiensResponse
-	(*DeleteLienRequest)(nil),          // 25: stemma.catalog.v1.DeleteLienRequest
-	(*ListLiensRequest)(nil),           // 26: stemma.catalog.v1.ListLiensRequest
-	(*ListLiensResponse)(nil),          // 27: stemma.catalog.v1.ListLiensResponse
-	(*timestamppb.Timestamp)(nil),      // 28: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 29: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),              // 30: google.protobuf.Empty
+	(*BatchLookupWorksRequest)(nil),    // 18: stemma.catalog.v1.BatchLookupWorksRequest
+	(*BatchLookupWorksResponse)(nil),   // 19: stemma.catalog.v1.BatchLookupWorksResponse
+	(*UpdateWorkRequest)(nil),          // 20: stemma.catalog.v1.UpdateWorkRequest
+	(*DeleteWorkRequest)(nil),          // 21: stemma.catalog.v1.DeleteWorkRequest
+	(*ListLicenceChangesRequest)(nil),  // 22: stemma.catalog.v1.ListLicenceChangesRequest
+	(*ListLicenceChangesResponse)(nil), // 23: stemma.catalog.v1.ListLicenceChangesResponse
+	(*CreateLienRequest)(nil),          // 24: stemma.catalog.v1.CreateLienRequest
+	(*BatchCreateLiensRequest)(nil),    // 25: stemma.catalog.v1.BatchCreateLiensRequest
+	(*BatchCreateLiensResponse)(nil),   // 26: stemma.catalog.v1.BatchCreateLiensResponse
+	(*DeleteLienRequest)(nil),          // 27: stemma.catalog.v1.DeleteLienRequest
+	(*ListLiensRequest)(nil),           // 28: stemma.catalog.v1.ListLiensRequest
+	(*ListLiensResponse)(nil),          // 29: stemma.catalog.v1.ListLiensResponse
+	(*timestamppb.Timestamp)(nil),      // 30: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 31: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 32: google.protobuf.Empty
 }
 var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	0,  // 0: stemma.catalog.v1.Work.kind:type_name -> stemma.catalog.v1.WorkKind
@@ -2146,56 +2246,60 @@ var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	5,  // 2: stemma.catalog.v1.Work.identifiers:type_name -> stemma.catalog.v1.Identifier
 	1,  // 3: stemma.catalog.v1.Work.licence_status:type_name -> stemma.catalog.v1.LicenceStatus
 	4,  // 4: stemma.catalog.v1.Work.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
-	28, // 5: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
-	28, // 6: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
-	28, // 7: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
-	28, // 8: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
-	28, // 9: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
+	30, // 5: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
+	30, // 6: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
+	30, // 7: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
+	30, // 8: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
+	30, // 9: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 10: stemma.catalog.v1.CreateWorkRequest.work:type_name -> stemma.catalog.v1.Work
 	8,  // 11: stemma.catalog.v1.BatchCreateWorksRequest.requests:type_name -> stemma.catalog.v1.CreateWorkRequest
 	2,  // 12: stemma.catalog.v1.BatchCreateWorksResponse.works:type_name -> stemma.catalog.v1.Work
 	2,  // 13: stemma.catalog.v1.BatchGetWorksResponse.works:type_name -> stemma.catalog.v1.Work
 	2,  // 14: stemma.catalog.v1.ListWorksResponse.works:type_name -> stemma.catalog.v1.Work
 	2,  // 15: stemma.catalog.v1.LookupWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	2,  // 16: stemma.catalog.v1.UpdateWorkRequest.work:type_name -> stemma.catalog.v1.Work
-	29, // 17: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
-	28, // 18: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
-	6,  // 19: stemma.catalog.v1.ListLicenceChangesResponse.licence_changes:type_name -> stemma.catalog.v1.LicenceChange
-	7,  // 20: stemma.catalog.v1.CreateLienRequest.lien:type_name -> stemma.catalog.v1.Lien
-	22, // 21: stemma.catalog.v1.BatchCreateLiensRequest.requests:type_name -> stemma.catalog.v1.CreateLienRequest
-	7,  // 22: stemma.catalog.v1.BatchCreateLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
-	7,  // 23: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
-	8,  // 24: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
-	9,  // 25: stemma.catalog.v1.CatalogService.BatchCreateWorks:input_type -> stemma.catalog.v1.BatchCreateWorksRequest
-	11, // 26: stemma.catalog.v1.CatalogService.GetWork:input_type -> stemma.catalog.v1.GetWorkRequest
-	12, // 27: stemma.catalog.v1.CatalogService.BatchGetWorks:input_type -> stemma.catalog.v1.BatchGetWorksRequest
-	14, // 28: stemma.catalog.v1.CatalogService.ListWorks:input_type -> stemma.catalog.v1.ListWorksRequest
-	16, // 29: stemma.catalog.v1.CatalogService.LookupWorks:input_type -> stemma.catalog.v1.LookupWorksRequest
-	18, // 30: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
-	19, // 31: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
-	20, // 32: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
-	22, // 33: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
-	23, // 34: stemma.catalog.v1.CatalogService.BatchCreateLiens:input_type -> stemma.catalog.v1.BatchCreateLiensRequest
-	25, // 35: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
-	26, // 36: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
-	2,  // 37: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
-	10, // 38: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
-	2,  // 39: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
-	13, // 40: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
-	15, // 41: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
-	17, // 42: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
-	2,  // 43: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
-	30, // 44: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
-	21, // 45: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
-	7,  // 46: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
-	24, // 47: stemma.catalog.v1.CatalogService.BatchCreateLiens:output_type -> stemma.catalog.v1.BatchCreateLiensResponse
-	30, // 48: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
-	27, // 49: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
-	37, // [37:50] is the sub-list for method output_type
-	24, // [24:37] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	16, // 16: stemma.catalog.v1.BatchLookupWorksRequest.requests:type_name -> stemma.catalog.v1.LookupWorksRequest
+	17, // 17: stemma.catalog.v1.BatchLookupWorksResponse.responses:type_name -> stemma.catalog.v1.LookupWorksResponse
+	2,  // 18: stemma.catalog.v1.UpdateWorkRequest.work:type_name -> stemma.catalog.v1.Work
+	31, // 19: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
+	30, // 20: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
+	6,  // 21: stemma.catalog.v1.ListLicenceChangesResponse.licence_changes:type_name -> stemma.catalog.v1.LicenceChange
+	7,  // 22: stemma.catalog.v1.CreateLienRequest.lien:type_name -> stemma.catalog.v1.Lien
+	24, // 23: stemma.catalog.v1.BatchCreateLiensRequest.requests:type_name -> stemma.catalog.v1.CreateLienRequest
+	7,  // 24: stemma.catalog.v1.BatchCreateLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
+	7,  // 25: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
+	8,  // 26: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
+	9,  // 27: stemma.catalog.v1.CatalogService.BatchCreateWorks:input_type -> stemma.catalog.v1.BatchCreateWorksRequest
+	11, // 28: stemma.catalog.v1.CatalogService.GetWork:input_type -> stemma.catalog.v1.GetWorkRequest
+	12, // 29: stemma.catalog.v1.CatalogService.BatchGetWorks:input_type -> stemma.catalog.v1.BatchGetWorksRequest
+	14, // 30: stemma.catalog.v1.CatalogService.ListWorks:input_type -> stemma.catalog.v1.ListWorksRequest
+	16, // 31: stemma.catalog.v1.CatalogService.LookupWorks:input_type -> stemma.catalog.v1.LookupWorksRequest
+	18, // 32: stemma.catalog.v1.CatalogService.BatchLookupWorks:input_type -> stemma.catalog.v1.BatchLookupWorksRequest
+	20, // 33: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
+	21, // 34: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
+	22, // 35: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
+	24, // 36: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
+	25, // 37: stemma.catalog.v1.CatalogService.BatchCreateLiens:input_type -> stemma.catalog.v1.BatchCreateLiensRequest
+	27, // 38: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
+	28, // 39: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
+	2,  // 40: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
+	10, // 41: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
+	2,  // 42: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
+	13, // 43: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
+	15, // 44: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
+	17, // 45: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
+	19, // 46: stemma.catalog.v1.CatalogService.BatchLookupWorks:output_type -> stemma.catalog.v1.BatchLookupWorksResponse
+	2,  // 47: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
+	32, // 48: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
+	23, // 49: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
+	7,  // 50: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
+	26, // 51: stemma.catalog.v1.CatalogService.BatchCreateLiens:output_type -> stemma.catalog.v1.BatchCreateLiensResponse
+	32, // 52: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
+	29, // 53: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
+	40, // [40:54] is the sub-list for method output_type
+	26, // [26:40] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_stemma_catalog_v1_catalog_proto_init() }
@@ -2209,7 +2313,7 @@ func file_stemma_catalog_v1_catalog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stemma_catalog_v1_catalog_proto_rawDesc), len(file_stemma_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   26,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,7 @@ const (
 	CatalogService_BatchGetWorks_FullMethodName      = "/stemma.catalog.v1.CatalogService/BatchGetWorks"
 	CatalogService_ListWorks_FullMethodName          = "/stemma.catalog.v1.CatalogService/ListWorks"
 	CatalogService_LookupWorks_FullMethodName        = "/stemma.catalog.v1.CatalogService/LookupWorks"
+	CatalogService_BatchLookupWorks_FullMethodName   = "/stemma.catalog.v1.CatalogService/BatchLookupWorks"
 	CatalogService_UpdateWork_FullMethodName         = "/stemma.catalog.v1.CatalogService/UpdateWork"
 	CatalogService_DeleteWork_FullMethodName         = "/stemma.catalog.v1.CatalogService/DeleteWork"
 	CatalogService_ListLicenceChanges_FullMethodName = "/stemma.catalog.v1.CatalogService/ListLicenceChanges"
@@ -60,6 +61,11 @@ type CatalogServiceClient interface {
 	// LookupWorks finds every work that carries a content digest or an
 	// identifier: who else registered this exact content?
 	LookupWorks(ctx context.Context, in *LookupWorksRequest, opts ...grpc.CallOption) (*LookupWorksResponse, error)
+	// BatchLookupWorks runs many lookups in one call: an SBOM import matches
+	// hundreds of components, and a call each would cost a round trip each.
+	// Each lookup returns its first page; page on with LookupWorks. A POST
+	// for its body's sake, it needs a key, as writes do.
+	BatchLookupWorks(ctx context.Context, in *BatchLookupWorksRequest, opts ...grpc.CallOption) (*BatchLookupWorksResponse, error)
 	// UpdateWork changes the fields named in the update mask. The work's etag
 	// must match (a stale etag gets ABORTED). A licence change is appended to
 	// the licence history.
@@ -148,6 +154,16 @@ func (c *catalogServiceClient) LookupWorks(ctx context.Context, in *LookupWorksR
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(LookupWorksResponse)
 	err := c.cc.Invoke(ctx, CatalogService_LookupWorks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) BatchLookupWorks(ctx context.Context, in *BatchLookupWorksRequest, opts ...grpc.CallOption) (*BatchLookupWorksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchLookupWorksResponse)
+	err := c.cc.Invoke(ctx, CatalogService_BatchLookupWorks_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +265,11 @@ type CatalogServiceServer interface {
 	// LookupWorks finds every work that carries a content digest or an
 	// identifier: who else registered this exact content?
 	LookupWorks(context.Context, *LookupWorksRequest) (*LookupWorksResponse, error)
+	// BatchLookupWorks runs many lookups in one call: an SBOM import matches
+	// hundreds of components, and a call each would cost a round trip each.
+	// Each lookup returns its first page; page on with LookupWorks. A POST
+	// for its body's sake, it needs a key, as writes do.
+	BatchLookupWorks(context.Context, *BatchLookupWorksRequest) (*BatchLookupWorksResponse, error)
 	// UpdateWork changes the fields named in the update mask. The work's etag
 	// must match (a stale etag gets ABORTED). A licence change is appended to
 	// the licence history.
@@ -300,6 +321,9 @@ func (UnimplementedCatalogServiceServer) ListWorks(context.Context, *ListWorksRe
 }
 func (UnimplementedCatalogServiceServer) LookupWorks(context.Context, *LookupWorksRequest) (*LookupWorksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method LookupWorks not implemented")
+}
+func (UnimplementedCatalogServiceServer) BatchLookupWorks(context.Context, *BatchLookupWorksRequest) (*BatchLookupWorksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchLookupWorks not implemented")
 }
 func (UnimplementedCatalogServiceServer) UpdateWork(context.Context, *UpdateWorkRequest) (*Work, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateWork not implemented")
@@ -447,6 +471,24 @@ func _CatalogService_LookupWorks_Handler(srv interface{}, ctx context.Context, d
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CatalogServiceServer).LookupWorks(ctx, req.(*LookupWorksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_BatchLookupWorks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchLookupWorksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).BatchLookupWorks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_BatchLookupWorks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).BatchLookupWorks(ctx, req.(*BatchLookupWorksRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -607,6 +649,10 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "LookupWorks",
 			Handler:    _CatalogService_LookupWorks_Handler,
+		},
+		{
+			MethodName: "BatchLookupWorks",
+			Handler:    _CatalogService_BatchLookupWorks_Handler,
 		},
 		{
 			MethodName: "UpdateWork",

@@ -886,7 +886,9 @@ type Attribution struct {
 	Markdown string `protobuf:"bytes,3,opt,name=markdown,proto3" json:"markdown,omitempty"`
 	// The credits as plain text.
 	Text string `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
-	// Whether the depth bound cut the ancestry short.
+	// Whether a bound cut the ancestry short: the depth bound, or the
+	// closure bound (the server's --max-closure); works left out may be owed
+	// credit too.
 	Truncated     bool `protobuf:"varint,5,opt,name=truncated,proto3" json:"truncated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1390,8 +1392,13 @@ type ListAncestorsResponse struct {
 	Ancestors []*Relative `protobuf:"bytes,1,rep,name=ancestors,proto3" json:"ancestors,omitempty"`
 	// The token for the next page; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	// The number of ancestors within the depth bound.
-	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The number of ancestors within the depth bound, at most the closure
+	// bound (the server's --max-closure).
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// Whether a bound cut the walk short: works at the depth bound have
+	// relatives beyond it, or the walk reached more works than the closure
+	// bound, of which the nearest are listed.
+	Truncated     bool `protobuf:"varint,4,opt,name=truncated,proto3" json:"truncated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1445,6 +1452,13 @@ func (x *ListAncestorsResponse) GetTotalSize() int32 {
 		return x.TotalSize
 	}
 	return 0
+}
+
+func (x *ListAncestorsResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
 }
 
 // ListDescendantsRequest is the request of ListDescendants.
@@ -1536,8 +1550,13 @@ type ListDescendantsResponse struct {
 	Descendants []*Relative `protobuf:"bytes,1,rep,name=descendants,proto3" json:"descendants,omitempty"`
 	// The token for the next page; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	// The number of descendants within the depth bound.
-	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The number of descendants within the depth bound, at most the closure
+	// bound (the server's --max-closure).
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// Whether a bound cut the walk short: works at the depth bound have
+	// relatives beyond it, or the walk reached more works than the closure
+	// bound, of which the nearest are listed.
+	Truncated     bool `protobuf:"varint,4,opt,name=truncated,proto3" json:"truncated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1591,6 +1610,13 @@ func (x *ListDescendantsResponse) GetTotalSize() int32 {
 		return x.TotalSize
 	}
 	return 0
+}
+
+func (x *ListDescendantsResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
 }
 
 // TraceToRequest is the request of TraceTo.
@@ -1692,6 +1718,10 @@ type TraceToResponse struct {
 	Paths []*Path `protobuf:"bytes,1,rep,name=paths,proto3" json:"paths,omitempty"`
 	// The token for the next page; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Whether the closure bound (the server's --max-closure) cut the walk
+	// short: the paths go only through the nearest works it kept, so some
+	// may be missing.
+	Truncated     bool `protobuf:"varint,3,opt,name=truncated,proto3" json:"truncated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1738,6 +1768,13 @@ func (x *TraceToResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *TraceToResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
 }
 
 // AuditWorkRequest is the request of AuditWork.
@@ -1827,7 +1864,9 @@ type AuditWorkResponse struct {
 	// Derivations whose verdict is VERDICT_UNKNOWN: not conflicts, but not
 	// known to be fine either.
 	Unknown []string `protobuf:"bytes,5,rep,name=unknown,proto3" json:"unknown,omitempty"`
-	// Whether the depth bound cut the ancestry short.
+	// Whether a bound cut the ancestry short: the depth bound, or the
+	// closure bound (the server's --max-closure), past which the
+	// derivations of the works left out were not checked.
 	Truncated     bool `protobuf:"varint,6,opt,name=truncated,proto3" json:"truncated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2696,12 +2735,13 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\trelations\x18\x03 \x03(\x0e2\x1b.stemma.lineage.v1.RelationR\trelations\x12\x1b\n" +
 	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\x99\x01\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"\xbc\x01\n" +
 	"\x15ListAncestorsResponse\x129\n" +
 	"\tancestors\x18\x01 \x03(\v2\x1b.stemma.lineage.v1.RelativeR\tancestors\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xd9\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12!\n" +
+	"\ttruncated\x18\x04 \x01(\bB\x03\xe0A\x03R\ttruncated\"\xd9\x01\n" +
 	"\x16ListDescendantsRequest\x12+\n" +
 	"\x04work\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
 	"\x0fstemma.dev/WorkR\x04work\x12\x1b\n" +
@@ -2709,12 +2749,13 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\trelations\x18\x03 \x03(\x0e2\x1b.stemma.lineage.v1.RelationR\trelations\x12\x1b\n" +
 	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\x9f\x01\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"\xc2\x01\n" +
 	"\x17ListDescendantsResponse\x12=\n" +
 	"\vdescendants\x18\x01 \x03(\v2\x1b.stemma.lineage.v1.RelativeR\vdescendants\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x86\x02\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12!\n" +
+	"\ttruncated\x18\x04 \x01(\bB\x03\xe0A\x03R\ttruncated\"\x86\x02\n" +
 	"\x0eTraceToRequest\x12+\n" +
 	"\x04work\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
 	"\x0fstemma.dev/WorkR\x04work\x123\n" +
@@ -2724,10 +2765,11 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\trelations\x18\x04 \x03(\x0e2\x1b.stemma.lineage.v1.RelationR\trelations\x12\x1b\n" +
 	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"h\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\"\x8b\x01\n" +
 	"\x0fTraceToResponse\x12-\n" +
 	"\x05paths\x18\x01 \x03(\v2\x17.stemma.lineage.v1.PathR\x05paths\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
+	"\ttruncated\x18\x03 \x01(\bB\x03\xe0A\x03R\ttruncated\"\x98\x01\n" +
 	"\x10AuditWorkRequest\x12+\n" +
 	"\x04work\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
 	"\x0fstemma.dev/WorkR\x04work\x12\x1b\n" +
