@@ -57,6 +57,7 @@ func newAncestorsCmd() *cobra.Command {
 				}
 				out.Ancestors = append(out.Ancestors, resp.GetAncestors()...)
 				out.TotalSize = resp.GetTotalSize()
+				out.Truncated = out.Truncated || resp.GetTruncated()
 				if resp.GetNextPageToken() == "" {
 					break
 				}
@@ -70,6 +71,10 @@ func newAncestorsCmd() *cobra.Command {
 						via = append(via, enumWord(rel.Descriptor(), rel.Number()))
 					}
 					fmt.Fprintf(w, "%s\t%d\t%s\t%s\n", r.GetWork(), r.GetDepth(), strings.Join(via, ","), strings.Join(r.GetPath(), " -> "))
+				}
+				if out.GetTruncated() {
+					// Say so, or a cut list reads as the whole ancestry.
+					fmt.Fprintf(w, "(cut short by the server's depth or closure bound: more ancestors exist)\n")
 				}
 			})
 		},
