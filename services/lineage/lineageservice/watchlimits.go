@@ -127,7 +127,7 @@ func (w *eventWalks) cached(key string) (*graph.Closure, bool) {
 	return c, ok
 }
 
-// ancestors returns the closure up from an event's source, walking it at
+// eventAncestors returns the closure up from an event's source, walking it at
 // most once per event in this process.
 func (s *Service) eventAncestors(ctx context.Context, e watch.Event) (*graph.Closure, error) {
 	key := eventKey(e)
