@@ -92,9 +92,11 @@ type eventWalks struct {
 	recent []string // keys of done, oldest first
 }
 
-// recentWalks is how many events' walks are kept: as many as a watcher
-// may fall behind before it is dropped.
-const recentWalks = watch.Buffer
+// recentWalks is how many events' walks are kept. Watchers rarely lag
+// far; each kept closure may hold --max-closure works, so keeping one per
+// event of watch.Buffer could hold millions. A watcher further behind
+// walks again, through the closure cache.
+const recentWalks = 32
 
 func newEventWalks(reg prometheus.Registerer) (*eventWalks, error) {
 	w := &eventWalks{
