@@ -95,6 +95,8 @@ func TestWorksAndLineage(t *testing.T) {
 			stemma(t, "derive", id("remix"), id("photo"), s).want(t, 2, "relation")
 
 			stemma(t, "ancestors", id("closed"), s).want(t, 0, "works/"+id("remix"), "works/"+id("photo"), "works/"+id("closed")+" -> works/"+id("remix")+" -> works/"+id("photo"))
+			// A list the server cut says so.
+			stemma(t, "ancestors", id("closed"), "--max-depth", "1", s).want(t, 0, "works/"+id("remix"), "cut short")
 			stemma(t, "audit", id("remix"), s).want(t, 0, "CONFLICTS")
 			stemma(t, "audit", id("closed"), s).want(t, 1, "works/"+id("remix"))
 			stemma(t, "attribution", id("remix"), s).want(t, 0, "A photograph", "Ada Lovelace")

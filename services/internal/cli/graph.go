@@ -77,6 +77,9 @@ func newWalkCmd(wk walk) *cobra.Command {
 					all.Append(page.Get(i))
 				}
 				out.ProtoReflect().Set(rf.ByName("total_size"), rr.Get(rf.ByName("total_size")))
+				if rr.Get(rf.ByName("truncated")).Bool() {
+					out.ProtoReflect().Set(rf.ByName("truncated"), protoreflect.ValueOfBool(true))
+				}
 				next := rr.Get(rf.ByName("next_page_token")).String()
 				if next == "" {
 					break
@@ -89,6 +92,7 @@ func newWalkCmd(wk walk) *cobra.Command {
 					rel := all.Get(i).Message().Interface().(*lineagev1.Relative)
 					fmt.Fprintf(w, "%s\t%d\t%s\t%s\n", rel.GetWork(), rel.GetDepth(), relationWords(rel.GetRelations()), strings.Join(rel.GetPath(), " -> "))
 				}
+				truncatedNote(w, out.ProtoReflect().Get(out.ProtoReflect().Descriptor().Fields().ByName("truncated")).Bool())
 			})
 		},
 	}
@@ -96,6 +100,14 @@ func newWalkCmd(wk walk) *cobra.Command {
 	g.add(cmd)
 	cmd.Flags().Int32Var(&pageSize, "page-size", 0, "works fetched per call (all pages are followed)")
 	return cmd
+}
+
+// truncatedNote says that the server cut an answer short, or a cut list
+// would read as the whole of it.
+func truncatedNote(w io.Writer, truncated bool) {
+	if truncated {
+		fmt.Fprintf(w, "(cut short by the server's depth or closure bound: there are more)\n")
+	}
 }
 
 func relationWords(rels []lineagev1.Relation) string {
@@ -129,6 +141,7 @@ with the relation of every step. Exit code 1 when there is none.`,
 					return err
 				}
 				out.Paths = append(out.Paths, resp.GetPaths()...)
+				out.Truncated = out.Truncated || resp.GetTruncated()
 				if resp.GetNextPageToken() == "" {
 					break
 				}
@@ -139,6 +152,7 @@ with the relation of every step. Exit code 1 when there is none.`,
 				for _, p := range out.GetPaths() {
 					fmt.Fprintf(w, "%s\n", pathString(p))
 				}
+				truncatedNote(w, out.GetTruncated())
 			}); err != nil {
 				return err
 			}

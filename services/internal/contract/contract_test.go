@@ -138,6 +138,7 @@ func seed(c client) map[string]call {
 		"CatalogService_BatchGetWorks":           {query: "names=works/c1&names=works/c2"},
 		"CatalogService_ListWorks":               {query: "filter=kind%20%3D%20SOFTWARE"},
 		"CatalogService_LookupWorks":             {query: "purl=pkg:npm/none@1"},
+		"CatalogService_BatchLookupWorks":        {body: `{"requests":[{"purl":"pkg:npm/none@1"},{"digest":"sha256:` + strings.Repeat("ab", 32) + `"}]}`, key: alice},
 		"CatalogService_UpdateWork":              {path: w, query: "updateMask=title", body: `{"title":"c1 renamed","etag":"` + etag + `"}`, key: alice},
 		"CatalogService_DeleteWork":              {path: map[string]string{"work": "cdel"}, key: alice},
 		"CatalogService_ListLicenceChanges":      {path: w},

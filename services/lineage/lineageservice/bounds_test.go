@@ -7,6 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc/codes"
+
+	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
@@ -142,4 +148,31 @@ func grpcCalls(t *testing.T, s *suite, method string) float64 {
 		sum += f
 	}
 	return sum
+}
+
+// An SBOM import whose graph write outlasts --graph-write-wait is rolled
+// back with ABORTED GRAPH_WRITE_TIMEOUT rather than holding every other
+// graph write of the process; nothing of its graph is written.
+func TestImportSbomWriteTimeout(t *testing.T) {
+	cfg := apptest.Config(t)
+	// A thousand derivations cannot be written within a millisecond.
+	cfg.GraphWriteWait = time.Millisecond
+	s := start(t, cfg)
+	_, err := s.lineage.ImportSbom(alice, &lineagev1.ImportSbomRequest{
+		Sbom:           &httpbody.HttpBody{ContentType: "application/json", Data: benchSBOM(0)},
+		ProductLicence: "Apache-2.0",
+	})
+	grpcCode(t, "a slow import", err, codes.Aborted, "GRAPH_WRITE_TIMEOUT")
+	// The product's record may remain (works are the catalog's); its
+	// derivations must not.
+	found, err := s.catalog.LookupWorks(anyone, &catalogv1.LookupWorksRequest{Purl: "pkg:npm/bench-0-0@1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range found.GetWorks() {
+		ds, err := s.lineage.ListDerivations(anyone, &lineagev1.ListDerivationsRequest{Derivative: w.GetName()})
+		if err != nil || len(ds.GetDerivations()) != 0 {
+			t.Errorf("derivations of %s after the rolled-back import: %v, %v", w.GetName(), ds.GetDerivations(), err)
+		}
+	}
 }

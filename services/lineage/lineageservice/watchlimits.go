@@ -92,9 +92,11 @@ type eventWalks struct {
 	recent []string // keys of done, oldest first
 }
 
-// recentWalks is how many events' walks are kept: as many as a watcher
-// may fall behind before it is dropped.
-const recentWalks = watch.Buffer
+// recentWalks is how many events' walks are kept. Watchers rarely lag
+// far; each kept closure may hold --max-closure works, so keeping one per
+// event of watch.Buffer could hold millions. A watcher further behind
+// walks again, through the closure cache.
+const recentWalks = 32
 
 func newEventWalks(reg prometheus.Registerer) (*eventWalks, error) {
 	w := &eventWalks{
@@ -127,7 +129,7 @@ func (w *eventWalks) cached(key string) (*graph.Closure, bool) {
 	return c, ok
 }
 
-// ancestors returns the closure up from an event's source, walking it at
+// eventAncestors returns the closure up from an event's source, walking it at
 // most once per event in this process.
 func (s *Service) eventAncestors(ctx context.Context, e watch.Event) (*graph.Closure, error) {
 	key := eventKey(e)
