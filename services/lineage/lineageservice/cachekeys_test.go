@@ -200,10 +200,10 @@ func TestAuditsAreKeyedByRulesVersion(t *testing.T) {
 	replica := func(licences string) *suite {
 		cfg := apptest.Config(t, config.PartLineage, config.PartGateway)
 		cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix = dbURL, redisURL, prefix
-		cfg.LicencesAddr, cfg.CatalogAddr = licences, be.GRPCAddr()
+		cfg.LicencesAddr, cfg.CatalogAddr = licences, be.InternalGRPCAddr()
 		return start(t, cfg)
 	}
-	current, other := replica(be.GRPCAddr()), replica(lis.Addr().String())
+	current, other := replica(be.InternalGRPCAddr()), replica(lis.Addr().String())
 	k := apptest.AliceKey
 	a := current.work(t, k, "a", "TEXT", "MIT")
 	b := current.work(t, k, "b", "TEXT", "MIT")
@@ -299,7 +299,7 @@ func TestCompleteClosureRespectsTheClosureBound(t *testing.T) {
 	replica := func(maxClosure int) *suite {
 		cfg := apptest.Config(t, config.PartLineage, config.PartGateway)
 		cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix = dbURL, redisURL, prefix
-		cfg.LicencesAddr, cfg.CatalogAddr = be.GRPCAddr(), be.GRPCAddr()
+		cfg.LicencesAddr, cfg.CatalogAddr = be.InternalGRPCAddr(), be.InternalGRPCAddr()
 		cfg.MaxClosure = maxClosure
 		return start(t, cfg)
 	}
