@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -141,6 +142,11 @@ func buildTexts(ts map[string]string, hdrs []header) *textIndex {
 			return
 		}
 		e := len(ix.entries)
+		if e > math.MaxUint16 {
+			// Postings hold entries in 16 bits; the list has about 700.
+			slog.Error("identify: too many licence texts to index", "skipped", id)
+			return
+		}
 		bySet[sum] = e
 		ix.entries = append(ix.entries, textEntry{id: id, n: len(set), note: note})
 		for _, k := range set {
@@ -154,7 +160,7 @@ func buildTexts(ts map[string]string, hdrs []header) *textIndex {
 		// appendix is nearer the Pixar licence (Apache-2.0's terms with one
 		// clause changed and no appendix) than Apache-2.0's full text.
 		forms := []string{ts[id]}
-		if i := strings.Index(strings.ToUpper(ts[id]), "END OF TERMS AND CONDITIONS"); i > 0 && len(ts[id])-i > 200 {
+		if i := strings.Index(ts[id], "END OF TERMS AND CONDITIONS"); i > 0 && len(ts[id])-i > 200 {
 			forms = append(forms, ts[id][:i])
 		}
 		for _, f := range forms {
