@@ -424,13 +424,7 @@ func shingles(s string) []uint64 {
 // lower case and to one spelling of each variant word.
 func textWords(s string) []uint64 {
 	var out []uint64
-	emit := func(w string) {
-		h := uint64(fnvOffset)
-		for i := 0; i < len(w); i++ {
-			h = (h ^ uint64(w[i])) * fnvPrime
-		}
-		out = append(out, h)
-	}
+	emit := func(w string) { out = append(out, hashWord(w)) }
 	for line := range strings.Lines(s) {
 		t := strings.ToLower(strings.TrimSpace(line))
 		if isCopyrightLine(t) {
@@ -452,6 +446,60 @@ func textWords(s string) []uint64 {
 				continue
 			}
 			emit(w)
+		}
+	}
+	return dropHolders(out)
+}
+
+// holderSlots are the places where the SPDX templates of the BSD family
+// let a licence name its holder ("PROVIDED BY THE COPYRIGHT HOLDERS AND
+// CONTRIBUTORS", "BY GOOGLE INC.", "BY THE AUTHOR"): the words between a
+// start and an end pair, at most maxHolderWords apart, are dropped on both
+// sides, the way the templates mark them replaceable. Without this a
+// BSD-3-Clause file naming its holder in the disclaimer is nearer to
+// BSD-3-Clause-HP, whose fixed text says "THE AUTHOR".
+var holderSlots = [][2][]uint64{
+	{wordHashes("provided by"), wordHashes("as is")},
+	{wordHashes("event shall"), wordHashes("be liable")},
+	{wordHashes("name of"), wordHashes("nor the")},
+}
+
+const maxHolderWords = 8
+
+func wordHashes(s string) []uint64 {
+	var out []uint64
+	for _, w := range strings.Fields(s) {
+		out = append(out, hashWord(w))
+	}
+	return out
+}
+
+func hashWord(w string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(w); i++ {
+		h = (h ^ uint64(w[i])) * fnvPrime
+	}
+	return h
+}
+
+// dropHolders removes the holder slots from a word sequence (see
+// holderSlots), in place.
+func dropHolders(ws []uint64) []uint64 {
+	out := ws[:0]
+	for i := 0; i < len(ws); i++ {
+		out = append(out, ws[i])
+		for _, slot := range holderSlots {
+			start, end := slot[0], slot[1]
+			if i+1 < len(start) || !slices.Equal(ws[i+1-len(start):i+1], start) {
+				continue
+			}
+			for gap := 1; gap <= maxHolderWords && i+1+gap+len(end) <= len(ws); gap++ {
+				if slices.Equal(ws[i+1+gap:i+1+gap+len(end)], end) {
+					i += gap // skip the holder's words; the end pair follows
+					break
+				}
+			}
+			break
 		}
 	}
 	return out
