@@ -29,7 +29,9 @@ const MaxText = 256 << 10
 
 // TextThreshold is the similarity below which Text answers MethodNone
 // (with the nearest licence as an alternative). Reflowed, re-punctuated
-// texts with another copyright line score above 0.95 (median 0.99). The
+// texts with another copyright line and an added header paragraph score a
+// median of 0.99 (lowest 0.80: the shortest texts, where the header is a
+// third of the input); real LICENSE files 0.87-0.95. The
 // threshold does not separate licences of one family, which score 0.88
 // (LGPL-2.0 against LGPL-2.1), 0.92 (BSD-2-Clause against BSD-3-Clause)
 // or 0.98 (CC-BY-4.0 against CC-BY-NC-4.0) against each other: ranking
