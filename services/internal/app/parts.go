@@ -21,6 +21,7 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/config"
 	"github.com/stemma-registry/stemma/services/internal/storage"
 	"github.com/stemma-registry/stemma/services/licences/compat"
+	"github.com/stemma-registry/stemma/services/licences/identify"
 	"github.com/stemma-registry/stemma/services/licences/licenceservice"
 	"github.com/stemma-registry/stemma/services/licences/spdx"
 	"github.com/stemma-registry/stemma/services/lineage/lineageservice"
@@ -56,6 +57,9 @@ func (a *App) start(ctx context.Context, name string) (*part, error) {
 			return nil, err
 		}
 		licencesv1.RegisterLicenceServiceServer(a.grpc, licenceservice.New(engine, a.pages(), a.cfg.MaxBatchSize))
+		// The licence text index takes a fraction of a second to build;
+		// built while the process starts, not on the first text asked.
+		go identify.Prepare()
 		return &part{name: name, services: []string{ServiceOf(name)}}, nil
 
 	case config.PartCatalog:
@@ -107,6 +111,8 @@ func ServiceOf(part string) string {
 // licences service carrying the internal key (liens need it), its store,
 // the cache, and the watch hub, on Redis pub/sub when the cache is Redis.
 func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
+	// SBOM imports identify licence texts in this process.
+	go identify.Prepare()
 	cat, err := a.conn(config.PartCatalog, true)
 	if err != nil {
 		return nil, err

@@ -84,6 +84,11 @@ var (
 	textIdx  *textIndex
 )
 
+// Prepare builds the text index now, so that the first Text call of a
+// serving process does not wait the fraction of a second it takes. Safe to
+// call any number of times, from any goroutine.
+func Prepare() { texts() }
+
 func texts() *textIndex {
 	textOnce.Do(func() {
 		var f struct {
