@@ -149,6 +149,14 @@ func (e *Engine) inboundException(base *outcome, li *lic, x *profile.Exception, 
 		}
 		return prepend(base, e.reason("exception-named-library", base.verdict, in, out,
 			fmt.Sprintf("%s only permits linking with %s, which is not at issue here.", x.ID, x.Named)))
+	case profile.EffectHeader:
+		if use.linking() || use == Incorporate {
+			// Only header material inlined into object code is freed; the
+			// library linked in, or its source copied, keeps the base
+			// licence's terms (LGPL-2.1 §6 for the Qt texts).
+			return prepend(base, e.reason("exception-header", base.verdict, in, out,
+				fmt.Sprintf("%s: %s Linking or copying the library itself stays under %s, so %s decides.", x.ID, x.Description, li.name(), li.name())))
+		}
 	case profile.EffectNone:
 		return decide("exception-not-modelled", Unknown,
 			fmt.Sprintf("%s is not modelled; it may permit what %s alone does not, so Stemma does not guess.", x.ID, li.name()))
