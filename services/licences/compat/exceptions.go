@@ -106,7 +106,9 @@ func (e *Engine) inboundException(base *outcome, li *lic, x *profile.Exception, 
 		}
 	case profile.EffectStaticLink:
 		if use.linking() {
-			return decide("exception-static-link", Compatible, fmt.Sprintf("%s: %s", x.ID, x.Description))
+			// A waiver that holds only on a condition (polyparse: the
+			// original, unmodified library) answers CONDITIONAL on it.
+			return withCondition("exception-static-link", fmt.Sprintf("%s: %s", x.ID, x.Description))
 		}
 	case profile.EffectOutput:
 		if use == Incorporate || use.linking() {
