@@ -44,8 +44,13 @@ func (e *Engine) outboundException(base *outcome, li, lo *lic, x *profile.Except
 			fmt.Sprintf("%s only adds permissions to %s; it takes none of %s's conditions away, so %s material that cannot go into a %s work cannot go into this one either.", x.ID, lo.name(), lo.name(), li.name(), lo.name())))
 	case x.Effect == profile.EffectNamedLibrary && namedBy(li, x):
 		if use.linking() {
-			return &outcome{verdict: Compatible, reasons: []Reason{e.reason("exception-named-library", Compatible, li.name(), out,
-				fmt.Sprintf("%s permits linking the %s program with the %s-licensed library and distributing the linked combination; the library keeps its own licence.", x.ID, lo.name(), li.name()))}}
+			msg := fmt.Sprintf("%s permits linking the %s program with the %s-licensed library and distributing the linked combination; the library keeps its own licence.", x.ID, lo.name(), li.name())
+			if x.Condition != "" {
+				// The permission is limited (rsync's: dynamic linking only),
+				// and Stemma's uses do not always tell which kind is meant.
+				return &outcome{verdict: Conditional, reasons: []Reason{e.reason("exception-named-library", Conditional, li.name(), out, msg)}, conditions: []string{x.Condition}}
+			}
+			return &outcome{verdict: Compatible, reasons: []Reason{e.reason("exception-named-library", Compatible, li.name(), out, msg)}}
 		}
 		return prepend(base, e.reason("exception-named-library", base.verdict, li.name(), out,
 			fmt.Sprintf("%s permits linking with %s, not copying %s code into the program, so %s decides.", x.ID, li.name(), li.name(), lo.name())))
