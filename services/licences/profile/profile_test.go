@@ -171,7 +171,8 @@ func TestReviewedExceptions(t *testing.T) {
 		"GPL-3.0-interface-exception":    EffectNone,
 		"RRDtool-FLOSS-exception-2.0":    EffectLinkFOSS,
 		"erlang-otp-linking-exception":   EffectNamedLibrary,
-		"CGAL-linking-exception":         EffectNone,
+		"CGAL-linking-exception":         EffectNamedLibrary,
+		"romic-exception":                EffectNone,
 	} {
 		x, ok := c.Exception(id)
 		if !ok {
