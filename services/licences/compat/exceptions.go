@@ -44,8 +44,13 @@ func (e *Engine) outboundException(base *outcome, li, lo *lic, x *profile.Except
 			fmt.Sprintf("%s only adds permissions to %s; it takes none of %s's conditions away, so %s material that cannot go into a %s work cannot go into this one either.", x.ID, lo.name(), lo.name(), li.name(), lo.name())))
 	case x.Effect == profile.EffectNamedLibrary && namedBy(li, x):
 		if use.linking() {
-			return &outcome{verdict: Compatible, reasons: []Reason{e.reason("exception-named-library", Compatible, li.name(), out,
-				fmt.Sprintf("%s permits linking the %s program with the %s-licensed library and distributing the linked combination; the library keeps its own licence.", x.ID, lo.name(), li.name()))}}
+			msg := fmt.Sprintf("%s permits linking the %s program with the %s-licensed library and distributing the linked combination; the library keeps its own licence.", x.ID, lo.name(), li.name())
+			if x.Condition != "" {
+				// The permission is limited (rsync's: dynamic linking only),
+				// and Stemma's uses do not always tell which kind is meant.
+				return &outcome{verdict: Conditional, reasons: []Reason{e.reason("exception-named-library", Conditional, li.name(), out, msg)}, conditions: []string{x.Condition}}
+			}
+			return &outcome{verdict: Compatible, reasons: []Reason{e.reason("exception-named-library", Compatible, li.name(), out, msg)}}
 		}
 		return prepend(base, e.reason("exception-named-library", base.verdict, li.name(), out,
 			fmt.Sprintf("%s permits linking with %s, not copying %s code into the program, so %s decides.", x.ID, li.name(), li.name(), lo.name())))
@@ -106,7 +111,9 @@ func (e *Engine) inboundException(base *outcome, li *lic, x *profile.Exception, 
 		}
 	case profile.EffectStaticLink:
 		if use.linking() {
-			return decide("exception-static-link", Compatible, fmt.Sprintf("%s: %s", x.ID, x.Description))
+			// A waiver that holds only on a condition (polyparse: the
+			// original, unmodified library) answers CONDITIONAL on it.
+			return withCondition("exception-static-link", fmt.Sprintf("%s: %s", x.ID, x.Description))
 		}
 	case profile.EffectOutput:
 		if use == Incorporate || use.linking() {
@@ -149,6 +156,14 @@ func (e *Engine) inboundException(base *outcome, li *lic, x *profile.Exception, 
 		}
 		return prepend(base, e.reason("exception-named-library", base.verdict, in, out,
 			fmt.Sprintf("%s only permits linking with %s, which is not at issue here.", x.ID, x.Named)))
+	case profile.EffectHeader:
+		if use.linking() || use == Incorporate {
+			// Only header material inlined into object code is freed; the
+			// library linked in, or its source copied, keeps the base
+			// licence's terms (LGPL-2.1 §6 for the Qt texts).
+			return prepend(base, e.reason("exception-header", base.verdict, in, out,
+				fmt.Sprintf("%s: %s Linking or copying the library itself stays under %s, so %s decides.", x.ID, x.Description, li.name(), li.name())))
+		}
 	case profile.EffectNone:
 		return decide("exception-not-modelled", Unknown,
 			fmt.Sprintf("%s is not modelled; it may permit what %s alone does not, so Stemma does not guess.", x.ID, li.name()))

@@ -79,6 +79,7 @@ var ruleTable = []rule{
 	{"training-nc", "cc-legalcode:NC §1(i)|text-in:non-commercial terms"},
 	{"exception-link", "gnu-texts:GPL linking exceptions|gpl-faq:#LinkingOverControlledInterface"},
 	{"exception-static-link", "lgpl-2.1:§6|lgpl-3.0:§4(d)"},
+	{"exception-header", "text-in:the header-material exception|lgpl-2.1:§5, §6"},
 	{"exception-output", "gnu-texts:Bison and Autoconf exceptions"},
 	{"exception-target-code", "gnu-texts:GCC Runtime Library Exception 3.1 §1 'Target Code', §2; GCC-exception-2.0 (linking only)"},
 	{"exception-llvm", "text-in:LLVM Exceptions to the Apache 2.0 License"},

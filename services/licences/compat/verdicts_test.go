@@ -56,6 +56,10 @@ func TestVerdictWording(t *testing.T) {
 		{"GPL-3.0-or-later WITH GCC-exception-3.1", "GPL-2.0-only", Incorporate, Incompatible, "exception-target-code", nil, "not the runtime's source"},
 		{"GPL-3.0-or-later WITH GCC-exception-3.1", "MIT", Incorporate, Incompatible, "exception-target-code", nil, "GPL-3.0-or-later decides"},
 		{"GPL-3.0-or-later WITH GCC-exception-3.1", "GPL-2.0-only", LinkStatic, Conditional, "exception-target-code", []string{"Eligible Compilation Process"}, ""},
+		// The Qt header-material exception frees inlined header material
+		// only; static linking keeps LGPL-2.1 §6 (its clause (iii)), so the
+		// verdict is LGPL-2.1's, not the static-link waiver's COMPATIBLE.
+		{"LGPL-2.1-only WITH Qt-LGPL-exception-1.1", "MIT", LinkStatic, testEngine.Check(mustParse(t, "LGPL-2.1-only"), mustParse(t, "MIT"), LinkStatic).Verdict, "exception-header", nil, "LGPL-2.1-only decides"},
 		{"BUSL-1.1", "Apache-2.0", Incorporate, Incompatible, "restricted-derivatives", nil, "derivative works"},
 		{"Sleepycat", "MIT", Incorporate, Conditional, "copyleft-source-only", []string{"freely redistributable"}, "does not ask"},
 		{"CDLA-Sharing-1.0", "MIT", Training, Conditional, "training-results-free", []string{"de minimis"}, "§3.5"},

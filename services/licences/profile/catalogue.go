@@ -163,7 +163,7 @@ var (
 		"output": EffectOutput, "llvm": EffectLLVM, "syscall": EffectSyscall,
 		"link-foss": EffectLinkFOSS, "named-library": EffectNamedLibrary,
 		"target-code": EffectTargetCode,
-		"scope": EffectScope,
+		"scope":       EffectScope, "header": EffectHeader,
 	}
 )
 

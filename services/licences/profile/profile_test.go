@@ -159,14 +159,20 @@ func TestDeprecatedFollowReplacement(t *testing.T) {
 func TestReviewedExceptions(t *testing.T) {
 	c := Default()
 	for id, want := range map[string]ExceptionEffect{
-		"GPL-CC-1.0":                    EffectScope,
-		"SHL-2.1":                       EffectScope,
-		"KiCad-libraries-exception":     EffectOutput,
-		"Independent-modules-exception": EffectLinkAny,
-		"Qt-LGPL-exception-1.1":         EffectStaticLink,
-		"RRDtool-FLOSS-exception-2.0":   EffectLinkFOSS,
-		"erlang-otp-linking-exception":  EffectNamedLibrary,
-		"CGAL-linking-exception":        EffectNone,
+		"GPL-CC-1.0":                     EffectScope,
+		"SHL-2.1":                        EffectScope,
+		"KiCad-libraries-exception":      EffectOutput,
+		"Independent-modules-exception":  EffectLinkAny,
+		"Qt-LGPL-exception-1.1":          EffectHeader,
+		"OCaml-LGPL-linking-exception":   EffectStaticLink,
+		"OpenJDK-assembly-exception-1.0": EffectNamedLibrary,
+		"PCRE2-exception":                EffectScope,
+		"polyparse-exception":            EffectStaticLink,
+		"GPL-3.0-interface-exception":    EffectNone,
+		"RRDtool-FLOSS-exception-2.0":    EffectLinkFOSS,
+		"erlang-otp-linking-exception":   EffectNamedLibrary,
+		"CGAL-linking-exception":         EffectNamedLibrary,
+		"romic-exception":                EffectNone,
 	} {
 		x, ok := c.Exception(id)
 		if !ok {

@@ -254,9 +254,17 @@ const (
 	// on what terms the material may be copied into or linked with other
 	// works, so the base licence decides every use Stemma models.
 	EffectScope
+	// EffectHeader: the object code of a work that uses an LGPL library
+	// may incorporate material from the library's header files (inline
+	// functions, templates, macros) under terms of the user's choice (the
+	// Qt/Nokia/Digia and Open CASCADE exceptions). Linking the library
+	// itself stays under the LGPL (the Qt texts ask compliance with LGPL-2.1
+	// §6), so for the uses Stemma models the base licence decides; unlike
+	// EffectStaticLink it does not waive the relinking condition.
+	EffectHeader
 )
 
-var effectNames = [...]string{"none", "link-any", "static-link", "output", "llvm", "syscall", "link-foss", "named-library", "target-code", "scope"}
+var effectNames = [...]string{"none", "link-any", "static-link", "output", "llvm", "syscall", "link-foss", "named-library", "target-code", "scope", "header"}
 
 // String returns the effect as data/exceptions.tsv spells it.
 func (e ExceptionEffect) String() string { return enumName(effectNames[:], int(e)) }
