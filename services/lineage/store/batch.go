@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"strconv"
+	"strings"
 
+	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/storage"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
 )
@@ -37,30 +39,50 @@ func (s *SQL) CreateMany(ctx context.Context, ds []*graph.Derivation) (existing 
 		if err := bumpEpoch(ctx, tx); err != nil {
 			return err
 		}
+		// What the graph holds, read once for the whole batch rather than
+		// a few queries per edge: a batch of a thousand edges would
+		// otherwise spend most of its time in round trips.
+		r, err := readBatch(ctx, tx, ds)
+		if err != nil {
+			return err
+		}
+		// Inserts wait in pending and go in multi-row statements: before a
+		// cycle check, which must see them, and at the end.
+		var pending []int
+		flush := func() error {
+			err := insertMany(ctx, tx, ds, pending, func(i int) (string, string) { return checks[i].body, checks[i].digest })
+			pending = pending[:0]
+			return err
+		}
 		for i, d := range ds {
-			var id string
-			err := tx.QueryRowContext(ctx, `SELECT id FROM derivations WHERE derivative = $1 AND source = $2 AND relation = $3`,
-				d.Derivative, d.Source, d.Relation).Scan(&id)
-			if err == nil {
+			key := edgeKey{d.Derivative, d.Source, d.Relation}
+			if id, ok := r.edges[key]; ok {
+				if err := flush(); err != nil {
+					return err
+				}
 				if existing[i], err = get(ctx, tx, id); err != nil {
 					return err
 				}
 				continue
 			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
+			if r.ids[d.ID] {
+				return apierr.Exists("derivations/"+d.ID, "derivations/%s already exists", d.ID)
 			}
-			if err := checkNew(ctx, tx, d); err != nil {
-				return err
+			// Only a derivative that something derives from can close a
+			// cycle; most of a batch's derivatives (new works) have none,
+			// and the walk that checks is skipped for them.
+			if d.Derivative == d.Source || r.sources[d.Derivative] {
+				if err := flush(); err != nil {
+					return err
+				}
+				if err := checkAcyclic(ctx, tx, d); err != nil {
+					return err
+				}
 			}
-			if err := checkAcyclic(ctx, tx, d); err != nil {
-				return err
-			}
-			if err := insert(ctx, tx, d, checks[i].body, checks[i].digest); err != nil {
-				return err
-			}
+			pending = append(pending, i)
+			r.edges[key], r.ids[d.ID], r.sources[d.Source] = d.ID, true, true
 		}
-		return nil
+		return flush()
 	})
 	if err != nil {
 		return nil, err
@@ -68,17 +90,172 @@ func (s *SQL) CreateMany(ctx context.Context, ds []*graph.Derivation) (existing 
 	return existing, nil
 }
 
-// insert writes a derivation and its licence check (stored once per
-// digest); the caller has checked that it may.
-func insert(ctx context.Context, tx *sql.Tx, d *graph.Derivation, check, digest string) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO licence_checks (digest, body) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING`,
-		digest, check); err != nil {
-		return err
+// derivationColumns are the columns insertMany writes, one placeholder
+// each per row.
+const derivationColumns = `id, derivative, source, relation, licence_use, note, portion,
+	source_licence, derivative_licence, verdict, conflict, check_digest, recorder, create_time`
+
+// insertRows bounds the rows of one multi-row insert: 14 values a row stay
+// well within both engines' limits on bound parameters.
+const insertRows = 200
+
+// insertMany writes the derivations ds[i] for i in idx, and their licence
+// checks (stored once per digest), in multi-row statements; the caller has
+// checked that it may.
+func insertMany(ctx context.Context, tx *sql.Tx, ds []*graph.Derivation, idx []int, check func(int) (body, digest string)) error {
+	for len(idx) > 0 {
+		chunk := idx[:min(len(idx), insertRows)]
+		idx = idx[len(chunk):]
+		var checks, rows []any
+		seen := map[string]bool{}
+		for _, i := range chunk {
+			d := ds[i]
+			body, digest := check(i)
+			if !seen[digest] {
+				seen[digest] = true
+				checks = append(checks, digest, body)
+			}
+			rows = append(rows, d.ID, d.Derivative, d.Source, d.Relation, d.Use, d.Note, d.Portion, d.SourceLicence,
+				d.DerivativeLicence, d.Check.Verdict, d.Conflict, digest, d.Recorder, storage.Micros(d.CreateTime))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO licence_checks (digest, body) VALUES `+placeholders(len(checks)/2, 2)+
+			` ON CONFLICT (digest) DO NOTHING`, checks...); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO derivations (`+derivationColumns+`) VALUES `+placeholders(len(chunk), 14), rows...); err != nil {
+			return err
+		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO derivations (id, derivative, source, relation, licence_use, note, portion,
-			source_licence, derivative_licence, verdict, conflict, check_digest, recorder, create_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		d.ID, d.Derivative, d.Source, d.Relation, d.Use, d.Note, d.Portion, d.SourceLicence, d.DerivativeLicence,
-		d.Check.Verdict, d.Conflict, digest, d.Recorder, storage.Micros(d.CreateTime))
-	return err
+	return nil
+}
+
+// placeholders returns "($1,$2),($3,$4)" for rows rows of width values.
+func placeholders(rows, width int) string {
+	var b strings.Builder
+	n := 1
+	for r := range rows {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for c := range width {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("$" + strconv.Itoa(n))
+			n++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+type edgeKey struct {
+	derivative, source string
+	relation           graph.Relation
+}
+
+// batchState is what a batch's checks need of the graph: the edges its
+// derivatives already have, the ids it would reuse, and which of its
+// derivatives are already the source of an edge. The loop adds to it what
+// it inserts.
+type batchState struct {
+	edges   map[edgeKey]string
+	ids     map[string]bool
+	sources map[string]bool
+}
+
+// inChunk bounds the values of one IN list, well within both engines'
+// limits on bound parameters.
+const inChunk = 500
+
+func readBatch(ctx context.Context, tx *sql.Tx, ds []*graph.Derivation) (*batchState, error) {
+	r := &batchState{edges: map[edgeKey]string{}, ids: map[string]bool{}, sources: map[string]bool{}}
+	var derivatives, ids []string
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if !seen[d.Derivative] {
+			seen[d.Derivative] = true
+			derivatives = append(derivatives, d.Derivative)
+		}
+		ids = append(ids, d.ID)
+	}
+	err := inChunks(ctx, tx, `SELECT id, derivative, source, relation FROM derivations WHERE derivative IN `, derivatives, func(rows *sql.Rows) error {
+		var id string
+		var k edgeKey
+		if err := rows.Scan(&id, &k.derivative, &k.source, &k.relation); err != nil {
+			return err
+		}
+		r.edges[k] = id
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = inChunks(ctx, tx, `SELECT id FROM derivations WHERE id IN `, ids, func(rows *sql.Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		r.ids[id] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = inChunks(ctx, tx, `SELECT DISTINCT source FROM derivations WHERE source IN `, derivatives, func(rows *sql.Rows) error {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			return err
+		}
+		r.sources[w] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// inChunks runs query, which ends in "IN ", once per chunk of values with
+// the chunk's placeholders appended, and hands every row to scan.
+func inChunks(ctx context.Context, tx *sql.Tx, query string, values []string, scan func(*sql.Rows) error) error {
+	for len(values) > 0 {
+		n := min(len(values), inChunk)
+		var b strings.Builder
+		args := make([]any, n)
+		b.WriteString(query)
+		b.WriteByte('(')
+		for i, v := range values[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("$" + strconv.Itoa(i+1))
+			args[i] = v
+		}
+		b.WriteByte(')')
+		values = values[n:]
+		rows, err := tx.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insert writes one derivation and its licence check.
+func insert(ctx context.Context, tx *sql.Tx, d *graph.Derivation, check, digest string) error {
+	return insertMany(ctx, tx, []*graph.Derivation{d}, []int{0}, func(int) (string, string) { return check, digest })
 }

@@ -48,3 +48,40 @@ func TestCreateMany(t *testing.T) {
 		})
 	}
 }
+
+// The batch reads what it checks against once; these are the cases that
+// read must still see: a cycle closed against the stored graph alone, an
+// edge repeated within the batch, an id taken before or within it.
+func TestCreateManyAgainstTheStoredGraph(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range storagetest.Backends(store.Service, store.Migrations()) {
+		t.Run(string(b.Engine), func(t *testing.T) {
+			s := store.New(b.Open(t))
+			if _, err := s.CreateMany(ctx, []*graph.Derivation{derivation("e1", "app", "lib")}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.CreateMany(ctx, []*graph.Derivation{derivation("e2", "tool", "x"), derivation("e3", "lib", "app")})
+			if e, ok := apierr.As(err); !ok || e.Reason != "CYCLE" {
+				t.Fatalf("lib -> app against a stored app -> lib: %v; want CYCLE", err)
+			}
+			if _, err := s.CreateMany(ctx, []*graph.Derivation{derivation("e4", "lib", "lib")}); err == nil {
+				t.Fatal("a work deriving from itself: accepted")
+			}
+			existing, err := s.CreateMany(ctx, []*graph.Derivation{derivation("e5", "web", "lib"), derivation("e6", "web", "lib")})
+			if err != nil || existing[0] != nil || existing[1] == nil || existing[1].ID != "e5" {
+				t.Fatalf("an edge twice in one batch = %v, %v; want the second to name e5", existing, err)
+			}
+			for _, batch := range [][]*graph.Derivation{
+				{derivation("e1", "new", "lib")},
+				{derivation("e7", "a", "b"), derivation("e7", "c", "d")},
+			} {
+				if _, err := s.CreateMany(ctx, batch); !apierr.Is(err, apierr.AlreadyExists) {
+					t.Errorf("an id taken (%s): %v; want ALREADY_EXISTS", batch[len(batch)-1].ID, err)
+				}
+			}
+			if _, err := s.Get(ctx, "e2"); !apierr.Is(err, apierr.NotFound) {
+				t.Errorf("a refused batch left e2 behind: %v", err)
+			}
+		})
+	}
+}
