@@ -452,9 +452,11 @@ const maxCompoundDepth = 8
 // compound resolves a statement that joins licence names with AND or OR,
 // which is no SPDX expression ("Apache License 2.0 OR MIT", "(GPLv2+ and
 // BSD) or MIT", as RPM and package metadata write them), by resolving each
-// operand: OR binds loosest, parentheses group. Every operand must
-// resolve, or the statement is unresolved: half a licence is not one. The
-// method is the least sure operand's. It is tried only after the whole
+// operand: OR binds loosest, parentheses group. An operand that does not
+// resolve is kept as a LicenseRef- of its words, left for a curator, as
+// long as one other does: "MIT or Frobozz" still offers MIT, which a
+// verdict may choose. The method is the least sure resolved operand's. It
+// is tried only after the whole
 // statement failed as an expression and as a name, so a name that contains
 // "or" ("GPLv2 or later") is never split.
 func compound(s string, depth int) identify.Result {
@@ -475,15 +477,21 @@ func compound(s string, depth int) identify.Result {
 	}
 	var parts []string
 	var weakest identify.Result
-	for i, o := range ops {
+	resolved := 0
+	for _, o := range ops {
 		res := compound(o, depth+1)
 		if res.Method == identify.MethodNone {
-			return none
+			parts = append(parts, licenseRef(strings.TrimSpace(o)))
+			continue
 		}
-		if i == 0 || confidence(res) < confidence(weakest) {
+		if resolved == 0 || confidence(res) < confidence(weakest) {
 			weakest = res
 		}
+		resolved++
 		parts = append(parts, "("+res.Expression+")")
+	}
+	if resolved == 0 {
+		return none
 	}
 	p, err := expression.Parse(nil, strings.Join(parts, " "+op+" "))
 	if err != nil {

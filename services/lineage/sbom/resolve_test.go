@@ -156,20 +156,26 @@ func TestResolveSPDXExtracted(t *testing.T) {
 		t.Errorf("a name in an SPDX licence field: %+v", n)
 	}
 	// Names joined by AND and OR, which no parser reads, resolve operand by
-	// operand, and only when every operand does.
+	// operand; one that does not is kept as a LicenseRef- beside the rest.
 	for _, tc := range []struct {
 		comp, expr string
 		method     identify.Method
 	}{
 		{"compound", "Apache-2.0 OR MIT", identify.MethodName},
 		{"rpm", "GPL-2.0-or-later AND BSD-3-Clause OR MIT", identify.MethodAlias},
-		{"half", "LicenseRef-MIT-or-Frobozz", identify.MethodNone},
+		{"half", "MIT OR LicenseRef-Frobozz", identify.MethodSPDXID},
 		{"orlater", "GPL-2.0-or-later", identify.MethodAlias},
 		{"unbalanced", "LicenseRef-MIT-or-BSD", identify.MethodNone},
 	} {
 		if r := got[tc.comp]; r.Expression != tc.expr || r.Statements[0].Method != tc.method {
 			t.Errorf("%s: %q by %s; want %q by %s", tc.comp, r.Expression, r.Statements[0].Method, tc.expr, tc.method)
 		}
+	}
+	if h := got["half"]; h.Definite() || !slices.Equal(h.Unresolved, []string{"LicenseRef-Frobozz"}) {
+		t.Errorf("half resolved: %+v; want Frobozz left for a curator", h)
+	}
+	if !slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, "LicenseRef-Frobozz") }) {
+		t.Errorf("no warning names LicenseRef-Frobozz: %q", warnings)
 	}
 	if pd := got["pd"]; pd.Definite() || !slices.Equal(pd.Unresolved, []string{"LicenseRef-Public-Domain"}) {
 		t.Errorf("public domain: %+v", pd)
