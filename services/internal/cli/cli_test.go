@@ -40,3 +40,14 @@ func TestVersionAndExitCodes(t *testing.T) {
 		t.Errorf("stemma no-such-command exited %d; want 2 (a usage error)", code)
 	}
 }
+
+// docs/cli.md tells people to source `stemma completion bash`: it must
+// print a script that completes stemma's commands.
+func TestCompletionScript(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		r := stemma(t, "completion", shell)
+		if r.code != 0 || !strings.Contains(r.stdout, "stemma") || len(r.stdout) < 500 {
+			t.Errorf("stemma completion %s: exit %d, %d bytes: %.200s", shell, r.code, len(r.stdout), r.stderr)
+		}
+	}
+}
