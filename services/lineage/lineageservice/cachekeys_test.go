@@ -20,10 +20,8 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
 	"github.com/stemma-registry/stemma/services/internal/config"
-	"github.com/stemma-registry/stemma/services/internal/testenv"
 	"github.com/stemma-registry/stemma/services/licences/licenceservice"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
-	"github.com/stemma-registry/stemma/services/lineage/internal/lineagetest"
 )
 
 // redisKeys returns the keys under prefix+pattern.
@@ -68,10 +66,7 @@ func cacheLookups(t *testing.T, s *suite, result string) int {
 // depth bound beyond the graph's reach, share one cache entry: the second
 // and later are hits, and Redis holds one closure per distinct answer.
 func TestEquivalentWalksShareCacheEntries(t *testing.T) {
-	redisURL := testenv.RedisURL(t)
-	prefix := testenv.UniquePrefix(t)
-	cfg := apptest.Config(t)
-	cfg.RedisURL, cfg.RedisPrefix = redisURL, prefix
+	cfg := withRedis(t, apptest.Config(t))
 	s := start(t, cfg)
 	k := apptest.AliceKey
 	a := s.work(t, k, "a", "TEXT", "CC0-1.0")
@@ -127,7 +122,7 @@ func TestEquivalentWalksShareCacheEntries(t *testing.T) {
 	if hits, misses := cacheLookups(t, s, "hit")-hits0, cacheLookups(t, s, "miss")-misses0; hits != 8 || misses != 9 {
 		t.Errorf("%d hits, %d misses; want 8 hits, 9 misses", hits, misses)
 	}
-	keys := redisKeys(t, redisURL, prefix+"lineage:closure:*")
+	keys := redisKeys(t, cfg.RedisURL, cfg.RedisPrefix+"lineage:closure:*")
 	if len(keys) != 4 {
 		t.Errorf("closure keys %v; want 4 (ancestors: complete for every relation and for fork and adaptation; descendants: bounded at 1, complete)", keys)
 	}
@@ -173,12 +168,7 @@ func (o *otherRules) BatchCheckCompatibility(ctx context.Context, req *licencesv
 // by the other, whose rules give other verdicts, and each caches its own
 // under its rules' version.
 func TestAuditsAreKeyedByRulesVersion(t *testing.T) {
-	dbURL := lineagetest.Database(t)
-	redisURL := testenv.RedisURL(t)
-	prefix := testenv.UniquePrefix(t)
-	backend := apptest.Config(t, config.PartLicences, config.PartCatalog)
-	backend.DatabaseURL = dbURL
-	be := start(t, backend)
+	be, startReplica, shared := replicas(t)
 
 	conn, err := grpc.NewClient(be.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -198,10 +188,7 @@ func TestAuditsAreKeyedByRulesVersion(t *testing.T) {
 	t.Cleanup(srv.Stop)
 
 	replica := func(licences string) *suite {
-		cfg := apptest.Config(t, config.PartLineage, config.PartGateway)
-		cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix = dbURL, redisURL, prefix
-		cfg.LicencesAddr, cfg.CatalogAddr = licences, be.InternalGRPCAddr()
-		return start(t, cfg)
+		return startReplica(func(c *config.Config) { c.LicencesAddr = licences })
 	}
 	current, other := replica(be.InternalGRPCAddr()), replica(lis.Addr().String())
 	k := apptest.AliceKey
@@ -230,7 +217,7 @@ func TestAuditsAreKeyedByRulesVersion(t *testing.T) {
 	if n := audit(other); n == 0 {
 		t.Error("other rules, second audit: no conflicts")
 	}
-	keys := redisKeys(t, redisURL, prefix+"lineage:audit:*")
+	keys := redisKeys(t, shared.RedisURL, shared.RedisPrefix+"lineage:audit:*")
 	var withOther int
 	for _, key := range keys {
 		if strings.Contains(key, ":other-rules-v9:") {
@@ -246,10 +233,7 @@ func TestAuditsAreKeyedByRulesVersion(t *testing.T) {
 // well formed but without the deployment's MAC, is not served: the answer
 // comes from the store, and the lookup counts as unauthenticated.
 func TestForgedClosureIsNotServed(t *testing.T) {
-	redisURL := testenv.RedisURL(t)
-	prefix := testenv.UniquePrefix(t)
-	cfg := apptest.Config(t)
-	cfg.RedisURL, cfg.RedisPrefix = redisURL, prefix
+	cfg := withRedis(t, apptest.Config(t))
 	s := start(t, cfg)
 	k := apptest.AliceKey
 	a := s.work(t, k, "a", "TEXT", "CC0-1.0")
@@ -258,7 +242,7 @@ func TestForgedClosureIsNotServed(t *testing.T) {
 	if _, err := s.lineage.ListAncestors(anyone, &lineagev1.ListAncestorsRequest{Work: b}); err != nil {
 		t.Fatal(err)
 	}
-	keys := redisKeys(t, redisURL, prefix+"lineage:closure:*")
+	keys := redisKeys(t, cfg.RedisURL, cfg.RedisPrefix+"lineage:closure:*")
 	if len(keys) != 1 {
 		t.Fatalf("closure keys %v; want 1", keys)
 	}
@@ -267,7 +251,7 @@ func TestForgedClosureIsNotServed(t *testing.T) {
 		{Work: "b", Parent: -1, Onward: true},
 		{Work: "forged", Depth: 1, Parent: 0, Derivation: "x", Relation: graph.Adaptation},
 	}}).MarshalBinary()
-	opt, _ := redis.ParseURL(redisURL)
+	opt, _ := redis.ParseURL(cfg.RedisURL)
 	rc := redis.NewClient(opt)
 	defer rc.Close()
 	if err := rc.Set(context.Background(), keys[0], forged, 0).Err(); err != nil {
@@ -290,18 +274,9 @@ func TestForgedClosureIsNotServed(t *testing.T) {
 // closure one caches is not served to the other when it holds more works
 // than the other's bound; that one cuts its walk and says so.
 func TestCompleteClosureRespectsTheClosureBound(t *testing.T) {
-	dbURL := lineagetest.Database(t)
-	redisURL := testenv.RedisURL(t)
-	prefix := testenv.UniquePrefix(t)
-	backend := apptest.Config(t, config.PartLicences, config.PartCatalog)
-	backend.DatabaseURL = dbURL
-	be := start(t, backend)
+	_, start, _ := replicas(t)
 	replica := func(maxClosure int) *suite {
-		cfg := apptest.Config(t, config.PartLineage, config.PartGateway)
-		cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix = dbURL, redisURL, prefix
-		cfg.LicencesAddr, cfg.CatalogAddr = be.InternalGRPCAddr(), be.InternalGRPCAddr()
-		cfg.MaxClosure = maxClosure
-		return start(t, cfg)
+		return start(func(c *config.Config) { c.MaxClosure = maxClosure })
 	}
 	wide, narrow := replica(100), replica(2)
 	k := apptest.AliceKey

@@ -18,6 +18,8 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
 	"github.com/stemma-registry/stemma/services/internal/config"
+	"github.com/stemma-registry/stemma/services/internal/testenv"
+	"github.com/stemma-registry/stemma/services/lineage/internal/lineagetest"
 )
 
 // suite is a running instance with gRPC clients of its services.
@@ -32,6 +34,38 @@ func start(t *testing.T, cfg config.Config) *suite {
 	inst := apptest.Start(t, cfg)
 	conn := inst.Conn(t)
 	return &suite{Instance: inst, lineage: lineagev1.NewLineageServiceClient(conn), catalog: catalogv1.NewCatalogServiceClient(conn)}
+}
+
+// withRedis returns cfg caching, and publishing watch events, in a Redis
+// key space of the test's own.
+func withRedis(t *testing.T, cfg config.Config) config.Config {
+	t.Helper()
+	cfg.RedisURL, cfg.RedisPrefix = testenv.RedisURL(t), testenv.UniquePrefix(t)
+	return cfg
+}
+
+// replicas starts the licences and catalog services on a PostgreSQL
+// database of the test's own, and returns a function that starts lineage
+// replicas (each with a gateway) over that database, sharing one Redis key
+// space (shared's RedisURL and RedisPrefix) and calling the backend's
+// internal listener; edit, when not nil, adjusts a replica's configuration
+// first.
+func replicas(t *testing.T) (backend *suite, replica func(edit func(*config.Config)) *suite, shared config.Config) {
+	t.Helper()
+	dbURL := lineagetest.Database(t)
+	cfg := apptest.Config(t, config.PartLicences, config.PartCatalog)
+	cfg.DatabaseURL = dbURL
+	backend = start(t, cfg)
+	shared = withRedis(t, apptest.Config(t, config.PartLineage, config.PartGateway))
+	return backend, func(edit func(*config.Config)) *suite {
+		cfg := apptest.Config(t, config.PartLineage, config.PartGateway)
+		cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix = dbURL, shared.RedisURL, shared.RedisPrefix
+		cfg.LicencesAddr, cfg.CatalogAddr = backend.InternalGRPCAddr(), backend.InternalGRPCAddr()
+		if edit != nil {
+			edit(&cfg)
+		}
+		return start(t, cfg)
+	}, shared
 }
 
 var as = apptest.As

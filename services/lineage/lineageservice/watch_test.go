@@ -8,17 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
-	"github.com/stemma-registry/stemma/services/internal/config"
-	"github.com/stemma-registry/stemma/services/internal/testenv"
-	"github.com/stemma-registry/stemma/services/lineage/internal/lineagetest"
 )
 
 // watch opens a gRPC watch and waits until the server has subscribed.
@@ -230,23 +225,10 @@ func TestWatchEndsAtShutdown(t *testing.T) {
 // recorded through one reaches a watcher of the other, and a closure
 // cached in Redis by one is not served stale after the other adds an edge.
 func TestReplicas(t *testing.T) {
-	dbURL := lineagetest.Database(t)
-	redisURL := testenv.RedisURL(t)
-	prefix := testenv.UniquePrefix(t)
-	backend := apptest.Config(t, config.PartLicences, config.PartCatalog)
-	backend.DatabaseURL = dbURL
-	be := start(t, backend)
+	_, start, _ := replicas(t)
 	replica := func() (*suite, lineagev1.LineageServiceClient) {
-		cfg := apptest.Config(t, config.PartLineage, config.PartGateway)
-		cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix = dbURL, redisURL, prefix
-		cfg.LicencesAddr, cfg.CatalogAddr = be.InternalGRPCAddr(), be.InternalGRPCAddr()
-		r := start(t, cfg)
-		conn, err := grpc.NewClient(r.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.Close() })
-		return r, lineagev1.NewLineageServiceClient(conn)
+		r := start(nil)
+		return r, r.lineage
 	}
 	one, oneClient := replica()
 	_, twoClient := replica()
