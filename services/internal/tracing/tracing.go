@@ -99,7 +99,7 @@ func (p *Provider) ServerHandler() stats.Handler {
 	if !p.Enabled() {
 		return nil
 	}
-	return otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(p.sdk), otelgrpc.WithPropagators(p.prop))
+	return otelgrpc.NewServerHandler(p.grpcOptions()...)
 }
 
 // ClientHandler returns the gRPC stats handler that makes a client span
@@ -108,7 +108,23 @@ func (p *Provider) ClientHandler() stats.Handler {
 	if !p.Enabled() {
 		return nil
 	}
-	return otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(p.sdk), otelgrpc.WithPropagators(p.prop))
+	return otelgrpc.NewClientHandler(p.grpcOptions()...)
+}
+
+func (p *Provider) grpcOptions() []otelgrpc.Option {
+	return []otelgrpc.Option{
+		otelgrpc.WithTracerProvider(p.sdk),
+		otelgrpc.WithPropagators(p.prop),
+		otelgrpc.WithFilter(traced),
+	}
+}
+
+// traced leaves out health checks and reflection: probes and the gateway's
+// /healthz call them every few seconds, and each would be a trace of its
+// own that says nothing about a request.
+func traced(info *stats.RPCTagInfo) bool {
+	return !strings.HasPrefix(info.FullMethodName, "/grpc.health.v1.Health/") &&
+		!strings.HasPrefix(info.FullMethodName, "/grpc.reflection.")
 }
 
 // HTTPHandler wraps the REST entry: a server span per request (a child of
