@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	collectortracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -263,5 +264,36 @@ func TestTracingOffByDefault(t *testing.T) {
 		if strings.Contains(log.String(), "trace_id=") {
 			t.Errorf("the %s process logged a trace id with tracing off", name)
 		}
+	}
+}
+
+// TestTracingWithCollectorDown points a process at a port nobody listens
+// on: it starts, serves requests, and stops cleanly within its shutdown
+// timeout, the spans it could not export logged as a warning, not a failure.
+func TestTracingWithCollectorDown(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := lis.Addr().String()
+	lis.Close()
+	var log syncBuffer
+	cfg := apptest.Config(t)
+	cfg.OTLPEndpoint = dead
+	cfg.ShutdownTimeout = time.Second
+	inst := apptest.StartLogging(t, cfg, &log)
+	postWithID(t, inst, "/v1/works", tracedWork, "collector-down-1")
+	start := time.Now()
+	if err := inst.Stop(); err != nil {
+		t.Fatalf("stop with the collector down: %v", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("stop took %v; want about the 1s shutdown timeout at most", took)
+	}
+	if !strings.Contains(log.String(), "spans not exported at shutdown") {
+		t.Errorf("no warning about the spans left unexported:\n%.3000s", log.String())
+	}
+	if !strings.Contains(log.String(), "request_id=collector-down-1") || !strings.Contains(log.String(), "trace_id=") {
+		t.Errorf("the request was not logged with its ids:\n%.3000s", log.String())
 	}
 }
