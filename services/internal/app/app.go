@@ -32,6 +32,7 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/ratelimit"
 	"github.com/stemma-registry/stemma/services/internal/requestid"
 	"github.com/stemma-registry/stemma/services/internal/rpc"
+	"github.com/stemma-registry/stemma/services/internal/tracing"
 )
 
 // App is a running process of the suite.
@@ -65,6 +66,8 @@ type App struct {
 	cache        cache.Cache
 	cacheMetrics *cache.Metrics // shared by every cache of the process
 
+	tracing *tracing.Provider // a no-op without --otlp-endpoint
+
 	parts []*part // started parts, in start order
 	conns map[string]*grpc.ClientConn
 
@@ -86,8 +89,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	if err != nil {
 		return nil, err
 	}
-	// Every line logged while serving a request names its id.
-	log = slog.New(requestid.LogHandler(log.Handler()))
+	// Every line logged while serving a request names its id and, when
+	// tracing, its trace and span.
+	log = slog.New(tracing.LogHandler(requestid.LogHandler(log.Handler())))
+	tp, err := tracing.New(ctx, tracing.Options{Endpoint: cfg.OTLPEndpoint, SampleRatio: cfg.TraceSampleRatio, Targets: cfg.Target})
+	if err != nil {
+		return nil, err
+	}
 	a = &App{
 		cfg:      cfg,
 		log:      log,
@@ -96,12 +104,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		policy:   Policy(),
 		conns:    map[string]*grpc.ClientConn{},
 		stopping: make(chan struct{}),
+		tracing:  tp,
 	}
 	// A failed return sets a to nil; the clean-up keeps its own handle.
 	built := a
 	defer func() {
 		if err != nil {
-			built.closeAll()
+			_ = built.closeAll()
+			_ = tp.Shutdown(context.Background())
 			for _, l := range []net.Listener{built.grpcLis, built.internalLis, built.httpLis, built.adminLis} {
 				if l != nil {
 					_ = l.Close()
@@ -141,6 +151,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 			PreAuthStream:   []grpc.StreamServerInterceptor{limiter.AuthFailuresStream()},
 			Unary:           []grpc.UnaryServerInterceptor{limiter.UnaryInterceptor()},
 			Stream:          []grpc.StreamServerInterceptor{limiter.StreamInterceptor()},
+			StatsHandler:    tp.ServerHandler(),
 		})
 		a.local = bufconn.Listen(1 << 20)
 		if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
@@ -204,7 +215,7 @@ func (a *App) conn(part string, internal bool) (*grpc.ClientConn, error) {
 	if c, ok := a.conns[key]; ok {
 		return c, nil
 	}
-	t := rpc.Target{MaxMsgBytes: int(a.cfg.MaxBodyBytes), Policy: a.policy}
+	t := rpc.Target{MaxMsgBytes: int(a.cfg.MaxBodyBytes), Policy: a.policy, StatsHandler: a.tracing.ClientHandler()}
 	if internal {
 		t.Key = a.cfg.InternalKey
 	}
@@ -354,6 +365,12 @@ func (a *App) shutdown() error {
 		}
 	}
 	errs = append(errs, a.closeAll())
+	// Last, so that the spans of the requests drained above are exported;
+	// a collector that is gone costs at most what is left of the timeout,
+	// and is no failure of the process's own shutdown.
+	if err := a.tracing.Shutdown(ctx); err != nil {
+		a.log.Warn("spans not exported at shutdown", "err", err)
+	}
 	a.log.Info("stopped")
 	return errors.Join(errs...)
 }

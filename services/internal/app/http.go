@@ -41,7 +41,9 @@ func (a *App) httpHandler() http.Handler {
 		})
 	}
 	if a.api != nil {
-		mux.Handle("/", requestid.Middleware(a.instrument(refuseInternalKey(a.keys, a.api))))
+		// The span first, so that the request id names it and the
+		// gateway's gRPC calls are its children.
+		mux.Handle("/", a.tracing.HTTPHandler(requestid.Middleware(a.instrument(refuseInternalKey(a.keys, a.api)))))
 	}
 	return mux
 }

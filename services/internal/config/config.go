@@ -112,6 +112,12 @@ type Config struct {
 	// GRPCMaxStreams bounds the concurrent calls on one gRPC connection.
 	GRPCMaxStreams uint32
 
+	// OTLPEndpoint is the OTLP/gRPC collector traces go to; empty turns
+	// tracing off.
+	OTLPEndpoint string
+	// TraceSampleRatio is the share of new traces recorded.
+	TraceSampleRatio float64
+
 	// DevKey is set by Validate when no API keys were configured for an
 	// all-in-one process: a generated key for the principal "dev", printed
 	// at start-up so that `make run` can be used at once.
@@ -149,6 +155,7 @@ func Default() Config {
 		HTTPReadTimeout:    30 * time.Second,
 		HTTPIdleTimeout:    2 * time.Minute,
 		GRPCMaxStreams:     1000,
+		TraceSampleRatio:   1,
 	}
 }
 
@@ -198,6 +205,8 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.HTTPReadTimeout, "http-read-timeout", c.HTTPReadTimeout, "longest time to read a REST request, headers and body")
 	fs.DurationVar(&c.HTTPIdleTimeout, "http-idle-timeout", c.HTTPIdleTimeout, "how long an idle keep-alive HTTP connection stays open")
 	fs.Uint32Var(&c.GRPCMaxStreams, "grpc-max-streams", c.GRPCMaxStreams, "most concurrent calls on one gRPC connection")
+	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", c.OTLPEndpoint, "OpenTelemetry collector receiving traces over OTLP/gRPC: host:port (plaintext) or https://host:port; empty turns tracing off")
+	fs.Float64Var(&c.TraceSampleRatio, "trace-sample-ratio", c.TraceSampleRatio, "share of new traces recorded, 0 to 1 (a call inside a caller's trace follows the caller's choice)")
 }
 
 // EnvName returns the environment variable that sets the flag name.
@@ -382,6 +391,14 @@ func (c *Config) Validate() error {
 			add("--internal-grpc-addr: %v", err)
 		}
 	}
+	if c.OTLPEndpoint != "" {
+		if err := checkEndpoint(c.OTLPEndpoint); err != nil {
+			add("--otlp-endpoint: %v", err)
+		}
+	}
+	if !(c.TraceSampleRatio >= 0 && c.TraceSampleRatio <= 1) {
+		add("--trace-sample-ratio: %v; want 0 to 1", c.TraceSampleRatio)
+	}
 	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
 		add("--trusted-proxies: %v", err)
 	}
@@ -473,6 +490,19 @@ func (c *Config) AddrList(part string) []string { return splitList(c.Addr(part))
 func checkHostPort(a string) error {
 	if _, _, err := net.SplitHostPort(a); err != nil {
 		return fmt.Errorf("%q: want host:port", a)
+	}
+	return nil
+}
+
+// checkEndpoint accepts host:port or an http(s) URL with a host, the forms
+// the OTLP exporter takes.
+func checkEndpoint(e string) error {
+	if !strings.Contains(e, "://") {
+		return checkHostPort(e)
+	}
+	u, err := url.Parse(e)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q: want host:port or http(s)://host:port", e)
 	}
 	return nil
 }
@@ -579,6 +609,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("max_watches", c.MaxWatches),
 		slog.Duration("graph_write_wait", c.GraphWriteWait),
 		slog.Int("cache_entries", c.CacheEntries),
+		slog.String("otlp_endpoint", Redact(c.OTLPEndpoint)),
+		slog.Float64("trace_sample_ratio", c.TraceSampleRatio),
 	)
 }
 

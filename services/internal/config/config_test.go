@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,12 @@ func TestValidate(t *testing.T) {
 		{"bad trusted proxy", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/33"} }, "--trusted-proxies"},
 		{"trusted proxies", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.1", "fd00::/8"} }, ""},
 		{"page sizes", func(c *Config) { c.DefaultPageSize = 10; c.MaxPageSize = 5 }, "default <= max"},
+		{"otlp endpoint", func(c *Config) { c.OTLPEndpoint = "collector:4317" }, ""},
+		{"otlp endpoint URL", func(c *Config) { c.OTLPEndpoint = "https://collector.example:4317" }, ""},
+		{"otlp endpoint without port", func(c *Config) { c.OTLPEndpoint = "collector" }, "--otlp-endpoint"},
+		{"otlp endpoint of another scheme", func(c *Config) { c.OTLPEndpoint = "grpc://collector:4317" }, "--otlp-endpoint"},
+		{"sample ratio above 1", func(c *Config) { c.TraceSampleRatio = 1.5 }, "--trace-sample-ratio"},
+		{"sample ratio NaN", func(c *Config) { c.TraceSampleRatio = math.NaN() }, "--trace-sample-ratio"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 )
@@ -35,8 +37,17 @@ func FromContext(ctx context.Context) string {
 	return id
 }
 
-// With returns ctx carrying id.
+// SpanAttribute is the span attribute carrying the id, so that a trace can
+// be found from the id a caller reports.
+const SpanAttribute = "stemma.request_id"
+
+// With returns ctx carrying id, and names id on ctx's span, if one is
+// recording (tracing is on and the gRPC or HTTP server span was started
+// before this).
 func With(ctx context.Context, id string) context.Context {
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetAttributes(attribute.String(SpanAttribute, id))
+	}
 	return context.WithValue(ctx, ctxKey{}, id)
 }
 

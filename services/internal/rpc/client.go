@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/resolver"
 	"google.golang.org/grpc/resolver/manual"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/stemma-registry/stemma/services/internal/auth"
@@ -35,6 +36,9 @@ type Target struct {
 	Policy *auth.Policy
 	// TLS, when set, secures the connection.
 	TLS *tls.Config
+	// StatsHandler, when set, sees every call: the tracing client
+	// handler, which sends the caller's trace along.
+	StatsHandler stats.Handler
 }
 
 var resolverSeq atomic.Int64
@@ -61,6 +65,9 @@ func Dial(t Target) (*grpc.ClientConn, error) {
 	}
 	if t.Key != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(bearerCreds(t.Key)))
+	}
+	if t.StatsHandler != nil {
+		opts = append(opts, grpc.WithStatsHandler(t.StatsHandler))
 	}
 	if t.Local != nil {
 		opts = append(opts, grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	v1reflectiongrpc "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	v1alphareflectiongrpc "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
@@ -54,6 +55,10 @@ type ServerOptions struct {
 	// limiter, which needs the principal).
 	Unary  []grpc.UnaryServerInterceptor
 	Stream []grpc.StreamServerInterceptor
+	// StatsHandler, when set, sees every call before the interceptors:
+	// the tracing server handler, whose span the request id and the log
+	// lines of the call then find in its context.
+	StatsHandler stats.Handler
 }
 
 // Server is a gRPC server with health checking and reflection registered.
@@ -120,6 +125,9 @@ func NewServer(o ServerOptions) *Server {
 	}
 	if o.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(o.TLS)))
+	}
+	if o.StatsHandler != nil {
+		opts = append(opts, grpc.StatsHandler(o.StatsHandler))
 	}
 	srv := grpc.NewServer(opts...)
 	hs := health.NewServer()
