@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/storage"
@@ -95,9 +93,11 @@ func (s *SQL) CreateMany(ctx context.Context, ds []*graph.Derivation) (existing 
 const derivationColumns = `id, derivative, source, relation, licence_use, note, portion,
 	source_licence, derivative_licence, verdict, conflict, check_digest, recorder, create_time`
 
-// insertRows bounds the rows of one multi-row insert: 14 values a row stay
-// well within both engines' limits on bound parameters.
-const insertRows = 200
+// insertRows bounds the rows of one multi-row insert. SQLite matches each
+// numbered placeholder against those before it when it prepares a
+// statement, so a statement of thousands of them costs more to prepare
+// than the round trips it saves; 50 rows of 14 values is a few hundred.
+const insertRows = 50
 
 // insertMany writes the derivations ds[i] for i in idx, and their licence
 // checks (stored once per digest), in multi-row statements; the caller has
@@ -118,36 +118,15 @@ func insertMany(ctx context.Context, tx *sql.Tx, ds []*graph.Derivation, idx []i
 			rows = append(rows, d.ID, d.Derivative, d.Source, d.Relation, d.Use, d.Note, d.Portion, d.SourceLicence,
 				d.DerivativeLicence, d.Check.Verdict, d.Conflict, digest, d.Recorder, storage.Micros(d.CreateTime))
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO licence_checks (digest, body) VALUES `+placeholders(len(checks)/2, 2)+
+		if _, err := tx.ExecContext(ctx, `INSERT INTO licence_checks (digest, body) VALUES `+storage.Placeholders(len(checks)/2, 2)+
 			` ON CONFLICT (digest) DO NOTHING`, checks...); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO derivations (`+derivationColumns+`) VALUES `+placeholders(len(chunk), 14), rows...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO derivations (`+derivationColumns+`) VALUES `+storage.Placeholders(len(chunk), 14), rows...); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// placeholders returns "($1,$2),($3,$4)" for rows rows of width values.
-func placeholders(rows, width int) string {
-	var b strings.Builder
-	n := 1
-	for r := range rows {
-		if r > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for c := range width {
-			if c > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("$" + strconv.Itoa(n))
-			n++
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
 }
 
 type edgeKey struct {
@@ -165,10 +144,6 @@ type batchState struct {
 	sources map[string]bool
 }
 
-// inChunk bounds the values of one IN list, well within both engines'
-// limits on bound parameters.
-const inChunk = 500
-
 func readBatch(ctx context.Context, tx *sql.Tx, ds []*graph.Derivation) (*batchState, error) {
 	r := &batchState{edges: map[edgeKey]string{}, ids: map[string]bool{}, sources: map[string]bool{}}
 	var derivatives, ids []string
@@ -180,7 +155,7 @@ func readBatch(ctx context.Context, tx *sql.Tx, ds []*graph.Derivation) (*batchS
 		}
 		ids = append(ids, d.ID)
 	}
-	err := inChunks(ctx, tx, `SELECT id, derivative, source, relation FROM derivations WHERE derivative IN `, derivatives, func(rows *sql.Rows) error {
+	err := storage.QueryIn(ctx, tx, `SELECT id, derivative, source, relation FROM derivations WHERE derivative IN `, derivatives, func(rows *sql.Rows) error {
 		var id string
 		var k edgeKey
 		if err := rows.Scan(&id, &k.derivative, &k.source, &k.relation); err != nil {
@@ -192,7 +167,7 @@ func readBatch(ctx context.Context, tx *sql.Tx, ds []*graph.Derivation) (*batchS
 	if err != nil {
 		return nil, err
 	}
-	err = inChunks(ctx, tx, `SELECT id FROM derivations WHERE id IN `, ids, func(rows *sql.Rows) error {
+	err = storage.QueryIn(ctx, tx, `SELECT id FROM derivations WHERE id IN `, ids, func(rows *sql.Rows) error {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return err
@@ -203,7 +178,7 @@ func readBatch(ctx context.Context, tx *sql.Tx, ds []*graph.Derivation) (*batchS
 	if err != nil {
 		return nil, err
 	}
-	err = inChunks(ctx, tx, `SELECT DISTINCT source FROM derivations WHERE source IN `, derivatives, func(rows *sql.Rows) error {
+	err = storage.QueryIn(ctx, tx, `SELECT DISTINCT source FROM derivations WHERE source IN `, derivatives, func(rows *sql.Rows) error {
 		var w string
 		if err := rows.Scan(&w); err != nil {
 			return err
@@ -215,44 +190,6 @@ func readBatch(ctx context.Context, tx *sql.Tx, ds []*graph.Derivation) (*batchS
 		return nil, err
 	}
 	return r, nil
-}
-
-// inChunks runs query, which ends in "IN ", once per chunk of values with
-// the chunk's placeholders appended, and hands every row to scan.
-func inChunks(ctx context.Context, tx *sql.Tx, query string, values []string, scan func(*sql.Rows) error) error {
-	for len(values) > 0 {
-		n := min(len(values), inChunk)
-		var b strings.Builder
-		args := make([]any, n)
-		b.WriteString(query)
-		b.WriteByte('(')
-		for i, v := range values[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("$" + strconv.Itoa(i+1))
-			args[i] = v
-		}
-		b.WriteByte(')')
-		values = values[n:]
-		rows, err := tx.QueryContext(ctx, b.String(), args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // insert writes one derivation and its licence check.
