@@ -220,7 +220,13 @@ func (d *Document) Product() Component {
 
 // FormatName returns the format and version as a person reads them, for
 // example "CycloneDX 1.6".
-func (d *Document) FormatName() string { return string(d.Format) + " " + d.Version }
+// A card has no version: "Hugging Face model card".
+func (d *Document) FormatName() string {
+	if d.Version == "" {
+		return string(d.Format)
+	}
+	return string(d.Format) + " " + d.Version
+}
 
 // clip shortens a value quoted in a message.
 func clip(s string) string {
