@@ -27,7 +27,7 @@ var corpusComponents = map[string]int{
 	"npm-project.cdx.json": 102, "npm-project.spdx.json": 102, "npm-web.cdx.json": 20, "npm-web.spdx.json": 20,
 	"tools-golang-npm-project-2.2.spdx": 102, "tools-golang-npm-project-2.2.spdx.json": 102, "tools-golang-npm-project-2.2.spdx.yaml": 102,
 	"tools-golang-npm-project.spdx": 102, "tools-golang-npm-project.spdx.yaml": 102,
-	"ai-model.spdx3.json": 5,
+	"ai-model.spdx3.json":    5,
 	"helpdesk-llama.card.md": 4, "helpdesk-llama-gguf.card.json": 3, "support-dialogues.card.md": 2,
 }
 
