@@ -47,7 +47,7 @@ func getJSON(t *testing.T, inst *apptest.Instance, path string, v any) {
 
 type cardWork struct {
 	Name, Title, Kind, Licence string
-	Identifiers               []struct{ Type, Value string }
+	Identifiers                []struct{ Type, Value string }
 }
 
 // parents returns a work's direct ancestors: each one's work and the

@@ -163,15 +163,12 @@ func (c *card) list(name string) ([]string, []string, error) {
 		return nil, nil, errorf(c.where(name, key), "%d entries; at most %d components are accepted in one document", len(n.Content), c.b.lim.MaxComponents)
 	}
 	var vs, ws []string
-	for i, e := range n.Content {
-		e = deref(e)
+	for i, raw := range n.Content {
+		e := deref(raw)
 		p := index(name, i)
 		if e == nil || e.Kind != yaml.ScalarNode || e.Tag != "!!str" {
-			at := n
-			if e != nil {
-				at = e
-			}
-			return nil, nil, errorf(c.where(p, at), "want a string")
+			// The entry's own line, an alias's rather than its anchor's.
+			return nil, nil, errorf(c.where(p, raw), "want a string")
 		}
 		vs, ws = append(vs, strings.TrimSpace(e.Value)), append(ws, c.where(p, e))
 	}

@@ -142,6 +142,9 @@ func TestCardErrors(t *testing.T) {
 		{`{"id": "not an id", "tags": []}`, "id: \"not an id\" is not a hub repository id"},
 		{`{"modelId": "a/b", "cardData": {"base_model": "a/b"}}`, "cardData.base_model: the card names its own repository"},
 		{many, "line 3 base_model: 2000 entries; at most 1000"},
+		// Aliases are followed once per entry, never expanded.
+		{"---\nmodel_name: m\na: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nbase_model: *b\n---\n", "line 4 base_model[0]: want a string"},
+		{"---\nmodel_name: m\nx: " + strings.Repeat("[", 10000) + "\n---\n", "malformed YAML front matter"},
 	} {
 		_, err := Read([]byte(tc.doc), Limits{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
