@@ -195,9 +195,11 @@ func readCardText(b *builder, data []byte) error {
 	return c.read("", heading(body))
 }
 
-// shift moves the nodes' lines from the front matter's to the file's.
+// shift moves the nodes' lines from the front matter's to the file's. An
+// alias has no content of its own (each node is shifted once); nodes
+// deeper than any field the reader uses are left as they are.
 func shift(n *yaml.Node, by, depth int) {
-	if n == nil || depth > 64 || n.Kind == yaml.AliasNode {
+	if n == nil || depth > 64 {
 		return
 	}
 	n.Line += by
