@@ -18,8 +18,9 @@ const (
 )
 
 // The links a card states between a model and its base model, or a dataset
-// and its source: the derivation relations themselves, more specific than
-// any dependency link.
+// and its source: the derivation relations themselves. They stand outside
+// the dependency links' order of specificity (a card states each pair
+// once: a base model and a data set are different components).
 const (
 	// LinkAdaptation: fine-tuned or adapted from (base_model_relation
 	// finetune or adapter, or none given; a dataset's source_datasets).

@@ -170,3 +170,17 @@ func TestCardDetection(t *testing.T) {
 		t.Errorf("a README without front matter: %v", err)
 	}
 }
+
+// A README written on Windows, with a byte-order mark, is a card too, its
+// lines counted as the file's.
+func TestCardCRLF(t *testing.T) {
+	doc := "\ufeff---\r\nmodel_name: m\r\nbase_model: a/b\r\nbase_model_relation: merged\r\n---\r\n"
+	_, err := Read([]byte(doc), Limits{})
+	if err == nil || !strings.Contains(err.Error(), "line 4 base_model_relation") {
+		t.Errorf("%v", err)
+	}
+	d, err := Read([]byte(strings.Replace(doc, "merged", "merge", 1)), Limits{})
+	if err != nil || linkOf(d, d.Root, "model:a/b") != LinkRemix {
+		t.Fatalf("%v", err)
+	}
+}
