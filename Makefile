@@ -41,6 +41,7 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzFilter:./services/internal/filter/ \
                 FuzzPageToken:./services/internal/paging/ \
                 FuzzCycloneDX:./services/lineage/sbom/ \
+                FuzzCard:./services/lineage/sbom/ \
                 FuzzCycloneDXXML:./services/lineage/sbom/ \
                 FuzzSPDX:./services/lineage/sbom/ \
                 FuzzSPDXTagValue:./services/lineage/sbom/ \

@@ -23,7 +23,7 @@ func newImportCmd() *cobra.Command {
 	req := &lineagev1.ImportSbomRequest{}
 	cmd := &cobra.Command{
 		Use:   "import <sbom>",
-		Short: "Import an SBOM (CycloneDX JSON or XML, SPDX 2 JSON, YAML or tag-value, SPDX 3 JSON-LD; gzip or not) and print its compliance report (needs STEMMA_API_KEY)",
+		Short: "Import an SBOM (CycloneDX JSON or XML, SPDX 2 JSON, YAML or tag-value, SPDX 3 JSON-LD; gzip or not) or a model or dataset card, and print its compliance report (needs STEMMA_API_KEY)",
 		Long: `Import records an SBOM's components as works and its dependencies as
 derivations, all or nothing, and prints the compliance report: each
 component's licence and its verdict against the product's licence, the
@@ -33,8 +33,11 @@ version, so importing the same SBOM again creates nothing. "-" reads the SBOM
 from standard input.
 
 The SBOM may be CycloneDX 1.2-1.6 in JSON or XML, SPDX 2.2-2.3 in JSON, YAML
-or tag-value, or SPDX 3.0 JSON-LD, each also gzip-compressed; the server tells
-which from the content, whatever the file is called. Licence names, URLs and
+or tag-value, or SPDX 3.0 JSON-LD, each also gzip-compressed; or a Hugging
+Face-style model or dataset card (a README.md with YAML front matter, or the
+JSON a hub API returns for the repository), whose base models become
+derivations and whose datasets training edges. The server tells which from
+the content, whatever the file is called. Licence names, URLs and
 the document's own LicenseRef- licences are resolved to SPDX licences; each
 statement is recorded on the work with how it was resolved, and those nothing
 resolves are named in the warnings.
@@ -45,6 +48,7 @@ malformed SBOM, or a conflict refused without --allow-conflict).`,
 		Example: `  cyclonedx-gomod app -json -licenses -assert-licenses -output sbom.json .
   stemma import sbom.json --product-licence Apache-2.0
   stemma import sbom.json --dry-run --output json
+  stemma import README.md --dry-run
   syft scan dir:. -o spdx-tag-value | gzip | stemma import - --dry-run`,
 		Args: args("sbom"),
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -151,7 +155,7 @@ func importReport(w io.Writer, r *lineagev1.ImportSbomResponse, dryRun bool) {
 	}
 }
 
-// sbomContentType is the media type of an SBOM, told from its first bytes
+// sbomContentType is the media type of an SBOM or card, told from its first bytes
 // as the server tells its format (it reads the content, not this header;
 // the header is for proxies and logs on the way, which should not be told
 // that XML or gzip is JSON).
@@ -173,6 +177,11 @@ func sbomContentType(data []byte) string {
 		case bytes.HasPrefix(line, []byte("spdxVersion:")):
 			return "application/yaml"
 		}
+	}
+	// A model or dataset card: a README.md whose YAML front matter opens
+	// it (SPDX YAML, which may open with "---" too, was told above).
+	if line, _, _ := bytes.Cut(text, []byte("\n")); string(bytes.TrimRight(line, " \t\r")) == "---" {
+		return "text/markdown"
 	}
 	return "text/plain"
 }

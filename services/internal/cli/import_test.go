@@ -183,6 +183,8 @@ func TestImportContentType(t *testing.T) {
 		"generated/tools-golang-npm-project.spdx":      "text/spdx",
 		"generated/tools-golang-npm-project.spdx.yaml": "application/yaml",
 		"handwritten/ai-model.spdx3.json":              "application/json",
+		"handwritten/helpdesk-llama.card.md":           "text/markdown",
+		"handwritten/helpdesk-llama-gguf.card.json":    "application/json",
 	} {
 		stemma(t, "import", corpus+file, "--server="+srv.URL).want(t, 0)
 		want = append(want, ct)

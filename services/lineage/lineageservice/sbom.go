@@ -141,9 +141,17 @@ type importEdge struct {
 // of link: linked code is included (with its link kind), a dependency of
 // unstated kind is a dependency (used dynamically, the relation's default),
 // a tool is a dependency whose material is not shipped (aggregate), a
-// model's dataset is what it was trained or tested on.
+// model's dataset is what it was trained or tested on. A card's base model
+// is adapted, copied (quantized) or remixed (merged): its material is in
+// the derivative (incorporate, the relations' default use).
 func linkRelation(l sbom.Link) (graph.Relation, graph.Use) {
 	switch l {
+	case sbom.LinkAdaptation:
+		return graph.Adaptation, graph.UseIncorporate
+	case sbom.LinkCopy:
+		return graph.Copy, graph.UseIncorporate
+	case sbom.LinkRemix:
+		return graph.Remix, graph.UseIncorporate
 	case sbom.LinkStatic:
 		return graph.Inclusion, graph.UseLinkStatic
 	case sbom.LinkDynamic:
@@ -508,6 +516,9 @@ func (im *sbomImport) check(ctx context.Context) error {
 		return err
 	}
 	note := fmt.Sprintf("imported from an SBOM (%s)", im.doc.FormatName())
+	if f := im.doc.Format; f == sbom.ModelCard || f == sbom.DatasetCard {
+		note = "imported from a " + strings.TrimPrefix(string(f), "Hugging Face ")
+	}
 	for i, e := range newEdges {
 		rel, use := linkRelation(e.link)
 		e.d = &graph.Derivation{

@@ -4,8 +4,9 @@
 // statement as written, and the dependency edges between them with the
 // kind of link where the document says or implies it. It reads CycloneDX
 // 1.2 to 1.6 in JSON and XML, SPDX 2.2 and 2.3 in JSON, YAML and
-// tag-value, and SPDX 3.0 JSON-LD, gzip-compressed or not, telling them
-// apart by their content.
+// tag-value, and SPDX 3.0 JSON-LD, gzip-compressed or not, and Hugging
+// Face-style model and dataset cards (front matter or the hub's JSON),
+// telling them apart by their content.
 //
 // Reading is strict about what the model uses, and names where every
 // problem is: the JSON path (components[3].hashes[0].content: ...), or

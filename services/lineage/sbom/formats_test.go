@@ -27,7 +27,8 @@ var corpusComponents = map[string]int{
 	"npm-project.cdx.json": 102, "npm-project.spdx.json": 102, "npm-web.cdx.json": 20, "npm-web.spdx.json": 20,
 	"tools-golang-npm-project-2.2.spdx": 102, "tools-golang-npm-project-2.2.spdx.json": 102, "tools-golang-npm-project-2.2.spdx.yaml": 102,
 	"tools-golang-npm-project.spdx": 102, "tools-golang-npm-project.spdx.yaml": 102,
-	"ai-model.spdx3.json": 5,
+	"ai-model.spdx3.json":    5,
+	"helpdesk-llama.card.md": 4, "helpdesk-llama-gguf.card.json": 3, "support-dialogues.card.md": 2,
 }
 
 // TestCorpus reads every document of the corpus, asserts each is accepted
@@ -41,7 +42,11 @@ func corpusFiles(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	files = slices.DeleteFunc(files, func(f string) bool { return filepath.Base(f) == "README.md" })
-	return append(files, "testdata/handwritten/ai-model.spdx3.json")
+	cards, err := filepath.Glob("testdata/handwritten/*.card.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(append(files, "testdata/handwritten/ai-model.spdx3.json"), cards...)
 }
 
 func TestCorpus(t *testing.T) {

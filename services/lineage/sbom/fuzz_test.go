@@ -64,3 +64,5 @@ func FuzzSPDXYAML(f *testing.F) { fuzzRead(f, false, "testdata/*/*.spdx.yaml") }
 func FuzzSPDX3(f *testing.F) { fuzzRead(f, false, "testdata/*/*.spdx3.json") }
 
 func FuzzGzip(f *testing.F) { fuzzRead(f, true, "testdata/handwritten/*") }
+
+func FuzzCard(f *testing.F) { fuzzRead(f, false, "testdata/*/*.card.*") }

@@ -56,9 +56,10 @@ func (l Link) String() string {
 // Document is an SBOM read into the neutral model.
 type Document struct {
 	Format  Format
-	Version string // "1.6", "2.3", "3.0"
+	Version string // "1.6", "2.3", "3.0"; "" for a card
 	// Encoding is how the document was written: "JSON", "XML", "YAML",
-	// "tag-value" or "JSON-LD"; "gzip+" before it when it came compressed.
+	// "tag-value", "JSON-LD" or "YAML front matter"; "gzip+" before it
+	// when it came compressed.
 	Encoding string
 	// Root is the Ref of the product, the component the SBOM describes.
 	Root string
@@ -220,7 +221,13 @@ func (d *Document) Product() Component {
 
 // FormatName returns the format and version as a person reads them, for
 // example "CycloneDX 1.6".
-func (d *Document) FormatName() string { return string(d.Format) + " " + d.Version }
+// A card has no version: "Hugging Face model card".
+func (d *Document) FormatName() string {
+	if d.Version == "" {
+		return string(d.Format)
+	}
+	return string(d.Format) + " " + d.Version
+}
 
 // clip shortens a value quoted in a message.
 func clip(s string) string {

@@ -18,6 +18,9 @@ import (
 // is CycloneDX (bomFormat), SPDX 2 (spdxVersion) or SPDX 3 JSON-LD
 // (@context and @graph), an XML document is CycloneDX (by its namespace),
 // and text is SPDX tag-value (SPDXVersion:) or SPDX YAML (spdxVersion:).
+// A model or dataset card is read too: text opening with YAML front
+// matter (without spdxVersion), or a JSON object that a hub's API returns
+// for a repository (cardData, modelId, or id with tags).
 // Every problem is an *Error naming its JSON path, or its line in XML and
 // tag-value.
 func Read(data []byte, lim Limits) (*Document, error) {
@@ -61,6 +64,10 @@ func readJSON(b *builder, data []byte) error {
 		BOMFormat   *json.RawMessage `json:"bomFormat"`
 		SPDXVersion *json.RawMessage `json:"spdxVersion"`
 		Context     *json.RawMessage `json:"@context"`
+		CardData    *json.RawMessage `json:"cardData"`
+		ModelID     *json.RawMessage `json:"modelId"`
+		ID          *json.RawMessage `json:"id"`
+		Tags        *json.RawMessage `json:"tags"`
 	}
 	if err := decode("", data, &probe); err != nil {
 		return err
@@ -75,14 +82,20 @@ func readJSON(b *builder, data []byte) error {
 		return readSPDXJSON(b, data)
 	case probe.Context != nil:
 		return readSPDX3(b, data)
+	case isHubJSON(map[string]bool{"cardData": probe.CardData != nil, "modelId": probe.ModelID != nil, "id": probe.ID != nil, "tags": probe.Tags != nil}):
+		return readCardJSON(b, data)
 	}
-	return errorf("", "neither CycloneDX (no bomFormat), SPDX 2 (no spdxVersion) nor SPDX 3 (no @context); want CycloneDX 1.2-1.6, SPDX 2.2-2.3 or SPDX 3.0")
+	return errorf("", "neither CycloneDX (no bomFormat), SPDX 2 (no spdxVersion), SPDX 3 (no @context) nor a hub answer for a model or dataset card (no cardData or modelId); "+
+		"want CycloneDX 1.2-1.6, SPDX 2.2-2.3, SPDX 3.0 or a card")
 }
 
 // readText reads the text encodings of SPDX 2: tag-value, whose tags are
 // capitalised (SPDXVersion:), and YAML, which uses the JSON names
 // (spdxVersion:).
 func readText(b *builder, data []byte) error {
+	if isCard(data) {
+		return readCardText(b, data)
+	}
 	for line := range bytes.Lines(data) {
 		switch {
 		case bytes.HasPrefix(line, []byte("SPDXVersion:")):
@@ -91,7 +104,7 @@ func readText(b *builder, data []byte) error {
 			return readSPDXYAML(b, data)
 		}
 	}
-	return errorf("", "neither JSON, XML, SPDX tag-value (no SPDXVersion: line) nor SPDX YAML (no spdxVersion: line)")
+	return errorf("", "neither JSON, XML, SPDX tag-value (no SPDXVersion: line), SPDX YAML (no spdxVersion: line) nor a model or dataset card (no --- front matter)")
 }
 
 // gzipMagic starts every gzip stream.
