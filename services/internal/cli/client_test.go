@@ -59,6 +59,13 @@ func TestLicences(t *testing.T) {
 				t.Errorf("--all gave %d GPL licences", n)
 			}
 			stemma(t, "licences", "list", "--filter", "colour = red", s).want(t, 2, "INVALID_ARGUMENT")
+			stemma(t, "licences", "suggest", "MIT", "Apache-2.0", "LGPL-2.1-or-later", s).want(t, 0, "LICENCE", "LGPL-2.1-or-later")
+			stemma(t, "licences", "suggest", "MIT", "NONESUCH", s).want(t, 1, "BLOCKING", "NONESUCH")
+			stemma(t, "licences", "suggest", "NONESUCH", "--strict", s).want(t, 2, "INVALID_ARGUMENT")
+			stemma(t, "licences", "suggest", "MIT", "--candidate", "Apache-2.0", s, "-o", "json").want(t, 0, `"licence": "Apache-2.0"`)
+			stemma(t, "licences", "parse", "gpl-2.0+ WITH classpath-exception-2.0 OR mit", s).
+				want(t, 0, "GPL-2.0-or-later WITH Classpath-exception-2.0 OR MIT", "Classpath-exception-2.0", "WARNING")
+			stemma(t, "licences", "parse", "MIT OR (foo", s).want(t, 2, "INVALID_ARGUMENT", "position")
 		})
 	}
 }
@@ -192,7 +199,7 @@ func TestCLIDocListsEveryCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []string{"check", "licences show", "licences list", "works create", "works show", "works lookup", "works list",
+	for _, c := range []string{"check", "licences show", "licences list", "licences suggest", "licences parse", "works create", "works show", "works lookup", "works list",
 		"works update", "works delete", "works history", "derive", "ancestors", "descendants", "trace", "suggest",
 		"derivations list", "derivations show", "derivations delete", "audit", "attribution", "import", "health"} {
 		if !strings.Contains(string(doc), "stemma "+c) {

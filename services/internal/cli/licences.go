@@ -20,7 +20,8 @@ func newLicencesCmd() *cobra.Command {
 		Args:    args(),
 	}
 	addClientFlags(cmd, &o)
-	cmd.AddCommand(newLicencesShowCmd(&o), newLicencesListCmd(&o), newLicencesIdentifyCmd(&o))
+	cmd.AddCommand(newLicencesShowCmd(&o), newLicencesListCmd(&o), newLicencesIdentifyCmd(&o),
+		newLicencesSuggestCmd(&o), newLicencesParseCmd(&o))
 	return cmd
 }
 
