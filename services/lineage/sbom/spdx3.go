@@ -163,6 +163,12 @@ func readSPDX3(b *builder, data []byte) error {
 				}
 				continue
 			}
+			if strings.TrimSpace(e) == "" {
+				// A licence element with no expression (or the list's
+				// address with no id) states nothing to resolve.
+				b.warn("%s: licence %q states no expression; left out", index(join(r.path, "to"), j), clip(to))
+				continue
+			}
 			claims[r.el.From] = append(claims[r.el.From], LicenceClaim{Path: r.path, Expression: e, Concluded: concluded})
 		}
 	}
