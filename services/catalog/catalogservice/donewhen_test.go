@@ -22,7 +22,7 @@ func TestDoneWhen(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { doneWhen(t, apptest.Config(t)) })
 	t.Run("postgres", func(t *testing.T) {
 		cfg := apptest.Config(t)
-		cfg.DatabaseURL = freshDatabase(t)
+		cfg.DatabaseURL = testenv.Database(t, "stemma_catalog")
 		doneWhen(t, cfg)
 	})
 }
@@ -86,12 +86,4 @@ func doneWhen(t *testing.T, cfg config.Config) {
 	if !strings.Contains(details, "position") || !strings.Contains(details, "work.licence") {
 		t.Errorf("the bad expression's error lacks the field or the position: %v", details)
 	}
-}
-
-// freshDatabase creates a database of the test's own on the machine's
-// PostgreSQL, for a whole suite pointed at it by STEMMA_DATABASE_URL, and
-// drops it when the test ends.
-func freshDatabase(t *testing.T) string {
-	t.Helper()
-	return testenv.Database(t, "stemma_catalog")
 }

@@ -17,6 +17,7 @@ import (
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	"github.com/stemma-registry/stemma/services/internal/loadgen"
 	"github.com/stemma-registry/stemma/services/internal/storage"
+	"github.com/stemma-registry/stemma/services/internal/testenv"
 	"github.com/stemma-registry/stemma/services/internal/testproc"
 )
 
@@ -31,7 +32,7 @@ func TestLoad(t *testing.T) {
 	if os.Getenv("STEMMA_LOAD") == "" {
 		t.Skip("load benchmark; run with STEMMA_LOAD=1 (make bench)")
 	}
-	dbURL := freshDatabase(t)
+	dbURL := testenv.Database(t, "stemma_catalog")
 	p := testproc.Serve(t, []string{"--log-level=warn", "--rate-limit=0"},
 		[]string{"STEMMA_DATABASE_URL=" + dbURL, "STEMMA_API_KEYS=loader=key-loader-0001", "STEMMA_DATA_DIR=" + t.TempDir()})
 	conn, err := grpc.NewClient(p.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
