@@ -71,12 +71,7 @@ func newWorksBatchShowCmd(o *clientOptions) *cobra.Command {
 (NOT_FOUND, exit 2), or with --allow-missing is listed as missing (exit 1).`,
 		Example: `  stemma works batch-show photo remix
   stemma works batch-show works/a works/b --allow-missing --output json`,
-		Args: func(_ *cobra.Command, a []string) error {
-			if len(a) == 0 {
-				return usageErrorf("name at least one work")
-			}
-			return nil
-		},
+		Args: atLeastOne("work"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			for _, n := range a {
 				req.Names = append(req.Names, resourceName("works", n))
@@ -113,12 +108,7 @@ first page of each lookup).
 Exit code: 0 when every key found a work; 1 when some found none; 2 on an error.`,
 		Example: `  stemma works batch-lookup pkg:npm/left-pad@1.3.0 pkg:npm/react@18.2.0
   stemma works batch-lookup sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 --output json`,
-		Args: func(_ *cobra.Command, a []string) error {
-			if len(a) == 0 {
-				return usageErrorf("give at least one key")
-			}
-			return nil
-		},
+		Args: atLeastOne("key"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			req := &catalogv1.BatchLookupWorksRequest{}
 			for _, k := range a {

@@ -81,7 +81,7 @@ func TestWatch(t *testing.T) {
 			id := func(w string) string { return w + "-watch-" + name }
 			t.Setenv("STEMMA_API_KEY", apptest.AliceKey)
 			stemma(t, "works", "create", "--id", id("src"), "--kind", "text", "--title", "Source", "--licence", "CC-BY-4.0", s).want(t, 0)
-			stemma(t, "watch", s).want(t, 2, "at least one work")
+			stemma(t, "watch", s).want(t, 2, "at least one work to watch")
 			stemma(t, "watch", "ghost", "--count", "1", s).want(t, 2, "NOT_FOUND")
 
 			done := make(chan result, 1)

@@ -88,6 +88,16 @@ func args(names ...string) cobra.PositionalArgs {
 	}
 }
 
+// atLeastOne checks that a command taking a list got one item at least.
+func atLeastOne(what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, got []string) error {
+		if len(got) == 0 {
+			return usageErrorf("name at least one %s", what)
+		}
+		return nil
+	}
+}
+
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",

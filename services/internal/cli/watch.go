@@ -37,12 +37,7 @@ not apply: a watch has no deadline.`,
 		Example: `  stemma watch photo
   stemma watch works/libfoo works/libbar --descendants --output json | jq -c .derivation.derivative
   stemma watch photo --count 1   # wait for the next derivation, then exit`,
-		Args: func(_ *cobra.Command, a []string) error {
-			if len(a) == 0 {
-				return usageErrorf("name at least one work to watch")
-			}
-			return nil
-		},
+		Args: atLeastOne("work to watch"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if count < 0 {
 				return usageErrorf("--count %d: want 0 (no limit) or more", count)
