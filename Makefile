@@ -151,6 +151,15 @@ check-web: $(WEB)/node_modules/.installed ## Fail if gateway/web/dist is not wha
 chromium: ## Install Debian's chromium for the browser tests when it is missing.
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
+# The Python client tests (services/internal/app/client_*_test.go) run
+# Debian's python3 with Debian's packages: PyPI is out of reach where Stemma
+# is built, and the test skips locally (fails in CI) without them.
+PYTHON_CLIENT_PACKAGES := python3-grpcio python3-protobuf
+
+.PHONY: python-clients
+python-clients: ## Install Debian's Python packages the client tests use (grpcio, protobuf) when missing.
+	@/usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(PYTHON_CLIENT_PACKAGES); }
+
 .PHONY: test-web
 test-web: build chromium $(WEB)/node_modules/.installed ## The explorer's unit tests, and end-to-end tests in headless Chromium against bin/stemma.
 	cd $(WEB) && npm test
@@ -173,7 +182,7 @@ lint: tools ## buf lint, gofmt, go vet (per module and through the workspace), s
 	staticcheck $(PKGS)
 
 .PHONY: test
-test: check-generated check-web lint openapi-lint deploy-check ## Everything: generated code and explorer build fresh, lint, all tests with -race, a short fuzz run, browser tests.
+test: check-generated check-web lint openapi-lint deploy-check python-clients ## Everything: generated code and explorer build fresh, lint, all tests with -race, a short fuzz run, browser tests.
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	$(call fuzz-all,$(FUZZ_EXECS),1s)
 	$(MAKE) --no-print-directory test-web

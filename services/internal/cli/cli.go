@@ -29,26 +29,7 @@ func Main(args []string) int {
 // the client commands' errors, so that a typo in a CI script is never read
 // as an answer; a failing serve exits 1.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := &cobra.Command{
-		Use:           "stemma",
-		Short:         "Stemma: a registry of works, their licences and how they derive from each other",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Long: `Stemma records works, the licences they carry and how they derive from each
-other. "stemma serve" runs the services; the other commands talk to a
-running Stemma over REST or gRPC (--server, STEMMA_SERVER) and write tables,
-or JSON with --output json. Writes take the key in STEMMA_API_KEY.
-
-Exit codes: 0 yes (compatible, no conflicts, done), 1 no (incompatible or
-unknown, conflicts found), 2 error (usage, transport or server).`,
-	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: exitFailed, err: err}
-	})
-	root.AddCommand(newServeCmd(), newVersionCmd(),
-		newCheckCmd(), newLicencesCmd(), newWorksCmd(), newDeriveCmd(),
-		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newHealthCmd(),
-		newExportCmd(), newRestoreCmd(), newBackupCmd(), newMigrateCmd())
+	root := newRootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -72,11 +53,46 @@ unknown, conflicts found), 2 error (usage, transport or server).`,
 	return 1
 }
 
+// newRootCmd is the stemma command with every subcommand.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "stemma",
+		Short:         "Stemma: a registry of works, their licences and how they derive from each other",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Long: `Stemma records works, the licences they carry and how they derive from each
+other. "stemma serve" runs the services; the other commands talk to a
+running Stemma over REST or gRPC (--server, STEMMA_SERVER) and write tables,
+or JSON with --output json. Writes take the key in STEMMA_API_KEY.
+
+Exit codes: 0 yes (compatible, no conflicts, done), 1 no (incompatible or
+unknown, conflicts found), 2 error (usage, transport or server).`,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: exitFailed, err: err}
+	})
+	root.AddCommand(newServeCmd(), newVersionCmd(),
+		newCheckCmd(), newCheckBatchCmd(), newLicencesCmd(), newExceptionsCmd(), newWorksCmd(), newDeriveCmd(),
+		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newWatchCmd(), newHealthCmd(),
+		newExportCmd(), newRestoreCmd(), newBackupCmd(), newMigrateCmd())
+	return root
+}
+
 // args checks a command's positional arguments: exactly the names given.
 func args(names ...string) cobra.PositionalArgs {
 	return func(_ *cobra.Command, got []string) error {
 		if len(got) != len(names) {
 			return usageErrorf("want %d arguments (%s), have %d", len(names), strings.Join(names, ", "), len(got))
+		}
+		return nil
+	}
+}
+
+// atLeastOne checks that a command taking a list got one item at least.
+func atLeastOne(what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, got []string) error {
+		if len(got) == 0 {
+			return usageErrorf("name at least one %s", what)
 		}
 		return nil
 	}

@@ -123,73 +123,22 @@ func (c *client) call(ctx context.Context, m protoreflect.MethodDescriptor, req,
 		if c.key != "" {
 			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.key)
 		}
-		full := "/" + string(m.Parent().FullName()) + "/" + string(m.Name())
-		return c.conn.Invoke(ctx, full, req, resp)
+		return c.conn.Invoke(ctx, fullMethod(m), req, resp)
 	}
 	return c.rest(ctx, m, req, resp)
 }
 
+// fullMethod is m's gRPC method name: /package.Service/Method.
+func fullMethod(m protoreflect.MethodDescriptor) string {
+	return "/" + string(m.Parent().FullName()) + "/" + string(m.Name())
+}
+
 // rest transcodes the call to the REST route the method's google.api.http
-// rule gives it, as the gateway expects it: path parameters from the
-// request, the body field (or the whole request) as JSON, every other set
-// field as a query parameter.
+// rule gives it and decodes the answer into resp.
 func (c *client) rest(ctx context.Context, m protoreflect.MethodDescriptor, req, resp proto.Message) error {
-	rule, ok := httprule.Of(m)
-	if !ok {
-		return fmt.Errorf("%s has no REST route", m.FullName())
-	}
-	path, used, err := expandPath(rule.Path, req.ProtoReflect())
+	hreq, err := c.restRequest(ctx, m, req)
 	if err != nil {
 		return err
-	}
-	var body io.Reader
-	contentType := "application/json"
-	switch rule.Body {
-	case "":
-	case "*":
-		b, err := protojson.Marshal(req)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-		used = nil // every field is in the body
-	default:
-		fd := req.ProtoReflect().Descriptor().Fields().ByName(protoreflect.Name(rule.Body))
-		if fd == nil {
-			return fmt.Errorf("%s: no body field %s", m.FullName(), rule.Body)
-		}
-		used[fd.FullName()] = true
-		field := req.ProtoReflect().Get(fd).Message().Interface()
-		if hb, ok := field.(*httpbody.HttpBody); ok {
-			body = bytes.NewReader(hb.GetData())
-			if hb.GetContentType() != "" {
-				contentType = hb.GetContentType()
-			}
-		} else {
-			b, err := protojson.Marshal(field)
-			if err != nil {
-				return err
-			}
-			body = bytes.NewReader(b)
-		}
-	}
-	u := *c.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + path
-	if used != nil {
-		q := url.Values{}
-		addQuery(q, "", req.ProtoReflect(), used)
-		u.RawQuery = q.Encode()
-	}
-	hreq, err := http.NewRequestWithContext(ctx, rule.Method, u.String(), body)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		hreq.Header.Set("Content-Type", contentType)
-	}
-	hreq.Header.Set("Accept", "application/json")
-	if c.key != "" {
-		hreq.Header.Set("Authorization", "Bearer "+c.key)
 	}
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
@@ -203,10 +152,80 @@ func (c *client) rest(ctx context.Context, m protoreflect.MethodDescriptor, req,
 	if hresp.StatusCode/100 != 2 {
 		return restError(hresp.StatusCode, b)
 	}
+	return decodeAnswer(b, resp)
+}
+
+// decodeAnswer reads a REST answer into resp, ignoring fields newer than
+// this client.
+func decodeAnswer(b []byte, resp proto.Message) error {
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, resp); err != nil {
 		return status.Errorf(codes.Internal, "the server's answer is not a %s: %v", resp.ProtoReflect().Descriptor().FullName(), err)
 	}
 	return nil
+}
+
+// restRequest builds the request of the REST route of m as the gateway
+// expects it: path parameters from the request, the body field (or the
+// whole request) as JSON, every other set field as a query parameter.
+func (c *client) restRequest(ctx context.Context, m protoreflect.MethodDescriptor, req proto.Message) (*http.Request, error) {
+	rule, ok := httprule.Of(m)
+	if !ok {
+		return nil, fmt.Errorf("%s has no REST route", m.FullName())
+	}
+	path, used, err := expandPath(rule.Path, req.ProtoReflect())
+	if err != nil {
+		return nil, err
+	}
+	var body io.Reader
+	contentType := "application/json"
+	switch rule.Body {
+	case "":
+	case "*":
+		b, err := protojson.Marshal(req)
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(b)
+		used = nil // every field is in the body
+	default:
+		fd := req.ProtoReflect().Descriptor().Fields().ByName(protoreflect.Name(rule.Body))
+		if fd == nil {
+			return nil, fmt.Errorf("%s: no body field %s", m.FullName(), rule.Body)
+		}
+		used[fd.FullName()] = true
+		field := req.ProtoReflect().Get(fd).Message().Interface()
+		if hb, ok := field.(*httpbody.HttpBody); ok {
+			body = bytes.NewReader(hb.GetData())
+			if hb.GetContentType() != "" {
+				contentType = hb.GetContentType()
+			}
+		} else {
+			b, err := protojson.Marshal(field)
+			if err != nil {
+				return nil, err
+			}
+			body = bytes.NewReader(b)
+		}
+	}
+	u := *c.base
+	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	if used != nil {
+		q := url.Values{}
+		addQuery(q, "", req.ProtoReflect(), used)
+		u.RawQuery = q.Encode()
+	}
+	hreq, err := http.NewRequestWithContext(ctx, rule.Method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		hreq.Header.Set("Content-Type", contentType)
+	}
+	hreq.Header.Set("Accept", "application/json")
+	if c.key != "" {
+		hreq.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	return hreq, nil
 }
 
 // expandPath fills a path template's variables ({name=works/*}) from the

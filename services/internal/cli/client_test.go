@@ -161,6 +161,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"check", "MIT", "MIT", "--server", "http://127.0.0.1:1", "--timeout", "2s"},
 		{"works", "show"},
 		{"works", "lookup", "plainword"},
+		{"works", "batch-show"},
+		{"check-batch"},
+		{"watch"},
 		{"derive", "a", "b", "--relation", "sideways"},
 		{"import", filepath.Join(t.TempDir(), "missing.json")},
 	} {
@@ -187,9 +190,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 			walk(sub, append(append([]string{}, path...), sub.Name()))
 		}
 	}
-	root = &cobra.Command{Use: "stemma"}
-	root.AddCommand(newServeCmd(), newVersionCmd(), newCheckCmd(), newLicencesCmd(), newWorksCmd(), newDeriveCmd(),
-		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newHealthCmd())
+	root = newRootCmd()
 	walk(root, nil)
 }
 
@@ -201,7 +202,9 @@ func TestCLIDocListsEveryCommand(t *testing.T) {
 	}
 	for _, c := range []string{"check", "licences show", "licences list", "licences suggest", "licences parse", "works create", "works show", "works lookup", "works list",
 		"works update", "works delete", "works history", "derive", "ancestors", "descendants", "trace", "suggest",
-		"derivations list", "derivations show", "derivations delete", "audit", "attribution", "import", "health"} {
+		"derivations list", "derivations show", "derivations delete", "audit", "attribution", "import", "health",
+		"check-batch", "licences identify-batch", "works batch-create", "works batch-show", "works batch-lookup",
+		"exceptions show", "exceptions list", "watch"} {
 		if !strings.Contains(string(doc), "stemma "+c) {
 			t.Errorf("docs/cli.md does not show stemma %s", c)
 		}

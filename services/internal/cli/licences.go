@@ -21,7 +21,7 @@ func newLicencesCmd() *cobra.Command {
 	}
 	addClientFlags(cmd, &o)
 	cmd.AddCommand(newLicencesShowCmd(&o), newLicencesListCmd(&o), newLicencesIdentifyCmd(&o),
-		newLicencesSuggestCmd(&o), newLicencesParseCmd(&o))
+		newLicencesSuggestCmd(&o), newLicencesParseCmd(&o), newLicencesIdentifyBatchCmd(&o))
 	return cmd
 }
 

@@ -3,12 +3,10 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -25,7 +23,8 @@ func newWorksCmd() *cobra.Command {
 	}
 	addClientFlags(cmd, &o)
 	cmd.AddCommand(newWorksCreateCmd(&o), newWorksShowCmd(&o), newWorksLookupCmd(&o), newWorksListCmd(&o),
-		newWorksUpdateCmd(&o), newWorksDeleteCmd(&o), newWorksHistoryCmd(&o))
+		newWorksUpdateCmd(&o), newWorksDeleteCmd(&o), newWorksHistoryCmd(&o),
+		newWorksBatchCreateCmd(&o), newWorksBatchShowCmd(&o), newWorksBatchLookupCmd(&o))
 	return cmd
 }
 
@@ -50,7 +49,7 @@ run created instead of registering another.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			work := &catalogv1.Work{}
 			if file != "" {
-				if err := readWorkFile(file, cmd.InOrStdin(), work); err != nil {
+				if err := readMessageFile(file, cmd.InOrStdin(), work); err != nil {
 					return err
 				}
 			}
@@ -108,23 +107,6 @@ run created instead of registering another.`,
 	f.StringVar(&id, "id", "", "the work's id (the server chooses one when empty)")
 	f.StringVar(&requestID, "request-id", "", "an idempotency key: repeating the command returns the first result")
 	return cmd
-}
-
-func readWorkFile(name string, stdin io.Reader, work *catalogv1.Work) error {
-	var b []byte
-	var err error
-	if name == "-" {
-		b, err = io.ReadAll(stdin)
-	} else {
-		b, err = os.ReadFile(name)
-	}
-	if err != nil {
-		return usageErrorf("--from-file: %v", err)
-	}
-	if err := protojson.Unmarshal(b, work); err != nil {
-		return usageErrorf("--from-file %s: not a Work in the API's JSON: %v", name, err)
-	}
-	return nil
 }
 
 func newWorksShowCmd(o *clientOptions) *cobra.Command {
