@@ -29,6 +29,7 @@ STATICCHECK_VERSION        := v0.8.2
 GRPCURL_VERSION            := v1.9.4
 GOOGLE_PROTO_FILES_VERSION := 6.0.1
 KUSTOMIZE_VERSION          := v5.8.2
+OAPI_CODEGEN_VERSION       := v2.8.2
 
 # Fuzzing inside `make test` is short; `make fuzz` runs long. Each entry is
 # Target:package. Budgets are counts of executions, not durations: Go 1.26's
@@ -67,7 +68,8 @@ TOOLS := $(BIN)/.buf-$(BUF_VERSION) \
          $(BIN)/.grpc-gateway-$(GRPC_GATEWAY_VERSION) \
          $(BIN)/.staticcheck-$(STATICCHECK_VERSION) \
          $(BIN)/.grpcurl-$(GRPCURL_VERSION) \
-         $(BIN)/.kustomize-$(KUSTOMIZE_VERSION)
+         $(BIN)/.kustomize-$(KUSTOMIZE_VERSION) \
+         $(BIN)/.oapi-codegen-$(OAPI_CODEGEN_VERSION)
 
 .PHONY: help
 help: ## List the targets.
@@ -98,17 +100,31 @@ $(BIN)/.grpcurl-$(GRPCURL_VERSION):
 $(BIN)/.kustomize-$(KUSTOMIZE_VERSION):
 	$(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 	@touch $@
+# The Go client test (services/internal/app/client_go_test.go) generates its
+# client with it.
+$(BIN)/.oapi-codegen-$(OAPI_CODEGEN_VERSION):
+	$(GO) install github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@$(OAPI_CODEGEN_VERSION)
+	@touch $@
+
+# Every folder with a package.json gets its node_modules from its lock file.
+%/node_modules/.installed: %/package.json %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund
+	@touch $@
 
 # @redocly/cli, pinned in tools/openapi/package-lock.json.
 OPENAPI_TOOLS := tools/openapi
-
-$(OPENAPI_TOOLS)/node_modules/.installed: $(OPENAPI_TOOLS)/package.json $(OPENAPI_TOOLS)/package-lock.json
-	cd $(OPENAPI_TOOLS) && npm ci --no-audit --no-fund
-	@touch $@
+OPENAPI_DOCS  := $(CURDIR)/proto/openapi/stemma.openapi.json $(CURDIR)/proto/openapi/stemma.swagger.json
 
 .PHONY: openapi-lint
-openapi-lint: $(OPENAPI_TOOLS)/node_modules/.installed ## Lint the OpenAPI document with Redocly CLI (rules: tools/openapi/redocly.yaml).
-	cd $(OPENAPI_TOOLS) && npx --no-install redocly lint --config redocly.yaml $(CURDIR)/proto/openapi/stemma.swagger.json
+openapi-lint: $(OPENAPI_TOOLS)/node_modules/.installed ## Lint the OpenAPI documents (3.1 and 2.0) with Redocly CLI (rules: tools/openapi/redocly.yaml).
+	cd $(OPENAPI_TOOLS) && npx --no-install redocly lint --config redocly.yaml $(OPENAPI_DOCS)
+
+# openapi-typescript, openapi-fetch and tsc for the TypeScript client test
+# (services/internal/app/client_typescript_test.go), pinned in its lock file.
+TS_CLIENT := tools/clients/typescript
+
+.PHONY: typescript-client
+typescript-client: $(TS_CLIENT)/node_modules/.installed ## Install the TypeScript client test's packages (make test does).
 
 .PHONY: deploy-check
 deploy-check: tools ## Render the Kubernetes manifests with kustomize, load the compose file, build the image's static binary, and check them.
@@ -124,6 +140,7 @@ sbom-fixtures: ## Regenerate the SBOM corpus real generators make (cyclonedx-gom
 generate: tools ## Regenerate Go, gRPC, gateway and OpenAPI code from proto/.
 	buf lint
 	buf generate
+	$(GO) run ./proto/openapi/cmd/openapi31 proto/openapi/stemma.swagger.json proto/openapi/stemma.openapi.json
 	node tools/openapi/rawbody.mjs proto/openapi/stemma.swagger.json
 
 .PHONY: check-generated
@@ -134,10 +151,6 @@ check-generated: tools ## Fail if the committed generated code is not what the p
 # its build output (gateway/web/dist) is committed and embedded in the
 # binary, and its end-to-end tests drive Debian's chromium.
 WEB := gateway/web
-
-$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
-	cd $(WEB) && npm ci --no-audit --no-fund
-	@touch $@
 
 .PHONY: web
 web: $(WEB)/node_modules/.installed ## Rebuild the web explorer (gateway/web/dist) from its sources.
@@ -182,7 +195,7 @@ lint: tools ## buf lint, gofmt, go vet (per module and through the workspace), s
 	staticcheck $(PKGS)
 
 .PHONY: test
-test: check-generated check-web lint openapi-lint deploy-check python-clients ## Everything: generated code and explorer build fresh, lint, all tests with -race, a short fuzz run, browser tests.
+test: check-generated check-web lint openapi-lint deploy-check typescript-client python-clients ## Everything: generated code and explorer build fresh, lint, all tests with -race, a short fuzz run, browser tests.
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	$(call fuzz-all,$(FUZZ_EXECS),1s)
 	$(MAKE) --no-print-directory test-web

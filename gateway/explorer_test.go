@@ -31,7 +31,7 @@ func explorerGateway(t *testing.T) http.Handler {
 }
 
 // The explorer answers at / and at its deep links; the API keeps /v1
-// (with its JSON 404 for unknown routes) and /openapi.json.
+// (with its JSON 404 for unknown routes), /openapi.json and /openapi-v2.json.
 func TestExplorerBesideTheAPI(t *testing.T) {
 	h := explorerGateway(t)
 	do := func(method, path string) *httptest.ResponseRecorder {
@@ -58,9 +58,11 @@ func TestExplorerBesideTheAPI(t *testing.T) {
 			t.Errorf("GET %s = %d %q, want the API's JSON 404", p, rec.Code, rec.Body.String())
 		}
 	}
-	rec := do("GET", "/openapi.json")
-	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" || !json.Valid(rec.Body.Bytes()) {
-		t.Errorf("GET /openapi.json = %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	for _, p := range []string{"/openapi.json", "/openapi-v2.json"} {
+		rec := do("GET", p)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" || !json.Valid(rec.Body.Bytes()) {
+			t.Errorf("GET %s = %d %s", p, rec.Code, rec.Header().Get("Content-Type"))
+		}
 	}
 	if rec := do("POST", "/works/abc"); rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("POST /works/abc = %d, want 405", rec.Code)

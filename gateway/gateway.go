@@ -1,6 +1,6 @@
 // Package gateway is Stemma's REST edge: every RPC of the licences, catalog
 // and lineage services as REST/JSON under /v1 (grpc-gateway, from the
-// google.api.http rules of the API contract), the OpenAPI document, and
+// google.api.http rules of the API contract), the OpenAPI documents, and
 // the web explorer at / (package web).
 //
 // The gateway calls the services over real gRPC client connections, never
@@ -53,10 +53,11 @@ var JSON = &runtime.JSONPb{
 	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 }
 
-// New returns the REST handler: the API under /v1, the OpenAPI document at
-// /openapi.json, and the web explorer at every other path (deep links such
-// as /works/{id} answer with the explorer's page; unknown paths under /v1
-// still answer the API's JSON 404).
+// New returns the REST handler: the API under /v1, the OpenAPI 3.1 document
+// at /openapi.json and its Swagger 2.0 form at /openapi-v2.json, and the
+// web explorer at every other path (deep links such as /works/{id} answer
+// with the explorer's page; unknown paths under /v1 still answer the API's
+// JSON 404).
 func New(ctx context.Context, o Options) (http.Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -93,12 +94,17 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	}
 	h := http.NewServeMux()
 	h.Handle("/v1/", limitBody(o.MaxBodyBytes, validUTF8(mux)))
-	h.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openapi.Document)
-	})
+	h.HandleFunc("GET /openapi.json", serveDocument(openapi.Document))
+	h.HandleFunc("GET /openapi-v2.json", serveDocument(openapi.Swagger))
 	h.Handle("/", web.Handler())
 	return h, nil
+}
+
+func serveDocument(doc []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(doc)
+	}
 }
 
 // limitBody reads the whole body up front, at most max bytes, so that an

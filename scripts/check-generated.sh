@@ -17,6 +17,7 @@ for tool in protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-
   ln -s "$PWD/.bin/$tool" "$scratch/.bin/$tool"
 done
 (cd "$scratch" && buf lint && buf generate)
+go run ./proto/openapi/cmd/openapi31 "$scratch/proto/openapi/stemma.swagger.json" "$scratch/proto/openapi/stemma.openapi.json"
 node tools/openapi/rawbody.mjs "$scratch/proto/openapi/stemma.swagger.json"
 
 status=0
@@ -26,12 +27,12 @@ while IFS= read -r -d '' f; do
     echo "stale generated file: $rel (run make generate)"
     status=1
   fi
-done < <(find "$scratch/proto" "$scratch/gateway" \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' \) -print0)
+done < <(find "$scratch/proto" "$scratch/gateway" \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' -o -name '*.openapi.json' \) -print0)
 while IFS= read -r -d '' f; do
   if [ ! -e "$scratch/$f" ]; then
     echo "generated file without a source: $f (run make generate)"
     status=1
   fi
-done < <(find proto gateway \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' \) -print0)
+done < <(find proto gateway \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' -o -name '*.openapi.json' \) -print0)
 [ $status -eq 0 ] && echo "generated code is up to date"
 exit $status

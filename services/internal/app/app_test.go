@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/stemma-registry/stemma/proto/httprule"
+	"github.com/stemma-registry/stemma/proto/openapi/openapi31"
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	"github.com/stemma-registry/stemma/services/internal/app"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
@@ -180,31 +181,42 @@ func TestAllInOne(t *testing.T) {
 	})
 }
 
-// The OpenAPI document the gateway serves lists every route of every RPC,
-// with the HTTP method the proto gives it.
+// The gateway serves the OpenAPI 3.1 document at /openapi.json and its
+// Swagger 2.0 form at /openapi-v2.json. Each lists every route of every
+// RPC, with the HTTP method the proto gives it, and every operation's
+// errors as google.rpc.Status.
 func TestOpenAPIListsEveryRoute(t *testing.T) {
 	inst := apptest.Start(t, apptest.Config(t))
-	code, body := get(t, inst.BaseURL()+"/openapi.json")
-	var doc struct {
-		Swagger string
-		Paths   map[string]map[string]json.RawMessage
-	}
-	if err := json.Unmarshal(body, &doc); err != nil || code != 200 || doc.Swagger != "2.0" {
-		t.Fatalf("/openapi.json = %d, %v", code, err)
-	}
-	for _, sd := range app.Services() {
-		for i := 0; i < sd.Methods().Len(); i++ {
-			md := sd.Methods().Get(i)
-			method, path := httpRule(t, md)
-			ops, ok := doc.Paths[path]
-			if !ok {
-				t.Errorf("%s: path %s missing from the OpenAPI document", md.FullName(), path)
-				continue
+	for _, d := range []struct{ path, version, status string }{
+		{"/openapi.json", openapi31.Version, "#/components/schemas/rpcStatus"},
+		{"/openapi-v2.json", "2.0", "#/definitions/rpcStatus"},
+	} {
+		t.Run(d.path, func(t *testing.T) {
+			code, body := get(t, inst.BaseURL()+d.path)
+			var doc struct {
+				Swagger, OpenAPI string
+				Paths            map[string]map[string]struct {
+					Responses map[string]json.RawMessage
+				}
 			}
-			if _, ok := ops[strings.ToLower(method)]; !ok {
-				t.Errorf("%s: %s %s missing from the OpenAPI document", md.FullName(), method, path)
+			if err := json.Unmarshal(body, &doc); err != nil || code != 200 || doc.Swagger+doc.OpenAPI != d.version {
+				t.Fatalf("%s = %d, version %q%q, %v; want %s", d.path, code, doc.Swagger, doc.OpenAPI, err, d.version)
 			}
-		}
+			for _, sd := range app.Services() {
+				for i := 0; i < sd.Methods().Len(); i++ {
+					md := sd.Methods().Get(i)
+					method, path := httpRule(t, md)
+					op, ok := doc.Paths[path][strings.ToLower(method)]
+					if !ok {
+						t.Errorf("%s: %s %s missing from the document", md.FullName(), method, path)
+						continue
+					}
+					if !bytes.Contains(op.Responses["default"], []byte(`"`+d.status+`"`)) {
+						t.Errorf("%s: %s %s: default response %s; want %s", md.FullName(), method, path, op.Responses["default"], d.status)
+					}
+				}
+			}
+		})
 	}
 }
 

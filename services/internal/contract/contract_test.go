@@ -42,7 +42,7 @@ type schema struct {
 func load(t *testing.T) *document {
 	t.Helper()
 	var d document
-	if err := json.Unmarshal(openapi.Document, &d); err != nil {
+	if err := json.Unmarshal(openapi.Swagger, &d); err != nil {
 		t.Fatal(err)
 	}
 	return &d

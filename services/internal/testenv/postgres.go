@@ -40,7 +40,7 @@ func StartPostgres(t testing.TB) *PostgresServer {
 	t.Helper()
 	bin, err := postgresBin()
 	if err != nil {
-		unavailable(t, "PostgreSQL's server programs", err)
+		Unavailable(t, "PostgreSQL's server programs", err)
 	}
 	s := &PostgresServer{t: t, Port: FreePort(t), Database: "stemma", bin: bin}
 	if os.Geteuid() == 0 {

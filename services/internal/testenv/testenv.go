@@ -35,7 +35,9 @@ const (
 // InCI reports whether the tests run in CI.
 func InCI() bool { return os.Getenv("CI") == "true" }
 
-func unavailable(t testing.TB, what string, err error) {
+// Unavailable skips the test because what it needs is missing, or, in CI,
+// where everything the tests need is installed, fails it.
+func Unavailable(t testing.TB, what string, err error) {
 	t.Helper()
 	if InCI() {
 		t.Fatalf("%s is unreachable in CI: %v", what, err)
@@ -64,7 +66,7 @@ func (s *service) url(t testing.TB) string {
 		s.err = s.ping(ctx, u)
 	})
 	if s.err != nil {
-		unavailable(t, s.name, s.err)
+		Unavailable(t, s.name, s.err)
 	}
 	return u
 }
@@ -117,7 +119,7 @@ type RedisServer struct {
 func StartRedis(t testing.TB) *RedisServer {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
-		unavailable(t, "redis-server", err)
+		Unavailable(t, "redis-server", err)
 	}
 	s := &RedisServer{t: t, Port: FreePort(t)}
 	s.Start()

@@ -2251,7 +2251,8 @@ func (x *WatchDerivationsResponse) GetEventTime() *timestamppb.Timestamp {
 type ImportSbomRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The SBOM document, as its generator wrote it. Over REST, the request
-	// body (Content-Type application/json).
+	// body itself, in any of the formats the server reads (told apart by
+	// content; the OpenAPI 3.1 document lists their media types).
 	Sbom *httpbody.HttpBody `protobuf:"bytes,1,opt,name=sbom,proto3" json:"sbom,omitempty"`
 	// The licence expression the product (the SBOM's root component) is or
 	// will be released under; the SBOM's own declaration when empty.
