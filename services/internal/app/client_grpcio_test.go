@@ -3,7 +3,6 @@ package app_test
 import (
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,10 +26,10 @@ import (
 func TestPythonGRPCClientByReflection(t *testing.T) {
 	py := python(t, "grpc", "google.protobuf")
 	inst := apptest.Start(t, apptest.Config(t))
-	script := filepath.Join(repoRoot(t), "tools", "clients", "python-grpc", "stemma_grpc.py")
-	out := runClient(t, "", []string{"STEMMA_API_KEY=" + apptest.AliceKey},
+	script := requireFile(t, filepath.Join(repoRoot, "tools", "clients", "python-grpc", "stemma_grpc.py"), "the checkout")
+	out := runIn(t, "", []string{"STEMMA_API_KEY=" + apptest.AliceKey},
 		py, script, "--target", inst.GRPCAddr(), "--work-id", "grpcio-notes")
-	got := labelled(t, out)
+	got := labelled(t, string(out))
 
 	services := got["SERVICES"]
 	if services["reflection"] != "grpc.reflection.v1" {
@@ -70,12 +69,9 @@ func TestPythonGRPCClientByReflection(t *testing.T) {
 // method the servers implement, and `buf generate` with the consumer's
 // own template and plugin produces their code.
 func TestBufConsumerBuildsFromCheckout(t *testing.T) {
-	root := repoRoot(t)
+	root := requireFile(t, repoRoot, "the checkout")
 	bin := filepath.Join(root, ".bin")
-	buf, err := exec.LookPath(filepath.Join(bin, "buf"))
-	if err != nil {
-		missing(t, "tools", "no buf in %s", bin)
-	}
+	buf := requireFile(t, filepath.Join(bin, "buf"), "make tools")
 	if _, err := os.Stat(filepath.Join(root, "buf.lock")); err == nil {
 		t.Fatal("buf.lock exists: the module has registry dependencies; vendor them under proto/third_party instead")
 	}
@@ -83,7 +79,7 @@ func TestBufConsumerBuildsFromCheckout(t *testing.T) {
 	env := []string{"BUF_CACHE_DIR=" + filepath.Join(consumer, "cache"), "HOME=" + consumer, "BUF_TOKEN=",
 		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
 	image := filepath.Join(consumer, "stemma.binpb")
-	runClient(t, consumer, env, buf, "build", root, "-o", image)
+	runIn(t, consumer, env, buf, "build", root, "-o", image)
 
 	raw, err := os.ReadFile(image)
 	if err != nil {
@@ -121,7 +117,7 @@ func TestBufConsumerBuildsFromCheckout(t *testing.T) {
 	template := `{"version":"v2","managed":{"enabled":true,"override":[{"file_option":"go_package_prefix","value":"example.com/consumer/gen"}],
 "disable":[{"path":"google/api"}]},"plugins":[{"local":"protoc-gen-go","out":"gen","opt":"paths=source_relative"},
 {"local":"protoc-gen-go-grpc","out":"gen","opt":"paths=source_relative"}]}`
-	runClient(t, consumer, env, buf, "generate", root, "--template", template, "--path", filepath.Join(root, "proto", "stemma"))
+	runIn(t, consumer, env, buf, "generate", root, "--template", template, "--path", filepath.Join(root, "proto", "stemma"))
 	for _, f := range []string{"catalog/v1/catalog_grpc.pb.go", "licences/v1/licences.pb.go", "lineage/v1/lineage_grpc.pb.go"} {
 		b, err := os.ReadFile(filepath.Join(consumer, "gen", "stemma", f))
 		if err != nil {
