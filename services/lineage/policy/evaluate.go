@@ -9,14 +9,19 @@ import (
 // Term is one licence of an expression, with its exception.
 type Term struct {
 	ID        string
+	OrLater   bool // "+" or an -or-later id
 	Exception string
 }
 
 func (t Term) String() string {
-	if t.Exception == "" {
-		return t.ID
+	s := t.ID
+	if t.OrLater && !strings.HasSuffix(s, "-or-later") {
+		s += "+"
 	}
-	return t.ID + " WITH " + t.Exception
+	if t.Exception != "" {
+		s += " WITH " + t.Exception
+	}
+	return s
 }
 
 // Facts are what the licences service says of a licence.
