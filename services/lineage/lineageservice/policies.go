@@ -170,8 +170,10 @@ func (ps *Policies) UpdatePolicy(ctx context.Context, req *lineagev1.UpdatePolic
 	if req.GetPolicy() == nil {
 		return nil, apierr.Missing("policy")
 	}
+	// Over REST the gateway names every field of the body in the mask:
+	// the name and etag identify the revision updated.
 	for _, path := range req.GetUpdateMask().GetPaths() {
-		if path != "document" {
+		if path != "document" && path != "etag" && path != "name" {
 			return nil, apierr.Invalid("update_mask", "%q cannot be updated; only document", path)
 		}
 	}

@@ -106,11 +106,11 @@ type sbomImport struct {
 	digest [32]byte
 	start  time.Time
 
-	comps    []*component          // one per work, the product first
-	byRef    map[string]*component // every ref, duplicates included
-	edges    []*importEdge
-	licence  string          // the product's licence, canonical
-	ids      map[string]bool // the SPDX licence ids the documents' expressions name
+	comps   []*component          // one per work, the product first
+	byRef   map[string]*component // every ref, duplicates included
+	edges   []*importEdge
+	licence string          // the product's licence, canonical
+	ids     map[string]bool // the SPDX licence ids the documents' expressions name
 	// trees are the parsed licence expressions, by canonical form.
 	trees    map[string]*licencesv1.ExpressionNode
 	warnings []string
