@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
