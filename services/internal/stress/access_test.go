@@ -64,9 +64,9 @@ func accessCases(s *suite) map[string]access {
 			Body: `{"derivative":"` + c + `","source":"` + a + `","relation":"RELATION_ADAPTATION"}`}},
 		"DeleteDerivation": {owned: true, call: Call{Params: map[string]string{"name": d}}},
 		"ImportSbom":       {foreign: true, call: Call{Body: sbom, Query: url.Values{"allowConflict": {"true"}}}},
-		"CreatePolicy": {call: Call{Body: `{"document":"id: intruder-policy\nreview:\n  unknown: true\n"}`}},
-		"UpdatePolicy": {owned: true, call: Call{Params: map[string]string{"policy.name": pol}, Body: intruderPolicy}},
-		"DeletePolicy": {owned: true, call: Call{Params: map[string]string{"name": pol}}},
+		"CreatePolicy":     {call: Call{Body: `{"document":"id: intruder-policy\nreview:\n  unknown: true\n"}`}},
+		"UpdatePolicy":     {owned: true, call: Call{Params: map[string]string{"policy.name": pol}, Body: intruderPolicy}},
+		"DeletePolicy":     {owned: true, call: Call{Params: map[string]string{"name": pol}}},
 		// Anyone with a key may evaluate alice's policy; it changes nothing.
 		"EvaluatePolicy": {foreign: true, call: Call{Params: map[string]string{"name": pol},
 			Body: `{"check":{"inbound":"GPL-3.0-only","outbound":"MIT"}}`}},
