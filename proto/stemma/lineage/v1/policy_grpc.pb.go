@@ -56,8 +56,8 @@ type PolicyServiceClient interface {
 	// EvaluatePolicy applies a policy to exactly one of: an SBOM (read, not
 	// imported), a registered work and its whole ancestry, or one licence
 	// check. Each finding names the component or derivation path, the rule
-	// that fired and the licence verdict behind it. Evaluating an SBOM needs
-	// a key, as a validate-only import does.
+	// that fired and the licence verdict behind it. It needs a key, as a
+	// validate-only import does; anyone with one may evaluate any policy.
 	EvaluatePolicy(ctx context.Context, in *EvaluatePolicyRequest, opts ...grpc.CallOption) (*EvaluatePolicyResponse, error)
 }
 
@@ -166,8 +166,8 @@ type PolicyServiceServer interface {
 	// EvaluatePolicy applies a policy to exactly one of: an SBOM (read, not
 	// imported), a registered work and its whole ancestry, or one licence
 	// check. Each finding names the component or derivation path, the rule
-	// that fired and the licence verdict behind it. Evaluating an SBOM needs
-	// a key, as a validate-only import does.
+	// that fired and the licence verdict behind it. It needs a key, as a
+	// validate-only import does; anyone with one may evaluate any policy.
 	EvaluatePolicy(context.Context, *EvaluatePolicyRequest) (*EvaluatePolicyResponse, error)
 	mustEmbedUnimplementedPolicyServiceServer()
 }
