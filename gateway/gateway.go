@@ -86,6 +86,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		{"catalog", o.Catalog, catalogv1.RegisterCatalogServiceHandler},
 		{"licences", o.Licences, licencesv1.RegisterLicenceServiceHandler},
 		{"lineage", o.Lineage, lineagev1.RegisterLineageServiceHandler},
+		{"lineage", o.Lineage, lineagev1.RegisterPolicyServiceHandler},
 	}
 	for _, r := range register {
 		if err := r.fn(ctx, mux, r.conn); err != nil {

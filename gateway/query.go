@@ -31,6 +31,7 @@ func eachBinding(fn func(md protoreflect.MethodDescriptor, b httprule.Binding)) 
 		licencesv1.File_stemma_licences_v1_licences_proto,
 		catalogv1.File_stemma_catalog_v1_catalog_proto,
 		lineagev1.File_stemma_lineage_v1_lineage_proto,
+		lineagev1.File_stemma_lineage_v1_policy_proto,
 	} {
 		for i := 0; i < fd.Services().Len(); i++ {
 			methods := fd.Services().Get(i).Methods()

@@ -37,6 +37,7 @@ func Services() []protoreflect.ServiceDescriptor {
 		licencesv1.File_stemma_licences_v1_licences_proto.Services().ByName("LicenceService"),
 		catalogv1.File_stemma_catalog_v1_catalog_proto.Services().ByName("CatalogService"),
 		lineagev1.File_stemma_lineage_v1_lineage_proto.Services().ByName("LineageService"),
+		lineagev1.File_stemma_lineage_v1_policy_proto.Services().ByName("PolicyService"),
 	}
 }
 
@@ -138,10 +139,11 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 		pubsub, mac = r.Client(), r.MAC()
 	}
 	hub := watch.New(pubsub, a.cfg.RedisPrefix+"lineage:events", mac, a.log)
+	st := lineagestore.New(db).WithWriteWait(a.cfg.GraphWriteWait)
 	svc, err := lineageservice.New(lineageservice.Deps{
 		Catalog: catalogv1.NewCatalogServiceClient(cat), Licences: licencesv1.NewLicenceServiceClient(lic),
 		CallerCatalog: catalogv1.NewCatalogServiceClient(callerCat),
-		Store:         lineagestore.New(db).WithWriteWait(a.cfg.GraphWriteWait), Cache: a.cache, Hub: hub, Pages: a.pages(),
+		Store:         st, Cache: a.cache, Hub: hub, Pages: a.pages(),
 		MaxDepth: a.cfg.MaxDepth, MaxClosure: a.cfg.MaxClosure, MaxBatch: a.cfg.MaxBatchSize,
 		WatchesPerClient: a.cfg.WatchesPerClient, MaxWatches: a.cfg.MaxWatches, ClientAddr: a.limiter.ClientAddr,
 		Metrics:  a.reg,
@@ -153,7 +155,8 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 		return nil, err
 	}
 	lineagev1.RegisterLineageServiceServer(a.grpc, svc)
-	return &part{name: name, services: []string{ServiceOf(name)}, close: func() error {
+	lineagev1.RegisterPolicyServiceServer(a.grpc, lineageservice.NewPolicies(svc, st))
+	return &part{name: name, services: []string{ServiceOf(name), lineagev1.PolicyService_ServiceDesc.ServiceName}, close: func() error {
 		return errors.Join(hub.Close(), db.Close())
 	}}, nil
 }

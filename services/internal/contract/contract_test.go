@@ -121,6 +121,10 @@ func seed(c client) map[string]call {
 	etag := c.must("GET", "/v1/works/c1", "", "")["etag"].(string)
 	sbom := `{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"application","bom-ref":"a","name":"contract-app","version":"1","purl":"pkg:npm/contract-app@1","licenses":[{"license":{"id":"MIT"}}]}},"components":[]}`
 	w := map[string]string{"work": "c1"}
+	c.must("POST", "/v1/policies", alice, `{"document":"id: contract-policy\ndeny:\n  categories: [strong-copyleft]\n"}`)
+	// protoc-gen-openapiv2 names the variable of {name=policies/*} by
+	// dropping the collection's last letter.
+	pol := map[string]string{"policie": "contract-policy"}
 	return map[string]call{
 		"LicenceService_GetLicence":              {path: map[string]string{"licence": "MIT"}},
 		"LicenceService_ListLicences":            {query: "pageSize=5"},
@@ -158,6 +162,13 @@ func seed(c client) map[string]call {
 		"LineageService_SuggestLicences":         {path: w},
 		"LineageService_ImportSbom":              {body: sbom, key: alice},
 		"LineageService_WatchDerivations":        {query: "works=works/c2"},
+		"PolicyService_CreatePolicy":             {body: `{"document":"id: contract-created\nreview:\n  unknown: true\n"}`, key: alice},
+		"PolicyService_GetPolicy":                {path: pol},
+		"PolicyService_ListPolicies":             {query: "pageSize=5"},
+		"PolicyService_UpdatePolicy":             {path: pol, body: `{"document":"id: contract-policy\ndeny:\n  categories: [copyleft]\n"}`, key: alice},
+		"PolicyService_DeletePolicy":             {path: pol, key: alice},
+		"PolicyService_ListPolicyRevisions":      {path: pol},
+		"PolicyService_EvaluatePolicy":           {path: pol, body: `{"check":{"inbound":"GPL-3.0-only","outbound":"MIT"}}`, key: root},
 	}
 }
 

@@ -47,6 +47,8 @@ func accessCases(s *suite) map[string]access {
 		"components":[{"type":"library","bom-ref":"lib","name":"intruder-lib","version":"1","purl":"pkg:npm/intruder-lib@1","licenses":[{"expression":"MIT"}]}],
 		"dependencies":[{"ref":"app","dependsOn":["lib"]}]}`
 	work := `{"kind":"WORK_KIND_TEXT","title":"intruder","licence":"MIT"}`
+	pol := s.create("POST", "/v1/policies", `{"document":"id: access-policy\ndeny:\n  categories: [strong-copyleft]\n"}`, "name")
+	intruderPolicy := `{"document":"id: access-policy\nallow:\n  categories: [strong-copyleft]\n"}`
 	return map[string]access{
 		"CreateWork":       {call: Call{Body: work}},
 		"BatchCreateWorks": {call: Call{Body: `{"requests":[{"work":` + work + `}]}`}},
@@ -62,6 +64,12 @@ func accessCases(s *suite) map[string]access {
 			Body: `{"derivative":"` + c + `","source":"` + a + `","relation":"RELATION_ADAPTATION"}`}},
 		"DeleteDerivation": {owned: true, call: Call{Params: map[string]string{"name": d}}},
 		"ImportSbom":       {foreign: true, call: Call{Body: sbom, Query: url.Values{"allowConflict": {"true"}}}},
+		"CreatePolicy":     {call: Call{Body: `{"document":"id: intruder-policy\nreview:\n  unknown: true\n"}`}},
+		"UpdatePolicy":     {owned: true, call: Call{Params: map[string]string{"policy.name": pol}, Body: intruderPolicy}},
+		"DeletePolicy":     {owned: true, call: Call{Params: map[string]string{"name": pol}}},
+		// Anyone with a key may evaluate alice's policy; it changes nothing.
+		"EvaluatePolicy": {foreign: true, call: Call{Params: map[string]string{"name": pol},
+			Body: `{"check":{"inbound":"GPL-3.0-only","outbound":"MIT"}}`}},
 		// A lookup needs a key for its POST, and reads alice's work only.
 		"BatchLookupWorks": {foreign: true, call: Call{Body: `{"requests":[{"purl":"pkg:npm/access-p@1"}]}`}},
 	}

@@ -109,7 +109,8 @@ func testCorpus(t *testing.T, s *suite) {
 	b := s.work("corpus B", "MIT")
 	w := s.work("corpus W", "MIT")
 	d := s.create("POST", "/v1/derivations", `{"derivative":"`+b+`","source":"`+a+`","relation":"RELATION_ADAPTATION"}`, "name")
-	names := strings.NewReplacer("$WORK", w, "$DERIVATIONSOURCE", a, "$DERIVATIVE", b, "$DERIVATION", d)
+	pol := s.create("POST", "/v1/policies", `{"document":"id: corpus-policy\nreview:\n  unknown: true\n"}`, "name")
+	names := strings.NewReplacer("$WORK", w, "$DERIVATIONSOURCE", a, "$DERIVATIVE", b, "$DERIVATION", d, "$POLICY", pol)
 	conn, err := Dial(s.p.GRPCAddr)
 	if err != nil {
 		t.Fatal(err)

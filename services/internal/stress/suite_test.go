@@ -72,8 +72,8 @@ func (s *suite) work(title, licence string) string {
 // history.
 func (s *suite) snapshot() string { return s.snapshotOf("") }
 
-// snapshotOf is the snapshot of the works one owner holds, or of all works
-// when owner is empty.
+// snapshotOf is the snapshot of the works and policies one owner holds, or
+// of all of them when owner is empty.
 func (s *suite) snapshotOf(owner string) string {
 	s.t.Helper()
 	var b strings.Builder
@@ -100,6 +100,19 @@ func (s *suite) snapshotOf(owner string) string {
 			b.WriteString("\n" + q + "\n")
 			b.Write(s.do("GET", q, "", nil).Body)
 		}
+	}
+	var policies struct {
+		Policies []json.RawMessage `json:"policies"`
+	}
+	decode(s.t, s.do("GET", "/v1/policies?pageSize=1000", "", nil).Body, &policies)
+	for _, raw := range policies.Policies {
+		var p struct{ Name, Owner string }
+		decode(s.t, raw, &p)
+		if owner != "" && p.Owner != owner {
+			continue
+		}
+		b.Write(raw)
+		b.Write(s.do("GET", "/v1/"+p.Name+":listRevisions?pageSize=1000", "", nil).Body)
 	}
 	return b.String()
 }

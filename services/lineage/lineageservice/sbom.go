@@ -54,25 +54,13 @@ func (s *Service) ImportSbom(ctx context.Context, req *lineagev1.ImportSbomReque
 	if s.CallerCatalog == nil {
 		return nil, status.Error(codes.Unimplemented, "SBOM import is not configured in this process")
 	}
-	if len(req.GetSbom().GetData()) == 0 {
-		return nil, apierr.Missing("sbom")
-	}
 	if len(req.GetRequestId()) > maxRequestID {
 		return nil, apierr.Invalid("request_id", "%d characters; at most %d", len(req.GetRequestId()), maxRequestID)
 	}
-	doc, err := sbom.Read(req.GetSbom().GetData(), sbom.Limits{MaxComponents: s.MaxBatch, MaxEdges: 20 * s.MaxBatch})
-	var se *sbom.Error
-	if errors.As(err, &se) {
-		field := "sbom"
-		if se.Path != "" {
-			field += "." + se.Path
-		}
-		return nil, apierr.Invalid(field, "%s", se.Msg)
-	}
+	im, err := s.readSbom(p, req)
 	if err != nil {
 		return nil, err
 	}
-	im := &sbomImport{s: s, p: p, doc: doc, req: req, digest: sha256.Sum256(req.GetSbom().GetData()), start: time.Now()}
 	if err := im.plan(ctx); err != nil {
 		return nil, err
 	}
@@ -87,6 +75,28 @@ func (s *Service) ImportSbom(ctx context.Context, req *lineagev1.ImportSbomReque
 	return im.report(ctx)
 }
 
+// readSbom reads the SBOM of an import (or of a policy evaluation, which
+// plans an import without writing it): INVALID_ARGUMENT naming the field
+// for a document that cannot be read.
+func (s *Service) readSbom(p auth.Principal, req *lineagev1.ImportSbomRequest) (*sbomImport, error) {
+	if len(req.GetSbom().GetData()) == 0 {
+		return nil, apierr.Missing("sbom")
+	}
+	doc, err := sbom.Read(req.GetSbom().GetData(), sbom.Limits{MaxComponents: s.MaxBatch, MaxEdges: 20 * s.MaxBatch})
+	var se *sbom.Error
+	if errors.As(err, &se) {
+		field := "sbom"
+		if se.Path != "" {
+			field += "." + se.Path
+		}
+		return nil, apierr.Invalid(field, "%s", se.Msg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &sbomImport{s: s, p: p, doc: doc, req: req, digest: sha256.Sum256(req.GetSbom().GetData()), start: time.Now()}, nil
+}
+
 // sbomImport is one import: the document and what it resolves to.
 type sbomImport struct {
 	s      *Service
@@ -96,12 +106,18 @@ type sbomImport struct {
 	digest [32]byte
 	start  time.Time
 
-	comps    []*component          // one per work, the product first
-	byRef    map[string]*component // every ref, duplicates included
-	edges    []*importEdge
-	licence  string          // the product's licence, canonical
-	ids      map[string]bool // the SPDX licence ids the documents' expressions name
+	comps   []*component          // one per work, the product first
+	byRef   map[string]*component // every ref, duplicates included
+	edges   []*importEdge
+	licence string          // the product's licence, canonical
+	ids     map[string]bool // the SPDX licence ids the documents' expressions name
+	// trees are the parsed licence expressions, by canonical form.
+	trees    map[string]*licencesv1.ExpressionNode
 	warnings []string
+	// offline plans without the catalog and the store: no existing works
+	// or derivations are matched (a policy evaluation reads the document
+	// alone).
+	offline bool
 }
 
 // component is one work of the import: a component of the SBOM (or several
@@ -181,15 +197,19 @@ func (im *sbomImport) plan(ctx context.Context) error {
 		return err
 	}
 	edges, cycles := im.doc.Acyclic()
-	if err := im.match(ctx, edges); err != nil {
-		return err
+	if !im.offline {
+		if err := im.match(ctx, edges); err != nil {
+			return err
+		}
 	}
 	for _, c := range cycles {
 		im.warn("dependency cycle %s: its last edge is not recorded (the graph of works is acyclic)", im.doc.CycleString(c))
 	}
 	im.connect(edges)
-	if err := im.existingEdges(ctx); err != nil {
-		return err
+	if !im.offline {
+		if err := im.existingEdges(ctx); err != nil {
+			return err
+		}
 	}
 	return im.check(ctx)
 }
@@ -243,7 +263,7 @@ func stripQualifiers(purl string) string {
 // nobody. The product licence the request names must be readable.
 func (im *sbomImport) licences(ctx context.Context) error {
 	canonical := map[string]string{}
-	im.ids = map[string]bool{}
+	im.ids, im.trees = map[string]bool{}, map[string]*licencesv1.ExpressionNode{}
 	parse := func(expr string) (string, error) {
 		if c, ok := canonical[expr]; ok {
 			return c, nil
@@ -253,6 +273,7 @@ func (im *sbomImport) licences(ctx context.Context) error {
 			return "", err
 		}
 		canonical[expr] = resp.GetCanonical()
+		im.trees[resp.GetCanonical()] = resp.GetTree()
 		for _, id := range resp.GetLicenceIds() {
 			if !strings.Contains(id, "Ref-") {
 				im.ids[id] = true

@@ -16,6 +16,14 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+func TestPolicyConformance(t *testing.T) {
+	for _, b := range storagetest.Backends(store.Service, store.Migrations()) {
+		t.Run(string(b.Engine), func(t *testing.T) {
+			storetest.RunPolicies(t, func(t testing.TB) store.Policies { return store.New(b.Open(t)) })
+		})
+	}
+}
+
 // Two stores over one database are two replicas: each queues its own graph
 // writes, so edges that together close cycles race in the database, where
 // the graph-epoch row and SERIALIZABLE must still refuse exactly one.
