@@ -13,7 +13,7 @@ import (
 	"github.com/stemma-registry/stemma/services/licences/spdx"
 )
 
-//go:embed data/licences.tsv data/exceptions.tsv data/sources.tsv
+//go:embed data/licences.tsv data/exceptions.tsv data/sources.tsv data/refs.tsv
 var dataFS embed.FS
 
 // Catalogue is the profile of every licence and exception of one SPDX list.
@@ -26,6 +26,8 @@ type Catalogue struct {
 	excIdx     map[string]int
 	sources    map[string]Source
 	sourceKey  map[string]string // title -> key
+	refs       []Profile         // licences outside the SPDX list (data/refs.tsv)
+	refIdx     map[string]int    // lower-case LicenseRef- id -> index into refs
 }
 
 var (
@@ -68,17 +70,21 @@ func New(list *spdx.List) (*Catalogue, error) {
 	if err := c.loadExceptions(); err != nil {
 		return nil, err
 	}
+	if err := c.loadRefs(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
 // List returns the SPDX list the catalogue describes.
 func (c *Catalogue) List() *spdx.List { return c.list }
 
-// Licence returns the profile of a licence, looked up ignoring case.
+// Licence returns the profile of a licence, looked up ignoring case: an
+// SPDX licence, or one of the LicenseRef- licences Stemma models (Ref).
 func (c *Catalogue) Licence(id string) (*Profile, bool) {
 	i, ok := c.licenceIdx[strings.ToLower(id)]
 	if !ok {
-		return nil, false
+		return c.Ref(id)
 	}
 	return &c.licences[i], true
 }
