@@ -57,32 +57,14 @@ func (c *Catalogue) loadRefs() error {
 }
 
 func (c *Catalogue) refProfile(f []string) (Profile, error) {
-	p := Profile{ID: f[refID], Name: f[refName], Family: f[refFamily], Version: f[refVersion], GPL: GPLNone,
+	p := Profile{ID: f[refID], Name: f[refName], Family: f[refFamily], Version: f[refVersion],
 		Modelled: true, Notes: f[refNotes], Model: &ModelTerms{URL: f[refURL]}}
+	err := properties{category: f[refCategory], obligations: f[refObligations], patent: f[refPatent],
+		domain: f[refDomain], gpl: "none", restrictions: f[refRestrictions]}.apply(&p)
+	if err != nil {
+		return p, err
+	}
 	var ok bool
-	if p.Category, ok = categoryByName[f[refCategory]]; !ok {
-		return p, fmt.Errorf("unknown category %q", f[refCategory])
-	}
-	for _, o := range splitList(f[refObligations]) {
-		ob, ok := obligationByName[o]
-		if !ok {
-			return p, fmt.Errorf("unknown obligation %q", o)
-		}
-		p.Obligations = append(p.Obligations, ob)
-	}
-	if p.Patent, ok = patentByName[f[refPatent]]; !ok {
-		return p, fmt.Errorf("unknown patent terms %q", f[refPatent])
-	}
-	if p.Domain, ok = domainByName[f[refDomain]]; !ok {
-		return p, fmt.Errorf("unknown domain %q", f[refDomain])
-	}
-	for _, r := range splitList(f[refRestrictions]) {
-		x, ok := restrictionByName[r]
-		if !ok {
-			return p, fmt.Errorf("unknown restriction %q", r)
-		}
-		p.Restricts |= x
-	}
 	if p.Model.Derivatives, ok = derivativesByName[f[refDerivatives]]; !ok {
 		return p, fmt.Errorf("unknown derivative terms %q", f[refDerivatives])
 	}
