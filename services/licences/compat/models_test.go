@@ -3,6 +3,8 @@ package compat
 import (
 	"strings"
 	"testing"
+
+	"github.com/stemma-registry/stemma/services/licences/expression"
 )
 
 // TestModelLicenceConditions checks that the AI model licences' terms reach
@@ -83,5 +85,26 @@ func TestModelLicenceRefsOnly(t *testing.T) {
 	// Identifiers are matched ignoring case, as SPDX ids are.
 	if r := testEngine.Check(mustParse(t, "licenseref-LLAMA-3.1"), mustParse(t, "LicenseRef-Llama-3.1"), Incorporate); r.Verdict != Conditional {
 		t.Errorf("case-folded Llama id: %s\n%s", r.Verdict, describe(r))
+	}
+}
+
+// TestModelLicenceSuggest checks that the only outbound licence suggested
+// for a work adapting a Llama 3.1 model and CC-BY-4.0 material is the Llama
+// 3.1 licence, with its conditions, and that works using no model licence
+// are not offered one.
+func TestModelLicenceSuggest(t *testing.T) {
+	got, blocking := testEngine.Suggest([]expression.Expr{mustParse(t, "LicenseRef-Llama-3.1"), mustParse(t, "CC-BY-4.0")}, Incorporate, nil, 0)
+	if len(blocking) != 0 || len(got) != 1 || got[0].Licence != "LicenseRef-Llama-3.1" || got[0].Verdict != Conditional {
+		var ids []string
+		for _, s := range got {
+			ids = append(ids, s.Licence+" "+s.Verdict.String())
+		}
+		t.Errorf("suggestions for a Llama 3.1 fine-tune with CC-BY-4.0 material: %v, blocking %v", ids, blocking)
+	}
+	got, _ = testEngine.Suggest([]expression.Expr{mustParse(t, "MIT")}, Incorporate, nil, 0)
+	for _, s := range got {
+		if strings.HasPrefix(s.Licence, "LicenseRef-") {
+			t.Errorf("MIT material offered %s", s.Licence)
+		}
 	}
 }
