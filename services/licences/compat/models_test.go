@@ -32,6 +32,7 @@ func TestModelLicenceConditions(t *testing.T) {
 			conds: []string{"not a derivative work", "name beginning with “Llama”", "Acceptable Use Policy"}},
 		{in: "LicenseRef-Llama-3.1", out: "MIT", use: NetworkService, verdict: Conditional, conds: []string{"Built with Llama", "700 million"}},
 		{in: "LicenseRef-Llama-2", out: "MIT", use: NetworkService, verdict: Conditional, conds: []string{"700 million"}},
+		{in: "LicenseRef-CreativeML-OpenRAIL-M", out: "Apache-2.0", use: NetworkService, verdict: Conditional, conds: []string{"enforceable provision", "copy of the CreativeML Open RAIL-M License", "Attachment A"}},
 		{in: "LicenseRef-Gemma", out: "LicenseRef-Gemma", verdict: Conditional,
 			conds: []string{"Gemma Prohibited Use Policy", "Gemma is provided under and subject to the Gemma Terms of Use"}, cites: "https://ai.google.dev/gemma/terms"},
 		{in: "LicenseRef-CreativeML-OpenRAIL-M", out: "Apache-2.0", verdict: Incompatible, reason: []string{"use restrictions", "(§4(a))"}},
