@@ -113,7 +113,7 @@ type Result struct {
 // safe for concurrent use.
 type Engine struct {
 	cat     *profile.Catalogue
-	lics    []lic          // parallel to cat.Licences()
+	lics    []lic          // parallel to cat.Licences(), then cat.Refs()
 	byID    map[string]int // exact id -> index into lics
 	byLower map[string]int
 	excIdx  map[string]int // lower-case exception id -> index
@@ -154,12 +154,15 @@ func New(list *spdx.List) (*Engine, error) {
 	if err := e.loadRules(); err != nil {
 		return nil, err
 	}
-	ps := cat.Licences()
-	e.lics = make([]lic, len(ps))
-	for i := range ps {
-		e.lics[i] = newLic(i, &ps[i])
-		e.byID[ps[i].ID] = i
-		e.byLower[strings.ToLower(ps[i].ID)] = i
+	ps, refs := cat.Licences(), cat.Refs()
+	e.lics = make([]lic, 0, len(ps)+len(refs))
+	for _, group := range [][]profile.Profile{ps, refs} {
+		for i := range group {
+			j := len(e.lics)
+			e.lics = append(e.lics, newLic(j, &group[i]))
+			e.byID[group[i].ID] = j
+			e.byLower[strings.ToLower(group[i].ID)] = j
+		}
 	}
 	e.later = laterVersions(e.lics)
 	e.gplBasisSources()
@@ -411,7 +414,7 @@ type termKey struct {
 }
 
 func (e *Engine) key(t *expression.Term) (termKey, bool) {
-	if t.IsRef() {
+	if e.unknownRef(t) {
 		return termKey{}, false
 	}
 	i, ok := e.index(t.ID)
@@ -462,7 +465,7 @@ func (e *Engine) excIndex(id string) (int, bool) {
 }
 
 func (e *Engine) licOf(t *expression.Term) *lic {
-	if t.IsRef() {
+	if e.unknownRef(t) {
 		return nil
 	}
 	i, ok := e.index(t.ID)
@@ -470,6 +473,22 @@ func (e *Engine) licOf(t *expression.Term) *lic {
 		return nil
 	}
 	return &e.lics[i]
+}
+
+// unknownRef reports whether a term names a licence outside the SPDX list
+// that Stemma does not model: any DocumentRef- or unlisted identifier, and
+// a LicenseRef- other than those of profile/data/refs.tsv. A modelled
+// LicenseRef- with an exception is unknown too: no SPDX exception is
+// written for those licences.
+func (e *Engine) unknownRef(t *expression.Term) bool {
+	if !t.IsRef() {
+		return false
+	}
+	if t.DocumentRef != "" || t.Unlisted || t.Exception != "" || t.OrLater {
+		return true
+	}
+	i, ok := e.byLower[strings.ToLower(t.ID)]
+	return !ok || e.lics[i].kind != kModel
 }
 
 func unknownOutcome(rule, msg, in, out string) *outcome {

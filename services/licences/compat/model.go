@@ -22,6 +22,7 @@ const (
 	kNC         // non-commercial only
 	kND         // no adaptations
 	kRestricted // source-available or field-of-use limited
+	kModel      // an AI model licence outside the SPDX list (profile.ModelTerms)
 )
 
 // gnuKind names the GNU licence families whose version rules the engine
@@ -66,6 +67,11 @@ func newLic(i int, p *profile.Profile) lic {
 		l.base = baseID(strings.SplitN(p.ReplacedBy, " WITH ", 2)[0])
 	}
 	if !p.Modelled {
+		return l
+	}
+	if p.Model != nil {
+		// Its versions are separate agreements, not "or later" steps.
+		l.kind, l.ver = kModel, 0
 		return l
 	}
 	switch p.Category {

@@ -11,9 +11,9 @@ import (
 // termPair decides one inbound term against one outbound term: references,
 // exceptions and "+" first, then the licences themselves.
 func (e *Engine) termPair(in, out *expression.Term, use Use) *outcome {
-	if in.IsRef() || (out.IsRef() && out.Exception != "") {
+	if e.unknownRef(in) || (out.IsRef() && out.Exception != "") {
 		ref := in
-		if !in.IsRef() {
+		if !e.unknownRef(in) {
 			ref = out
 		}
 		return &outcome{verdict: Unknown, reasons: []Reason{e.reason("ref-unknown", Unknown, in.String(), out.String(),
@@ -22,7 +22,7 @@ func (e *Engine) termPair(in, out *expression.Term, use Use) *outcome {
 	in = e.resolve(in)
 	li := e.licOf(in)
 	var lo *lic
-	if out.IsRef() {
+	if e.unknownRef(out) {
 		// Terms outside the SPDX list are unknown, but where the outbound
 		// licence does not reach the inbound material (aggregation, a
 		// network service) or the inbound carries no conditions, the
@@ -152,6 +152,9 @@ func (e *Engine) versions(li *lic, inPlus bool, lo *lic, outPlus bool, use Use) 
 func (e *Engine) pair(li, lo *lic, use Use) *outcome {
 	if li.kind == kUnmodelled {
 		return e.one("not-modelled", Unknown, li, lo, fmt.Sprintf("%s is not modelled: Stemma has not reviewed its terms, so it does not guess.", li.name()))
+	}
+	if li.kind == kModel {
+		return e.model(li, lo, use)
 	}
 	if li.base == lo.base {
 		if o := e.same(li, lo, use); o != nil {

@@ -90,7 +90,7 @@ func (e *Engine) gplBasisSources() {
 			case "scancode", "stemma-pattern", "spdx":
 				continue
 			case "text":
-				out = append(out, licenceText(li.name(), "its conditions, as Stemma reads them"))
+				out = append(out, e.licenceText(li.name(), "its conditions, as Stemma reads them"))
 				continue
 			case "fsf-list":
 				s.Clause = "entry for " + li.name()

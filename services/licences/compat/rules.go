@@ -90,6 +90,16 @@ var ruleTable = []rule{
 	{"exception-not-modelled", "spdx:license exceptions"},
 	{"exception-not-grantable", "gpl-3.0:§7|gpl-2.0:§6"},
 	{"exception-no-cure", "spdx:license exceptions grant additional permissions|gpl-3.0:§7"},
+	// The AI model licences' rules (models.go) cite the clauses each
+	// licence's profile rests on (profile/data/refs.tsv), added per reason.
+	{"model-same-licence", "text-in:its conditions on sharing derivatives"},
+	{"model-agreement-travels", "text-in:the clause passing the agreement to derivatives"},
+	{"model-restrictions-travel", "text-in:the clause passing the use restrictions to derivatives"},
+	{"model-aggregate", "text-in:its conditions on sharing copies"},
+	{"model-service", "text-in:its use terms"},
+	{"model-training-derivative", "text-in:its definition of derivatives"},
+	{"model-training-forbidden", "text-in:§1.b.v"},
+	{"model-training-naming", "text-in:§1.b.i, naming models made with it"},
 }
 
 func (e *Engine) loadRules() error {
@@ -154,13 +164,13 @@ func (e *Engine) relevantSourcesWith(id, in, out string, noFSF bool, extra []Sou
 		}
 		switch key {
 		case "text":
-			kept = append(kept, licenceText(in, s.Clause))
+			kept = append(kept, e.licenceText(in, s.Clause))
 			if out != in && out != "" {
-				kept = append(kept, licenceText(out, s.Clause))
+				kept = append(kept, e.licenceText(out, s.Clause))
 			}
 			continue
 		case "text-in":
-			kept = append(kept, licenceText(in, s.Clause))
+			kept = append(kept, e.licenceText(in, s.Clause))
 			continue
 		}
 		prefixes, inboundOnly := scopes[i], false
@@ -176,9 +186,9 @@ func (e *Engine) relevantSourcesWith(id, in, out string, noFSF bool, extra []Sou
 		}
 	}
 	if len(kept) == 0 && len(extra) == 0 {
-		kept = append(kept, licenceText(in, ""))
+		kept = append(kept, e.licenceText(in, ""))
 		if out != in && out != "" {
-			kept = append(kept, licenceText(out, ""))
+			kept = append(kept, e.licenceText(out, ""))
 		}
 	}
 	return append(kept, extra...)
@@ -193,7 +203,7 @@ func concerns(prefixes []string, id string) bool {
 	return false
 }
 
-func licenceText(id, clause string) Source {
+func (e *Engine) licenceText(id, clause string) Source {
 	if _, exc, ok := strings.Cut(id, " WITH "); ok {
 		// A rule about a term with an exception concerns the exception's
 		// text.
@@ -201,6 +211,10 @@ func licenceText(id, clause string) Source {
 	}
 	if id == "" {
 		return Source{Title: "The licence text itself, as read by Stemma", URL: "https://spdx.org/licenses/", Clause: clause}
+	}
+	if i, ok := e.byLower[strings.ToLower(id)]; ok && e.lics[i].kind == kModel {
+		p := e.lics[i].p
+		return Source{Title: "The " + p.Name + " text, as read by Stemma", URL: p.Model.URL, Clause: clause}
 	}
 	return Source{Title: "The " + id + " licence text, as read by Stemma", URL: "https://spdx.org/licenses/" + id + ".html", Clause: clause}
 }

@@ -19,7 +19,8 @@ type Suggestion struct {
 // Suggest lists the licences a work combining all inbound material, used
 // the way use says, may be released under: every inbound expression must
 // allow the candidate (COMPATIBLE or CONDITIONAL). Candidates default to
-// every modelled, non-deprecated licence. Suggestions are ranked most
+// every modelled, non-deprecated licence (AI model licences only when the
+// inbound names them). Suggestions are ranked most
 // permissive category first, then COMPATIBLE before CONDITIONAL, then by
 // identifier; limit > 0 keeps the first limit.
 //
@@ -28,7 +29,7 @@ type Suggestion struct {
 func (e *Engine) Suggest(inbound []expression.Expr, use Use, candidates []expression.Expr, limit int) (suggestions []Suggestion, blocking []string) {
 	use = use.normal()
 	if candidates == nil {
-		candidates = e.defaultCandidates()
+		candidates = e.defaultCandidates(inbound)
 	}
 	allowsAny := make([]bool, len(inbound))
 	for i, in := range inbound {
@@ -83,11 +84,23 @@ func (e *Engine) Suggest(inbound []expression.Expr, use Use, candidates []expres
 	return suggestions, blocking
 }
 
-func (e *Engine) defaultCandidates() []expression.Expr {
+// defaultCandidates are every modelled, non-deprecated SPDX licence and the
+// AI model licences (§12 of docs/licences.md) the inbound names: a work
+// that uses none of those has no reason to take on a model licence's use
+// restrictions.
+func (e *Engine) defaultCandidates(inbound []expression.Expr) []expression.Expr {
+	named := make(map[int]bool)
+	for _, in := range inbound {
+		for _, t := range expression.Terms(in) {
+			if l := e.licOf(t); l != nil && l.kind == kModel {
+				named[l.idx] = true
+			}
+		}
+	}
 	var out []expression.Expr
 	for i := range e.lics {
 		l := &e.lics[i]
-		if l.kind == kUnmodelled || l.p.Deprecated {
+		if l.kind == kUnmodelled || l.p.Deprecated || l.kind == kModel && !named[i] {
 			continue
 		}
 		out = append(out, &expression.Term{ID: l.p.ID})

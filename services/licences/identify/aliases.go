@@ -75,6 +75,19 @@ var aliases = []alias{
 	{expr: "CC-BY-4.0", names: []string{"CC BY 4.0", "CC-BY 4.0", "Creative Commons Attribution 4.0", "Creative Commons Attribution 4.0 International (CC BY 4.0)"}},
 	{expr: "CC-BY-SA-4.0", names: []string{"CC BY-SA 4.0", "CC-BY-SA 4.0", "Creative Commons Attribution-ShareAlike 4.0", "Creative Commons Attribution Share Alike 4.0"}},
 	{expr: "HPND", names: []string{"Historical Permission Notice and Disclaimer (HPND)"}},
+	// AI model licences, which SPDX does not list: Stemma models them under
+	// LicenseRef- ids (profile/data/refs.tsv, whose full names and text URLs
+	// resolve too). The first name of each is the model hub's license id.
+	{expr: "LicenseRef-Llama-2", names: []string{"llama2", "llama-2", "Llama 2 Community License", "LLAMA 2 Community License Agreement"}},
+	{expr: "LicenseRef-Llama-3", names: []string{"llama3", "llama-3", "Meta Llama 3 Community License", "Llama 3 Community License", "Llama 3 Community License Agreement"}},
+	{expr: "LicenseRef-Llama-3.1", names: []string{"llama3.1", "llama-3.1", "Llama 3.1 Community License"}},
+	{expr: "LicenseRef-Llama-3.2", names: []string{"llama3.2", "llama-3.2", "Llama 3.2 Community License"}},
+	{expr: "LicenseRef-Llama-3.3", names: []string{"llama3.3", "llama-3.3", "Llama 3.3 Community License"}},
+	{expr: "LicenseRef-Gemma", names: []string{"gemma", "gemma-terms-of-use", "Gemma Terms", "Gemma License"}},
+	{expr: "LicenseRef-CreativeML-OpenRAIL-M", names: []string{"creativeml-openrail-m", "CreativeML OpenRAIL-M", "CreativeML Open RAIL-M"}},
+	{expr: "LicenseRef-OpenRAILpp-M", names: []string{"openrail++", "OpenRAIL++-M", "Open RAIL++-M", "CreativeML OpenRAIL++-M", "CreativeML Open RAIL++-M"}},
+	{expr: "LicenseRef-BigScience-BLOOM-RAIL-1.0", names: []string{"bigscience-bloom-rail-1.0", "BigScience BLOOM RAIL 1.0", "BLOOM RAIL 1.0", "BigScience RAIL License 1.0"}},
+	{expr: "LicenseRef-BigCode-OpenRAIL-M-1.0", names: []string{"bigcode-openrail-m", "bigcode-open-rail-m-v1", "BigCode OpenRAIL-M", "BigCode Open RAIL-M v1", "BigCode OpenRAIL-M v1"}},
 }
 
 // canonicalURLs are the pages people link for a licence that the SPDX
@@ -128,4 +141,20 @@ var canonicalURLs = map[string]string{
 	"https://www.boost.org/LICENSE_1_0":                           "BSL-1.0",
 	"https://glassfish.dev.java.net/public/CDDL+GPL_1_1":          "CDDL-1.1 OR GPL-2.0-only WITH Classpath-exception-2.0",
 	"https://oss.oracle.com/licenses/CDDL+GPL-1.1":                "CDDL-1.1 OR GPL-2.0-only WITH Classpath-exception-2.0",
+	// Pages model cards link for the AI model licences, besides the text
+	// URLs of profile/data/refs.tsv.
+	"https://ai.meta.com/resources/models-and-libraries/llama-downloads":            "LicenseRef-Llama-2",
+	"https://huggingface.co/meta-llama/Llama-2-7b/blob/main/LICENSE.txt":            "LicenseRef-Llama-2",
+	"https://llama.meta.com/llama3/license":                                         "LicenseRef-Llama-3",
+	"https://www.llama.com/llama3/license":                                          "LicenseRef-Llama-3",
+	"https://llama.meta.com/llama3_1/license":                                       "LicenseRef-Llama-3.1",
+	"https://www.llama.com/llama3_1/license":                                        "LicenseRef-Llama-3.1",
+	"https://llama.meta.com/llama3_2/license":                                       "LicenseRef-Llama-3.2",
+	"https://www.llama.com/llama3_2/license":                                        "LicenseRef-Llama-3.2",
+	"https://llama.meta.com/llama3_3/license":                                       "LicenseRef-Llama-3.3",
+	"https://www.llama.com/llama3_3/license":                                        "LicenseRef-Llama-3.3",
+	"https://huggingface.co/spaces/CompVis/stable-diffusion-license":                "LicenseRef-CreativeML-OpenRAIL-M",
+	"https://huggingface.co/stabilityai/stable-diffusion-2/blob/main/LICENSE-MODEL": "LicenseRef-OpenRAILpp-M",
+	"https://bigscience.huggingface.co/blog/the-bigscience-rail-license":            "LicenseRef-BigScience-BLOOM-RAIL-1.0",
+	"https://www.bigcode-project.org/docs/pages/bigcode-openrail":                   "LicenseRef-BigCode-OpenRAIL-M-1.0",
 }

@@ -17,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/stemma-registry/stemma/services/licences/expression"
+	"github.com/stemma-registry/stemma/services/licences/profile"
 	"github.com/stemma-registry/stemma/services/licences/spdx"
 )
 
@@ -127,6 +128,12 @@ func build(l *spdx.List) *index {
 	}
 	for u, e := range canonicalURLs {
 		ix.urls[normURL(u)] = e
+	}
+	// The licences outside the SPDX list that Stemma models answer to their
+	// full names and the URLs of their texts.
+	for _, p := range profile.Default().Refs() {
+		ix.names[normName(p.Name)] = p.ID
+		ix.urls[normURL(p.Model.URL)] = p.ID
 	}
 	return ix
 }

@@ -265,3 +265,46 @@ func TestAliasesAreValidAndNoted(t *testing.T) {
 		}
 	}
 }
+
+// TestModelHubLicences checks that the licence ids a model hub writes in a
+// card's `license` field, the `license_name` and `license_link` forms cards
+// use with `license: other`, and the licences' full names and text URLs
+// resolve to the LicenseRef- ids Stemma models (profile/data/refs.tsv).
+func TestModelHubLicences(t *testing.T) {
+	names := map[string]string{
+		"llama2": "LicenseRef-Llama-2", "llama3": "LicenseRef-Llama-3", "llama3.1": "LicenseRef-Llama-3.1",
+		"llama3.2": "LicenseRef-Llama-3.2", "llama3.3": "LicenseRef-Llama-3.3", "gemma": "LicenseRef-Gemma",
+		"creativeml-openrail-m": "LicenseRef-CreativeML-OpenRAIL-M", "openrail++": "LicenseRef-OpenRAILpp-M",
+		"bigscience-bloom-rail-1.0": "LicenseRef-BigScience-BLOOM-RAIL-1.0", "bigcode-openrail-m": "LicenseRef-BigCode-OpenRAIL-M-1.0",
+		"Llama 3.1 Community License Agreement": "LicenseRef-Llama-3.1", "LLAMA 3.2 COMMUNITY LICENSE AGREEMENT": "LicenseRef-Llama-3.2",
+		"Meta Llama 3 Community License Agreement": "LicenseRef-Llama-3", "Gemma Terms of Use": "LicenseRef-Gemma",
+		"CreativeML Open RAIL-M License": "LicenseRef-CreativeML-OpenRAIL-M", "CreativeML Open RAIL++-M License": "LicenseRef-OpenRAILpp-M",
+		"BigScience RAIL License v1.0": "LicenseRef-BigScience-BLOOM-RAIL-1.0", "BigCode Open RAIL-M v1 License Agreement": "LicenseRef-BigCode-OpenRAIL-M-1.0",
+		"LicenseRef-Llama-3.1": "LicenseRef-Llama-3.1",
+	}
+	for in, want := range names {
+		if r := Name(in); r.Expression != want || r.Method == MethodNone {
+			t.Errorf("Name(%q) = %q (%s), want %q", in, r.Expression, r.Method, want)
+		}
+	}
+	urls := map[string]string{
+		"https://llama.meta.com/llama3_1/license/":                                      "LicenseRef-Llama-3.1",
+		"https://www.llama.com/llama3_3/license/":                                       "LicenseRef-Llama-3.3",
+		"https://github.com/meta-llama/llama-models/blob/main/models/llama3_2/LICENSE":  "LicenseRef-Llama-3.2",
+		"https://github.com/meta-llama/llama3/blob/main/LICENSE":                        "LicenseRef-Llama-3",
+		"https://ai.meta.com/llama/license/":                                            "LicenseRef-Llama-2",
+		"https://ai.google.dev/gemma/terms":                                             "LicenseRef-Gemma",
+		"https://huggingface.co/spaces/CompVis/stable-diffusion-license":                "LicenseRef-CreativeML-OpenRAIL-M",
+		"https://huggingface.co/stabilityai/stable-diffusion-2/blob/main/LICENSE-MODEL": "LicenseRef-OpenRAILpp-M",
+		"https://huggingface.co/spaces/bigscience/license":                              "LicenseRef-BigScience-BLOOM-RAIL-1.0",
+		"https://huggingface.co/spaces/bigcode/bigcode-model-license-agreement":         "LicenseRef-BigCode-OpenRAIL-M-1.0",
+	}
+	for in, want := range urls {
+		if r := URL(in); r.Expression != want {
+			t.Errorf("URL(%q) = %q (%s), want %q", in, r.Expression, r.Method, want)
+		}
+		if r := Name(in); r.Expression != want {
+			t.Errorf("Name(%q) = %q (%s), want %q", in, r.Expression, r.Method, want)
+		}
+	}
+}

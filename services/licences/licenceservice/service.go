@@ -429,6 +429,10 @@ func (s *Service) toLicence(p *profile.Profile) *licencesv1.Licence {
 		l.SeeAlso = sl.SeeAlso
 		l.ReferenceUrl = sl.Reference
 	}
+	if p.Model != nil {
+		// A licence outside the SPDX list: its own text is the reference.
+		l.ReferenceUrl = p.Model.URL
+	}
 	for _, o := range p.Obligations {
 		l.Obligations = append(l.Obligations, licencesv1.Obligation(o))
 	}

@@ -47,6 +47,25 @@ func TestLicences(t *testing.T) {
 		}
 	})
 
+	t.Run("AI model licence outside the SPDX list", func(t *testing.T) {
+		l, err := client.GetLicence(ctx, &licencesv1.GetLicenceRequest{Name: "licences/LicenseRef-Llama-3.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.GetTitle() != "Llama 3.1 Community License Agreement" || !l.GetModelled() || len(l.GetSources()) == 0 ||
+			l.GetReferenceUrl() != "https://github.com/meta-llama/llama-models/blob/main/models/llama3_1/LICENSE" {
+			t.Errorf("GetLicence(LicenseRef-Llama-3.1) = %v", l)
+		}
+		r, err := client.CheckCompatibility(ctx, &licencesv1.CheckCompatibilityRequest{Inbound: "LicenseRef-Llama-3.1", Outbound: "Apache-2.0"})
+		if err != nil || r.GetVerdict() != licencesv1.Verdict_VERDICT_INCOMPATIBLE || r.GetReasons()[0].GetRule() != "model-agreement-travels" {
+			t.Errorf("Llama 3.1 fine-tune under Apache-2.0: %v, %v", r, err)
+		}
+		r, err = client.CheckCompatibility(ctx, &licencesv1.CheckCompatibilityRequest{Inbound: "LicenseRef-Llama-3.1", Outbound: "LicenseRef-Llama-3.1"})
+		if err != nil || r.GetVerdict() != licencesv1.Verdict_VERDICT_CONDITIONAL || len(r.GetConditions()) < 5 {
+			t.Errorf("Llama 3.1 fine-tune under its licence: %v, %v", r, err)
+		}
+	})
+
 	t.Run("filter by category and flags", func(t *testing.T) {
 		resp, err := client.ListLicences(ctx, &licencesv1.ListLicencesRequest{
 			Filter: "category = NETWORK_COPYLEFT AND osi_approved = true", PageSize: 100,

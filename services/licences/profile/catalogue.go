@@ -13,7 +13,7 @@ import (
 	"github.com/stemma-registry/stemma/services/licences/spdx"
 )
 
-//go:embed data/licences.tsv data/exceptions.tsv data/sources.tsv
+//go:embed data/licences.tsv data/exceptions.tsv data/sources.tsv data/refs.tsv
 var dataFS embed.FS
 
 // Catalogue is the profile of every licence and exception of one SPDX list.
@@ -26,6 +26,8 @@ type Catalogue struct {
 	excIdx     map[string]int
 	sources    map[string]Source
 	sourceKey  map[string]string // title -> key
+	refs       []Profile         // licences outside the SPDX list (data/refs.tsv)
+	refIdx     map[string]int    // lower-case LicenseRef- id -> index into refs
 }
 
 var (
@@ -68,17 +70,21 @@ func New(list *spdx.List) (*Catalogue, error) {
 	if err := c.loadExceptions(); err != nil {
 		return nil, err
 	}
+	if err := c.loadRefs(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
 // List returns the SPDX list the catalogue describes.
 func (c *Catalogue) List() *spdx.List { return c.list }
 
-// Licence returns the profile of a licence, looked up ignoring case.
+// Licence returns the profile of a licence, looked up ignoring case: an
+// SPDX licence, or one of the LicenseRef- licences Stemma models (Ref).
 func (c *Catalogue) Licence(id string) (*Profile, bool) {
 	i, ok := c.licenceIdx[strings.ToLower(id)]
 	if !ok {
-		return nil, false
+		return c.Ref(id)
 	}
 	return &c.licences[i], true
 }
@@ -228,32 +234,10 @@ func (c *Catalogue) profile(l spdx.Licence, f []string) (Profile, error) {
 	if f[colFamily] != "" {
 		p.Family, p.Version = f[colFamily], f[colVersion]
 	}
-	var ok bool
-	if p.Category, ok = categoryByName[f[colCategory]]; !ok {
-		return p, fmt.Errorf("unknown category %q", f[colCategory])
-	}
-	for _, o := range splitList(f[colObligations]) {
-		ob, ok := obligationByName[o]
-		if !ok {
-			return p, fmt.Errorf("unknown obligation %q", o)
-		}
-		p.Obligations = append(p.Obligations, ob)
-	}
-	if p.Patent, ok = patentByName[f[colPatent]]; !ok {
-		return p, fmt.Errorf("unknown patent terms %q", f[colPatent])
-	}
-	if p.Domain, ok = domainByName[f[colDomain]]; !ok {
-		return p, fmt.Errorf("unknown domain %q", f[colDomain])
-	}
-	if p.GPL, ok = gplByName[f[colGPL]]; !ok {
-		return p, fmt.Errorf("unknown gpl class %q", f[colGPL])
-	}
-	for _, r := range splitList(f[colRestrictions]) {
-		x, ok := restrictionByName[r]
-		if !ok {
-			return p, fmt.Errorf("unknown restriction %q", r)
-		}
-		p.Restricts |= x
+	err := properties{category: f[colCategory], obligations: f[colObligations], patent: f[colPatent],
+		domain: f[colDomain], gpl: f[colGPL], restrictions: f[colRestrictions]}.apply(&p)
+	if err != nil {
+		return p, err
 	}
 	switch f[colModelled] {
 	case "yes":
@@ -268,6 +252,43 @@ func (c *Catalogue) profile(l spdx.Licence, f []string) (Profile, error) {
 	}
 	p.Sources = srcs
 	return p, nil
+}
+
+// properties are the columns the table of SPDX licences and that of the
+// licences outside the list share, as written.
+type properties struct{ category, obligations, patent, domain, gpl, restrictions string }
+
+// apply sets p's category, obligations, patent terms, domain, GPL class and
+// restrictions from their names.
+func (pr properties) apply(p *Profile) error {
+	var ok bool
+	if p.Category, ok = categoryByName[pr.category]; !ok {
+		return fmt.Errorf("unknown category %q", pr.category)
+	}
+	if p.Patent, ok = patentByName[pr.patent]; !ok {
+		return fmt.Errorf("unknown patent terms %q", pr.patent)
+	}
+	if p.Domain, ok = domainByName[pr.domain]; !ok {
+		return fmt.Errorf("unknown domain %q", pr.domain)
+	}
+	if p.GPL, ok = gplByName[pr.gpl]; !ok {
+		return fmt.Errorf("unknown gpl class %q", pr.gpl)
+	}
+	for _, name := range splitList(pr.obligations) {
+		o, ok := obligationByName[name]
+		if !ok {
+			return fmt.Errorf("unknown obligation %q", name)
+		}
+		p.Obligations = append(p.Obligations, o)
+	}
+	for _, name := range splitList(pr.restrictions) {
+		r, ok := restrictionByName[name]
+		if !ok {
+			return fmt.Errorf("unknown restriction %q", name)
+		}
+		p.Restricts |= r
+	}
+	return nil
 }
 
 func (c *Catalogue) basis(field string) ([]Source, error) {

@@ -204,6 +204,83 @@ type Profile struct {
 	Modelled bool
 	Sources  []Source
 	Notes    string
+	// Model is set for the licences outside the SPDX list that Stemma
+	// models (data/refs.tsv: the AI model licences), whose identifier is a
+	// LicenseRef-; nil for every SPDX licence.
+	Model *ModelTerms
+}
+
+// ModelTerms are what an AI model licence (Llama, Gemma, the OpenRAIL
+// family) asks of whoever uses, shares or builds on the model: the terms
+// the compatibility rules turn into conditions and verdicts.
+type ModelTerms struct {
+	// URL is the licence text's canonical address.
+	URL string
+	// Derivatives says on what terms a derivative model may be shared.
+	Derivatives DerivativeTerms
+	// Training says what the text does to a model trained on the
+	// material or its outputs.
+	Training TrainingTerms
+	// Conditions are the licence's conditions, each with the clause it
+	// comes from and when it binds.
+	Conditions []ModelCondition
+}
+
+// DerivativeTerms is how an AI model licence reaches derivative models.
+type DerivativeTerms int
+
+// The derivative terms.
+const (
+	// DerivativesAgreement: a derivative is shared with a copy of the
+	// agreement and under its terms (Llama: §1.b.i "provide a copy of this
+	// Agreement with any such Llama Materials" covers derivative works).
+	DerivativesAgreement DerivativeTerms = iota + 1
+	// DerivativesUseRestrictions: a derivative may carry other terms, if
+	// they include the use restrictions as enforceable provisions and the
+	// licence goes with it (OpenRAIL §4(a)-(b), Gemma §3.1).
+	DerivativesUseRestrictions
+)
+
+// TrainingTerms is what an AI model licence says about models trained on
+// the material or its outputs.
+type TrainingTerms int
+
+// The training terms.
+const (
+	// TrainingDerivative: the licence defines such models as derivatives
+	// (OpenRAIL "Derivatives of the Model" include distillation; Gemma
+	// "Model Derivatives" include transfer of patterns or Output).
+	TrainingDerivative TrainingTerms = iota + 1
+	// TrainingNaming: the licence asks such a model, when shared, to be
+	// named after it (Llama 3.1-3.3 §1.b.i), without saying it is a
+	// derivative work.
+	TrainingNaming
+	// TrainingOtherLLMForbidden: the licence forbids using the material or
+	// its outputs to improve any other large language model (Llama 2 and
+	// Llama 3 §1.b.v).
+	TrainingOtherLLMForbidden
+)
+
+// ConditionScope says when a model licence's condition binds.
+type ConditionScope int
+
+// The scopes, from the widest.
+const (
+	// ScopeUse binds any use (an acceptable use policy, a user threshold).
+	ScopeUse ConditionScope = iota + 1
+	// ScopeAvailable binds sharing copies and making the model available,
+	// a hosted service included.
+	ScopeAvailable
+	// ScopeDistribute binds sharing copies of the model or a derivative.
+	ScopeDistribute
+	// ScopeDerivative binds sharing a derivative model.
+	ScopeDerivative
+)
+
+// ModelCondition is one condition of an AI model licence.
+type ModelCondition struct {
+	Scope ConditionScope
+	Text  string // what must hold, with the clause, for example "(§2)"
 }
 
 // Has reports whether the licence carries obligation o.

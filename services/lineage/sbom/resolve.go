@@ -10,6 +10,7 @@ import (
 
 	"github.com/stemma-registry/stemma/services/licences/expression"
 	"github.com/stemma-registry/stemma/services/licences/identify"
+	"github.com/stemma-registry/stemma/services/licences/profile"
 )
 
 // Resolver resolves the licence statements of a document's components to
@@ -247,6 +248,12 @@ func (r *Resolver) substitute(expr string) (string, identify.Method, float64, []
 				return x
 			}
 			res := r.extractedLicence(x)
+			if _, own := r.doc.Extracted[x.ID]; res == nil && !own && modelledRef(x) {
+				// One of the licences outside the SPDX list that Stemma
+				// models (an AI model licence), not redefined by the
+				// document: known, as a listed licence is.
+				return x
+			}
 			if res == nil {
 				if !slices.Contains(left, x.String()) {
 					left = append(left, x.String())
@@ -394,18 +401,30 @@ func methodWhat(m identify.Method) string {
 	return string(m)
 }
 
-// definite reports whether an expression names only listed licences.
+// definite reports whether an expression names only licences whose terms
+// Stemma knows: listed ones, and the LicenseRef- licences it models.
 func definite(expr string) bool {
 	p, err := expression.Parse(nil, expr)
 	if err != nil {
 		return false
 	}
 	for _, t := range expression.Terms(p.Expr) {
-		if t.IsRef() {
+		if t.IsRef() && !modelledRef(t) {
 			return false
 		}
 	}
 	return true
+}
+
+// modelledRef reports whether a LicenseRef- term is one of the licences
+// outside the SPDX list that Stemma models (profile/data/refs.tsv), which
+// resolve like listed licences.
+func modelledRef(t *expression.Term) bool {
+	if t.DocumentRef != "" || t.Exception != "" || t.OrLater {
+		return false
+	}
+	_, ok := profile.Default().Ref(t.ID)
+	return ok
 }
 
 // confidence is how sure it is that the statement means the licence it
