@@ -47,7 +47,7 @@ unknown, conflicts found), 2 error (usage, transport or server).`,
 	})
 	root.AddCommand(newServeCmd(), newVersionCmd(),
 		newCheckCmd(), newLicencesCmd(), newWorksCmd(), newDeriveCmd(),
-		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newHealthCmd(),
+		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newNoticeCmd(), newSbomCmd(), newImportCmd(), newHealthCmd(),
 		newExportCmd(), newRestoreCmd(), newBackupCmd(), newMigrateCmd())
 	root.SetArgs(args)
 	root.SetOut(stdout)

@@ -203,6 +203,12 @@ func (c *client) rest(ctx context.Context, m protoreflect.MethodDescriptor, req,
 	if hresp.StatusCode/100 != 2 {
 		return restError(hresp.StatusCode, b)
 	}
+	if hb, ok := resp.(*httpbody.HttpBody); ok {
+		// A document answered as itself (an SBOM export): the gateway
+		// writes an HttpBody verbatim, with its media type.
+		hb.ContentType, hb.Data = hresp.Header.Get("Content-Type"), b
+		return nil
+	}
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, resp); err != nil {
 		return status.Errorf(codes.Internal, "the server's answer is not a %s: %v", resp.ProtoReflect().Descriptor().FullName(), err)
 	}

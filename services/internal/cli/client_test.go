@@ -189,7 +189,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	}
 	root = &cobra.Command{Use: "stemma"}
 	root.AddCommand(newServeCmd(), newVersionCmd(), newCheckCmd(), newLicencesCmd(), newWorksCmd(), newDeriveCmd(),
-		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newHealthCmd())
+		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newNoticeCmd(), newSbomCmd(), newImportCmd(), newHealthCmd())
 	walk(root, nil)
 }
 
@@ -201,7 +201,7 @@ func TestCLIDocListsEveryCommand(t *testing.T) {
 	}
 	for _, c := range []string{"check", "licences show", "licences list", "licences suggest", "licences parse", "works create", "works show", "works lookup", "works list",
 		"works update", "works delete", "works history", "derive", "ancestors", "descendants", "trace", "suggest",
-		"derivations list", "derivations show", "derivations delete", "audit", "attribution", "import", "health"} {
+		"derivations list", "derivations show", "derivations delete", "audit", "attribution", "notice", "sbom", "import", "health"} {
 		if !strings.Contains(string(doc), "stemma "+c) {
 			t.Errorf("docs/cli.md does not show stemma %s", c)
 		}

@@ -44,18 +44,10 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 			}
 		}
 	}
-	if err := a.load(ctx, s, w); err != nil {
+	at, err := s.credits(ctx, w, a, ws)
+	if err != nil {
 		return nil, err
 	}
-	ds := make(map[string]*graph.Derivation, len(a.derivations))
-	for _, d := range a.derivations {
-		ds[d.ID] = d
-	}
-	credited := make(map[string]attribution.Work, len(ws))
-	for id, wk := range ws {
-		credited[id] = toCredited(wk)
-	}
-	at := attribution.Build(a.closure, ds, credited)
 	resp := &lineagev1.Attribution{Work: workName(at.Work), Markdown: at.Markdown, Text: at.Text, Truncated: at.Truncated}
 	for _, c := range at.Credits {
 		cr := &lineagev1.Credit{
@@ -71,6 +63,24 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 		s.Cache.Set(ctx, key, b, cacheTTL)
 	}
 	return resp, nil
+}
+
+// credits computes the credits of a walk's ancestry, whose works the
+// catalog returned as ws: the one walk GetAttribution and GetWorkNotice
+// share, so that a NOTICE credits exactly the works an attribution does.
+func (s *Service) credits(ctx context.Context, w graph.Walk, a *ancestry, ws map[string]*catalogv1.Work) (*attribution.Attribution, error) {
+	if err := a.load(ctx, s, w); err != nil {
+		return nil, err
+	}
+	ds := make(map[string]*graph.Derivation, len(a.derivations))
+	for _, d := range a.derivations {
+		ds[d.ID] = d
+	}
+	credited := make(map[string]attribution.Work, len(ws))
+	for id, wk := range ws {
+		credited[id] = toCredited(wk)
+	}
+	return attribution.Build(a.closure, ds, credited), nil
 }
 
 func toCredited(w *catalogv1.Work) attribution.Work {
