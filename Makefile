@@ -48,6 +48,7 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzSPDXYAML:./services/lineage/sbom/ \
                 FuzzSPDX3:./services/lineage/sbom/ \
                 FuzzGzip:./services/lineage/sbom/ \
+                FuzzWrite:./services/lineage/sbom/ \
                 FuzzName:./services/licences/identify/ \
                 FuzzText:./services/licences/identify/
 # fuzz-all runs every target for $(1) executions, minimising each new input

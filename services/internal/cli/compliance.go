@@ -26,22 +26,40 @@ func writeDocument(cmd *cobra.Command, file string, data []byte) error {
 func newNoticeCmd() *cobra.Command {
 	var o clientOptions
 	var maxDepth int32
-	var file string
+	var file, sbomFile string
 	cmd := &cobra.Command{
-		Use:   "notice <work>",
-		Short: "Print the third-party notices (a NOTICE file) a work owes its ancestry, with every licence's full text",
+		Use:   "notice (<work> | --sbom <file>)",
+		Short: "Print the third-party notices (a NOTICE file) a work owes its ancestry, or an SBOM's product its components, with every licence's full text",
 		Long: `Notice prints the NOTICE a release of the work ships: every work its
 attribution credits, with its creators, identifiers and the licence it was
 used under, then the full text of each licence used, once (the SPDX texts;
 a LicenseRef- or an exception is named with a note that its text is not
-held). --output json prints the same as data.`,
-		Example: "  stemma notice works/app --file NOTICE\n  stemma notice works/app --output json",
-		Args:    args("work"),
+held). With --sbom it does the same for an SBOM's components, licences
+resolved as "stemma import" resolves them, importing nothing (needs
+STEMMA_API_KEY, as every POST). --output json prints the same as data.`,
+		Example: "  stemma notice works/app --file NOTICE\n  stemma notice works/app --output json\n  stemma notice --sbom sbom.cdx.json > THIRD-PARTY-NOTICES",
+		Args: func(cmd *cobra.Command, a []string) error {
+			if sbomFile != "" {
+				return args()(cmd, a)
+			}
+			return args("work")(cmd, a)
+		},
 		RunE: func(cmd *cobra.Command, a []string) error {
 			resp := &lineagev1.Notice{}
-			req := &lineagev1.GetWorkNoticeRequest{Work: resourceName("works", a[0]), MaxDepth: maxDepth}
-			if err := o.invoke(cmd, lineageService, "GetWorkNotice", req, resp); err != nil {
-				return err
+			if sbomFile != "" {
+				data, err := os.ReadFile(sbomFile)
+				if err != nil {
+					return usageErrorf("%v", err)
+				}
+				req := &lineagev1.BuildSbomNoticeRequest{Sbom: &httpbody.HttpBody{ContentType: sbomContentType(data), Data: data}}
+				if err := o.invoke(cmd, lineageService, "BuildSbomNotice", req, resp); err != nil {
+					return err
+				}
+			} else {
+				req := &lineagev1.GetWorkNoticeRequest{Work: resourceName("works", a[0]), MaxDepth: maxDepth}
+				if err := o.invoke(cmd, lineageService, "GetWorkNotice", req, resp); err != nil {
+					return err
+				}
 			}
 			if o.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), resp)
@@ -52,6 +70,7 @@ held). --output json prints the same as data.`,
 	addClientFlags(cmd, &o)
 	cmd.Flags().Int32Var(&maxDepth, "max-depth", 0, "how far up to credit (0: the server's bound)")
 	cmd.Flags().StringVarP(&file, "file", "f", "", "write the notice to this file instead of standard output")
+	cmd.Flags().StringVar(&sbomFile, "sbom", "", "build the notice of this SBOM's product instead of a work's")
 	return cmd
 }
 

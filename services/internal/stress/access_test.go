@@ -62,6 +62,8 @@ func accessCases(s *suite) map[string]access {
 			Body: `{"derivative":"` + c + `","source":"` + a + `","relation":"RELATION_ADAPTATION"}`}},
 		"DeleteDerivation": {owned: true, call: Call{Params: map[string]string{"name": d}}},
 		"ImportSbom":       {foreign: true, call: Call{Body: sbom, Query: url.Values{"allowConflict": {"true"}}}},
+		// A notice reads the document only; it takes a key as every POST.
+		"BuildSbomNotice": {foreign: true, call: Call{Body: sbom}},
 		// A lookup needs a key for its POST, and reads alice's work only.
 		"BatchLookupWorks": {foreign: true, call: Call{Body: `{"requests":[{"purl":"pkg:npm/access-p@1"}]}`}},
 	}

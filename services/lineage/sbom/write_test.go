@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -148,4 +149,44 @@ func TestWriteSPDXDefinesLicenceRefs(t *testing.T) {
 	}) {
 		t.Fatalf("extracted %+v, want %+v", doc.Extracted, want)
 	}
+}
+
+// FuzzWrite: whatever document Read accepts, both writers write one that
+// Read accepts again, with the same components and edges.
+func FuzzWrite(f *testing.F) {
+	for _, g := range []string{"testdata/handwritten/*", "testdata/generated/npm-web.*"} {
+		m, err := filepath.Glob(g)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, file := range m {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lim := Limits{MaxBytes: 1 << 16, MaxDecompressed: 1 << 17, MaxComponents: 200, MaxEdges: 2000}
+		d, err := Read(data, lim)
+		if err != nil {
+			return
+		}
+		valid(d)
+		for _, w := range []struct {
+			format Format
+			write  func(*Document, WriteOptions) ([]byte, error)
+		}{{CycloneDX, WriteCycloneDX}, {SPDX, WriteSPDX}} {
+			b, err := w.write(d, WriteOptions{})
+			if err != nil {
+				t.Fatalf("%s: %v", w.format, err)
+			}
+			again, err := Read(b, Limits{MaxBytes: 1 << 30, MaxComponents: len(d.Components), MaxEdges: len(d.Edges) + 1})
+			if err != nil {
+				t.Fatalf("%s written, not read back: %v\n%s", w.format, err, b)
+			}
+			compareDocs(t, w.format, d, again)
+		}
+	})
 }
