@@ -289,7 +289,11 @@ func WriteSPDX(d *Document, o WriteOptions) ([]byte, error) {
 	taken := map[string]bool{spdxDocumentID: true}
 	var refs []string
 	for _, c := range d.Components {
-		id := "SPDXRef-" + strings.Trim(notSPDXIDChar.ReplaceAllString(c.Ref, "-"), "-")
+		idstring := strings.Trim(notSPDXIDChar.ReplaceAllString(c.Ref, "-"), "-")
+		if idstring == "" {
+			idstring = "component"
+		}
+		id := "SPDXRef-" + idstring
 		for n := 2; taken[id]; n++ {
 			id = fmt.Sprintf("%s-%d", strings.TrimRight(id, "-0123456789"), n)
 		}
