@@ -20,15 +20,7 @@ import (
 // rules' version is there so that a rollout of new licence data never
 // serves credits built with the old (depth as in audit keys).
 func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttributionRequest) (*lineagev1.Attribution, error) {
-	w, err := s.walk(req.GetWork(), req.GetMaxDepth(), nil, graph.Up)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.ancestry(ctx, w, true)
-	if err != nil {
-		return nil, err
-	}
-	ws, err := s.ancestryWorks(ctx, a.closure, false)
+	w, a, ws, err := s.upstream(ctx, req.GetWork(), req.GetMaxDepth())
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +55,22 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 		s.Cache.Set(ctx, key, b, cacheTTL)
 	}
 	return resp, nil
+}
+
+// upstream walks a work's ancestry with every derivation loaded, and
+// fetches its works from the catalog: what attribution, notices and SBOM
+// exports are built from.
+func (s *Service) upstream(ctx context.Context, work string, maxDepth int32) (graph.Walk, *ancestry, map[string]*catalogv1.Work, error) {
+	w, err := s.walk(work, maxDepth, nil, graph.Up)
+	if err != nil {
+		return w, nil, nil, err
+	}
+	a, err := s.ancestry(ctx, w, true)
+	if err != nil {
+		return w, nil, nil, err
+	}
+	ws, err := s.ancestryWorks(ctx, a.closure, false)
+	return w, a, ws, err
 }
 
 // credits computes the credits of a walk's ancestry, whose works the

@@ -11,7 +11,6 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
-	"github.com/stemma-registry/stemma/services/lineage/graph"
 	"github.com/stemma-registry/stemma/services/lineage/sbom"
 )
 
@@ -38,15 +37,7 @@ func (s *Service) ExportWorkSbom(ctx context.Context, req *lineagev1.ExportWorkS
 	if !ok {
 		return nil, apierr.Invalid("format", "%q; want cyclonedx or spdx", req.GetFormat())
 	}
-	w, err := s.walk(req.GetWork(), req.GetMaxDepth(), nil, graph.Up)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.ancestry(ctx, w, true)
-	if err != nil {
-		return nil, err
-	}
-	ws, err := s.ancestryWorks(ctx, a.closure, false)
+	w, a, ws, err := s.upstream(ctx, req.GetWork(), req.GetMaxDepth())
 	if err != nil {
 		return nil, err
 	}

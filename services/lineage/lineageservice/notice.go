@@ -9,7 +9,6 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/auth"
 	"github.com/stemma-registry/stemma/services/lineage/attribution"
-	"github.com/stemma-registry/stemma/services/lineage/graph"
 	"github.com/stemma-registry/stemma/services/lineage/notice"
 	"github.com/stemma-registry/stemma/services/lineage/sbom"
 )
@@ -21,15 +20,7 @@ import (
 // Not cached: it reads what GetAttribution reads (the closure, from the
 // cache) and adds table lookups of licence texts.
 func (s *Service) GetWorkNotice(ctx context.Context, req *lineagev1.GetWorkNoticeRequest) (*lineagev1.Notice, error) {
-	w, err := s.walk(req.GetWork(), req.GetMaxDepth(), nil, graph.Up)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.ancestry(ctx, w, true)
-	if err != nil {
-		return nil, err
-	}
-	ws, err := s.ancestryWorks(ctx, a.closure, false)
+	w, a, ws, err := s.upstream(ctx, req.GetWork(), req.GetMaxDepth())
 	if err != nil {
 		return nil, err
 	}
