@@ -49,6 +49,7 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzSPDXYAML:./services/lineage/sbom/ \
                 FuzzSPDX3:./services/lineage/sbom/ \
                 FuzzGzip:./services/lineage/sbom/ \
+                FuzzWrite:./services/lineage/sbom/ \
                 FuzzName:./services/licences/identify/ \
                 FuzzText:./services/licences/identify/ \
                 FuzzPolicy:./services/lineage/policy/

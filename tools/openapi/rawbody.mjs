@@ -1,8 +1,9 @@
 // rawbody.mjs rewrites, in place, the OpenAPI document protoc-gen-openapiv2
-// wrote, so that a request body bound to a google.api.HttpBody field is
-// described as what the gateway takes: the document itself (an SBOM), not
-// an HttpBody object with contentType and base64 data, which is what the
-// generator says and what no client should send. `make generate` and
+// wrote, so that a request body bound to a google.api.HttpBody field, and
+// a response that is one, is described as what the gateway takes and
+// answers: the document itself (an SBOM), not an HttpBody object with
+// contentType and base64 data, which is what the generator says and what
+// no client should send or expect. `make generate` and
 // scripts/check-generated.sh run it after `buf generate`; it uses Node's
 // standard library only.
 //
@@ -19,6 +20,15 @@ const rawDocument = {
     '(Content-Type: application/json), not wrapped in another JSON object.',
 };
 
+// A response bound to an HttpBody (GET /v1/works/{id}/sbom) is written
+// verbatim too, with the document's own media type.
+const rawAnswer = {
+  type: 'object',
+  description:
+    'The document itself, with its own media type (an SBOM export: application/vnd.cyclonedx+json ' +
+    'or application/spdx+json), not wrapped in another JSON object.',
+};
+
 function rewrite(doc) {
   let rewritten = 0;
   for (const ops of Object.values(doc.paths ?? {})) {
@@ -28,6 +38,11 @@ function rewrite(doc) {
           p.schema = { ...rawDocument };
           rewritten++;
         }
+      }
+      const ok = op.responses?.['200'];
+      if (ok?.schema?.$ref === httpBodyRef) {
+        ok.schema = { ...rawAnswer };
+        rewritten++;
       }
     }
   }

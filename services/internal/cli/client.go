@@ -152,6 +152,12 @@ func (c *client) rest(ctx context.Context, m protoreflect.MethodDescriptor, req,
 	if hresp.StatusCode/100 != 2 {
 		return restError(hresp.StatusCode, b)
 	}
+	if hb, ok := resp.(*httpbody.HttpBody); ok {
+		// A document answered as itself (an SBOM export): the gateway
+		// writes an HttpBody verbatim, with its media type.
+		hb.ContentType, hb.Data = hresp.Header.Get("Content-Type"), b
+		return nil
+	}
 	return decodeAnswer(b, resp)
 }
 

@@ -108,6 +108,18 @@ func TestWorksAndLineage(t *testing.T) {
 			stemma(t, "audit", id("closed"), s).want(t, 1, "works/"+id("remix"))
 			stemma(t, "attribution", id("remix"), s).want(t, 0, "A photograph", "Ada Lovelace")
 			stemma(t, "attribution", id("remix"), "--markdown", s).want(t, 0, "A photograph")
+			stemma(t, "notice", id("remix"), s).want(t, 0, "THIRD-PARTY NOTICES", "A photograph", "Copyright: Ada Lovelace",
+				"Licence: CC-BY-4.0", "Creative Commons Attribution 4.0 International", "Licence texts: the SPDX License List")
+			if n := stemma(t, "notice", id("remix"), s, "-o", "json").json(t); len(n["licences"].([]any)) != 1 {
+				t.Errorf("notice --output json: %v", n)
+			}
+			stemma(t, "sbom", id("remix"), "--format", "spdx", s).want(t, 0, `"spdxVersion": "SPDX-2.3"`, `"licenseConcluded": "CC-BY-4.0"`)
+			stemma(t, "sbom", id("remix"), "--format", "pdf", s).want(t, 2, "cyclonedx or spdx")
+			cdx := filepath.Join(t.TempDir(), "remix.cdx.json")
+			stemma(t, "sbom", id("remix"), "--file", cdx, s).want(t, 0)
+			stemma(t, "import", cdx, "--dry-run", s).want(t, 0, "CycloneDX 1.6", "A photograph")
+			stemma(t, "notice", "--sbom", cdx, s).want(t, 0, "A photograph", "Creative Commons Attribution 4.0 International")
+			stemma(t, "notice", s).want(t, 2, "work")
 
 			stemma(t, "descendants", id("photo"), s).want(t, 0, "works/"+id("remix"), "works/"+id("closed"))
 			stemma(t, "descendants", id("photo"), "--relation", "copy", s).want(t, 0, "WORK")
@@ -204,7 +216,7 @@ func TestCLIDocListsEveryCommand(t *testing.T) {
 		"works update", "works delete", "works history", "derive", "ancestors", "descendants", "trace", "suggest",
 		"derivations list", "derivations show", "derivations delete", "audit", "attribution", "import", "health",
 		"check-batch", "licences identify-batch", "works batch-create", "works batch-show", "works batch-lookup",
-		"exceptions show", "exceptions list", "watch"} {
+		"exceptions show", "exceptions list", "watch", "notice", "sbom"} {
 		if !strings.Contains(string(doc), "stemma "+c) {
 			t.Errorf("docs/cli.md does not show stemma %s", c)
 		}

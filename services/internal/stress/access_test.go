@@ -70,6 +70,8 @@ func accessCases(s *suite) map[string]access {
 		// Anyone with a key may evaluate alice's policy; it changes nothing.
 		"EvaluatePolicy": {foreign: true, call: Call{Params: map[string]string{"name": pol},
 			Body: `{"check":{"inbound":"GPL-3.0-only","outbound":"MIT"}}`}},
+		// A notice reads the document only; it takes a key as every POST.
+		"BuildSbomNotice": {foreign: true, call: Call{Body: sbom}},
 		// A lookup needs a key for its POST, and reads alice's work only.
 		"BatchLookupWorks": {foreign: true, call: Call{Body: `{"requests":[{"purl":"pkg:npm/access-p@1"}]}`}},
 	}

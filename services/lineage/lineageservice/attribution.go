@@ -20,15 +20,7 @@ import (
 // rules' version is there so that a rollout of new licence data never
 // serves credits built with the old (depth as in audit keys).
 func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttributionRequest) (*lineagev1.Attribution, error) {
-	w, err := s.walk(req.GetWork(), req.GetMaxDepth(), nil, graph.Up)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.ancestry(ctx, w, true)
-	if err != nil {
-		return nil, err
-	}
-	ws, err := s.ancestryWorks(ctx, a.closure, false)
+	w, a, ws, err := s.upstream(ctx, req.GetWork(), req.GetMaxDepth())
 	if err != nil {
 		return nil, err
 	}
@@ -44,18 +36,10 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 			}
 		}
 	}
-	if err := a.load(ctx, s, w); err != nil {
+	at, err := s.credits(ctx, w, a, ws)
+	if err != nil {
 		return nil, err
 	}
-	ds := make(map[string]*graph.Derivation, len(a.derivations))
-	for _, d := range a.derivations {
-		ds[d.ID] = d
-	}
-	credited := make(map[string]attribution.Work, len(ws))
-	for id, wk := range ws {
-		credited[id] = toCredited(wk)
-	}
-	at := attribution.Build(a.closure, ds, credited)
 	resp := &lineagev1.Attribution{Work: workName(at.Work), Markdown: at.Markdown, Text: at.Text, Truncated: at.Truncated}
 	for _, c := range at.Credits {
 		cr := &lineagev1.Credit{
@@ -71,6 +55,40 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 		s.Cache.Set(ctx, key, b, cacheTTL)
 	}
 	return resp, nil
+}
+
+// upstream walks a work's ancestry with every derivation loaded, and
+// fetches its works from the catalog: what attribution, notices and SBOM
+// exports are built from.
+func (s *Service) upstream(ctx context.Context, work string, maxDepth int32) (graph.Walk, *ancestry, map[string]*catalogv1.Work, error) {
+	w, err := s.walk(work, maxDepth, nil, graph.Up)
+	if err != nil {
+		return w, nil, nil, err
+	}
+	a, err := s.ancestry(ctx, w, true)
+	if err != nil {
+		return w, nil, nil, err
+	}
+	ws, err := s.ancestryWorks(ctx, a.closure, false)
+	return w, a, ws, err
+}
+
+// credits computes the credits of a walk's ancestry, whose works the
+// catalog returned as ws: the one walk GetAttribution and GetWorkNotice
+// share, so that a NOTICE credits exactly the works an attribution does.
+func (s *Service) credits(ctx context.Context, w graph.Walk, a *ancestry, ws map[string]*catalogv1.Work) (*attribution.Attribution, error) {
+	if err := a.load(ctx, s, w); err != nil {
+		return nil, err
+	}
+	ds := make(map[string]*graph.Derivation, len(a.derivations))
+	for _, d := range a.derivations {
+		ds[d.ID] = d
+	}
+	credited := make(map[string]attribution.Work, len(ws))
+	for id, wk := range ws {
+		credited[id] = toCredited(wk)
+	}
+	return attribution.Build(a.closure, ds, credited), nil
 }
 
 func toCredited(w *catalogv1.Work) attribution.Work {

@@ -315,7 +315,7 @@ func (ps *Policies) EvaluatePolicy(ctx context.Context, req *lineagev1.EvaluateP
 // store: its components, their resolved licences and paths, and their
 // licences checked against the product's.
 func (ps *Policies) sbomSubjects(ctx context.Context, req *lineagev1.EvaluatePolicyRequest, resp *lineagev1.EvaluatePolicyResponse) ([]subject, error) {
-	im, err := ps.s.readSbom(auth.Principal{}, &lineagev1.ImportSbomRequest{
+	im, err := ps.s.newSbomImport(auth.Principal{}, &lineagev1.ImportSbomRequest{
 		Sbom: &httpbody.HttpBody{Data: req.GetSbom()}, ProductLicence: req.GetProductLicence(), ValidateOnly: true,
 	})
 	if err != nil {

@@ -57,7 +57,7 @@ func (s *Service) ImportSbom(ctx context.Context, req *lineagev1.ImportSbomReque
 	if len(req.GetRequestId()) > maxRequestID {
 		return nil, apierr.Invalid("request_id", "%d characters; at most %d", len(req.GetRequestId()), maxRequestID)
 	}
-	im, err := s.readSbom(p, req)
+	im, err := s.newSbomImport(p, req)
 	if err != nil {
 		return nil, err
 	}
@@ -75,22 +75,10 @@ func (s *Service) ImportSbom(ctx context.Context, req *lineagev1.ImportSbomReque
 	return im.report(ctx)
 }
 
-// readSbom reads the SBOM of an import (or of a policy evaluation, which
-// plans an import without writing it): INVALID_ARGUMENT naming the field
-// for a document that cannot be read.
-func (s *Service) readSbom(p auth.Principal, req *lineagev1.ImportSbomRequest) (*sbomImport, error) {
-	if len(req.GetSbom().GetData()) == 0 {
-		return nil, apierr.Missing("sbom")
-	}
-	doc, err := sbom.Read(req.GetSbom().GetData(), sbom.Limits{MaxComponents: s.MaxBatch, MaxEdges: 20 * s.MaxBatch})
-	var se *sbom.Error
-	if errors.As(err, &se) {
-		field := "sbom"
-		if se.Path != "" {
-			field += "." + se.Path
-		}
-		return nil, apierr.Invalid(field, "%s", se.Msg)
-	}
+// newSbomImport reads the SBOM of an import (or of a policy evaluation,
+// which plans an import without writing it).
+func (s *Service) newSbomImport(p auth.Principal, req *lineagev1.ImportSbomRequest) (*sbomImport, error) {
+	doc, err := s.readSbom(req.GetSbom().GetData())
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +141,24 @@ type importEdge struct {
 	existing bool
 }
 
+// readSbom reads an SBOM within the service's bounds; a malformed
+// document is INVALID_ARGUMENT naming the field "sbom.<path>".
+func (s *Service) readSbom(data []byte) (*sbom.Document, error) {
+	if len(data) == 0 {
+		return nil, apierr.Missing("sbom")
+	}
+	doc, err := sbom.Read(data, sbom.Limits{MaxComponents: s.MaxBatch, MaxEdges: 20 * s.MaxBatch})
+	var se *sbom.Error
+	if errors.As(err, &se) {
+		field := "sbom"
+		if se.Path != "" {
+			field += "." + se.Path
+		}
+		return nil, apierr.Invalid(field, "%s", se.Msg)
+	}
+	return doc, err
+}
+
 // linkRelation is the relation and use a derivation records for each kind
 // of link: linked code is included (with its link kind), a dependency of
 // unstated kind is a dependency (used dynamically, the relation's default),
@@ -180,6 +186,26 @@ func linkRelation(l sbom.Link) (graph.Relation, graph.Use) {
 		return graph.Training, graph.UseTraining
 	}
 	return graph.Dependency, graph.UseLinkDynamic
+}
+
+// relationLink is the link an export writes a derivation as, the inverse
+// of linkRelation as far as links go: what is kept is the use, which is
+// what the licence checks of a re-import weigh (an adaptation, a fork or
+// a copy incorporates its source, as a contained component does).
+func relationLink(r graph.Relation, u graph.Use) sbom.Link {
+	switch {
+	case r == graph.Training:
+		return sbom.LinkTraining
+	case u == graph.UseAggregate:
+		return sbom.LinkTool
+	case u == graph.UseLinkStatic:
+		return sbom.LinkStatic
+	case u == graph.UseLinkDynamic && r == graph.Inclusion:
+		return sbom.LinkDynamic
+	case u == graph.UseIncorporate:
+		return sbom.LinkContains
+	}
+	return sbom.LinkDepends
 }
 
 func (im *sbomImport) warn(format string, args ...any) {

@@ -2611,6 +2611,496 @@ func (x *ComponentReport) GetDeclaredLicences() []*v11.DeclaredLicence {
 	return nil
 }
 
+// GetWorkNoticeRequest is the request of GetWorkNotice.
+type GetWorkNoticeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The work whose notices to build.
+	Work string `protobuf:"bytes,1,opt,name=work,proto3" json:"work,omitempty"`
+	// How far up the ancestry to credit; zero means the configured bound.
+	MaxDepth      int32 `protobuf:"varint,2,opt,name=max_depth,json=maxDepth,proto3" json:"max_depth,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWorkNoticeRequest) Reset() {
+	*x = GetWorkNoticeRequest{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWorkNoticeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWorkNoticeRequest) ProtoMessage() {}
+
+func (x *GetWorkNoticeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWorkNoticeRequest.ProtoReflect.Descriptor instead.
+func (*GetWorkNoticeRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GetWorkNoticeRequest) GetWork() string {
+	if x != nil {
+		return x.Work
+	}
+	return ""
+}
+
+func (x *GetWorkNoticeRequest) GetMaxDepth() int32 {
+	if x != nil {
+		return x.MaxDepth
+	}
+	return 0
+}
+
+// ExportWorkSbomRequest is the request of ExportWorkSbom.
+type ExportWorkSbomRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The work to export, with its ancestry; it is the SBOM's product.
+	Work string `protobuf:"bytes,1,opt,name=work,proto3" json:"work,omitempty"`
+	// The format: `cyclonedx` (CycloneDX 1.6 JSON, the default when empty)
+	// or `spdx` (SPDX 2.3 JSON), in any case. A string, not an enum, so
+	// that the REST query reads `format=spdx` as the formats are named.
+	Format string `protobuf:"bytes,2,opt,name=format,proto3" json:"format,omitempty"`
+	// How far up the ancestry to go; zero means the configured bound.
+	MaxDepth      int32 `protobuf:"varint,3,opt,name=max_depth,json=maxDepth,proto3" json:"max_depth,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportWorkSbomRequest) Reset() {
+	*x = ExportWorkSbomRequest{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportWorkSbomRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportWorkSbomRequest) ProtoMessage() {}
+
+func (x *ExportWorkSbomRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportWorkSbomRequest.ProtoReflect.Descriptor instead.
+func (*ExportWorkSbomRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ExportWorkSbomRequest) GetWork() string {
+	if x != nil {
+		return x.Work
+	}
+	return ""
+}
+
+func (x *ExportWorkSbomRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *ExportWorkSbomRequest) GetMaxDepth() int32 {
+	if x != nil {
+		return x.MaxDepth
+	}
+	return 0
+}
+
+// BuildSbomNoticeRequest is the request of BuildSbomNotice.
+type BuildSbomNoticeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The SBOM document, in any format ImportSbom reads. Over REST, the
+	// request body.
+	Sbom          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=sbom,proto3" json:"sbom,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BuildSbomNoticeRequest) Reset() {
+	*x = BuildSbomNoticeRequest{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BuildSbomNoticeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BuildSbomNoticeRequest) ProtoMessage() {}
+
+func (x *BuildSbomNoticeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BuildSbomNoticeRequest.ProtoReflect.Descriptor instead.
+func (*BuildSbomNoticeRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *BuildSbomNoticeRequest) GetSbom() *httpbody.HttpBody {
+	if x != nil {
+		return x.Sbom
+	}
+	return nil
+}
+
+// Notice is the third-party notices of a work or an SBOM's product.
+type Notice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the notices are for: the work, `works/{work_id}`, or the SBOM's
+	// product's reference.
+	Work string `protobuf:"bytes,1,opt,name=work,proto3" json:"work,omitempty"`
+	// Its title.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// The credited works, nearest first.
+	Entries []*NoticeEntry `protobuf:"bytes,3,rep,name=entries,proto3" json:"entries,omitempty"`
+	// Every licence and exception the entries' licences name, in order of
+	// first use, each once.
+	Licences []*NoticeLicence `protobuf:"bytes,4,rep,name=licences,proto3" json:"licences,omitempty"`
+	// The notices as plain text, ready to ship as a NOTICE file.
+	Text string `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	// Whether a bound cut the ancestry short; works left out may be owed
+	// credit too.
+	Truncated bool `protobuf:"varint,6,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	// Licences that could not be read (their texts are left out).
+	Warnings      []string `protobuf:"bytes,7,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Notice) Reset() {
+	*x = Notice{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Notice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Notice) ProtoMessage() {}
+
+func (x *Notice) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Notice.ProtoReflect.Descriptor instead.
+func (*Notice) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *Notice) GetWork() string {
+	if x != nil {
+		return x.Work
+	}
+	return ""
+}
+
+func (x *Notice) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Notice) GetEntries() []*NoticeEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *Notice) GetLicences() []*NoticeLicence {
+	if x != nil {
+		return x.Licences
+	}
+	return nil
+}
+
+func (x *Notice) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *Notice) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
+func (x *Notice) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+// NoticeEntry is one credited work of a notice.
+type NoticeEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The work, `works/{work_id}`, or the component's reference in the SBOM.
+	Work string `protobuf:"bytes,1,opt,name=work,proto3" json:"work,omitempty"`
+	// Its title (an SBOM component's name).
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// Its version.
+	Version string `protobuf:"bytes,3,opt,name=version,proto3" json:"version,omitempty"`
+	// Its creators: whom the copyright notice names.
+	Creators []*v11.Creator `protobuf:"bytes,4,rep,name=creators,proto3" json:"creators,omitempty"`
+	// Its identifiers (purl, doi, ...).
+	Identifiers []*v11.Identifier `protobuf:"bytes,5,rep,name=identifiers,proto3" json:"identifiers,omitempty"`
+	// Where it can be found.
+	SourceUri string `protobuf:"bytes,6,opt,name=source_uri,json=sourceUri,proto3" json:"source_uri,omitempty"`
+	// The licence expression under which it was used: the source licence
+	// its derivation recorded; empty when none is known.
+	Licence string `protobuf:"bytes,7,opt,name=licence,proto3" json:"licence,omitempty"`
+	// The distance from the work the notices are for.
+	Depth int32 `protobuf:"varint,8,opt,name=depth,proto3" json:"depth,omitempty"`
+	// Whether the work has since been deleted from the catalogue.
+	Deleted       bool `protobuf:"varint,9,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NoticeEntry) Reset() {
+	*x = NoticeEntry{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NoticeEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NoticeEntry) ProtoMessage() {}
+
+func (x *NoticeEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NoticeEntry.ProtoReflect.Descriptor instead.
+func (*NoticeEntry) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *NoticeEntry) GetWork() string {
+	if x != nil {
+		return x.Work
+	}
+	return ""
+}
+
+func (x *NoticeEntry) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *NoticeEntry) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *NoticeEntry) GetCreators() []*v11.Creator {
+	if x != nil {
+		return x.Creators
+	}
+	return nil
+}
+
+func (x *NoticeEntry) GetIdentifiers() []*v11.Identifier {
+	if x != nil {
+		return x.Identifiers
+	}
+	return nil
+}
+
+func (x *NoticeEntry) GetSourceUri() string {
+	if x != nil {
+		return x.SourceUri
+	}
+	return ""
+}
+
+func (x *NoticeEntry) GetLicence() string {
+	if x != nil {
+		return x.Licence
+	}
+	return ""
+}
+
+func (x *NoticeEntry) GetDepth() int32 {
+	if x != nil {
+		return x.Depth
+	}
+	return 0
+}
+
+func (x *NoticeEntry) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+// NoticeLicence is one licence (or exception) a notice names.
+type NoticeLicence struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The SPDX identifier, or the LicenseRef-.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Its full name.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Where its terms can be read.
+	Url string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	// Whether it is an exception (after WITH).
+	Exception bool `protobuf:"varint,4,opt,name=exception,proto3" json:"exception,omitempty"`
+	// The full text; empty when it is not held, and `note` says so.
+	Text string `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	// Why the text is missing.
+	Note string `protobuf:"bytes,6,opt,name=note,proto3" json:"note,omitempty"`
+	// The entries (their `work`) whose licence names it.
+	Works         []string `protobuf:"bytes,7,rep,name=works,proto3" json:"works,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NoticeLicence) Reset() {
+	*x = NoticeLicence{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NoticeLicence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NoticeLicence) ProtoMessage() {}
+
+func (x *NoticeLicence) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NoticeLicence.ProtoReflect.Descriptor instead.
+func (*NoticeLicence) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *NoticeLicence) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *NoticeLicence) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *NoticeLicence) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *NoticeLicence) GetException() bool {
+	if x != nil {
+		return x.Exception
+	}
+	return false
+}
+
+func (x *NoticeLicence) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *NoticeLicence) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *NoticeLicence) GetWorks() []string {
+	if x != nil {
+		return x.Works
+	}
+	return nil
+}
+
 var File_stemma_lineage_v1_lineage_proto protoreflect.FileDescriptor
 
 const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
@@ -2847,7 +3337,45 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\acreated\x18\b \x01(\bR\acreated\x12\x12\n" +
 	"\x04path\x18\t \x03(\tR\x04path\x12O\n" +
 	"\x11declared_licences\x18\n" +
-	" \x03(\v2\".stemma.catalog.v1.DeclaredLicenceR\x10declaredLicences*\xd9\x01\n" +
+	" \x03(\v2\".stemma.catalog.v1.DeclaredLicenceR\x10declaredLicences\"`\n" +
+	"\x14GetWorkNoticeRequest\x12+\n" +
+	"\x04work\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
+	"\x0fstemma.dev/WorkR\x04work\x12\x1b\n" +
+	"\tmax_depth\x18\x02 \x01(\x05R\bmaxDepth\"y\n" +
+	"\x15ExportWorkSbomRequest\x12+\n" +
+	"\x04work\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
+	"\x0fstemma.dev/WorkR\x04work\x12\x16\n" +
+	"\x06format\x18\x02 \x01(\tR\x06format\x12\x1b\n" +
+	"\tmax_depth\x18\x03 \x01(\x05R\bmaxDepth\"G\n" +
+	"\x16BuildSbomNoticeRequest\x12-\n" +
+	"\x04sbom\x18\x01 \x01(\v2\x14.google.api.HttpBodyB\x03\xe0A\x02R\x04sbom\"\xf8\x01\n" +
+	"\x06Notice\x12\x12\n" +
+	"\x04work\x18\x01 \x01(\tR\x04work\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x128\n" +
+	"\aentries\x18\x03 \x03(\v2\x1e.stemma.lineage.v1.NoticeEntryR\aentries\x12<\n" +
+	"\blicences\x18\x04 \x03(\v2 .stemma.lineage.v1.NoticeLicenceR\blicences\x12\x12\n" +
+	"\x04text\x18\x05 \x01(\tR\x04text\x12\x1c\n" +
+	"\ttruncated\x18\x06 \x01(\bR\ttruncated\x12\x1a\n" +
+	"\bwarnings\x18\a \x03(\tR\bwarnings\"\xb3\x02\n" +
+	"\vNoticeEntry\x12\x12\n" +
+	"\x04work\x18\x01 \x01(\tR\x04work\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\tR\aversion\x126\n" +
+	"\bcreators\x18\x04 \x03(\v2\x1a.stemma.catalog.v1.CreatorR\bcreators\x12?\n" +
+	"\videntifiers\x18\x05 \x03(\v2\x1d.stemma.catalog.v1.IdentifierR\videntifiers\x12\x1d\n" +
+	"\n" +
+	"source_uri\x18\x06 \x01(\tR\tsourceUri\x12\x18\n" +
+	"\alicence\x18\a \x01(\tR\alicence\x12\x14\n" +
+	"\x05depth\x18\b \x01(\x05R\x05depth\x12\x18\n" +
+	"\adeleted\x18\t \x01(\bR\adeleted\"\xa1\x01\n" +
+	"\rNoticeLicence\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x10\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\x12\x1c\n" +
+	"\texception\x18\x04 \x01(\bR\texception\x12\x12\n" +
+	"\x04text\x18\x05 \x01(\tR\x04text\x12\x12\n" +
+	"\x04note\x18\x06 \x01(\tR\x04note\x12\x14\n" +
+	"\x05works\x18\a \x03(\tR\x05works*\xd9\x01\n" +
 	"\bRelation\x12\x18\n" +
 	"\x14RELATION_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13RELATION_ADAPTATION\x10\x01\x12\x18\n" +
@@ -2857,7 +3385,7 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x12RELATION_INCLUSION\x10\x05\x12\x11\n" +
 	"\rRELATION_COPY\x10\x06\x12\x17\n" +
 	"\x13RELATION_DEPENDENCY\x10\a\x12\x15\n" +
-	"\x11RELATION_TRAINING\x10\b2\xc2\f\n" +
+	"\x11RELATION_TRAINING\x10\b2\xab\x0f\n" +
 	"\x0eLineageService\x12\x82\x01\n" +
 	"\x10CreateDerivation\x12*.stemma.lineage.v1.CreateDerivationRequest\x1a\x1d.stemma.lineage.v1.Derivation\"#\x82\xd3\xe4\x93\x02\x1d:\n" +
 	"derivation\"\x0f/v1/derivations\x12y\n" +
@@ -2871,7 +3399,10 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x0eGetAttribution\x12(.stemma.lineage.v1.GetAttributionRequest\x1a\x1e.stemma.lineage.v1.Attribution\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{work=works/*}/attribution\x12\x94\x01\n" +
 	"\x0fSuggestLicences\x12).stemma.lineage.v1.SuggestLicencesRequest\x1a*.stemma.lineage.v1.SuggestLicencesResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/{work=works/*}:suggestLicences\x12y\n" +
 	"\n" +
-	"ImportSbom\x12$.stemma.lineage.v1.ImportSbomRequest\x1a%.stemma.lineage.v1.ImportSbomResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x04sbom\"\x10/v1/sboms:import\x12\x8c\x01\n" +
+	"ImportSbom\x12$.stemma.lineage.v1.ImportSbomRequest\x1a%.stemma.lineage.v1.ImportSbomResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x04sbom\"\x10/v1/sboms:import\x12v\n" +
+	"\rGetWorkNotice\x12'.stemma.lineage.v1.GetWorkNoticeRequest\x1a\x19.stemma.lineage.v1.Notice\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{work=works/*}/notice\x12q\n" +
+	"\x0eExportWorkSbom\x12(.stemma.lineage.v1.ExportWorkSbomRequest\x1a\x14.google.api.HttpBody\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/{work=works/*}/sbom\x12|\n" +
+	"\x0fBuildSbomNotice\x12).stemma.lineage.v1.BuildSbomNoticeRequest\x1a\x19.stemma.lineage.v1.Notice\"#\x82\xd3\xe4\x93\x02\x1d:\x04sbom\"\x15/v1/sboms:buildNotice\x12\x8c\x01\n" +
 	"\x10WatchDerivations\x12*.stemma.lineage.v1.WatchDerivationsRequest\x1a+.stemma.lineage.v1.WatchDerivationsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/derivations:watch0\x01BEZCgithub.com/stemma-registry/stemma/proto/stemma/lineage/v1;lineagev1b\x06proto3"
 
 var (
@@ -2887,7 +3418,7 @@ func file_stemma_lineage_v1_lineage_proto_rawDescGZIP() []byte {
 }
 
 var file_stemma_lineage_v1_lineage_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_stemma_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_stemma_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_stemma_lineage_v1_lineage_proto_goTypes = []any{
 	(Relation)(0),                      // 0: stemma.lineage.v1.Relation
 	(Conflict_Kind)(0),                 // 1: stemma.lineage.v1.Conflict.Kind
@@ -2920,30 +3451,37 @@ var file_stemma_lineage_v1_lineage_proto_goTypes = []any{
 	(*ImportSbomRequest)(nil),          // 28: stemma.lineage.v1.ImportSbomRequest
 	(*ImportSbomResponse)(nil),         // 29: stemma.lineage.v1.ImportSbomResponse
 	(*ComponentReport)(nil),            // 30: stemma.lineage.v1.ComponentReport
-	(v1.Use)(0),                        // 31: stemma.licences.v1.Use
-	(*timestamppb.Timestamp)(nil),      // 32: google.protobuf.Timestamp
-	(v1.Verdict)(0),                    // 33: stemma.licences.v1.Verdict
-	(*v1.Reason)(nil),                  // 34: stemma.licences.v1.Reason
-	(*v11.Creator)(nil),                // 35: stemma.catalog.v1.Creator
-	(*v1.OutboundSuggestion)(nil),      // 36: stemma.licences.v1.OutboundSuggestion
-	(*httpbody.HttpBody)(nil),          // 37: google.api.HttpBody
-	(*v11.DeclaredLicence)(nil),        // 38: stemma.catalog.v1.DeclaredLicence
-	(*emptypb.Empty)(nil),              // 39: google.protobuf.Empty
+	(*GetWorkNoticeRequest)(nil),       // 31: stemma.lineage.v1.GetWorkNoticeRequest
+	(*ExportWorkSbomRequest)(nil),      // 32: stemma.lineage.v1.ExportWorkSbomRequest
+	(*BuildSbomNoticeRequest)(nil),     // 33: stemma.lineage.v1.BuildSbomNoticeRequest
+	(*Notice)(nil),                     // 34: stemma.lineage.v1.Notice
+	(*NoticeEntry)(nil),                // 35: stemma.lineage.v1.NoticeEntry
+	(*NoticeLicence)(nil),              // 36: stemma.lineage.v1.NoticeLicence
+	(v1.Use)(0),                        // 37: stemma.licences.v1.Use
+	(*timestamppb.Timestamp)(nil),      // 38: google.protobuf.Timestamp
+	(v1.Verdict)(0),                    // 39: stemma.licences.v1.Verdict
+	(*v1.Reason)(nil),                  // 40: stemma.licences.v1.Reason
+	(*v11.Creator)(nil),                // 41: stemma.catalog.v1.Creator
+	(*v1.OutboundSuggestion)(nil),      // 42: stemma.licences.v1.OutboundSuggestion
+	(*httpbody.HttpBody)(nil),          // 43: google.api.HttpBody
+	(*v11.DeclaredLicence)(nil),        // 44: stemma.catalog.v1.DeclaredLicence
+	(*v11.Identifier)(nil),             // 45: stemma.catalog.v1.Identifier
+	(*emptypb.Empty)(nil),              // 46: google.protobuf.Empty
 }
 var file_stemma_lineage_v1_lineage_proto_depIdxs = []int32{
 	0,  // 0: stemma.lineage.v1.Derivation.relation:type_name -> stemma.lineage.v1.Relation
-	31, // 1: stemma.lineage.v1.Derivation.use:type_name -> stemma.licences.v1.Use
+	37, // 1: stemma.lineage.v1.Derivation.use:type_name -> stemma.licences.v1.Use
 	4,  // 2: stemma.lineage.v1.Derivation.verdict:type_name -> stemma.lineage.v1.LicenceCheck
-	32, // 3: stemma.lineage.v1.Derivation.create_time:type_name -> google.protobuf.Timestamp
-	33, // 4: stemma.lineage.v1.LicenceCheck.verdict:type_name -> stemma.licences.v1.Verdict
-	34, // 5: stemma.lineage.v1.LicenceCheck.reasons:type_name -> stemma.licences.v1.Reason
-	31, // 6: stemma.lineage.v1.LicenceCheck.use:type_name -> stemma.licences.v1.Use
+	38, // 3: stemma.lineage.v1.Derivation.create_time:type_name -> google.protobuf.Timestamp
+	39, // 4: stemma.lineage.v1.LicenceCheck.verdict:type_name -> stemma.licences.v1.Verdict
+	40, // 5: stemma.lineage.v1.LicenceCheck.reasons:type_name -> stemma.licences.v1.Reason
+	37, // 6: stemma.lineage.v1.LicenceCheck.use:type_name -> stemma.licences.v1.Use
 	0,  // 7: stemma.lineage.v1.Relative.relations:type_name -> stemma.lineage.v1.Relation
 	0,  // 8: stemma.lineage.v1.Path.relations:type_name -> stemma.lineage.v1.Relation
 	1,  // 9: stemma.lineage.v1.Conflict.kind:type_name -> stemma.lineage.v1.Conflict.Kind
 	0,  // 10: stemma.lineage.v1.Conflict.relation:type_name -> stemma.lineage.v1.Relation
 	4,  // 11: stemma.lineage.v1.Conflict.check:type_name -> stemma.lineage.v1.LicenceCheck
-	35, // 12: stemma.lineage.v1.Credit.creators:type_name -> stemma.catalog.v1.Creator
+	41, // 12: stemma.lineage.v1.Credit.creators:type_name -> stemma.catalog.v1.Creator
 	8,  // 13: stemma.lineage.v1.Attribution.credits:type_name -> stemma.lineage.v1.Credit
 	3,  // 14: stemma.lineage.v1.CreateDerivationRequest.derivation:type_name -> stemma.lineage.v1.Derivation
 	0,  // 15: stemma.lineage.v1.ListDerivationsRequest.relations:type_name -> stemma.lineage.v1.Relation
@@ -2955,45 +3493,56 @@ var file_stemma_lineage_v1_lineage_proto_depIdxs = []int32{
 	0,  // 21: stemma.lineage.v1.TraceToRequest.relations:type_name -> stemma.lineage.v1.Relation
 	6,  // 22: stemma.lineage.v1.TraceToResponse.paths:type_name -> stemma.lineage.v1.Path
 	7,  // 23: stemma.lineage.v1.AuditWorkResponse.conflicts:type_name -> stemma.lineage.v1.Conflict
-	36, // 24: stemma.lineage.v1.SuggestLicencesResponse.suggestions:type_name -> stemma.licences.v1.OutboundSuggestion
+	42, // 24: stemma.lineage.v1.SuggestLicencesResponse.suggestions:type_name -> stemma.licences.v1.OutboundSuggestion
 	2,  // 25: stemma.lineage.v1.WatchDerivationsResponse.type:type_name -> stemma.lineage.v1.WatchDerivationsResponse.Type
 	3,  // 26: stemma.lineage.v1.WatchDerivationsResponse.derivation:type_name -> stemma.lineage.v1.Derivation
-	32, // 27: stemma.lineage.v1.WatchDerivationsResponse.event_time:type_name -> google.protobuf.Timestamp
-	37, // 28: stemma.lineage.v1.ImportSbomRequest.sbom:type_name -> google.api.HttpBody
+	38, // 27: stemma.lineage.v1.WatchDerivationsResponse.event_time:type_name -> google.protobuf.Timestamp
+	43, // 28: stemma.lineage.v1.ImportSbomRequest.sbom:type_name -> google.api.HttpBody
 	30, // 29: stemma.lineage.v1.ImportSbomResponse.components:type_name -> stemma.lineage.v1.ComponentReport
 	7,  // 30: stemma.lineage.v1.ImportSbomResponse.conflicts:type_name -> stemma.lineage.v1.Conflict
-	36, // 31: stemma.lineage.v1.ImportSbomResponse.allowed_licences:type_name -> stemma.licences.v1.OutboundSuggestion
+	42, // 31: stemma.lineage.v1.ImportSbomResponse.allowed_licences:type_name -> stemma.licences.v1.OutboundSuggestion
 	4,  // 32: stemma.lineage.v1.ComponentReport.check:type_name -> stemma.lineage.v1.LicenceCheck
-	38, // 33: stemma.lineage.v1.ComponentReport.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
-	10, // 34: stemma.lineage.v1.LineageService.CreateDerivation:input_type -> stemma.lineage.v1.CreateDerivationRequest
-	11, // 35: stemma.lineage.v1.LineageService.GetDerivation:input_type -> stemma.lineage.v1.GetDerivationRequest
-	12, // 36: stemma.lineage.v1.LineageService.ListDerivations:input_type -> stemma.lineage.v1.ListDerivationsRequest
-	14, // 37: stemma.lineage.v1.LineageService.DeleteDerivation:input_type -> stemma.lineage.v1.DeleteDerivationRequest
-	15, // 38: stemma.lineage.v1.LineageService.ListAncestors:input_type -> stemma.lineage.v1.ListAncestorsRequest
-	17, // 39: stemma.lineage.v1.LineageService.ListDescendants:input_type -> stemma.lineage.v1.ListDescendantsRequest
-	19, // 40: stemma.lineage.v1.LineageService.TraceTo:input_type -> stemma.lineage.v1.TraceToRequest
-	21, // 41: stemma.lineage.v1.LineageService.AuditWork:input_type -> stemma.lineage.v1.AuditWorkRequest
-	23, // 42: stemma.lineage.v1.LineageService.GetAttribution:input_type -> stemma.lineage.v1.GetAttributionRequest
-	24, // 43: stemma.lineage.v1.LineageService.SuggestLicences:input_type -> stemma.lineage.v1.SuggestLicencesRequest
-	28, // 44: stemma.lineage.v1.LineageService.ImportSbom:input_type -> stemma.lineage.v1.ImportSbomRequest
-	26, // 45: stemma.lineage.v1.LineageService.WatchDerivations:input_type -> stemma.lineage.v1.WatchDerivationsRequest
-	3,  // 46: stemma.lineage.v1.LineageService.CreateDerivation:output_type -> stemma.lineage.v1.Derivation
-	3,  // 47: stemma.lineage.v1.LineageService.GetDerivation:output_type -> stemma.lineage.v1.Derivation
-	13, // 48: stemma.lineage.v1.LineageService.ListDerivations:output_type -> stemma.lineage.v1.ListDerivationsResponse
-	39, // 49: stemma.lineage.v1.LineageService.DeleteDerivation:output_type -> google.protobuf.Empty
-	16, // 50: stemma.lineage.v1.LineageService.ListAncestors:output_type -> stemma.lineage.v1.ListAncestorsResponse
-	18, // 51: stemma.lineage.v1.LineageService.ListDescendants:output_type -> stemma.lineage.v1.ListDescendantsResponse
-	20, // 52: stemma.lineage.v1.LineageService.TraceTo:output_type -> stemma.lineage.v1.TraceToResponse
-	22, // 53: stemma.lineage.v1.LineageService.AuditWork:output_type -> stemma.lineage.v1.AuditWorkResponse
-	9,  // 54: stemma.lineage.v1.LineageService.GetAttribution:output_type -> stemma.lineage.v1.Attribution
-	25, // 55: stemma.lineage.v1.LineageService.SuggestLicences:output_type -> stemma.lineage.v1.SuggestLicencesResponse
-	29, // 56: stemma.lineage.v1.LineageService.ImportSbom:output_type -> stemma.lineage.v1.ImportSbomResponse
-	27, // 57: stemma.lineage.v1.LineageService.WatchDerivations:output_type -> stemma.lineage.v1.WatchDerivationsResponse
-	46, // [46:58] is the sub-list for method output_type
-	34, // [34:46] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	44, // 33: stemma.lineage.v1.ComponentReport.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
+	43, // 34: stemma.lineage.v1.BuildSbomNoticeRequest.sbom:type_name -> google.api.HttpBody
+	35, // 35: stemma.lineage.v1.Notice.entries:type_name -> stemma.lineage.v1.NoticeEntry
+	36, // 36: stemma.lineage.v1.Notice.licences:type_name -> stemma.lineage.v1.NoticeLicence
+	41, // 37: stemma.lineage.v1.NoticeEntry.creators:type_name -> stemma.catalog.v1.Creator
+	45, // 38: stemma.lineage.v1.NoticeEntry.identifiers:type_name -> stemma.catalog.v1.Identifier
+	10, // 39: stemma.lineage.v1.LineageService.CreateDerivation:input_type -> stemma.lineage.v1.CreateDerivationRequest
+	11, // 40: stemma.lineage.v1.LineageService.GetDerivation:input_type -> stemma.lineage.v1.GetDerivationRequest
+	12, // 41: stemma.lineage.v1.LineageService.ListDerivations:input_type -> stemma.lineage.v1.ListDerivationsRequest
+	14, // 42: stemma.lineage.v1.LineageService.DeleteDerivation:input_type -> stemma.lineage.v1.DeleteDerivationRequest
+	15, // 43: stemma.lineage.v1.LineageService.ListAncestors:input_type -> stemma.lineage.v1.ListAncestorsRequest
+	17, // 44: stemma.lineage.v1.LineageService.ListDescendants:input_type -> stemma.lineage.v1.ListDescendantsRequest
+	19, // 45: stemma.lineage.v1.LineageService.TraceTo:input_type -> stemma.lineage.v1.TraceToRequest
+	21, // 46: stemma.lineage.v1.LineageService.AuditWork:input_type -> stemma.lineage.v1.AuditWorkRequest
+	23, // 47: stemma.lineage.v1.LineageService.GetAttribution:input_type -> stemma.lineage.v1.GetAttributionRequest
+	24, // 48: stemma.lineage.v1.LineageService.SuggestLicences:input_type -> stemma.lineage.v1.SuggestLicencesRequest
+	28, // 49: stemma.lineage.v1.LineageService.ImportSbom:input_type -> stemma.lineage.v1.ImportSbomRequest
+	31, // 50: stemma.lineage.v1.LineageService.GetWorkNotice:input_type -> stemma.lineage.v1.GetWorkNoticeRequest
+	32, // 51: stemma.lineage.v1.LineageService.ExportWorkSbom:input_type -> stemma.lineage.v1.ExportWorkSbomRequest
+	33, // 52: stemma.lineage.v1.LineageService.BuildSbomNotice:input_type -> stemma.lineage.v1.BuildSbomNoticeRequest
+	26, // 53: stemma.lineage.v1.LineageService.WatchDerivations:input_type -> stemma.lineage.v1.WatchDerivationsRequest
+	3,  // 54: stemma.lineage.v1.LineageService.CreateDerivation:output_type -> stemma.lineage.v1.Derivation
+	3,  // 55: stemma.lineage.v1.LineageService.GetDerivation:output_type -> stemma.lineage.v1.Derivation
+	13, // 56: stemma.lineage.v1.LineageService.ListDerivations:output_type -> stemma.lineage.v1.ListDerivationsResponse
+	46, // 57: stemma.lineage.v1.LineageService.DeleteDerivation:output_type -> google.protobuf.Empty
+	16, // 58: stemma.lineage.v1.LineageService.ListAncestors:output_type -> stemma.lineage.v1.ListAncestorsResponse
+	18, // 59: stemma.lineage.v1.LineageService.ListDescendants:output_type -> stemma.lineage.v1.ListDescendantsResponse
+	20, // 60: stemma.lineage.v1.LineageService.TraceTo:output_type -> stemma.lineage.v1.TraceToResponse
+	22, // 61: stemma.lineage.v1.LineageService.AuditWork:output_type -> stemma.lineage.v1.AuditWorkResponse
+	9,  // 62: stemma.lineage.v1.LineageService.GetAttribution:output_type -> stemma.lineage.v1.Attribution
+	25, // 63: stemma.lineage.v1.LineageService.SuggestLicences:output_type -> stemma.lineage.v1.SuggestLicencesResponse
+	29, // 64: stemma.lineage.v1.LineageService.ImportSbom:output_type -> stemma.lineage.v1.ImportSbomResponse
+	34, // 65: stemma.lineage.v1.LineageService.GetWorkNotice:output_type -> stemma.lineage.v1.Notice
+	43, // 66: stemma.lineage.v1.LineageService.ExportWorkSbom:output_type -> google.api.HttpBody
+	34, // 67: stemma.lineage.v1.LineageService.BuildSbomNotice:output_type -> stemma.lineage.v1.Notice
+	27, // 68: stemma.lineage.v1.LineageService.WatchDerivations:output_type -> stemma.lineage.v1.WatchDerivationsResponse
+	54, // [54:69] is the sub-list for method output_type
+	39, // [39:54] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_stemma_lineage_v1_lineage_proto_init() }
@@ -3007,7 +3556,7 @@ func file_stemma_lineage_v1_lineage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stemma_lineage_v1_lineage_proto_rawDesc), len(file_stemma_lineage_v1_lineage_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   28,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

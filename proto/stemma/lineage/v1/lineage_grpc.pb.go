@@ -8,6 +8,7 @@ package lineagev1
 
 import (
 	context "context"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -31,6 +32,9 @@ const (
 	LineageService_GetAttribution_FullMethodName   = "/stemma.lineage.v1.LineageService/GetAttribution"
 	LineageService_SuggestLicences_FullMethodName  = "/stemma.lineage.v1.LineageService/SuggestLicences"
 	LineageService_ImportSbom_FullMethodName       = "/stemma.lineage.v1.LineageService/ImportSbom"
+	LineageService_GetWorkNotice_FullMethodName    = "/stemma.lineage.v1.LineageService/GetWorkNotice"
+	LineageService_ExportWorkSbom_FullMethodName   = "/stemma.lineage.v1.LineageService/ExportWorkSbom"
+	LineageService_BuildSbomNotice_FullMethodName  = "/stemma.lineage.v1.LineageService/BuildSbomNotice"
 	LineageService_WatchDerivations_FullMethodName = "/stemma.lineage.v1.LineageService/WatchDerivations"
 )
 
@@ -86,6 +90,26 @@ type LineageServiceClient interface {
 	// A malformed or oversized document is INVALID_ARGUMENT naming what is
 	// wrong, and nothing is imported.
 	ImportSbom(ctx context.Context, in *ImportSbomRequest, opts ...grpc.CallOption) (*ImportSbomResponse, error)
+	// GetWorkNotice returns the third-party notices a work owes its
+	// ancestry (the NOTICE a release ships): each work GetAttribution
+	// credits, with its creators, identifiers and the licence under which it
+	// was used, and the full text of every licence used, once (the SPDX
+	// texts; for a LicenseRef- or an exception, a note that the text is not
+	// held). The rendered document is in `text`.
+	GetWorkNotice(ctx context.Context, in *GetWorkNoticeRequest, opts ...grpc.CallOption) (*Notice, error)
+	// ExportWorkSbom writes a work and its ancestry as an SBOM: CycloneDX
+	// 1.6 JSON (application/vnd.cyclonedx+json) or SPDX 2.3 JSON
+	// (application/spdx+json), each work a component with its licence as the
+	// concluded licence, each derivation a dependency. Over REST the answer
+	// is the document itself. ImportSbom reads it back as the same works and
+	// derivations.
+	ExportWorkSbom(ctx context.Context, in *ExportWorkSbomRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
+	// BuildSbomNotice returns the third-party notices of an SBOM's product
+	// without importing anything: each component other than the product,
+	// with its licence resolved as ImportSbom resolves it, and the text of
+	// every licence used (the document's own for a LicenseRef- it defines).
+	// Over REST the body is the SBOM document itself.
+	BuildSbomNotice(ctx context.Context, in *BuildSbomNoticeRequest, opts ...grpc.CallOption) (*Notice, error)
 	// WatchDerivations streams an event whenever one of the watched works (or,
 	// with include_descendants, one of their descendants) gets a new
 	// derivative or loses one. Over REST the stream is newline-delimited JSON.
@@ -210,6 +234,36 @@ func (c *lineageServiceClient) ImportSbom(ctx context.Context, in *ImportSbomReq
 	return out, nil
 }
 
+func (c *lineageServiceClient) GetWorkNotice(ctx context.Context, in *GetWorkNoticeRequest, opts ...grpc.CallOption) (*Notice, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Notice)
+	err := c.cc.Invoke(ctx, LineageService_GetWorkNotice_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *lineageServiceClient) ExportWorkSbom(ctx context.Context, in *ExportWorkSbomRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, LineageService_ExportWorkSbom_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *lineageServiceClient) BuildSbomNotice(ctx context.Context, in *BuildSbomNoticeRequest, opts ...grpc.CallOption) (*Notice, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Notice)
+	err := c.cc.Invoke(ctx, LineageService_BuildSbomNotice_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *lineageServiceClient) WatchDerivations(ctx context.Context, in *WatchDerivationsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchDerivationsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &LineageService_ServiceDesc.Streams[0], LineageService_WatchDerivations_FullMethodName, cOpts...)
@@ -281,6 +335,26 @@ type LineageServiceServer interface {
 	// A malformed or oversized document is INVALID_ARGUMENT naming what is
 	// wrong, and nothing is imported.
 	ImportSbom(context.Context, *ImportSbomRequest) (*ImportSbomResponse, error)
+	// GetWorkNotice returns the third-party notices a work owes its
+	// ancestry (the NOTICE a release ships): each work GetAttribution
+	// credits, with its creators, identifiers and the licence under which it
+	// was used, and the full text of every licence used, once (the SPDX
+	// texts; for a LicenseRef- or an exception, a note that the text is not
+	// held). The rendered document is in `text`.
+	GetWorkNotice(context.Context, *GetWorkNoticeRequest) (*Notice, error)
+	// ExportWorkSbom writes a work and its ancestry as an SBOM: CycloneDX
+	// 1.6 JSON (application/vnd.cyclonedx+json) or SPDX 2.3 JSON
+	// (application/spdx+json), each work a component with its licence as the
+	// concluded licence, each derivation a dependency. Over REST the answer
+	// is the document itself. ImportSbom reads it back as the same works and
+	// derivations.
+	ExportWorkSbom(context.Context, *ExportWorkSbomRequest) (*httpbody.HttpBody, error)
+	// BuildSbomNotice returns the third-party notices of an SBOM's product
+	// without importing anything: each component other than the product,
+	// with its licence resolved as ImportSbom resolves it, and the text of
+	// every licence used (the document's own for a LicenseRef- it defines).
+	// Over REST the body is the SBOM document itself.
+	BuildSbomNotice(context.Context, *BuildSbomNoticeRequest) (*Notice, error)
 	// WatchDerivations streams an event whenever one of the watched works (or,
 	// with include_descendants, one of their descendants) gets a new
 	// derivative or loses one. Over REST the stream is newline-delimited JSON.
@@ -327,6 +401,15 @@ func (UnimplementedLineageServiceServer) SuggestLicences(context.Context, *Sugge
 }
 func (UnimplementedLineageServiceServer) ImportSbom(context.Context, *ImportSbomRequest) (*ImportSbomResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImportSbom not implemented")
+}
+func (UnimplementedLineageServiceServer) GetWorkNotice(context.Context, *GetWorkNoticeRequest) (*Notice, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetWorkNotice not implemented")
+}
+func (UnimplementedLineageServiceServer) ExportWorkSbom(context.Context, *ExportWorkSbomRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportWorkSbom not implemented")
+}
+func (UnimplementedLineageServiceServer) BuildSbomNotice(context.Context, *BuildSbomNoticeRequest) (*Notice, error) {
+	return nil, status.Error(codes.Unimplemented, "method BuildSbomNotice not implemented")
 }
 func (UnimplementedLineageServiceServer) WatchDerivations(*WatchDerivationsRequest, grpc.ServerStreamingServer[WatchDerivationsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchDerivations not implemented")
@@ -550,6 +633,60 @@ func _LineageService_ImportSbom_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LineageService_GetWorkNotice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetWorkNoticeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LineageServiceServer).GetWorkNotice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LineageService_GetWorkNotice_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LineageServiceServer).GetWorkNotice(ctx, req.(*GetWorkNoticeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LineageService_ExportWorkSbom_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportWorkSbomRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LineageServiceServer).ExportWorkSbom(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LineageService_ExportWorkSbom_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LineageServiceServer).ExportWorkSbom(ctx, req.(*ExportWorkSbomRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LineageService_BuildSbomNotice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BuildSbomNoticeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LineageServiceServer).BuildSbomNotice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LineageService_BuildSbomNotice_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LineageServiceServer).BuildSbomNotice(ctx, req.(*BuildSbomNoticeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _LineageService_WatchDerivations_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchDerivationsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -611,6 +748,18 @@ var LineageService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ImportSbom",
 			Handler:    _LineageService_ImportSbom_Handler,
+		},
+		{
+			MethodName: "GetWorkNotice",
+			Handler:    _LineageService_GetWorkNotice_Handler,
+		},
+		{
+			MethodName: "ExportWorkSbom",
+			Handler:    _LineageService_ExportWorkSbom_Handler,
+		},
+		{
+			MethodName: "BuildSbomNotice",
+			Handler:    _LineageService_BuildSbomNotice_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
