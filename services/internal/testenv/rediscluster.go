@@ -157,17 +157,45 @@ func (c *RedisCluster) node(addr string) *RedisServer {
 	return nil
 }
 
-// KillMaster kills a master with SIGKILL, as a crash would, and returns
-// it; its replica is promoted once the others have not heard from it for
-// NodeTimeout (WaitHealthy waits for that).
-func (c *RedisCluster) KillMaster() *RedisServer {
+// MasterOf returns the running master serving key's slot.
+func (c *RedisCluster) MasterOf(key string) *RedisServer {
 	c.t.Helper()
-	ms := c.Masters()
-	if len(ms) == 0 {
-		c.t.Fatal("redis cluster: no master to kill")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, n := range c.Nodes {
+		if !n.Running() {
+			continue
+		}
+		client := redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1})
+		slot, err := client.ClusterKeySlot(ctx, key).Result()
+		var slots []redis.ClusterSlot
+		if err == nil {
+			slots, err = client.ClusterSlots(ctx).Result()
+		}
+		client.Close()
+		if err != nil {
+			continue
+		}
+		for _, r := range slots {
+			if int64(r.Start) <= slot && slot <= int64(r.End) && len(r.Nodes) > 0 {
+				if s := c.node(r.Nodes[0].Addr); s != nil {
+					return s
+				}
+			}
+		}
 	}
-	ms[0].Stop()
-	return ms[0]
+	c.t.Fatalf("redis cluster: no running master serves %q", key)
+	return nil
+}
+
+// KillMasterOf kills the master serving key's slot with SIGKILL, as a
+// crash would, and returns it; its replica is promoted once the others
+// have not heard from it for NodeTimeout (WaitHealthy waits for that).
+func (c *RedisCluster) KillMasterOf(key string) *RedisServer {
+	c.t.Helper()
+	m := c.MasterOf(key)
+	m.Stop()
+	return m
 }
 
 // WaitHealthy waits until every running node reports cluster_state:ok,

@@ -23,7 +23,7 @@ func TestRedisClusterFailover(t *testing.T) {
 			t.Fatalf("set %s: %v", k, err)
 		}
 	}
-	killed := c.KillMaster()
+	killed := c.KillMasterOf("a")
 	c.WaitHealthy()
 	for _, m := range c.Masters() {
 		if m == killed {
