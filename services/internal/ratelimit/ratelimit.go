@@ -41,6 +41,8 @@ type Limiter struct {
 	// trusted are the proxies in front of the gateway whose
 	// X-Forwarded-For entries are believed (see clientAddr).
 	trusted []netip.Prefix
+	// shared, when set, holds the callers' buckets in Redis (Share).
+	shared *shared
 }
 
 // TrustProxies makes the limiter believe X-Forwarded-For entries added by
@@ -162,15 +164,29 @@ func (l *Limiter) Limit(ctx context.Context, fullMethod string, req any) error {
 	if limit == 0 {
 		return nil
 	}
+	cost := min(Cost(fullMethod, req), burst)
+	if l.shared != nil {
+		if d, ok := l.shared.take(ctx, key, limit, burst, cost); ok {
+			return exhausted(limit, d)
+		}
+	}
 	b := bucket(l.buckets, key, limit, burst)
-	r := b.ReserveN(time.Now(), min(Cost(fullMethod, req), burst))
+	r := b.ReserveN(time.Now(), cost)
 	if d := r.Delay(); d > 0 {
 		r.Cancel()
-		e := apierr.Exhausted("RATE_LIMITED", "rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(time.Millisecond))
-		e.RetryAfter = d
-		return e
+		return exhausted(limit, d)
 	}
 	return nil
+}
+
+// exhausted is the refusal of a call that must wait d, or nil when d is 0.
+func exhausted(limit rate.Limit, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	e := apierr.Exhausted("RATE_LIMITED", "rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(time.Millisecond))
+	e.RetryAfter = d
+	return e
 }
 
 // bucket returns the bucket of key in buckets, made on first use.
