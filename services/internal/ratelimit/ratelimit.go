@@ -1,6 +1,7 @@
 // Package ratelimit limits how fast each caller may call: a token bucket
 // (golang.org/x/time/rate) per principal, and optionally one per client
-// address for anonymous callers. A caller over its rate gets
+// address for anonymous callers, kept in Redis when the replicas share one
+// (Share) so that every replica draws on the same bucket. A caller over its rate gets
 // RESOURCE_EXHAUSTED (HTTP 429) with a RetryInfo saying when to come back.
 package ratelimit
 
