@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -168,17 +170,20 @@ func (c *RedisCluster) MasterOf(key string) *RedisServer {
 		}
 		client := redis.NewClient(&redis.Options{Addr: n.Addr(), MaxRetries: -1})
 		slot, err := client.ClusterKeySlot(ctx, key).Result()
-		var slots []redis.ClusterSlot
+		var shards []redis.ClusterShard
 		if err == nil {
-			slots, err = client.ClusterSlots(ctx).Result()
+			shards, err = client.ClusterShards(ctx).Result()
 		}
 		client.Close()
 		if err != nil {
 			continue
 		}
-		for _, r := range slots {
-			if int64(r.Start) <= slot && slot <= int64(r.End) && len(r.Nodes) > 0 {
-				if s := c.node(r.Nodes[0].Addr); s != nil {
+		for _, sh := range shards {
+			if !slices.ContainsFunc(sh.Slots, func(r redis.SlotRange) bool { return r.Start <= slot && slot <= r.End }) {
+				continue
+			}
+			for _, m := range sh.Nodes {
+				if s := c.node(net.JoinHostPort(m.IP, strconv.FormatInt(m.Port, 10))); m.Role == "master" && s != nil {
 					return s
 				}
 			}

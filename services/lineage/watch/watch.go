@@ -1,8 +1,9 @@
 // Package watch carries derivation events to the watchers of every replica
 // of the lineage service: a hub in each process fans events out to its
 // local subscribers, and, when Redis is configured, events go through one
-// Redis pub/sub channel so that a derivation recorded on one replica
-// reaches watchers connected to any other.
+// Redis pub/sub channel (sharded pub/sub on a Cluster) so that a
+// derivation recorded on one replica reaches watchers connected to any
+// other.
 //
 // Delivery is at most once: an event published while Redis is down, or
 // while a replica's subscription reconnects, reaches only the watchers of
