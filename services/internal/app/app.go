@@ -142,6 +142,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		}
 		limiter.TrustProxies(trusted)
 		limiter.SetAuthFailureLimit(cfg.AuthFailureLimit)
+		if r, ok := a.cache.(*cache.Redis); ok {
+			// Every replica draws on the caller's one bucket.
+			limiter.Share(r.Client(), cfg.RedisPrefix)
+		}
 		a.limiter = limiter
 		a.grpc = rpc.NewServer(rpc.ServerOptions{
 			Logger: log, Registry: a.reg, Keys: a.keys, Policy: a.policy,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/stemma-registry/stemma/services/internal/testenv"
 )
@@ -57,6 +58,22 @@ func TestRedis(t *testing.T) {
 	client, err := Connect(RedisOptions{URL: testenv.RedisURL(t)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	c := NewRedis(client, testenv.UniquePrefix(t), NewMAC(RandomKey(), nil, nil), NewMetrics(nil), quietLog())
+	defer c.Close()
+	conformance(t, c)
+}
+
+// The cache on a Redis Cluster of three masters and three replicas, the
+// URL naming every node.
+func TestRedisCluster(t *testing.T) {
+	cluster := testenv.StartRedisCluster(t)
+	client, err := Connect(RedisOptions{URL: cluster.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := client.(*redis.ClusterClient); !ok {
+		t.Fatalf("a URL of several hosts made a %T, want a Cluster client", client)
 	}
 	c := NewRedis(client, testenv.UniquePrefix(t), NewMAC(RandomKey(), nil, nil), NewMetrics(nil), quietLog())
 	defer c.Close()

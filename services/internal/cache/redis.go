@@ -108,6 +108,17 @@ func parseRedisURL(s string) (*redis.UniversalOptions, error) {
 	return o, nil
 }
 
+// RefreshCluster has a Cluster client read the cluster's slots again, in
+// the background, after an operation failed: go-redis otherwise keeps
+// sending a dead master's slots to it until it next hears MOVED or its
+// ten-second refresh, which after a failover would prolong the outage of
+// those slots by up to ten seconds. Other clients are left alone.
+func RefreshCluster(client redis.UniversalClient) {
+	if c, ok := client.(*redis.ClusterClient); ok {
+		c.ReloadState(context.Background())
+	}
+}
+
 // Redis is a cache in Redis, shared by every replica. When Redis fails, the
 // cache bypasses it for a short while (every operation a miss, no waiting
 // on timeouts), says so once in the log and in stemma_cache_backend_up, and
@@ -142,6 +153,7 @@ func (r *Redis) bypassing() bool {
 
 func (r *Redis) failed(op string, err error) {
 	r.metrics.failed("redis", op)
+	RefreshCluster(r.client)
 	r.downUntil.Store(time.Now().Add(r.retryAfter).UnixNano())
 	if r.down.CompareAndSwap(false, true) {
 		r.metrics.setUp("redis", false)

@@ -1,6 +1,7 @@
 // Package ratelimit limits how fast each caller may call: a token bucket
 // (golang.org/x/time/rate) per principal, and optionally one per client
-// address for anonymous callers. A caller over its rate gets
+// address for anonymous callers, kept in Redis when the replicas share one
+// (Share) so that every replica draws on the same bucket. A caller over its rate gets
 // RESOURCE_EXHAUSTED (HTTP 429) with a RetryInfo saying when to come back.
 package ratelimit
 
@@ -41,6 +42,8 @@ type Limiter struct {
 	// trusted are the proxies in front of the gateway whose
 	// X-Forwarded-For entries are believed (see clientAddr).
 	trusted []netip.Prefix
+	// shared, when set, holds the callers' buckets in Redis (Share).
+	shared *shared
 }
 
 // TrustProxies makes the limiter believe X-Forwarded-For entries added by
@@ -162,15 +165,29 @@ func (l *Limiter) Limit(ctx context.Context, fullMethod string, req any) error {
 	if limit == 0 {
 		return nil
 	}
+	cost := min(Cost(fullMethod, req), burst)
+	if l.shared != nil {
+		if d, ok := l.shared.take(ctx, key, limit, burst, cost); ok {
+			return exhausted(limit, d)
+		}
+	}
 	b := bucket(l.buckets, key, limit, burst)
-	r := b.ReserveN(time.Now(), min(Cost(fullMethod, req), burst))
+	r := b.ReserveN(time.Now(), cost)
 	if d := r.Delay(); d > 0 {
 		r.Cancel()
-		e := apierr.Exhausted("RATE_LIMITED", "rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(time.Millisecond))
-		e.RetryAfter = d
-		return e
+		return exhausted(limit, d)
 	}
 	return nil
+}
+
+// exhausted is the refusal of a call that must wait d, or nil when d is 0.
+func exhausted(limit rate.Limit, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	e := apierr.Exhausted("RATE_LIMITED", "rate limit of %g requests a second exceeded; retry in %s", float64(limit), d.Round(time.Millisecond))
+	e.RetryAfter = d
+	return e
 }
 
 // bucket returns the bucket of key in buckets, made on first use.

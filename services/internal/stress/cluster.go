@@ -20,11 +20,11 @@ const (
 )
 
 // Cluster is the suite run as an operator would run it, every part its own
-// process, with a PostgreSQL and a Redis of its own: the harness may kill
-// and restart any of them.
+// process, with a PostgreSQL and a Redis Cluster (three masters, three
+// replicas) of its own: the harness may kill and restart any of them.
 type Cluster struct {
 	Postgres *testenv.PostgresServer
-	Redis    *testenv.RedisServer
+	Redis    *testenv.RedisCluster
 	Licences *testproc.Process
 	Catalog  []*testproc.Process
 	Lineage  []*testproc.Process
@@ -36,14 +36,14 @@ type Replicas struct {
 	Catalog, Lineage, Gateways int
 }
 
-// StartCluster starts PostgreSQL and Redis, then the licences service, the
+// StartCluster starts PostgreSQL and the Redis Cluster, then the licences service, the
 // catalog and lineage replicas and the gateways, each finding the others
 // through address lists. STEMMA_BIN, when set, is the binary to run;
 // otherwise one is built. Everything stops when the test ends, also when
 // it fails.
 func StartCluster(t testing.TB, r Replicas) *Cluster {
 	t.Helper()
-	c := &Cluster{Postgres: testenv.StartPostgres(t), Redis: testenv.StartRedis(t)}
+	c := &Cluster{Postgres: testenv.StartPostgres(t), Redis: testenv.StartRedisCluster(t)}
 	bin := getenvBin()
 	common := []string{
 		"STEMMA_API_KEYS=alice=" + AliceKey + ",bob=" + BobKey + ",root=" + RootKey,

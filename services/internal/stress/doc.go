@@ -1,6 +1,6 @@
 // Package stress proves, with real processes, that Stemma keeps working and
 // loses nothing under load, faults and hostile callers: a cluster of its
-// own (PostgreSQL, Redis, one licences process, replicated catalog and
+// own (PostgreSQL, a Redis Cluster, one licences process, replicated catalog and
 // lineage services, two gateways), a load driver that keeps a ledger of
 // every acknowledged write, a schedule of faults injected while the load
 // runs, and the checks and figures afterwards (docs/reliability.md).

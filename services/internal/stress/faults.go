@@ -19,6 +19,9 @@ type Window struct {
 	// Start is when the fault was injected; Back when the part was back
 	// and serving (restarted and healthy).
 	Start, Back time.Duration
+	// Failover marks the Redis master's kill, whose failure window the
+	// report gives.
+	Failover bool
 	// Allows503 marks the fault whose 503 UNAVAILABLE answers are expected
 	// (PostgreSQL down, and the recovery target after it).
 	Allows503 bool
@@ -55,7 +58,19 @@ func Faults(t *testing.T, c *Cluster, d *Driver, p Plan, race *RaceResult) []Win
 		t.Logf("fault %q: %v to %v %s", name, w.Start.Round(time.Millisecond), w.Back.Round(time.Millisecond), w.Note)
 		ws = append(ws, w)
 	}
-	fault(fmt.Sprintf("Redis killed for %v", p.RedisDown), func(*Window) {
+	fault("Redis master killed (SIGKILL), replica promoted", func(w *Window) {
+		w.Failover = true
+		// The master of the watch events' channel: its slot holds the
+		// events as well as a third of the cache.
+		killed := c.Redis.KillMasterOf("stemma:lineage:events")
+		start := time.Now()
+		c.Redis.WaitHealthy()
+		promoted := time.Since(start)
+		killed.Start() // back as a replica of the promoted one
+		c.Redis.WaitHealthy()
+		w.Note = fmt.Sprintf("(cluster healthy again %s after the kill; the old master rejoined as a replica)", seconds(promoted))
+	})
+	fault(fmt.Sprintf("Redis killed for %v (every node)", p.RedisDown), func(*Window) {
 		c.Redis.Stop()
 		time.Sleep(p.RedisDown)
 		c.Redis.Start()

@@ -112,6 +112,9 @@ func UniquePrefix(t testing.TB) string {
 type RedisServer struct {
 	t    testing.TB
 	Port int
+	// args are the server's own besides the port and the common ones
+	// (a cluster node's settings).
+	args []string
 	cmd  *exec.Cmd
 }
 
@@ -128,7 +131,7 @@ func StartRedis(t testing.TB) *RedisServer {
 }
 
 // URL returns the server's URL.
-func (s *RedisServer) URL() string { return "redis://127.0.0.1:" + strconv.Itoa(s.Port) + "/0" }
+func (s *RedisServer) URL() string { return "redis://" + s.Addr() + "/0" }
 
 // Start starts the server (again) on its port and waits until it answers.
 func (s *RedisServer) Start() {
@@ -136,8 +139,9 @@ func (s *RedisServer) Start() {
 	if s.cmd != nil {
 		return
 	}
-	cmd := exec.Command("redis-server", "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
+	args := append([]string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"}, s.args...)
+	cmd := exec.Command("redis-server", args...)
 	BindLifetime(cmd)
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
@@ -145,7 +149,7 @@ func (s *RedisServer) Start() {
 	s.cmd = cmd
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.Port), 200*time.Millisecond)
+		c, err := net.DialTimeout("tcp", s.Addr(), 200*time.Millisecond)
 		if err == nil {
 			c.Close()
 			return
@@ -157,7 +161,14 @@ func (s *RedisServer) Start() {
 	}
 }
 
-// Stop kills the server, as a crash would, and waits for it to exit.
+// Addr returns the server's host:port.
+func (s *RedisServer) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
+
+// Running reports whether the server was started and not stopped since.
+func (s *RedisServer) Running() bool { return s.cmd != nil }
+
+// Stop kills the server, as a crash would (SIGKILL), and waits for it to
+// exit.
 func (s *RedisServer) Stop() {
 	if s.cmd == nil {
 		return

@@ -1,8 +1,9 @@
 // Package watch carries derivation events to the watchers of every replica
 // of the lineage service: a hub in each process fans events out to its
 // local subscribers, and, when Redis is configured, events go through one
-// Redis pub/sub channel so that a derivation recorded on one replica
-// reaches watchers connected to any other.
+// Redis pub/sub channel (sharded pub/sub on a Cluster) so that a
+// derivation recorded on one replica reaches watchers connected to any
+// other.
 //
 // Delivery is at most once: an event published while Redis is down, or
 // while a replica's subscription reconnects, reaches only the watchers of
@@ -62,6 +63,8 @@ type Hub struct {
 	subs   map[*Subscription]struct{}
 	closed bool
 	done   chan struct{}
+	// stopFollowing ends followSlots.
+	stopFollowing chan struct{}
 }
 
 // New returns a hub. With a Redis client, events travel through the
@@ -73,16 +76,53 @@ func New(client redis.UniversalClient, channel string, mac *cache.MAC, log *slog
 		log.Error("watch: Redis pub/sub without a MAC; events stay in this process")
 		client = nil
 	}
-	h := &Hub{log: log, client: client, channel: channel, mac: mac, subs: map[*Subscription]struct{}{}, done: make(chan struct{})}
+	h := &Hub{log: log, client: client, channel: channel, mac: mac, subs: map[*Subscription]struct{}{}, done: make(chan struct{}), stopFollowing: make(chan struct{})}
 	if client == nil {
 		close(h.done)
 		return h
 	}
 	// Subscribe does not wait for Redis: a Redis that is down now is
 	// reconnected to when it is back.
-	h.pubsub = client.Subscribe(context.Background(), channel)
+	if h.sharded() {
+		h.pubsub = client.SSubscribe(context.Background(), channel)
+		go h.followSlots()
+	} else {
+		h.pubsub = client.Subscribe(context.Background(), channel)
+	}
 	go h.receive()
 	return h
+}
+
+// sharded reports whether events go through Redis 7's sharded pub/sub
+// (SPUBLISH, SSUBSCRIBE): on a Cluster. A plain PUBLISH there is copied
+// over the cluster bus to every node, whoever listens; a sharded one goes
+// to the master serving the channel's slot and its replicas only, and
+// go-redis subscribes to that master, following the slot to the replica
+// promoted in its place. A single Redis keeps plain pub/sub, which every
+// version has.
+func (h *Hub) sharded() bool {
+	_, ok := h.client.(*redis.ClusterClient)
+	return ok
+}
+
+// followSlots has the Cluster client read the cluster's slots every
+// second until the hub closes. A subscription whose master died
+// reconnects to the master its client believes serves the channel's slot,
+// and go-redis, which refreshes that belief when a command meets an error
+// or MOVED, was seen keeping the dead master for a minute on a client that
+// only subscribes (TestClusterFailoverKeepsEventsFlowing). One CLUSTER
+// SLOTS a second per process is little.
+func (h *Hub) followSlots() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stopFollowing:
+			return
+		case <-t.C:
+			cache.RefreshCluster(h.client)
+		}
+	}
 }
 
 func (h *Hub) receive() {
@@ -111,9 +151,17 @@ func (h *Hub) Publish(ctx context.Context, e Event) {
 	}
 	payload, err := json.Marshal(e)
 	if err == nil {
-		err = h.client.Publish(ctx, h.channel, h.mac.Seal(cache.KindEvent, h.channel, payload)).Err()
+		sealed := h.mac.Seal(cache.KindEvent, h.channel, payload)
+		if h.sharded() {
+			err = h.client.SPublish(ctx, h.channel, sealed).Err()
+		} else {
+			err = h.client.Publish(ctx, h.channel, sealed).Err()
+		}
 	}
 	if err != nil {
+		// The channel's master may have failed over; the subscription
+		// follows the slot once the client has read the new layout.
+		cache.RefreshCluster(h.client)
 		h.log.Warn("watch: Redis publish failed; event delivered to this replica's watchers only", "err", err)
 		h.deliver(e)
 	}
@@ -183,14 +231,16 @@ func (s *Subscription) Close() {
 // Close ends every subscription and leaves the Redis channel.
 func (h *Hub) Close() error {
 	h.mu.Lock()
+	again := h.closed
 	h.closed = true
 	for s := range h.subs {
 		h.drop(s)
 	}
 	h.mu.Unlock()
-	if h.pubsub == nil {
+	if h.pubsub == nil || again {
 		return nil
 	}
+	close(h.stopFollowing)
 	err := h.pubsub.Close()
 	<-h.done
 	return err

@@ -81,45 +81,90 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 	}
 }
 
+// redisClient connects as the services do (cache.Connect): a URL of
+// several hosts is a Cluster.
 func redisClient(t *testing.T, url string) redis.UniversalClient {
 	t.Helper()
-	opt, err := redis.ParseURL(url)
+	c, err := cache.Connect(cache.RedisOptions{URL: url, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := redis.NewClient(opt)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
 
 // Two hubs on one Redis channel stand for two replicas: an event
-// published on one reaches the subscribers of both, once each.
+// published on one reaches the subscribers of both, once each; on a
+// single Redis and on a Cluster (sharded pub/sub).
 func TestAcrossReplicasThroughRedis(t *testing.T) {
-	url := testenv.RedisURL(t)
+	t.Run("single", func(t *testing.T) {
+		acrossReplicas(t, testenv.RedisURL(t), testenv.UniquePrefix(t)+"events")
+	})
+	t.Run("cluster", func(t *testing.T) {
+		acrossReplicas(t, testenv.StartRedisCluster(t).URL(), testenv.UniquePrefix(t)+"events")
+	})
+}
+
+// When the master serving the channel's slot dies, its replica is
+// promoted and events between the replicas resume through it.
+func TestClusterFailoverKeepsEventsFlowing(t *testing.T) {
+	cluster := testenv.StartRedisCluster(t)
 	channel := testenv.UniquePrefix(t) + "events"
-	mac := cache.NewMAC(cache.RandomKey(), nil, quiet)
-	one := watch.New(redisClient(t, url), channel, mac, quiet)
-	two := watch.New(redisClient(t, url), channel, mac, quiet)
-	defer one.Close()
-	defer two.Close()
-	s1, s2 := one.Subscribe(), two.Subscribe()
-	// Subscribing to Redis is asynchronous: publish until the far side
-	// hears.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		one.Publish(context.Background(), event("probe"))
-		select {
-		case <-s2.Events():
-		case <-time.After(50 * time.Millisecond):
-			if time.Now().After(deadline) {
-				t.Fatal("the second replica never heard the first")
-			}
-			continue
-		}
-		break
-	}
+	one, two, s1, s2 := hubs(t, cluster.URL(), channel)
+	cluster.KillMasterOf(channel)
+	// Events published before the promotion, or before the subscription
+	// has moved to the new master, reach the publisher's watchers only
+	// (at most once); publish until the far side hears again.
+	start := time.Now()
+	heard(t, one, s2, 60*time.Second)
+	t.Logf("events crossed replicas again %v after the master was killed", time.Since(start).Round(time.Millisecond))
 	drain(s1)
 	drain(s2)
+	two.Publish(context.Background(), event("after"))
+	for _, s := range []*watch.Subscription{s1, s2} {
+		if e := receive(t, s); e.Derivation.ID != "after" {
+			t.Fatalf("received %+v, want the event published after the failover", e)
+		}
+	}
+}
+
+// hubs returns two hubs on channel, standing for two replicas, and a
+// subscription to each, once events published on one reach the other.
+func hubs(t *testing.T, url, channel string) (one, two *watch.Hub, s1, s2 *watch.Subscription) {
+	t.Helper()
+	mac := cache.NewMAC(cache.RandomKey(), nil, quiet)
+	one = watch.New(redisClient(t, url), channel, mac, quiet)
+	two = watch.New(redisClient(t, url), channel, mac, quiet)
+	t.Cleanup(func() { one.Close(); two.Close() })
+	s1, s2 = one.Subscribe(), two.Subscribe()
+	// Subscribing to Redis is asynchronous: publish until the far side
+	// hears.
+	heard(t, one, s2, 5*time.Second)
+	drain(s1)
+	drain(s2)
+	return one, two, s1, s2
+}
+
+// heard publishes probes on from until to receives one, failing the test
+// after within.
+func heard(t *testing.T, from *watch.Hub, to *watch.Subscription, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		from.Publish(context.Background(), event("probe"))
+		select {
+		case <-to.Events():
+			return
+		case <-time.After(50 * time.Millisecond):
+			if time.Now().After(deadline) {
+				t.Fatalf("the second replica did not hear the first within %v", within)
+			}
+		}
+	}
+}
+
+func acrossReplicas(t *testing.T, url, channel string) {
+	one, _, s1, s2 := hubs(t, url, channel)
 	one.Publish(context.Background(), event("d1"))
 	for _, s := range []*watch.Subscription{s1, s2} {
 		e := receive(t, s)
