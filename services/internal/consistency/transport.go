@@ -1,0 +1,111 @@
+package consistency
+
+import (
+	"context"
+	"net/http"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// gatewayHeader is the header grpc-gateway turns into the metadata
+// MetadataKey on the call it makes.
+const gatewayHeader = "Grpc-Metadata-" + MetadataKey
+
+// newest returns the largest valid token among vals; malformed ones are
+// left out, which only costs their sender a read from the primary.
+func newest(vals []string) LSN {
+	var lsn LSN
+	for _, v := range vals {
+		if l, err := ParseLSN(v); err == nil {
+			lsn = max(lsn, l)
+		}
+	}
+	return lsn
+}
+
+// serverContext gives a call a tracker holding the caller's token.
+func serverContext(ctx context.Context) (context.Context, *Tracker) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	return With(ctx, newest(md.Get(MetadataKey)))
+}
+
+// UnaryServerInterceptor reads the caller's token and returns the newest
+// the call knows (its own writes included) in the response header.
+func UnaryServerInterceptor() grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		ctx, t := serverContext(ctx)
+		resp, err := handler(ctx, req)
+		if lsn := t.LSN(); lsn > 0 {
+			_ = grpc.SetHeader(ctx, metadata.Pairs(MetadataKey, lsn.String()))
+		}
+		return resp, err
+	}
+}
+
+// StreamServerInterceptor reads the caller's token and returns the newest
+// the stream knows in its trailer: the header may be gone before a write.
+func StreamServerInterceptor() grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		ctx, t := serverContext(ss.Context())
+		err := handler(srv, &stream{ServerStream: ss, ctx: ctx})
+		if lsn := t.LSN(); lsn > 0 {
+			ss.SetTrailer(metadata.Pairs(MetadataKey, lsn.String()))
+		}
+		return err
+	}
+}
+
+type stream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *stream) Context() context.Context { return s.ctx }
+
+// outgoing sends the request's token to the service called.
+func outgoing(ctx context.Context) context.Context {
+	if lsn := From(ctx).LSN(); lsn > 0 {
+		return metadata.AppendToOutgoingContext(ctx, MetadataKey, lsn.String())
+	}
+	return ctx
+}
+
+// UnaryClientInterceptor passes the request's token on to the service
+// called, and takes in the token it returns: a write made there is one
+// this request's later reads must see.
+func UnaryClientInterceptor() grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		t := From(ctx)
+		if t == nil {
+			return invoker(ctx, method, req, reply, cc, opts...)
+		}
+		var header metadata.MD
+		err := invoker(outgoing(ctx), method, req, reply, cc, append(opts, grpc.Header(&header))...)
+		t.Observe(newest(header.Get(MetadataKey)))
+		return err
+	}
+}
+
+// StreamClientInterceptor passes the request's token on to the service
+// called.
+func StreamClientInterceptor() grpc.StreamClientInterceptor {
+	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		return streamer(outgoing(ctx), desc, cc, method, opts...)
+	}
+}
+
+// Middleware hands a REST request's Stemma-Consistency header to
+// grpc-gateway for the call it makes (the gateway returns the call's
+// token under the same name).
+func Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(gatewayHeader)
+		if v := r.Header.Values(Header); len(v) > 0 {
+			if lsn := newest(v); lsn > 0 {
+				r.Header.Set(gatewayHeader, lsn.String())
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
