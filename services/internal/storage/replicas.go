@@ -81,12 +81,12 @@ type router struct {
 	// write.
 	floor     atomic.Uint64
 	ownWrites bool
-	samples  []sample // the poller's own
-	metrics  *replicaMetrics
-	service  string
-	log      *slog.Logger
-	stop     context.CancelFunc
-	stopped  sync.WaitGroup
+	samples   []sample // the poller's own
+	metrics   *replicaMetrics
+	service   string
+	log       *slog.Logger
+	stop      context.CancelFunc
+	stopped   sync.WaitGroup
 }
 
 // openReplicas opens a pool per read replica, with the primary's search
