@@ -8,10 +8,6 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
-// gatewayHeader is the header grpc-gateway turns into the metadata
-// MetadataKey on the call it makes.
-const gatewayHeader = "Grpc-Metadata-" + MetadataKey
-
 // newest returns the largest valid token among vals; malformed ones are
 // left out, which only costs their sender a read from the primary.
 func newest(vals []string) LSN {
@@ -95,16 +91,15 @@ func StreamClientInterceptor() grpc.StreamClientInterceptor {
 	}
 }
 
-// Middleware hands a REST request's Stemma-Consistency header to
-// grpc-gateway for the call it makes (the gateway returns the call's
-// token under the same name).
+// Middleware gives a REST request carrying a Stemma-Consistency header a
+// tracker holding its token, which the gateway's client sends on to the
+// service it calls (the gateway returns the call's token under the same
+// header).
 func Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Header.Del(gatewayHeader)
-		if v := r.Header.Values(Header); len(v) > 0 {
-			if lsn := newest(v); lsn > 0 {
-				r.Header.Set(gatewayHeader, lsn.String())
-			}
+		if lsn := newest(r.Header.Values(Header)); lsn > 0 {
+			ctx, _ := With(r.Context(), lsn)
+			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
 	})
