@@ -59,3 +59,20 @@ func TestTrackerOnlyRises(t *testing.T) {
 		t.Fatal("a nil tracker holds something")
 	}
 }
+
+// A token comes from the caller: whatever it is, ParseLSN answers without
+// panicking, and what it accepts prints back as PostgreSQL would parse it.
+func FuzzParseLSN(f *testing.F) {
+	for _, s := range []string{"0/0", "16/B374D848", "FFFFFFFF/FFFFFFFF", "1/", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		l, err := ParseLSN(s)
+		if err != nil {
+			return
+		}
+		if back, err := ParseLSN(l.String()); err != nil || back != l {
+			t.Fatalf("%q read as %v, which reads back as %v, %v", s, l, back, err)
+		}
+	})
+}
