@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -216,9 +217,6 @@ func (s *PostgresServer) Start() {
 		// away under them, rather than cancelling the queries.
 		"-c", "hot_standby_feedback=on")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// A group of its own, for Kill to take the backends with the
-	// postmaster: the machine it ran on gone.
-	cmd.SysProcAttr.Setpgid = true
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start postgres: %v", err)
 	}
@@ -267,15 +265,43 @@ func (s *PostgresServer) Stop() {
 
 // Kill kills the server and its backends at once (SIGKILL), as the loss of
 // its machine would, and waits for it to exit; Start starts it again,
-// recovering. (Killing the postmaster alone leaves its backends serving
-// the connections they have for a while.)
+// recovering. Killing the postmaster alone would leave its backends, each
+// in a session of its own, serving the connections they have for a while.
 func (s *PostgresServer) Kill() {
 	if s.cmd == nil {
 		return
 	}
-	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	pid := s.cmd.Process.Pid
+	// Stopped, the postmaster starts no backend while they are listed.
+	_ = syscall.Kill(pid, syscall.SIGSTOP)
+	for _, child := range childrenOf(pid) {
+		_ = syscall.Kill(child, syscall.SIGKILL)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
 	<-s.done
 	s.cmd = nil
+}
+
+// childrenOf returns the processes whose parent is pid, from /proc.
+func childrenOf(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+		rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+		fields := strings.Fields(rest)
+		if len(fields) < 2 || fields[1] != strconv.Itoa(pid) {
+			continue
+		}
+		if child, err := strconv.Atoi(filepath.Base(filepath.Dir(f))); err == nil {
+			out = append(out, child)
+		}
+	}
+	return out
 }
 
 // remove stops the server and deletes its cluster.
