@@ -40,19 +40,11 @@ func TestReadReplicaConsistencyEndToEnd(t *testing.T) {
 
 	call := func(method, path, token, body string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(method, front.BaseURL()+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+apptest.AliceKey)
+		header := http.Header{}
 		if token != "" {
-			req.Header.Set("Stemma-Consistency", token)
+			header.Set("Stemma-Consistency", token)
 		}
-		resp, err := front.HTTPClient().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := front.DoHeader(t, method, path, apptest.AliceKey, body, header)
 		return resp.StatusCode, resp.Header.Get("Stemma-Consistency")
 	}
 	replicaReads := func() float64 { return readsOn(t, back, "catalog", "replica") }
