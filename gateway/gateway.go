@@ -73,6 +73,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithErrorHandler(errorHandler(o.Logger)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithDisablePathLengthFallback(),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithMiddlewares(strictQuery(queryRoutes()), plainStreamErrors(streamingRoutes())),
 	)
 	register := []struct {
@@ -200,4 +201,19 @@ func routingErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marsh
 	default:
 		WriteStatus(w, httpStatus, status.New(codes.InvalidArgument, http.StatusText(httpStatus)))
 	}
+}
+
+// consistencyKey is the metadata of the consistency token a service
+// returns after a write (services/internal/consistency); REST callers get
+// it as the Stemma-Consistency header, the name they send it back under.
+const consistencyKey = "x-stemma-consistency"
+
+// outgoingHeader names the HTTP headers of a call's response metadata:
+// Grpc-Metadata-<key>, as grpc-gateway does, but for the consistency
+// token.
+func outgoingHeader(key string) (string, bool) {
+	if key == consistencyKey {
+		return "Stemma-Consistency", true
+	}
+	return runtime.MetadataHeaderPrefix + key, true
 }

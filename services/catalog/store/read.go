@@ -14,7 +14,7 @@ import (
 
 // Get returns the work with the id.
 func (s *SQL) Get(ctx context.Context, id string) (*work.Work, error) {
-	w, err := scanWork(s.db.Reader().QueryRowContext(ctx, "SELECT "+workColumns+" FROM works w WHERE w.id = $1", id))
+	w, err := scanWork(s.db.Routed().QueryRowContext(ctx, "SELECT "+workColumns+" FROM works w WHERE w.id = $1", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFoundf("works/" + id)
 	}
@@ -27,7 +27,7 @@ func (s *SQL) Get(ctx context.Context, id string) (*work.Work, error) {
 // Version returns the work's sequence and generation.
 func (s *SQL) Version(ctx context.Context, id string) (Version, error) {
 	var v Version
-	err := s.db.Reader().QueryRowContext(ctx, "SELECT seq, generation FROM works WHERE id = $1", id).Scan(&v.Seq, &v.Generation)
+	err := s.db.Routed().QueryRowContext(ctx, "SELECT seq, generation FROM works WHERE id = $1", id).Scan(&v.Seq, &v.Generation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Version{}, apierr.NotFoundf("works/" + id)
 	}
@@ -41,7 +41,7 @@ func (s *SQL) Version(ctx context.Context, id string) (Version, error) {
 func (s *SQL) BatchGet(ctx context.Context, ids []string) (map[string]*work.Work, error) {
 	out := make(map[string]*work.Work, len(ids))
 	err := chunks(ids, s.paramsPerStatement(), func(c []string) error {
-		ws, err := queryWorks(ctx, s.db.Reader(), "SELECT "+workColumns+" FROM works w WHERE w.id IN ("+placeholders(1, len(c))+")", anys(c)...)
+		ws, err := queryWorks(ctx, s.db.Routed(), "SELECT "+workColumns+" FROM works w WHERE w.id IN ("+placeholders(1, len(c))+")", anys(c)...)
 		for _, w := range ws {
 			out[w.ID] = w
 		}
@@ -70,7 +70,7 @@ func (s *SQL) List(ctx context.Context, f filter.Expr, p Page) ([]*work.Work, in
 	if err != nil {
 		return nil, 0, err
 	}
-	ws, err := queryWorks(ctx, s.db.Reader(), stmt, s.db.PlanForValues(args)...)
+	ws, err := queryWorks(ctx, s.db.Routed(), stmt, s.db.PlanForValues(args)...)
 	if err != nil {
 		return nil, 0, s.db.Classify(fmt.Errorf("list works: %w", err))
 	}
@@ -80,7 +80,7 @@ func (s *SQL) List(ctx context.Context, f filter.Expr, p Page) ([]*work.Work, in
 
 // Lookup returns a page of the works that carry the key.
 func (s *SQL) Lookup(ctx context.Context, k Key, p Page) ([]*work.Work, int64, error) {
-	ws, err := queryWorks(ctx, s.db.Reader(), "SELECT "+workColumns+
+	ws, err := queryWorks(ctx, s.db.Routed(), "SELECT "+workColumns+
 		" FROM work_terms t JOIN works w ON w.seq = t.work_seq"+
 		" WHERE t.field = $1 AND t.term = $2 AND t.work_seq > $3 ORDER BY t.work_seq LIMIT $4",
 		int(k.field), k.term, p.After, p.limit()+1)

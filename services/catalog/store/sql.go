@@ -55,11 +55,11 @@ func (s *SQL) TitleIndexMissing(ctx context.Context) (bool, error) {
 // keeps.
 func (s *SQL) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// queryer is what both *sql.DB and *sql.Tx offer.
+// queryer is what reads run on: the routed reads (storage.Routed) or a
+// transaction.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // workColumns are the columns scanWork reads, in its order.

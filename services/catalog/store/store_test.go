@@ -8,8 +8,9 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/storage/storagetest"
 )
 
-// TestConformance runs the conformance suite on SQLite and on the real
-// PostgreSQL.
+// TestConformance runs the conformance suite on SQLite, on the real
+// PostgreSQL, and on a PostgreSQL of its own whose reads go to a streaming
+// replica.
 func TestConformance(t *testing.T) {
 	for _, b := range storagetest.Backends(store.Service, store.Migrations()) {
 		t.Run(string(b.Engine), func(t *testing.T) {
@@ -17,4 +18,13 @@ func TestConformance(t *testing.T) {
 			storetest.Run(t, func(t testing.TB) store.Store { return store.New(b.Open(t)) })
 		})
 	}
+	t.Run("postgres-replica", func(t *testing.T) {
+		t.Parallel()
+		b, replicaReads := storagetest.ReplicaBackend(t, store.Service, store.Migrations())
+		storetest.Run(t, func(t testing.TB) store.Store { return store.New(b.Open(t)) })
+		if replicaReads() == 0 {
+			t.Error("no read went to the replica")
+		}
+		t.Logf("%.0f reads served by the replica", replicaReads())
+	})
 }

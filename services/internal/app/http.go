@@ -17,6 +17,7 @@ import (
 
 	"github.com/stemma-registry/stemma/gateway"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/consistency"
 	"github.com/stemma-registry/stemma/services/internal/requestid"
 
 	"github.com/stemma-registry/stemma/services/internal/config"
@@ -43,7 +44,7 @@ func (a *App) httpHandler() http.Handler {
 	if a.api != nil {
 		// The span first, so that the request id names it and the
 		// gateway's gRPC calls are its children.
-		mux.Handle("/", a.tracing.HTTPHandler(requestid.Middleware(a.instrument(refuseInternalKey(a.keys, a.api)))))
+		mux.Handle("/", a.tracing.HTTPHandler(requestid.Middleware(consistency.Middleware(a.instrument(refuseInternalKey(a.keys, a.api))))))
 	}
 	return mux
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/redis/go-redis/v9"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -126,10 +127,7 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := storage.Open(ctx, storage.Options{
-		DatabaseURL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir, Service: lineagestore.Service,
-		Migrations: lineagestore.Migrations(), Logger: a.log, NoMigrate: !a.cfg.Migrate,
-	})
+	db, err := storage.Open(ctx, a.storeOptions(lineagestore.Service, lineagestore.Migrations()))
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +159,16 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 	}}, nil
 }
 
+// storeOptions says how a service opens its store: the configured
+// database, its read replicas, and whether to migrate.
+func (a *App) storeOptions(service string, migrations fs.FS) storage.Options {
+	return storage.Options{
+		DatabaseURL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir, Service: service,
+		Migrations: migrations, Logger: a.log, NoMigrate: !a.cfg.Migrate,
+		ReadURLs: a.cfg.DatabaseReadURLs, MaxReplicaLag: a.cfg.MaxReplicaLag, Metrics: a.reg,
+	}
+}
+
 // startCatalog builds the catalog service: a client of the licences
 // service (which validates expressions), its store with works by id cached
 // under versioned keys, and the deployment's bounds.
@@ -173,10 +181,7 @@ func (a *App) startCatalog(ctx context.Context, name string) (*part, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := storage.Open(ctx, storage.Options{
-		DatabaseURL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir, Service: catalogstore.Service,
-		Migrations: catalogstore.Migrations(), Logger: a.log, NoMigrate: !a.cfg.Migrate,
-	})
+	db, err := storage.Open(ctx, a.storeOptions(catalogstore.Service, catalogstore.Migrations()))
 	if err != nil {
 		works.Close()
 		return nil, err

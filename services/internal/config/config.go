@@ -51,11 +51,17 @@ type Config struct {
 	DataDir          string
 	// Migrate brings the stores' schemas up to date at start; without it
 	// the process alters nothing and refuses a schema that is behind.
-	Migrate      bool
-	DatabaseURL  string
-	RedisURL     string
-	RedisCluster bool
-	RedisPrefix  string
+	Migrate     bool
+	DatabaseURL string
+	// DatabaseReadURLs are streaming replicas of DatabaseURL that serve
+	// reads (docs/operations.md, "Read replicas").
+	DatabaseReadURLs []string
+	// MaxReplicaLag is how far behind the primary a read replica may be
+	// and still serve reads.
+	MaxReplicaLag time.Duration
+	RedisURL      string
+	RedisCluster  bool
+	RedisPrefix   string
 	// CacheHMACKey authenticates every value and event Stemma writes to
 	// Redis; empty derives one from InternalKey (cache.DeriveKey).
 	CacheHMACKey string
@@ -150,6 +156,7 @@ func Default() Config {
 		WatchesPerClient:   16,
 		MaxWatches:         1000,
 		GraphWriteWait:     10 * time.Second,
+		MaxReplicaLag:      2 * time.Second,
 		CacheEntries:       100_000,
 		ShutdownTimeout:    10 * time.Second,
 		HTTPReadTimeout:    30 * time.Second,
@@ -170,6 +177,8 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the SQLite files (one per service) when no database URL is set")
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "migrate the stores' schemas at start; with false, alter nothing and refuse a schema that is behind (run `stemma migrate` as a role that may)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (postgres://...); empty selects SQLite under --data-dir")
+	fs.StringSliceVar(&c.DatabaseReadURLs, "database-read-url", c.DatabaseReadURLs, "PostgreSQL URL of a streaming replica of --database-url that serves reads; repeat it or separate URLs by commas for several")
+	fs.DurationVar(&c.MaxReplicaLag, "database-max-replica-lag", c.MaxReplicaLag, "how far behind the primary a read replica may be and still serve reads; past it, or down, its reads go to the primary")
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL (redis://host:port/db); several hosts (redis://h1:p1,h2:p2) select Cluster; empty selects the in-process cache")
 	fs.BoolVar(&c.RedisCluster, "redis-cluster", c.RedisCluster, "treat --redis-url as a Redis Cluster even with one host")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", c.RedisPrefix, "prefix of every Redis key Stemma writes")
@@ -356,6 +365,17 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			add("--database-url: want a postgres:// URL")
 		}
+	}
+	for _, r := range c.DatabaseReadURLs {
+		if u, err := url.Parse(r); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			add("--database-read-url: want a postgres:// URL")
+		}
+	}
+	if len(c.DatabaseReadURLs) > 0 && c.DatabaseURL == "" {
+		add("--database-read-url needs --database-url: read replicas serve a PostgreSQL primary")
+	}
+	if c.MaxReplicaLag <= 0 {
+		add("--database-max-replica-lag: want a positive duration")
 	}
 	if c.RedisURL != "" {
 		// Not url.Parse: a Cluster URL lists several host:port pairs, which
@@ -588,6 +608,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("data_dir", c.DataDir),
 		slog.Bool("migrate", c.Migrate),
 		slog.String("database_url", Redact(c.DatabaseURL)),
+		slog.Any("database_read_urls", redactAll(c.DatabaseReadURLs)),
+		slog.Duration("database_max_replica_lag", c.MaxReplicaLag),
 		slog.String("redis_url", Redact(c.RedisURL)),
 		slog.Bool("redis_cluster", c.RedisCluster),
 		slog.String("licences_addr", c.LicencesAddr),
@@ -623,6 +645,15 @@ var userinfoPassword = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@\s:]
 
 // queryPassword matches a password given as a query parameter.
 var queryPassword = regexp.MustCompile(`(?i)([?&](?:[a-z_]*password|pass|pwd)=)[^&\s"']*`)
+
+// redactAll redacts each URL.
+func redactAll(urls []string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = Redact(u)
+	}
+	return out
+}
 
 // Redact hides every password of the URLs in s, which may be a URL or a
 // message quoting one, so that no log line carries a Redis or PostgreSQL

@@ -32,6 +32,7 @@ func TestEnvironmentMirrorsFlags(t *testing.T) {
 		"STEMMA_ADMINS=alice, bob",
 		"STEMMA_SHUTDOWN_TIMEOUT=3s",
 		"STEMMA_REDIS_CLUSTER=true",
+		"STEMMA_DATABASE_READ_URL=postgres://r1/x,postgres://r2/x",
 		"STEMMA_DATABSE_URL=typo",
 		"PATH=/bin",
 	})
@@ -46,6 +47,9 @@ func TestEnvironmentMirrorsFlags(t *testing.T) {
 	}
 	if strings.Join(c.Target, ",") != "catalog,lineage" || strings.Join(c.Admins, ",") != "alice,bob" {
 		t.Errorf("list variables: target %v, admins %v; want them to replace the defaults", c.Target, c.Admins)
+	}
+	if len(c.DatabaseReadURLs) != 2 || c.DatabaseReadURLs[1] != "postgres://r2/x" {
+		t.Errorf("DatabaseReadURLs = %v; want the two replicas of the variable", c.DatabaseReadURLs)
 	}
 	if strings.Join(unknown, ",") != "STEMMA_DATABSE_URL" {
 		t.Errorf("unknown = %v; want the misspelt variable reported", unknown)
@@ -97,6 +101,16 @@ func TestValidate(t *testing.T) {
 		}, `"b": want host:port`},
 		{"bad database", func(c *Config) { c.DatabaseURL = "mysql://x" }, "postgres://"},
 		{"bad redis", func(c *Config) { c.RedisURL = "http://x" }, "redis://"},
+		{"read replicas", func(c *Config) {
+			c.DatabaseURL = "postgres://h/x"
+			c.DatabaseReadURLs = []string{"postgres://r1/x", "postgresql://r2/x"}
+		}, ""},
+		{"bad read replica", func(c *Config) {
+			c.DatabaseURL = "postgres://h/x"
+			c.DatabaseReadURLs = []string{"mysql://r1/x"}
+		}, "--database-read-url: want"},
+		{"read replica without primary", func(c *Config) { c.DatabaseReadURLs = []string{"postgres://r1/x"} }, "needs --database-url"},
+		{"replica lag bound", func(c *Config) { c.MaxReplicaLag = 0 }, "--database-max-replica-lag"},
 		{"bad keys", func(c *Config) { c.APIKeys = "alice" }, "principal=key"},
 		{"short key", func(c *Config) { c.APIKeys = "alice=k" }, "shorter than 8"},
 		{"shared key", func(c *Config) { c.APIKeys = "alice=same-key,bob=same-key" }, "shares its key"},
@@ -215,8 +229,9 @@ func TestLogValueRedactsSecrets(t *testing.T) {
 	c.CacheHMACKey = "cache-hmac-secret"
 	c.DatabaseURL = "postgres://u:db-secret@h/x"
 	c.RedisURL = "redis://:redis-secret@h1:1,h2:2"
+	c.DatabaseReadURLs = []string{"postgres://u:replica-secret@r/x"}
 	out := c.LogValue().String()
-	for _, secret := range []string{"very-secret-key", "internal-secret", "cache-hmac-secret", "db-secret", "redis-secret"} {
+	for _, secret := range []string{"very-secret-key", "internal-secret", "cache-hmac-secret", "db-secret", "redis-secret", "replica-secret"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("log value shows %q: %s", secret, out)
 		}

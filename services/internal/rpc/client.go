@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/consistency"
 	"github.com/stemma-registry/stemma/services/internal/requestid"
 )
 
@@ -56,8 +57,8 @@ func Dial(t Target) (*grpc.ClientConn, error) {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(serviceConfig(t.Policy)),
-		grpc.WithChainUnaryInterceptor(requestid.UnaryClientInterceptor(), retryWrites(t.Policy)),
-		grpc.WithChainStreamInterceptor(requestid.StreamClientInterceptor()),
+		grpc.WithChainUnaryInterceptor(requestid.UnaryClientInterceptor(), consistency.UnaryClientInterceptor(), retryWrites(t.Policy)),
+		grpc.WithChainStreamInterceptor(requestid.StreamClientInterceptor(), consistency.StreamClientInterceptor()),
 	}
 	if t.MaxMsgBytes > 0 {
 		opts = append(opts, grpc.WithDefaultCallOptions(

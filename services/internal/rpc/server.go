@@ -29,6 +29,7 @@ import (
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/consistency"
 	"github.com/stemma-registry/stemma/services/internal/requestid"
 )
 
@@ -69,7 +70,8 @@ type Server struct {
 }
 
 // NewServer returns a server whose every call passes, outermost first,
-// through: its request id (requestid), Prometheus metrics (counts and latency per method), a log line
+// through: its request id (requestid), its consistency token
+// (consistency: read-your-writes across read replicas), Prometheus metrics (counts and latency per method), a log line
 // per finished call, the rewriting of domain errors into statuses, the
 // refusal of requests that could not be decoded, panic recovery and
 // authentication.
@@ -91,6 +93,7 @@ func NewServer(o ServerOptions) *Server {
 	codec := newLenientCodec()
 	unary := []grpc.UnaryServerInterceptor{
 		requestid.UnaryServerInterceptor(),
+		consistency.UnaryServerInterceptor(),
 		metrics.UnaryServerInterceptor(),
 		logging.UnaryServerInterceptor(slogLogger(o.Logger), logOpts...),
 		errorsUnary(o.Logger),
@@ -100,6 +103,7 @@ func NewServer(o ServerOptions) *Server {
 	unary = append(append(unary, o.PreAuthUnary...), o.Keys.UnaryInterceptor(o.Policy))
 	stream := []grpc.StreamServerInterceptor{
 		requestid.StreamServerInterceptor(),
+		consistency.StreamServerInterceptor(),
 		metrics.StreamServerInterceptor(),
 		logging.StreamServerInterceptor(slogLogger(o.Logger), logOpts...),
 		errorsStream(o.Logger),

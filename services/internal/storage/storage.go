@@ -32,6 +32,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/prometheus/client_golang/prometheus"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -71,6 +72,23 @@ type Options struct {
 	// nothing, so that the serving role needs no DDL rights; a schema
 	// behind the migrations is refused, naming `stemma migrate`.
 	NoMigrate bool
+	// ReadURLs are PostgreSQL read replicas (streaming standbys of
+	// DatabaseURL) that take reads off the primary: see Routed.
+	ReadURLs []string
+	// MaxReplicaLag is how far behind the primary a replica may be and
+	// still serve reads (zero: DefaultMaxReplicaLag).
+	MaxReplicaLag time.Duration
+	// ReplicaPoll is how often each replica's health and replay position
+	// are refreshed (zero: 100 ms).
+	ReplicaPoll time.Duration
+	// Metrics, when set, receives the read routing's metrics.
+	Metrics prometheus.Registerer
+	// ReadOwnWrites makes every read see every write made through this
+	// DB, whether or not its request carries a token: each write then
+	// keeps all reads on the primary until a replica replays it. For
+	// tests that read what they wrote without tokens; a service relies on
+	// its requests' tokens instead.
+	ReadOwnWrites bool
 }
 
 // DB is an open, migrated service database.
@@ -80,6 +98,9 @@ type DB struct {
 	read   *sql.DB
 	write  *sql.DB
 	log    *slog.Logger
+	// replicas routes reads when read replicas are configured; nil
+	// otherwise.
+	replicas *router
 }
 
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -97,6 +118,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		err error
 	)
 	if o.DatabaseURL == "" {
+		if len(o.ReadURLs) > 0 {
+			return nil, errors.New("storage: read replicas need a PostgreSQL database URL")
+		}
 		db, err = openSQLite(o)
 	} else {
 		db, err = openPostgres(ctx, o)
@@ -112,6 +136,15 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	if db.replicas != nil {
+		// No replica serves reads before it has the schema as migrated.
+		lsn, err := db.replicas.position(ctx)
+		if err != nil {
+			db.Close()
+			return nil, apierr.UnavailableErr("database", err)
+		}
+		db.replicas.raiseFloor(lsn)
 	}
 	return db, nil
 }
@@ -174,7 +207,14 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		pool.Close()
 		return nil, apierr.UnavailableErr("database", err)
 	}
-	return &DB{Engine: Postgres, Schema: schema, read: pool, write: pool, log: o.Logger}, nil
+	db := &DB{Engine: Postgres, Schema: schema, read: pool, write: pool, log: o.Logger}
+	if len(o.ReadURLs) > 0 {
+		if db.replicas, err = openReplicas(pool, o, schema, n); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	return db, nil
 }
 
 // createSchema creates the schema before any pooled connection uses it as
@@ -198,7 +238,11 @@ func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error
 
 // Close closes the database.
 func (db *DB) Close() error {
-	err := db.read.Close()
+	var err error
+	if db.replicas != nil {
+		err = db.replicas.close()
+	}
+	err = errors.Join(err, db.read.Close())
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
 	}
@@ -227,7 +271,8 @@ func (db *DB) PlanForValues(args []any) []any {
 	return append([]any{pgx.QueryExecModeExec}, args...)
 }
 
-// Reader returns the pool for queries outside a transaction.
+// Reader returns the primary's pool for queries outside a transaction;
+// reads that a replica may serve use Routed.
 func (db *DB) Reader() *sql.DB { return db.read }
 
 // Writer returns the pool transactions that write run on.
@@ -241,17 +286,24 @@ const maxAttempts = 12
 // failure or deadlock, SQLite busy), or whose connection broke before its
 // commit, is retried from the start with jittered backoff, so fn must have
 // no effects outside the transaction.
-// PostgreSQL transactions are SERIALIZABLE.
+// PostgreSQL transactions are SERIALIZABLE, and run on the primary; with
+// read replicas, the request's consistency tracker is then given the
+// primary's WAL position.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	opts := &sql.TxOptions{}
 	if db.Engine == Postgres {
 		opts.Isolation = sql.LevelSerializable
 	}
-	return db.run(ctx, db.write, opts, fn)
+	err := db.run(ctx, db.write, nil, opts, fn)
+	if err == nil {
+		db.observeWrite(ctx)
+	}
+	return err
 }
 
 // ReadTx runs fn in a read-only transaction: a consistent snapshot for
-// reads that take several queries.
+// reads that take several queries. With read replicas it runs where
+// Routed would send a read, and again on the primary if the replica fails.
 func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	opts := &sql.TxOptions{ReadOnly: true}
 	if db.Engine == Postgres {
@@ -261,13 +313,27 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		// transactions on the read pool are snapshots in WAL mode anyway.
 		opts.ReadOnly = false
 	}
-	return db.run(ctx, db.read, opts, fn)
+	return db.run(ctx, db.read, db.pick, opts, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
+// run runs fn in a transaction on pool, or, when pick is set, on the
+// replica it returns, if any; a replica that fails hands the transaction
+// to pool.
+func (db *DB) run(ctx context.Context, pool *sql.DB, pick func(context.Context) *replica, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
 	backoff := 2 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		atCommit, err := db.once(ctx, pool, opts, fn)
+		on, rep := pool, (*replica)(nil)
+		if pick != nil {
+			if rep = pick(ctx); rep != nil {
+				on = rep.pool
+			}
+		}
+		atCommit, err := db.once(ctx, on, opts, fn)
+		if rep != nil && db.replicas.failed(ctx, rep, err) {
+			pick = nil
+			attempt--
+			continue
+		}
 		// A connection that broke before the commit was sent took its
 		// transaction with it, so it may run again on another; one that
 		// broke during the commit leaves the outcome unknown.
@@ -413,10 +479,14 @@ func (db *DB) PgxConn(ctx context.Context, fn func(*pgx.Conn) error) error {
 	if err != nil {
 		return db.Classify(err)
 	}
-	defer conn.Close()
-	return db.Classify(conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		return fn(dc.(*stdlib.Conn).Conn())
-	}))
+	})
+	conn.Close()
+	if err == nil {
+		db.observeWrite(ctx)
+	}
+	return db.Classify(err)
 }
 
 // Micros converts a time to the integer microseconds the stores keep.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -42,7 +43,24 @@ func StartPostgres(t testing.TB) *PostgresServer {
 	if err != nil {
 		Unavailable(t, "PostgreSQL's server programs", err)
 	}
-	s := &PostgresServer{t: t, Port: FreePort(t), Database: "stemma", bin: bin}
+	s := newPostgresServer(t, bin, "stemma")
+	initdb := s.command("initdb", "-D", s.dataDir(), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+		"--locale=C", "--no-sync", "--no-instructions")
+	if out, err := initdb.CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	s.Start()
+	s.CreateDatabase(s.Database)
+	return s
+}
+
+// newPostgresServer makes the folder of a server yet to be made (as the
+// postgres user's when the test runs as root), removed with the server
+// when the test ends or the test process is interrupted.
+func newPostgresServer(t testing.TB, bin, database string) *PostgresServer {
+	t.Helper()
+	s := &PostgresServer{t: t, Port: FreePort(t), Database: database, bin: bin}
+	var err error
 	if os.Geteuid() == 0 {
 		if s.cred, err = credentialOf("postgres"); err != nil {
 			t.Fatalf("own PostgreSQL: %v", err)
@@ -60,14 +78,40 @@ func StartPostgres(t testing.TB) *PostgresServer {
 			t.Fatalf("own PostgreSQL: %v", err)
 		}
 	}
-	initdb := s.command("initdb", "-D", s.dataDir(), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-		"--locale=C", "--no-sync", "--no-instructions")
-	if out, err := initdb.CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	s.Start()
-	s.CreateDatabase(s.Database)
 	return s
+}
+
+// StartReplica makes a streaming replica of the server (pg_basebackup -R,
+// over the replication connection initdb's trust rules allow on
+// loopback), starts it as a hot standby on a port of its own, and removes
+// it when the test ends. Its URL reads what the server's does, once
+// replayed.
+func (s *PostgresServer) StartReplica() *PostgresServer {
+	s.t.Helper()
+	r := newPostgresServer(s.t, s.bin, s.Database)
+	backup := r.command("pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(s.Port), "-U", "postgres",
+		"-D", r.dataDir(), "-R", "-X", "stream", "-c", "fast", "--no-sync")
+	if out, err := backup.CombinedOutput(); err != nil {
+		s.t.Fatalf("pg_basebackup: %v\n%s", err, out)
+	}
+	r.Start()
+	return r
+}
+
+// Exec runs a statement on the server's stemma database: a test's way to
+// pause a replica's replay (SELECT pg_wal_replay_pause()) and resume it.
+func (s *PostgresServer) Exec(stmt string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.URL())
+	if err != nil {
+		s.t.Fatalf("own PostgreSQL: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, stmt); err != nil {
+		s.t.Fatalf("own PostgreSQL: %s: %v", stmt, err)
+	}
 }
 
 // CreateDatabase creates another database on the server and returns its
@@ -87,11 +131,17 @@ func (s *PostgresServer) CreateDatabase(name string) string {
 	return s.urlOf(name)
 }
 
-// postgresBin finds the folder of PostgreSQL's server programs: on PATH,
+// postgresBin finds the folder of PostgreSQL's server programs: on PATH
+// (where links lead),
 // else Debian's /usr/lib/postgresql/<version>/bin, newest first.
 func postgresBin() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
 		if _, err := exec.LookPath("postgres"); err == nil {
+			// The folder the link on PATH points into holds the other
+			// programs too (pg_basebackup).
+			if real, err := filepath.EvalSymlinks(p); err == nil {
+				p = real
+			}
 			return filepath.Dir(p), nil
 		}
 	}
@@ -162,7 +212,10 @@ func (s *PostgresServer) Start() {
 	defer logf.Close()
 	cmd := s.command("postgres", "-D", s.dataDir(), "-p", strconv.Itoa(s.Port), "-k", s.dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "fsync=off",
-		"-c", "shared_buffers=64MB")
+		"-c", "shared_buffers=64MB", "-c", "wal_level=replica", "-c", "max_wal_senders=10",
+		// A standby keeps the rows its queries read from being vacuumed
+		// away under them, rather than cancelling the queries.
+		"-c", "hot_standby_feedback=on")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start postgres: %v", err)
@@ -208,6 +261,47 @@ func (s *PostgresServer) Stop() {
 		<-s.done
 	}
 	s.cmd = nil
+}
+
+// Kill kills the server and its backends at once (SIGKILL), as the loss of
+// its machine would, and waits for it to exit; Start starts it again,
+// recovering. Killing the postmaster alone would leave its backends, each
+// in a session of its own, serving the connections they have for a while.
+func (s *PostgresServer) Kill() {
+	if s.cmd == nil {
+		return
+	}
+	pid := s.cmd.Process.Pid
+	// Stopped, the postmaster starts no backend while they are listed.
+	_ = syscall.Kill(pid, syscall.SIGSTOP)
+	for _, child := range childrenOf(pid) {
+		_ = syscall.Kill(child, syscall.SIGKILL)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	<-s.done
+	s.cmd = nil
+}
+
+// childrenOf returns the processes whose parent is pid, from /proc.
+func childrenOf(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+		rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+		fields := strings.Fields(rest)
+		if len(fields) < 2 || fields[1] != strconv.Itoa(pid) {
+			continue
+		}
+		if child, err := strconv.Atoi(filepath.Base(filepath.Dir(f))); err == nil {
+			out = append(out, child)
+		}
+	}
+	return out
 }
 
 // remove stops the server and deletes its cluster.

@@ -109,7 +109,8 @@ func scanDerivation(row scanner, withCheck bool) (*graph.Derivation, error) {
 	return &d, nil
 }
 
-// querier is what reads run on: the read pool or a transaction.
+// querier is what reads run on: the routed reads (storage.Routed) or a
+// transaction.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -125,7 +126,7 @@ func get(ctx context.Context, q querier, id string) (*graph.Derivation, error) {
 
 // Get returns one derivation.
 func (s *SQL) Get(ctx context.Context, id string) (*graph.Derivation, error) {
-	d, err := get(ctx, s.db.Reader(), id)
+	d, err := get(ctx, s.db.Routed(), id)
 	return d, s.db.Classify(err)
 }
 
@@ -150,7 +151,7 @@ func byRequest(ctx context.Context, q querier, req Request) (*graph.Derivation, 
 
 // ByRequest returns the derivation a request created.
 func (s *SQL) ByRequest(ctx context.Context, req Request) (*graph.Derivation, error) {
-	d, err := byRequest(ctx, s.db.Reader(), req)
+	d, err := byRequest(ctx, s.db.Routed(), req)
 	return d, s.db.Classify(err)
 }
 
@@ -348,7 +349,7 @@ func (s *SQL) List(ctx context.Context, q ListQuery) ([]*graph.Derivation, int64
 	args = append(args, q.Limit+1)
 	query := `SELECT d.seq, ` + columns + fromDerivations + ` WHERE ` + strings.Join(where, " AND ") +
 		fmt.Sprintf(` ORDER BY d.seq LIMIT $%d`, len(args))
-	rows, err := s.db.Reader().QueryContext(ctx, query, args...)
+	rows, err := s.db.Routed().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, 0, s.db.Classify(err)
 	}
@@ -410,7 +411,7 @@ func (s *SQL) Delete(ctx context.Context, id, etag string) (*graph.Derivation, e
 // Epoch returns the graph epoch.
 func (s *SQL) Epoch(ctx context.Context) (int64, error) {
 	var e int64
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT epoch FROM graph_epoch WHERE id = 1`).Scan(&e)
+	err := s.db.Routed().QueryRowContext(ctx, `SELECT epoch FROM graph_epoch WHERE id = 1`).Scan(&e)
 	return e, s.db.Classify(err)
 }
 
@@ -444,7 +445,7 @@ func walkSQL(dir graph.Direction, selected string) string {
 
 // Walk returns the edges of a walk.
 func (s *SQL) Walk(ctx context.Context, w graph.Walk) ([]graph.Edge, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, walkSQL(w.Direction, `d.id, d.derivative, d.source, d.relation`),
+	rows, err := s.db.Routed().QueryContext(ctx, walkSQL(w.Direction, `d.id, d.derivative, d.source, d.relation`),
 		w.Root, w.MaxDepth, w.RelationMask())
 	if err != nil {
 		return nil, s.db.Classify(err)
@@ -455,7 +456,7 @@ func (s *SQL) Walk(ctx context.Context, w graph.Walk) ([]graph.Edge, error) {
 
 // WalkDerivations returns the derivations of a walk.
 func (s *SQL) WalkDerivations(ctx context.Context, w graph.Walk) ([]*graph.Derivation, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, walkSQL(w.Direction, walkColumns), w.Root, w.MaxDepth, w.RelationMask())
+	rows, err := s.db.Routed().QueryContext(ctx, walkSQL(w.Direction, walkColumns), w.Root, w.MaxDepth, w.RelationMask())
 	if err != nil {
 		return nil, s.db.Classify(err)
 	}

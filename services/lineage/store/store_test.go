@@ -8,12 +8,23 @@ import (
 	"github.com/stemma-registry/stemma/services/lineage/store/storetest"
 )
 
+// TestConformance runs the conformance suite on SQLite, on the real
+// PostgreSQL, and on a PostgreSQL of its own whose reads go to a streaming
+// replica.
 func TestConformance(t *testing.T) {
 	for _, b := range storagetest.Backends(store.Service, store.Migrations()) {
 		t.Run(string(b.Engine), func(t *testing.T) {
 			storetest.Run(t, func(t testing.TB) store.Store { return store.New(b.Open(t)) })
 		})
 	}
+	t.Run("postgres-replica", func(t *testing.T) {
+		b, replicaReads := storagetest.ReplicaBackend(t, store.Service, store.Migrations())
+		storetest.Run(t, func(t testing.TB) store.Store { return store.New(b.Open(t)) })
+		if replicaReads() == 0 {
+			t.Error("no read went to the replica")
+		}
+		t.Logf("%.0f reads served by the replica", replicaReads())
+	})
 }
 
 func TestPolicyConformance(t *testing.T) {

@@ -168,6 +168,15 @@ func trusting(t testing.TB, certFile string) *http.Client {
 // empty. It returns the HTTP status and the raw answer.
 func (i *Instance) Do(t testing.TB, method, path, key, body string) (int, []byte) {
 	t.Helper()
+	resp, raw := i.DoHeader(t, method, path, key, body, nil)
+	return resp.StatusCode, raw
+}
+
+// DoHeader makes the call Do makes with the request headers of header
+// added, and returns the response (its body read and closed) and the raw
+// answer.
+func (i *Instance) DoHeader(t testing.TB, method, path, key, body string, header http.Header) (*http.Response, []byte) {
+	t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -175,6 +184,9 @@ func (i *Instance) Do(t testing.TB, method, path, key, body string) (int, []byte
 	req, err := http.NewRequest(method, i.BaseURL()+path, r)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -188,7 +200,7 @@ func (i *Instance) Do(t testing.TB, method, path, key, body string) (int, []byte
 	if err != nil {
 		t.Fatalf("%s %s: reading the answer: %v", method, path, err)
 	}
-	return resp.StatusCode, raw
+	return resp, raw
 }
 
 // Conn returns a gRPC client connection to the instance's gRPC server,

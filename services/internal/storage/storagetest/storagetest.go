@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stemma-registry/stemma/services/internal/storage"
 	"github.com/stemma-registry/stemma/services/internal/testenv"
@@ -73,6 +74,58 @@ func OpenPostgres(t testing.TB, service string, migrations fs.FS) *storage.DB {
 		DropSchema(t, url, schema)
 	})
 	return db
+}
+
+// ReplicaBackend starts a PostgreSQL server of t's own with a streaming
+// replica (testenv.StartReplica) and returns a backend whose databases,
+// fresh schemas on that server, send their reads to the replica. Reads see
+// the writes made before them (storage.Options.ReadOwnWrites), as the
+// conformance suites expect without tokens; reads go to the replica once it
+// has replayed them, which the returned counter of replica reads shows.
+func ReplicaBackend(t testing.TB, service string, migrations fs.FS) (Backend, func() float64) {
+	t.Helper()
+	primary := testenv.StartPostgres(t)
+	replica := primary.StartReplica()
+	reg := prometheus.NewRegistry()
+	open := func(t testing.TB) *storage.DB {
+		t.Helper()
+		schema := fmt.Sprintf("%s_t%d_%d", strings.ReplaceAll(service, "-", "_"), time.Now().UnixNano()%1e9, rand.IntN(1e6))
+		db, err := storage.Open(context.Background(), storage.Options{
+			DatabaseURL: primary.URL(), ReadURLs: []string{replica.URL()}, Service: service, Schema: schema,
+			Migrations: migrations, ReadOwnWrites: true, ReplicaPoll: 5 * time.Millisecond, MaxReplicaLag: time.Minute,
+			Metrics: reg,
+		})
+		if err != nil {
+			t.Fatalf("open postgres with a replica: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	return Backend{Engine: storage.Postgres, Open: open}, func() float64 { return Count(t, reg, "stemma_db_reads_total", "target", "replica") }
+}
+
+// Count returns the sum of the registry's counters named name whose label
+// has the value: Count(t, reg, "stemma_db_reads_total", "target", "replica").
+func Count(t testing.TB, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					n += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return n
 }
 
 // DropSchema drops a test's schema.
