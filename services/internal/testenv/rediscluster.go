@@ -37,7 +37,7 @@ func StartRedisCluster(t testing.TB) *RedisCluster {
 	t.Helper()
 	for _, p := range []string{"redis-server", "redis-cli"} {
 		if _, err := exec.LookPath(p); err != nil {
-			unavailable(t, p, err)
+			Unavailable(t, p, err)
 		}
 	}
 	c := &RedisCluster{t: t}
