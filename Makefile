@@ -49,7 +49,8 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzSPDX3:./services/lineage/sbom/ \
                 FuzzGzip:./services/lineage/sbom/ \
                 FuzzName:./services/licences/identify/ \
-                FuzzText:./services/licences/identify/
+                FuzzText:./services/licences/identify/ \
+                FuzzDecode:./services/catalog/iscc/
 # fuzz-all runs every target for $(1) executions, minimising each new input
 # for at most $(2) (a per-input bound inside the worker, untouched by that race).
 define fuzz-all

@@ -121,7 +121,7 @@ func Decode(raw []byte) (Code, error) {
 	for i := range f {
 		v, ok := r.varnibble()
 		if !ok {
-			return Code{}, fmt.Errorf("%w: truncated", ErrHeader)
+			return Code{}, fmt.Errorf("%w: truncated or malformed varnibble", ErrHeader)
 		}
 		f[i] = v
 	}
