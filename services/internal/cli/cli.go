@@ -48,7 +48,7 @@ unknown, conflicts found), 2 error (usage, transport or server).`,
 	root.AddCommand(newServeCmd(), newVersionCmd(),
 		newCheckCmd(), newLicencesCmd(), newWorksCmd(), newDeriveCmd(),
 		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newImportCmd(), newHealthCmd(),
-		newExportCmd(), newRestoreCmd(), newBackupCmd(), newMigrateCmd())
+		newExportCmd(), newRestoreCmd(), newBackupCmd(), newMigrateCmd(), newFingerprintCmd())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -201,7 +201,7 @@ func TestCLIDocListsEveryCommand(t *testing.T) {
 	}
 	for _, c := range []string{"check", "licences show", "licences list", "licences suggest", "licences parse", "works create", "works show", "works lookup", "works list",
 		"works update", "works delete", "works history", "derive", "ancestors", "descendants", "trace", "suggest",
-		"derivations list", "derivations show", "derivations delete", "audit", "attribution", "import", "health"} {
+		"derivations list", "derivations show", "derivations delete", "audit", "attribution", "import", "health", "fingerprint"} {
 		if !strings.Contains(string(doc), "stemma "+c) {
 			t.Errorf("docs/cli.md does not show stemma %s", c)
 		}
