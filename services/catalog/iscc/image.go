@@ -102,11 +102,13 @@ const MaxImagePixels = 64 << 20
 var ErrImageTooLarge = errors.New("iscc: image too large")
 
 // Pixels reduces an image to the 1024 grey values ImageCode takes, as the
-// reference SDK prepares images: transparency filled with white, a
-// uniform border (the colour of the top-left pixel) trimmed, converted to
-// grey (ITU-R 601-2 luma) and resized to 32x32 with a bicubic filter
-// (Pillow's: a = -0.5, widened by the scale when shrinking, 8-bit fixed
-// point). EXIF orientation is not applied (docs/iscc.md).
+// reference SDK prepares images with Pillow: transparency filled with
+// white, converted to grey (ITU-R 601-2 luma) and resized to 32x32 with
+// Pillow's bicubic filter (a = -0.5, widened by the scale when shrinking,
+// 8-bit fixed point); testdata/pillow holds images and the values Pillow
+// gives them. The SDK's border trim is a no-op with Pillow (it looks at an
+// alpha channel that is zero), so there is none here either; EXIF
+// orientation is not applied (docs/iscc.md).
 func Pixels(img image.Image) ([]uint8, error) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -116,47 +118,21 @@ func Pixels(img image.Image) ([]uint8, error) {
 	if int64(w)*int64(h) > MaxImagePixels {
 		return nil, fmt.Errorf("%w: %dx%d pixels, at most %d", ErrImageTooLarge, w, h, MaxImagePixels)
 	}
-	rgb := make([][3]uint8, w*h)
+	grey := make([]uint8, w*h)
 	for y := range h {
 		for x := range w {
 			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-			rgb[y*w+x] = [3]uint8{overWhite(c.R, c.A), overWhite(c.G, c.A), overWhite(c.B, c.A)}
+			r, g, bl := overWhite(c.R, c.A), overWhite(c.G, c.A), overWhite(c.B, c.A)
+			grey[y*w+x] = uint8((uint32(r)*19595 + uint32(g)*38470 + uint32(bl)*7471 + 0x8000) >> 16)
 		}
 	}
-	x0, y0, x1, y1 := borderBox(rgb, w, h)
-	grey := make([]uint8, 0, (x1-x0)*(y1-y0))
-	for y := y0; y < y1; y++ {
-		for x := x0; x < x1; x++ {
-			p := rgb[y*w+x]
-			grey = append(grey, uint8((uint32(p[0])*19595+uint32(p[1])*38470+uint32(p[2])*7471+0x8000)>>16))
-		}
-	}
-	return resizeBicubic(grey, x1-x0, y1-y0, ImageSide, ImageSide), nil
+	return resizeBicubic(grey, w, h, ImageSide, ImageSide), nil
 }
 
 // overWhite composites one channel of a non-premultiplied pixel with
 // alpha a over an opaque white background.
 func overWhite(c, a uint8) uint8 {
 	return uint8((uint32(c)*uint32(a) + 255*(255-uint32(a)) + 127) / 255)
-}
-
-// borderBox is the bounding box of the pixels that differ from the
-// top-left one; the whole image when none do.
-func borderBox(rgb [][3]uint8, w, h int) (x0, y0, x1, y1 int) {
-	ref := rgb[0]
-	x0, y0, x1, y1 = w, h, 0, 0
-	for y := range h {
-		for x := range w {
-			if rgb[y*w+x] != ref {
-				x0, y0 = min(x0, x), min(y0, y)
-				x1, y1 = max(x1, x+1), max(y1, y+1)
-			}
-		}
-	}
-	if x1 == 0 {
-		return 0, 0, w, h
-	}
-	return x0, y0, x1, y1
 }
 
 // resizeBicubic resamples a grey image of w by h to ow by oh: first the
