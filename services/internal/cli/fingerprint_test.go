@@ -85,14 +85,7 @@ func TestFingerprint(t *testing.T) {
 
 // "-" reads standard input.
 func TestFingerprintStdin(t *testing.T) {
-	f, err := os.Open(writeFile(t, "hello.txt", []byte("Hello World")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	stdin := os.Stdin
-	os.Stdin = f
-	t.Cleanup(func() { os.Stdin = stdin })
+	withStdin(t, writeFile(t, "hello.txt", []byte("Hello World")))
 	stemma(t, "fingerprint", "-").want(t, 0, "ISCC:EAASKDNZNYGUUF5A")
 }
 
