@@ -53,7 +53,8 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzName:./services/licences/identify/ \
                 FuzzText:./services/licences/identify/ \
                 FuzzPolicy:./services/lineage/policy/ \
-                FuzzParseLSN:./services/internal/consistency/
+                FuzzParseLSN:./services/internal/consistency/ \
+                FuzzDecode:./services/catalog/iscc/
 # fuzz-all runs every target for $(1) executions, minimising each new input
 # for at most $(2) (a per-input bound inside the worker, untouched by that race).
 define fuzz-all

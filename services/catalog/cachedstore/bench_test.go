@@ -79,7 +79,7 @@ func seed(b *testing.B, s store.Store, n int) []string {
 			Identifiers: []work.Identifier{
 				{Type: work.DOI, Value: fmt.Sprintf("10.5281/zenodo.%d", 1000+i)},
 				{Type: work.URL, Value: fmt.Sprintf("https://data.example.org/waves/%d", i)},
-				{Type: work.ISCC, Value: "ISCC:KACYPPBQTVPZ5USY"},
+				{Type: work.ISCC, Value: "ISCC:AAAZXZ6OU74YAZIM"},
 			},
 			Digests: []string{fmt.Sprintf("sha256:%064x", i), fmt.Sprintf("md5:%032x", i)},
 			Version: "2.1",

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stemma-registry/stemma/services/catalog/iscc"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 )
 
@@ -154,20 +155,15 @@ func normaliseSWHID(s string) (string, error) {
 }
 
 // normaliseISCC accepts an International Standard Content Code with or
-// without its "ISCC:" prefix: base32 (RFC 4648) without padding. The normal
-// form is upper case with the prefix.
+// without its "ISCC:" prefix, in any case, as the iscc package decodes it:
+// base32 (RFC 4648) without padding of a valid header and the body it
+// announces. The normal form is upper case with the prefix.
 func normaliseISCC(s string) (string, error) {
-	u := strings.ToUpper(s)
-	u = strings.TrimPrefix(u, "ISCC:")
-	if len(u) < 16 || len(u) > 256 {
-		return "", identifierError("want ISCC: and 16 to 256 base32 characters")
+	c, err := iscc.Parse(s)
+	if err != nil {
+		return "", identifierError(strings.TrimPrefix(err.Error(), "iscc: "))
 	}
-	for i := 0; i < len(u); i++ {
-		if c := u[i]; !(c >= 'A' && c <= 'Z' || c >= '2' && c <= '7') {
-			return "", identifierError("want base32 characters (A-Z, 2-7)")
-		}
-	}
-	return "ISCC:" + u, nil
+	return c.String(), nil
 }
 
 // normaliseURL accepts an absolute http or https URL; scheme and host come

@@ -46,10 +46,11 @@ func TestNormaliseIdentifier(t *testing.T) {
 		{"isbn", "X306406152", ""},
 		{"isbn", "12345", ""},
 		{"isbn", "1234567890123", ""},
-		{"iscc", "iscc:kacyppbqtvpz5usy", "ISCC:KACYPPBQTVPZ5USY"},
-		{"iscc", "KACYPPBQTVPZ5USYKAD3", "ISCC:KACYPPBQTVPZ5USYKAD3"},
+		{"iscc", "iscc:aaazxz6ou74yazim", "ISCC:AAAZXZ6OU74YAZIM"},
+		{"iscc", "KACYPXW445FTYNJ3CYSXHAFJMA2HUWULUNRFE3BLHRSCXYH2M5AEGQY", "ISCC:KACYPXW445FTYNJ3CYSXHAFJMA2HUWULUNRFE3BLHRSCXYH2M5AEGQY"},
 		{"iscc", "ISCC:KAC1", ""},
 		{"iscc", "ISCC:KACYPPBQTVPZ5US1", ""},
+		{"iscc", "ISCC:KACYPPBQTVPZ5USY", ""}, // the header announces 256 bits, the body has 64
 		{"url", "HTTPS://Example.ORG:443", "https://example.org/"},
 		{"url", "http://example.org:8080/A?b=c#d", "http://example.org:8080/A?b=c#d"},
 		{"url", "http://[::1]:80/x", "http://[::1]/x"},

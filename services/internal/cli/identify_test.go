@@ -31,14 +31,7 @@ func TestLicencesIdentify(t *testing.T) {
 // "-" reads the text from standard input.
 func TestLicencesIdentifyStdin(t *testing.T) {
 	s := "--server=" + servers(t)["grpc"]
-	f, err := os.Open("../../../LICENSE")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	stdin := os.Stdin
-	os.Stdin = f
-	t.Cleanup(func() { os.Stdin = stdin })
+	withStdin(t, "../../../LICENSE")
 	r := stemma(t, "licences", "identify", "-", s, "-o", "json")
 	r.want(t, 0)
 	if m := r.json(t); m["expression"] != "Apache-2.0" || m["method"] != "IDENTIFY_METHOD_TEXT" {
