@@ -10,7 +10,8 @@
 //
 //   - a request body bound to google.api.HttpBody (POST /v1/sboms:import)
 //     is the document itself, in any of the media types the SBOM reader
-//     tells apart by content, not an HttpBody object;
+//     tells apart by content, not an HttpBody object, and an HttpBody
+//     answer (the SBOM export) is the document in its own media type;
 //   - a server-streaming method answers newline-delimited JSON objects,
 //     each {"result": ...} or, once the stream has started, {"error": ...};
 //   - the bearer key is an HTTP bearer scheme, not an opaque header value;
@@ -56,6 +57,10 @@ var RawBodyTypes = []struct {
 	{"text/markdown", map[string]any{"type": "string"}},
 	{"application/gzip", nil},
 }
+
+// RawAnswerTypes are the media types of an HttpBody answer: the SBOM
+// export's formats.
+var RawAnswerTypes = []string{"application/vnd.cyclonedx+json", "application/spdx+json"}
 
 // The Swagger 2.0 input, as far as protoc-gen-openapiv2 writes it.
 type swagger struct {
@@ -207,11 +212,17 @@ func Convert(in []byte) ([]byte, error) {
 		},
 	}
 	for path, ops := range s.Paths {
+		path, renamed := singularParameters(path)
 		d.Paths[path] = map[string]*operation31{}
 		for method, op := range ops {
 			o, err := convertOperation(op)
 			if err != nil {
 				return nil, fmt.Errorf("openapi31: %s %s: %w", strings.ToUpper(method), path, err)
+			}
+			for i, p := range o.Parameters {
+				if to, ok := renamed[p.Name]; ok && p.In == "path" {
+					o.Parameters[i].Name = to
+				}
 			}
 			d.Paths[path][method] = o
 		}
@@ -241,6 +252,29 @@ func Convert(in []byte) ([]byte, error) {
 		return nil, fmt.Errorf("openapi31: writing: %w", err)
 	}
 	return append(out, '\n'), nil
+}
+
+// singularParameters renames the path parameters the generator named by
+// cutting the collection's final "s" (expand_slashed_path_patterns:
+// policies/{policie}) to the singular English spells ("policy"), so that
+// generated clients take a policy, not a policie. It returns the path and
+// the names it changed, old to new.
+func singularParameters(path string) (string, map[string]string) {
+	renamed := map[string]string{}
+	segs := strings.Split(path, "/")
+	for i := 1; i < len(segs); i++ {
+		name, ok := strings.CutPrefix(segs[i], "{")
+		if !ok {
+			continue
+		}
+		name, rest, _ := strings.Cut(name, "}")
+		if strings.HasSuffix(segs[i-1], "ies") && segs[i-1] == name+"s" {
+			to := strings.TrimSuffix(name, "ie") + "y"
+			renamed[name] = to
+			segs[i] = "{" + to + "}" + rest
+		}
+	}
+	return strings.Join(segs, "/"), renamed
 }
 
 func convertOperation(op operation) (*operation31, error) {
@@ -349,6 +383,16 @@ func convertParameter(p parameter) (parameter31, error) {
 func convertResponse(r response) (*response31, error) {
 	rr := &response31{Description: r.Description}
 	if r.Schema == nil {
+		return rr, nil
+	}
+	if r.Schema["$ref"] == httpBodyRef {
+		// An HttpBody answer (GET /v1/works/{work}/sbom) is the document
+		// itself, written with its own media type.
+		rr.Content = map[string]mediaType{}
+		for _, t := range RawAnswerTypes {
+			rr.Content[t] = mediaType{Schema: map[string]any{"type": "object",
+				"description": "The document itself, with its own media type, not wrapped in another object."}}
+		}
 		return rr, nil
 	}
 	sc, err := convertSchema(r.Schema)

@@ -25,6 +25,7 @@ type document struct {
 	OpenAPI string
 	Paths   map[string]map[string]struct {
 		Security    *[]map[string][]string
+		Parameters  []struct{ Name, In string }
 		RequestBody *struct {
 			Required bool
 			Content  map[string]struct{ Schema *schema }
@@ -111,6 +112,39 @@ func TestRawBody(t *testing.T) {
 	}
 	if op.Security == nil || len(*op.Security) != 1 {
 		t.Errorf("security %v; want the bearer key only", op.Security)
+	}
+}
+
+// A collection ending in -ies names its path parameter in the singular.
+func TestSingularPathParameters(t *testing.T) {
+	for path, ops := range committed(t).Paths {
+		if strings.Contains(path, "{policie}") {
+			t.Errorf("%s: want {policy}", path)
+		}
+		for method, op := range ops {
+			for _, p := range op.Parameters {
+				if p.In == "path" && !strings.Contains(path, "{"+p.Name+"}") {
+					t.Errorf("%s %s: path parameter %q is not in the path", method, path, p.Name)
+				}
+			}
+		}
+	}
+	if _, ok := committed(t).Paths["/v1/policies/{policy}"]; !ok {
+		t.Error("no /v1/policies/{policy}")
+	}
+}
+
+// GET /v1/works/{work}/sbom answers the SBOM itself, in its own media type.
+func TestRawAnswer(t *testing.T) {
+	r := committed(t).Paths["/v1/works/{work}/sbom"]["get"].Responses["200"]
+	if len(r.Content) != len(openapi31.RawAnswerTypes) {
+		t.Errorf("export 200 content %v; want %v", r.Content, openapi31.RawAnswerTypes)
+	}
+	for _, mt := range openapi31.RawAnswerTypes {
+		c, ok := r.Content[mt]
+		if !ok || c.Schema == nil || len(c.Schema.Properties) > 0 {
+			t.Errorf("export 200 %s = %+v; want the document itself", mt, c)
+		}
 	}
 }
 
