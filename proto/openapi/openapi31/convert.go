@@ -212,7 +212,7 @@ func Convert(in []byte) ([]byte, error) {
 		},
 	}
 	for path, ops := range s.Paths {
-		path, renamed := singularParameters(path)
+		path, renamed := SingularPath(path)
 		d.Paths[path] = map[string]*operation31{}
 		for method, op := range ops {
 			o, err := convertOperation(op)
@@ -254,12 +254,12 @@ func Convert(in []byte) ([]byte, error) {
 	return append(out, '\n'), nil
 }
 
-// singularParameters renames the path parameters the generator named by
+// SingularPath renames the path parameters the generator named by
 // cutting the collection's final "s" (expand_slashed_path_patterns:
 // policies/{policie}) to the singular English spells ("policy"), so that
 // generated clients take a policy, not a policie. It returns the path and
 // the names it changed, old to new.
-func singularParameters(path string) (string, map[string]string) {
+func SingularPath(path string) (string, map[string]string) {
 	renamed := map[string]string{}
 	segs := strings.Split(path, "/")
 	for i := 1; i < len(segs); i++ {
