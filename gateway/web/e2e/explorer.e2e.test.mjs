@@ -3,6 +3,7 @@
 // headless Chromium, assertions on what the pages show.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { startServer, startBrowser, apiClient, artifact, sha256, KEYS } from './harness.mjs';
 
 let server;
@@ -115,6 +116,20 @@ test('a work page: metadata, licence explained, history, derivations in and out'
   assert.match(await text('[data-derivations="in"] tr.conflict-row'), /Conflict/);
   await page.locator('[data-derivations="out"][data-count="1"]').waitFor();
   await page.screenshot({ path: artifact('work.png'), fullPage: true });
+  // The compliance documents: the NOTICE holds the utility's licence text
+  // and its upstream's; the SBOM links ask the export route.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download NOTICE' }).click()]);
+  assert.equal(download.suggestedFilename(), 'NOTICE-utility.txt');
+  const notice = await readFile(await download.path(), 'utf8');
+  assert.match(notice, /Tiny snippet/);
+  assert.match(notice, /GNU GENERAL PUBLIC LICENSE/);
+  assert.equal(await page.getByRole('link', { name: 'SBOM (CycloneDX)' }).getAttribute('href'), '/v1/works/utility/sbom?format=cyclonedx');
+  const sbom = await api('GET', '/v1/works/utility/sbom', undefined, { query: { format: 'spdx' } });
+  assert.equal(sbom.spdxVersion, 'SPDX-2.3');
+  // A work without a description shows none, not the word "null".
+  await page.goto(`${server.base}/works/notes`);
+  await page.locator('.lede').waitFor();
+  assert.doesNotMatch(await text('main'), /\bnull\b/);
   // The library's licence history is a timeline of two entries.
   await page.goto(`${server.base}/works/base-lib`);
   await page.locator('.timeline-item').nth(1).waitFor();

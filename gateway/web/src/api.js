@@ -153,6 +153,7 @@ export const api = {
   descendants: (name, query, o) => request('GET', `${workPath(name)}/descendants`, { ...o, query }),
   audit: (name, query, o) => request('GET', `${workPath(name)}:audit`, { ...o, query }),
   attribution: (name, query, o) => request('GET', `${workPath(name)}/attribution`, { ...o, query }),
+  notice: (name, o) => request('GET', `${workPath(name)}/notice`, o),
   check: (body, o) => request('POST', '/v1/compatibility:check', { ...o, body }),
   suggestOutbound: (body, o) => request('POST', '/v1/compatibility:suggestOutbound', { ...o, body }),
   parse: (expression, o) => request('POST', '/v1/expressions:parse', { ...o, body: { expression } }),

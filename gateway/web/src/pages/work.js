@@ -1,7 +1,7 @@
 // A work's page: its metadata, creators, identifiers and digests, its
 // licence explained, its licence history and its derivations in and out.
-import { h, loading, replace, extLink, timeEl } from '../dom.js';
-import { api, workId } from '../api.js';
+import { h, append, loading, replace, extLink, timeEl } from '../dom.js';
+import { api, workId, workPath } from '../api.js';
 import { errorBox } from '../errors.js';
 import { workTabs, workLink, licenceBadge, workHref, verdictBadge, moreButton } from '../components.js';
 import { explainExpression } from '../explain.js';
@@ -18,7 +18,9 @@ export default async function work({ main, params, signal }) {
   const into = h('section', { 'aria-labelledby': 'h-into', dataset: { derivations: 'out' } },
     h('h2', { id: 'h-into' }, 'Derived into'), loading());
 
-  main.append(
+  // append, not main.append: the DOM's own would print a missing part
+  // (a work without a description) as the word "null".
+  append(main, [
     h('p', { class: 'crumbs' }, h('a', { href: '/' }, 'Find'), ' › ', h('span', null, w.name)),
     h('h1', null, w.title),
     workTabs(params.id, ''),
@@ -33,12 +35,34 @@ export default async function work({ main, params, signal }) {
       h('a', { class: 'button', href: workHref(name, 'tree') }, 'Family tree'), ' ',
       h('a', { class: 'button', href: workHref(name, 'audit') }, 'Audit & attribution'), ' ',
       h('a', { class: 'button secondary', href: `/register?derivative=${encodeURIComponent(name)}#derivation` }, 'Record a source of this work'), ' ',
-      h('a', { class: 'button secondary', href: `/register?source=${encodeURIComponent(name)}#derivation` }, 'Record a work derived from it')));
+      h('a', { class: 'button secondary', href: `/register?source=${encodeURIComponent(name)}#derivation` }, 'Record a work derived from it')),
+    h('p', { class: 'actions', dataset: { downloads: '' } },
+      noticeButton(name, signal), ' ',
+      h('a', { class: 'button secondary', href: `${workPath(name)}/sbom?format=cyclonedx`, download: `${params.id}.cdx.json` }, 'SBOM (CycloneDX)'), ' ',
+      h('a', { class: 'button secondary', href: `${workPath(name)}/sbom?format=spdx`, download: `${params.id}.spdx.json` }, 'SBOM (SPDX)'))]);
 
   explainExpression(w.licence, { signal }).then((el) => replace(licence, licence.firstChild, el));
   licenceHistory(name, history, signal);
   derivations(name, 'derivative', from, signal);
   derivations(name, 'source', into, signal);
+}
+
+// noticeButton downloads the work's third-party notices (every credited
+// upstream work and the full text of each licence) as a text file.
+function noticeButton(name, signal) {
+  const status = h('span', { class: 'muted', role: 'status' });
+  const button = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+    status.textContent = '';
+    try {
+      const notice = await api.notice(name, { signal });
+      const a = h('a', { href: URL.createObjectURL(new Blob([notice.text || ''], { type: 'text/plain' })), download: `NOTICE-${workId(name)}.txt` });
+      a.click();
+      URL.revokeObjectURL(a.href);
+    } catch (e) {
+      status.textContent = e.message;
+    }
+  } }, 'Download NOTICE');
+  return [button, status];
 }
 
 function about(w) {
