@@ -161,6 +161,9 @@ func seed(c client) map[string]call {
 		"LineageService_GetAttribution":          {path: w},
 		"LineageService_SuggestLicences":         {path: w},
 		"LineageService_ImportSbom":              {body: sbom, key: alice},
+		"LineageService_BuildSbomNotice":         {body: sbom, key: alice},
+		"LineageService_GetWorkNotice":           {path: w},
+		"LineageService_ExportWorkSbom":          {path: w, query: "format=spdx"},
 		"LineageService_WatchDerivations":        {query: "works=works/c2"},
 		"PolicyService_CreatePolicy":             {body: `{"document":"id: contract-created\nreview:\n  unknown: true\n"}`, key: alice},
 		"PolicyService_GetPolicy":                {path: pol},
@@ -241,6 +244,14 @@ func TestEveryOperationAnswers(t *testing.T) {
 			t.Errorf("%s %s: %d %s", o.method, o.url(cl), code, answer)
 			continue
 		}
+		if o.OperationID == "LineageService_ExportWorkSbom" {
+			// The answer is the SBOM itself, in its own schema.
+			var doc struct{ SPDXVersion string }
+			if err := json.Unmarshal(answer, &doc); err != nil || doc.SPDXVersion != "SPDX-2.3" {
+				t.Errorf("%s: answered %.200s; want an SPDX 2.3 document", o.OperationID, answer)
+			}
+			continue
+		}
 		checkShape(t, d, o, answer)
 	}
 	for id := range calls {
@@ -287,7 +298,7 @@ func checkShape(t *testing.T, d *document, o op, body []byte) {
 // API cannot have, else a query parameter it does not take.
 func malformed(o op, cl call) (method, url, body string) {
 	switch {
-	case o.OperationID == "LineageService_ImportSbom":
+	case o.OperationID == "LineageService_ImportSbom" || o.OperationID == "LineageService_BuildSbomNotice":
 		return o.method, o.url(cl), `{"bomFormat":"CycloneDX","specVersion":"0.1"}`
 	case cl.body != "":
 		return o.method, o.url(cl), `{"notAField":1}`

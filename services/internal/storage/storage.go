@@ -347,7 +347,9 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, pick func(context.Context) 
 			return db.Classify(ctx.Err())
 		case <-time.After(sleep):
 		}
-		if backoff < 200*time.Millisecond {
+		// Up to a second apart: eight writers on one row of a loaded
+		// machine could otherwise lose every attempt within 200 ms steps.
+		if backoff < time.Second {
 			backoff *= 2
 		}
 	}
