@@ -41,12 +41,13 @@ func (s *Service) licence(ctx context.Context, field, expr string) (work.Licence
 
 // namesReference reports whether an expression names a licence or an
 // exception that is not on the SPDX list (LicenseRef-, DocumentRef-,
-// AdditionRef-), whose terms Stemma cannot know.
+// AdditionRef-) and whose terms Stemma does not model.
 func namesReference(n *licencesv1.ExpressionNode) bool {
 	if n == nil {
 		return false
 	}
-	if n.GetDocumentRef() != "" || strings.HasPrefix(n.GetLicenceId(), "LicenseRef-") || strings.Contains(n.GetExceptionId(), "AdditionRef-") {
+	unmodelled := strings.HasPrefix(n.GetLicenceId(), "LicenseRef-") && !n.GetModelled()
+	if n.GetDocumentRef() != "" || unmodelled || strings.Contains(n.GetExceptionId(), "AdditionRef-") {
 		return true
 	}
 	for _, o := range n.GetOperands() {

@@ -83,6 +83,13 @@ func TestCreateNormalises(t *testing.T) {
 	_, err = c.CreateWork(bob, &catalogv1.CreateWorkRequest{WorkId: "isbn-book", Work: software("x", "")})
 	wantCode(t, "a taken work id", err, codes.AlreadyExists, "")
 
+	// A LicenseRef- Stemma models (an AI model licence) is known.
+	model, err := c.CreateWork(alice, &catalogv1.CreateWorkRequest{Work: &catalogv1.Work{
+		Kind: catalogv1.WorkKind_WORK_KIND_MODEL, Title: "A fine-tune", Licence: "LicenseRef-Llama-3.1"}})
+	if err != nil || model.GetLicenceStatus() != catalogv1.LicenceStatus_LICENCE_STATUS_KNOWN {
+		t.Fatalf("a work under a modelled LicenseRef = %v, %v", model, err)
+	}
+
 	none, err := c.CreateWork(alice, &catalogv1.CreateWorkRequest{Work: software("unlicensed", "")})
 	if err != nil || none.GetLicenceStatus() != catalogv1.LicenceStatus_LICENCE_STATUS_NONE {
 		t.Fatalf("a work without a licence = %v, %v", none, err)

@@ -63,7 +63,8 @@ const (
 	// LicenceKnown: every licence in the expression is on the SPDX list.
 	LicenceKnown
 	// LicenceUnknown: the expression names a LicenseRef-, DocumentRef- or
-	// AdditionRef- reference whose terms Stemma does not know.
+	// AdditionRef- reference whose terms Stemma does not know (a LicenseRef-
+	// it models, such as an AI model licence, counts as known).
 	LicenceUnknown
 )
 

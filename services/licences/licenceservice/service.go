@@ -225,33 +225,35 @@ func (s *Service) ParseExpression(_ context.Context, req *licencesv1.ParseExpres
 		Canonical:    p.Expr.String(),
 		LicenceIds:   lics,
 		ExceptionIds: excs,
-		Tree:         toNode(p.Expr),
+		Tree:         s.toNode(p.Expr),
 		Warnings:     p.Warnings,
 	}, nil
 }
 
-func toNode(e expression.Expr) *licencesv1.ExpressionNode {
+func (s *Service) toNode(e expression.Expr) *licencesv1.ExpressionNode {
 	switch x := e.(type) {
 	case *expression.Term:
+		_, modelled := s.cat.Ref(x.ID)
 		return &licencesv1.ExpressionNode{
 			Kind:        licencesv1.ExpressionNode_KIND_LICENCE,
 			LicenceId:   x.ID,
 			OrLater:     x.AllowsLaterVersions(),
 			ExceptionId: x.Exception,
 			DocumentRef: x.DocumentRef,
+			Modelled:    modelled && x.DocumentRef == "",
 		}
 	case *expression.And:
-		return &licencesv1.ExpressionNode{Kind: licencesv1.ExpressionNode_KIND_AND, Operands: toNodes(x.Operands)}
+		return &licencesv1.ExpressionNode{Kind: licencesv1.ExpressionNode_KIND_AND, Operands: s.toNodes(x.Operands)}
 	case *expression.Or:
-		return &licencesv1.ExpressionNode{Kind: licencesv1.ExpressionNode_KIND_OR, Operands: toNodes(x.Operands)}
+		return &licencesv1.ExpressionNode{Kind: licencesv1.ExpressionNode_KIND_OR, Operands: s.toNodes(x.Operands)}
 	}
 	return nil
 }
 
-func toNodes(es []expression.Expr) []*licencesv1.ExpressionNode {
+func (s *Service) toNodes(es []expression.Expr) []*licencesv1.ExpressionNode {
 	out := make([]*licencesv1.ExpressionNode, len(es))
 	for i, e := range es {
-		out[i] = toNode(e)
+		out[i] = s.toNode(e)
 	}
 	return out
 }

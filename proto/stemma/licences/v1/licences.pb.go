@@ -1542,7 +1542,11 @@ type ExpressionNode struct {
 	// For KIND_LICENCE: the DocumentRef- prefix of an external reference.
 	DocumentRef string `protobuf:"bytes,5,opt,name=document_ref,json=documentRef,proto3" json:"document_ref,omitempty"`
 	// For KIND_AND and KIND_OR: the operands, in order.
-	Operands      []*ExpressionNode `protobuf:"bytes,6,rep,name=operands,proto3" json:"operands,omitempty"`
+	Operands []*ExpressionNode `protobuf:"bytes,6,rep,name=operands,proto3" json:"operands,omitempty"`
+	// For KIND_LICENCE: a LicenseRef- whose terms Stemma models from their
+	// text (the AI model licences, docs/licences.md), so that verdicts about
+	// it are reasoned like those about a listed licence.
+	Modelled      bool `protobuf:"varint,7,opt,name=modelled,proto3" json:"modelled,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1617,6 +1621,13 @@ func (x *ExpressionNode) GetOperands() []*ExpressionNode {
 		return x.Operands
 	}
 	return nil
+}
+
+func (x *ExpressionNode) GetModelled() bool {
+	if x != nil {
+		return x.Modelled
+	}
+	return false
 }
 
 // CheckCompatibilityRequest is the request of CheckCompatibility.
@@ -2482,7 +2493,7 @@ const file_stemma_licences_v1_licences_proto_rawDesc = "" +
 	"licenceIds\x12#\n" +
 	"\rexception_ids\x18\x03 \x03(\tR\fexceptionIds\x126\n" +
 	"\x04tree\x18\x04 \x01(\v2\".stemma.licences.v1.ExpressionNodeR\x04tree\x12\x1a\n" +
-	"\bwarnings\x18\x05 \x03(\tR\bwarnings\"\xd8\x02\n" +
+	"\bwarnings\x18\x05 \x03(\tR\bwarnings\"\xf4\x02\n" +
 	"\x0eExpressionNode\x12;\n" +
 	"\x04kind\x18\x01 \x01(\x0e2'.stemma.licences.v1.ExpressionNode.KindR\x04kind\x12\x1d\n" +
 	"\n" +
@@ -2490,7 +2501,8 @@ const file_stemma_licences_v1_licences_proto_rawDesc = "" +
 	"\bor_later\x18\x03 \x01(\bR\aorLater\x12!\n" +
 	"\fexception_id\x18\x04 \x01(\tR\vexceptionId\x12!\n" +
 	"\fdocument_ref\x18\x05 \x01(\tR\vdocumentRef\x12>\n" +
-	"\boperands\x18\x06 \x03(\v2\".stemma.licences.v1.ExpressionNodeR\boperands\"I\n" +
+	"\boperands\x18\x06 \x03(\v2\".stemma.licences.v1.ExpressionNodeR\boperands\x12\x1a\n" +
+	"\bmodelled\x18\a \x01(\bR\bmodelled\"I\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fKIND_LICENCE\x10\x01\x12\f\n" +
