@@ -42,7 +42,7 @@ type CurationServiceClient interface {
 	CreateCuration(ctx context.Context, in *CreateCurationRequest, opts ...grpc.CallOption) (*Curation, error)
 	// GetCuration returns a curation and its history.
 	GetCuration(ctx context.Context, in *GetCurationRequest, opts ...grpc.CallOption) (*Curation, error)
-	// ListCurations lists curations, oldest first, that a filter selects.
+	// ListCurations lists the curations a filter selects, by id.
 	ListCurations(ctx context.Context, in *ListCurationsRequest, opts ...grpc.CallOption) (*ListCurationsResponse, error)
 	// AcceptCuration accepts a proposed curation: from then on it replaces
 	// the licence of what it names. A reviewer or an admin may accept it,
@@ -127,7 +127,7 @@ type CurationServiceServer interface {
 	CreateCuration(context.Context, *CreateCurationRequest) (*Curation, error)
 	// GetCuration returns a curation and its history.
 	GetCuration(context.Context, *GetCurationRequest) (*Curation, error)
-	// ListCurations lists curations, oldest first, that a filter selects.
+	// ListCurations lists the curations a filter selects, by id.
 	ListCurations(context.Context, *ListCurationsRequest) (*ListCurationsResponse, error)
 	// AcceptCuration accepts a proposed curation: from then on it replaces
 	// the licence of what it names. A reviewer or an admin may accept it,
