@@ -160,3 +160,32 @@ func TestCurationReview(t *testing.T) {
 	}
 	s.fails(t, "GET", "/v1/curations?filter=colour%3Dred", "", "", 400, "INVALID_ARGUMENT")
 }
+
+// A curation of a registered work changes the licence a policy evaluation
+// of an ancestry takes it under, and the finding it causes says so.
+func TestWorkCurationInAncestryEvaluation(t *testing.T) {
+	s := start(t, apptest.Config(t))
+	s.ok(t, "POST", "/v1/policies", apptest.AliceKey, policyBody(noStrongCopyleft), nil)
+	app := s.work(t, apptest.AliceKey, "app", "SOFTWARE", "MIT")
+	lib := s.work(t, apptest.AliceKey, "lib", "SOFTWARE", "MIT")
+	s.derive(t, apptest.AliceKey, app, lib, "INCLUSION", "")
+	var r lineagev1.EvaluatePolicyResponse
+	s.ok(t, "POST", "/v1/policies/no-strong-copyleft:evaluate", apptest.AliceKey, `{"work":"works/app"}`, &r)
+	if r.GetOutcome() != lineagev1.PolicyOutcome_POLICY_OUTCOME_PASS {
+		t.Fatalf("before the curation: %v", &r)
+	}
+	var c lineagev1.Curation
+	s.ok(t, "POST", "/v1/curations", apptest.AliceKey, curationBody(map[string]any{
+		"work": lib, "licence": "GPL-3.0-only", "evidence": map[string]string{"url": "https://example.com/lib/COPYING"},
+	}), &c)
+	s.ok(t, "POST", "/v1/"+c.GetName()+":accept", apptest.BobKey, `{}`, nil)
+	s.ok(t, "POST", "/v1/policies/no-strong-copyleft:evaluate", apptest.AliceKey, `{"work":"works/app"}`, &r)
+	if r.GetOutcome() != lineagev1.PolicyOutcome_POLICY_OUTCOME_DENY || len(r.GetFindings()) != 1 {
+		t.Fatalf("after the curation: %v", &r)
+	}
+	f := r.GetFindings()[0]
+	if f.GetWork() != lib || f.GetLicence() != "GPL-3.0-only" || f.GetDeclaredLicence() != "MIT" || f.GetCuration() != c.GetName() ||
+		!strings.HasPrefix(f.GetReason(), "declared MIT, curated GPL-3.0-only") || f.GetCheck().GetInbound() != "GPL-3.0-only" {
+		t.Errorf("finding %v", f)
+	}
+}
