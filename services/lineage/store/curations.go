@@ -56,7 +56,8 @@ type Curations interface {
 	// ListCurations returns at most limit curations with ids after after,
 	// by id, with their histories.
 	ListCurations(ctx context.Context, after string, limit int) ([]*Curation, error)
-	// AcceptedCurations returns every accepted curation, by id.
+	// AcceptedCurations returns every accepted curation, by id, without
+	// its history: it is read on every import and evaluation.
 	AcceptedCurations(ctx context.Context) ([]*Curation, error)
 	// ReviewCuration moves a curation from state from to state to:
 	// ABORTED if it is no longer in from, NOT_FOUND if there is none.
@@ -111,9 +112,9 @@ func scanCuration(row scanner) (*Curation, error) {
 	return &c, nil
 }
 
-// queryCurations runs a query of curationColumns and loads each one's
-// history.
-func queryCurations(ctx context.Context, q querier, query string, args ...any) ([]*Curation, error) {
+// queryCurations runs a query of curationColumns and, withHistory, loads
+// each one's history.
+func queryCurations(ctx context.Context, q querier, withHistory bool, query string, args ...any) ([]*Curation, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+curationColumns+` FROM curations `+query, args...)
 	if err != nil {
 		return nil, err
@@ -129,6 +130,9 @@ func queryCurations(ctx context.Context, q querier, query string, args ...any) (
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, err
+	}
+	if !withHistory {
+		return out, nil
 	}
 	for _, c := range out {
 		if err := loadHistory(ctx, q, c); err != nil {
@@ -162,7 +166,7 @@ func loadHistory(ctx context.Context, q querier, c *Curation) error {
 }
 
 func getCuration(ctx context.Context, q querier, id string) (*Curation, error) {
-	cs, err := queryCurations(ctx, q, `WHERE id = $1`, id)
+	cs, err := queryCurations(ctx, q, true, `WHERE id = $1`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +190,7 @@ func (s *SQL) GetCuration(ctx context.Context, id string) (*Curation, error) {
 func (s *SQL) ListCurations(ctx context.Context, after string, limit int) ([]*Curation, error) {
 	var out []*Curation
 	err := s.db.ReadTx(ctx, func(tx *sql.Tx) (err error) {
-		out, err = queryCurations(ctx, tx, `WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+		out, err = queryCurations(ctx, tx, true, `WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
 		return err
 	})
 	return out, s.db.Classify(err)
@@ -196,7 +200,7 @@ func (s *SQL) ListCurations(ctx context.Context, after string, limit int) ([]*Cu
 func (s *SQL) AcceptedCurations(ctx context.Context) ([]*Curation, error) {
 	var out []*Curation
 	err := s.db.ReadTx(ctx, func(tx *sql.Tx) (err error) {
-		out, err = queryCurations(ctx, tx, `WHERE state = $1 ORDER BY id`, int(CurationAccepted))
+		out, err = queryCurations(ctx, tx, false, `WHERE state = $1 ORDER BY id`, int(CurationAccepted))
 		return err
 	})
 	return out, s.db.Classify(err)
