@@ -196,9 +196,10 @@ func (cs *Curations) ListCurations(ctx context.Context, req *lineagev1.ListCurat
 		if err != nil {
 			return nil, err
 		}
-		for i, c := range batch {
+		for _, c := range batch {
 			if len(resp.Curations) == size {
-				resp.NextPageToken = paging.Encode(q, batch[i-1].ID)
+				// after is the last curation looked at, the page's last.
+				resp.NextPageToken = paging.Encode(q, after)
 				return resp, nil
 			}
 			after = c.ID

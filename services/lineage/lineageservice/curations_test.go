@@ -159,6 +159,35 @@ func TestCurationReview(t *testing.T) {
 		t.Errorf("second page: %v", &l)
 	}
 	s.fails(t, "GET", "/v1/curations?filter=colour%3Dred", "", "", 400, "INVALID_ARGUMENT")
+
+	// Paging through a filter: every proposed curation once, whatever
+	// the order of the ids the filter skips.
+	proposed := map[string]bool{}
+	for i := range 8 {
+		var c lineagev1.Curation
+		s.ok(t, "POST", "/v1/curations", apptest.AliceKey, bareToMIT, &c)
+		if i%2 == 0 {
+			s.ok(t, "POST", "/v1/"+c.GetName()+":reject", apptest.BobKey, `{}`, nil)
+		} else {
+			proposed[c.GetName()] = true
+		}
+	}
+	seen, token := 0, ""
+	for range 10 {
+		s.ok(t, "GET", "/v1/curations?pageSize=1&filter=state%20%3D%20PROPOSED&pageToken="+token, "", "", &l)
+		for _, c := range l.GetCurations() {
+			if !proposed[c.GetName()] {
+				t.Errorf("listed %s, not proposed", c.GetName())
+			}
+			seen++
+		}
+		if token = l.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	if seen != len(proposed) {
+		t.Errorf("paged through %d proposed curations, want %d", seen, len(proposed))
+	}
 }
 
 // A curation of a registered work changes the licence a policy evaluation
