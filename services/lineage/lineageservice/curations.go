@@ -2,8 +2,11 @@ package lineageservice
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,6 +22,7 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/filter"
 	"github.com/stemma-registry/stemma/services/internal/names"
 	"github.com/stemma-registry/stemma/services/internal/paging"
+	"github.com/stemma-registry/stemma/services/lineage/graph"
 	"github.com/stemma-registry/stemma/services/lineage/policy"
 	"github.com/stemma-registry/stemma/services/lineage/store"
 )
@@ -343,4 +347,40 @@ func (cu *curator) forWork(work, purl, version string) *store.Curation {
 		return c
 	}
 	return cu.forPackage(purl, version)
+}
+
+// digest names the accepted curations of works and their acceptance, for
+// cache keys of answers they change.
+func (cu *curator) digest() string {
+	if len(cu.byWork) == 0 {
+		return ""
+	}
+	ids := make([]string, 0, len(cu.byWork))
+	for _, c := range cu.byWork {
+		ids = append(ids, c.ID+"@"+strconv.FormatInt(c.UpdateTime.UnixMicro(), 10))
+	}
+	slices.Sort(ids)
+	sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
+	return ":" + hex.EncodeToString(sum[:8])
+}
+
+// curateSources returns derivations whose sources an accepted curation of
+// a work names, copied with the curated licence as the source's, and the
+// curation of each such derivation by id. The others are returned as
+// they are: they may be shared with a cache.
+func (cu *curator) curateSources(ds []*graph.Derivation) ([]*graph.Derivation, map[string]string) {
+	if len(cu.byWork) == 0 {
+		return ds, nil
+	}
+	out := make([]*graph.Derivation, len(ds))
+	curated := map[string]string{}
+	for i, d := range ds {
+		out[i] = d
+		if c := cu.byWork[workName(d.Source)]; c != nil && c.Licence != d.SourceLicence {
+			cp := *d
+			cp.SourceLicence = c.Licence
+			out[i], curated[d.ID] = &cp, "curations/"+c.ID
+		}
+	}
+	return out, curated
 }

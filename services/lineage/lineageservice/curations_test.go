@@ -191,7 +191,9 @@ func TestCurationReview(t *testing.T) {
 }
 
 // A curation of a registered work changes the licence a policy evaluation
-// of an ancestry takes it under, and the finding it causes says so.
+// of an ancestry and an audit take it under, and the finding and the
+// conflict it causes say so; an audit cached before the acceptance is not
+// answered after it.
 func TestWorkCurationInAncestryEvaluation(t *testing.T) {
 	s := start(t, apptest.Config(t))
 	s.ok(t, "POST", "/v1/policies", apptest.AliceKey, policyBody(noStrongCopyleft), nil)
@@ -202,6 +204,11 @@ func TestWorkCurationInAncestryEvaluation(t *testing.T) {
 	s.ok(t, "POST", "/v1/policies/no-strong-copyleft:evaluate", apptest.AliceKey, `{"work":"works/app"}`, &r)
 	if r.GetOutcome() != lineagev1.PolicyOutcome_POLICY_OUTCOME_PASS {
 		t.Fatalf("before the curation: %v", &r)
+	}
+	var au lineagev1.AuditWorkResponse
+	s.ok(t, "GET", "/v1/works/app:audit", "", "", &au)
+	if len(au.GetConflicts()) != 0 {
+		t.Fatalf("audit before the curation: %v", &au)
 	}
 	var c lineagev1.Curation
 	s.ok(t, "POST", "/v1/curations", apptest.AliceKey, curationBody(map[string]any{
@@ -216,5 +223,15 @@ func TestWorkCurationInAncestryEvaluation(t *testing.T) {
 	if f.GetWork() != lib || f.GetLicence() != "GPL-3.0-only" || f.GetDeclaredLicence() != "MIT" || f.GetCuration() != c.GetName() ||
 		!strings.HasPrefix(f.GetReason(), "declared MIT, curated GPL-3.0-only") || f.GetCheck().GetInbound() != "GPL-3.0-only" {
 		t.Errorf("finding %v", f)
+	}
+	s.ok(t, "GET", "/v1/works/app:audit", "", "", &au)
+	if len(au.GetConflicts()) != 1 || au.GetConflicts()[0].GetCuration() != c.GetName() || au.GetConflicts()[0].GetSource() != lib ||
+		au.GetConflicts()[0].GetCheck().GetInbound() != "GPL-3.0-only" {
+		t.Errorf("audit after the curation: %v", &au)
+	}
+	s.ok(t, "POST", "/v1/"+c.GetName()+":reject", apptest.BobKey, `{}`, nil)
+	s.ok(t, "GET", "/v1/works/app:audit", "", "", &au)
+	if len(au.GetConflicts()) != 0 {
+		t.Errorf("audit after the rejection: %v", &au)
 	}
 }
