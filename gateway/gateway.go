@@ -88,6 +88,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		{"licences", o.Licences, licencesv1.RegisterLicenceServiceHandler},
 		{"lineage", o.Lineage, lineagev1.RegisterLineageServiceHandler},
 		{"lineage", o.Lineage, lineagev1.RegisterPolicyServiceHandler},
+		{"lineage", o.Lineage, lineagev1.RegisterCurationServiceHandler},
 	}
 	for _, r := range register {
 		if err := r.fn(ctx, mux, r.conn); err != nil {

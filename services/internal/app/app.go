@@ -100,7 +100,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		cfg:      cfg,
 		log:      log,
 		reg:      prometheus.NewRegistry(),
-		keys:     auth.NewKeys(keys, cfg.Admins, cfg.InternalKey),
+		keys:     auth.NewKeys(keys, cfg.Admins, cfg.InternalKey).WithReviewers(cfg.Reviewers),
 		policy:   Policy(),
 		conns:    map[string]*grpc.ClientConn{},
 		stopping: make(chan struct{}),

@@ -39,6 +39,7 @@ func Services() []protoreflect.ServiceDescriptor {
 		catalogv1.File_stemma_catalog_v1_catalog_proto.Services().ByName("CatalogService"),
 		lineagev1.File_stemma_lineage_v1_lineage_proto.Services().ByName("LineageService"),
 		lineagev1.File_stemma_lineage_v1_policy_proto.Services().ByName("PolicyService"),
+		lineagev1.File_stemma_lineage_v1_curation_proto.Services().ByName("CurationService"),
 	}
 }
 
@@ -154,7 +155,9 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 	}
 	lineagev1.RegisterLineageServiceServer(a.grpc, svc)
 	lineagev1.RegisterPolicyServiceServer(a.grpc, lineageservice.NewPolicies(svc, st))
-	return &part{name: name, services: []string{ServiceOf(name), lineagev1.PolicyService_ServiceDesc.ServiceName}, close: func() error {
+	lineagev1.RegisterCurationServiceServer(a.grpc, lineageservice.NewCurations(svc, st))
+	return &part{name: name, services: []string{ServiceOf(name), lineagev1.PolicyService_ServiceDesc.ServiceName,
+		lineagev1.CurationService_ServiceDesc.ServiceName}, close: func() error {
 		return errors.Join(hub.Close(), db.Close())
 	}}, nil
 }

@@ -29,8 +29,13 @@ const InternalPrincipal = "stemma-internal"
 type Principal struct {
 	Name     string
 	Admin    bool
+	Reviewer bool // may accept or reject licence curations
 	Internal bool // one of Stemma's own services
 }
+
+// CanReview reports whether p may accept or reject licence curations:
+// reviewers and admins may.
+func (p Principal) CanReview() bool { return p.Admin || p.Reviewer }
 
 // CanActOn reports whether p may change a resource owned by owner.
 func (p Principal) CanActOn(owner string) bool {
@@ -62,6 +67,17 @@ func NewKeys(keys map[string]string, admins []string, internalKey string) *Keys 
 			digest:    sha256.Sum256([]byte(internalKey)),
 			principal: Principal{Name: InternalPrincipal, Internal: true},
 		})
+	}
+	return k
+}
+
+// WithReviewers marks the named principals as reviewers of licence
+// curations.
+func (k *Keys) WithReviewers(names []string) *Keys {
+	for i := range k.entries {
+		if slices.Contains(names, k.entries[i].principal.Name) {
+			k.entries[i].principal.Reviewer = true
+		}
 	}
 	return k
 }

@@ -36,6 +36,19 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// Reviewers of curations are named apart from admins; admins review too,
+// the internal principal does not.
+func TestReviewers(t *testing.T) {
+	k := auth.NewKeys(map[string]string{"alice": "key-alice", "bob": "key-bob", "carol": "key-carol"}, []string{"carol"}, "key-internal").
+		WithReviewers([]string{"bob", "nobody"})
+	for key, want := range map[string]bool{"key-alice": false, "key-bob": true, "key-carol": true, "key-internal": false} {
+		p, ok := k.Verify(key)
+		if !ok || p.CanReview() != want {
+			t.Errorf("%s: %+v CanReview = %v, want %v", key, p, p.CanReview(), want)
+		}
+	}
+}
+
 // Every write of the API needs a principal; reads and the licences service
 // do not. The policy is derived from the HTTP rules, so a new write method
 // is covered without being listed.

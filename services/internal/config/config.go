@@ -72,6 +72,7 @@ type Config struct {
 
 	APIKeys     string // "alice=key-a,bob=key-b"
 	Admins      []string
+	Reviewers   []string
 	InternalKey string
 
 	LogLevel  string
@@ -188,6 +189,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.LineageAddr, "lineage-addr", c.LineageAddr, "gRPC address(es) of the lineage service when this process does not run it")
 	fs.StringVar(&c.APIKeys, "api-keys", c.APIKeys, "principals and their bearer keys: alice=key-a,bob=key-b")
 	fs.StringSliceVar(&c.Admins, "admins", c.Admins, "principals that are admins")
+	fs.StringSliceVar(&c.Reviewers, "reviewers", c.Reviewers, "principals that may accept or reject licence curations (admins may too)")
 	fs.StringVar(&c.InternalKey, "internal-key", c.InternalKey, "bearer key the services use among themselves; generated when one process runs every part")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "requests a second each principal may make (0: no limit); beyond it RESOURCE_EXHAUSTED, HTTP 429")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "requests a principal may make at once above --rate-limit")
@@ -617,6 +619,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("lineage_addr", c.LineageAddr),
 		slog.Any("principals", principals),
 		slog.Any("admins", c.Admins),
+		slog.Any("reviewers", c.Reviewers),
 		slog.Bool("internal_key_set", c.InternalKey != ""),
 		slog.Bool("cache_hmac_key_set", c.CacheHMACKey != ""),
 		slog.Float64("rate_limit", c.RateLimit),

@@ -125,6 +125,11 @@ func seed(c client) map[string]call {
 	// protoc-gen-openapiv2 names the variable of {name=policies/*} by
 	// dropping the collection's last letter.
 	pol := map[string]string{"policie": "contract-policy"}
+	curation := func() map[string]string {
+		n := c.must("POST", "/v1/curations", alice, `{"purl":"pkg:npm/contract-app","licence":"MIT","evidence":{"url":"https://example.com/LICENSE"}}`)["name"].(string)
+		return map[string]string{"curation": strings.TrimPrefix(n, "curations/")}
+	}
+	toAccept, toReject := curation(), curation()
 	return map[string]call{
 		"LicenceService_GetLicence":              {path: map[string]string{"licence": "MIT"}},
 		"LicenceService_ListLicences":            {query: "pageSize=5"},
@@ -172,6 +177,11 @@ func seed(c client) map[string]call {
 		"PolicyService_DeletePolicy":             {path: pol, key: alice},
 		"PolicyService_ListPolicyRevisions":      {path: pol},
 		"PolicyService_EvaluatePolicy":           {path: pol, body: `{"check":{"inbound":"GPL-3.0-only","outbound":"MIT"}}`, key: root},
+		"CurationService_CreateCuration":         {body: `{"work":"works/c1","licence":"Apache-2.0","evidence":{"url":"https://example.com/c1"}}`, key: alice},
+		"CurationService_GetCuration":            {path: toAccept},
+		"CurationService_ListCurations":          {query: "filter=state%20%3D%20PROPOSED"},
+		"CurationService_AcceptCuration":         {path: toAccept, body: `{"note":"the LICENSE file"}`, key: root},
+		"CurationService_RejectCuration":         {path: toReject, body: `{}`, key: root},
 	}
 }
 

@@ -49,6 +49,7 @@ func accessCases(s *suite) map[string]access {
 	work := `{"kind":"WORK_KIND_TEXT","title":"intruder","licence":"MIT"}`
 	pol := s.create("POST", "/v1/policies", `{"document":"id: access-policy\ndeny:\n  categories: [strong-copyleft]\n"}`, "name")
 	intruderPolicy := `{"document":"id: access-policy\nallow:\n  categories: [strong-copyleft]\n"}`
+	cur := s.create("POST", "/v1/curations", `{"purl":"pkg:npm/access-p","licence":"MIT","evidence":{"url":"https://example.com/LICENSE"}}`, "name")
 	return map[string]access{
 		"CreateWork":       {call: Call{Body: work}},
 		"BatchCreateWorks": {call: Call{Body: `{"requests":[{"work":` + work + `}]}`}},
@@ -70,6 +71,11 @@ func accessCases(s *suite) map[string]access {
 		// Anyone with a key may evaluate alice's policy; it changes nothing.
 		"EvaluatePolicy": {foreign: true, call: Call{Params: map[string]string{"name": pol},
 			Body: `{"check":{"inbound":"GPL-3.0-only","outbound":"MIT"}}`}},
+		"CreateCuration": {call: Call{Body: `{"purl":"pkg:npm/intruder","licence":"MIT","evidence":{"url":"https://example.com/x"}}`}},
+		// Bob holds a key but is no reviewer: he may not review alice's
+		// curation, as he may not change her works.
+		"AcceptCuration": {owned: true, call: Call{Params: map[string]string{"name": cur}, Body: `{}`}},
+		"RejectCuration": {owned: true, call: Call{Params: map[string]string{"name": cur}, Body: `{}`}},
 		// A notice reads the document only; it takes a key as every POST.
 		"BuildSbomNotice": {foreign: true, call: Call{Body: sbom}},
 		// A lookup needs a key for its POST, and reads alice's work only.

@@ -72,7 +72,8 @@ func (s *suite) work(title, licence string) string {
 // history.
 func (s *suite) snapshot() string { return s.snapshotOf("") }
 
-// snapshotOf is the snapshot of the works and policies one owner holds, or
+// snapshotOf is the snapshot of the works, policies and curations one owner
+// holds (proposed), or
 // of all of them when owner is empty.
 func (s *suite) snapshotOf(owner string) string {
 	s.t.Helper()
@@ -113,6 +114,17 @@ func (s *suite) snapshotOf(owner string) string {
 		}
 		b.Write(raw)
 		b.Write(s.do("GET", "/v1/"+p.Name+":listRevisions?pageSize=1000", "", nil).Body)
+	}
+	var curations struct {
+		Curations []json.RawMessage `json:"curations"`
+	}
+	decode(s.t, s.do("GET", "/v1/curations?pageSize=1000", "", nil).Body, &curations)
+	for _, raw := range curations.Curations {
+		var c struct{ Proposer string }
+		decode(s.t, raw, &c)
+		if owner == "" || c.Proposer == owner {
+			b.Write(raw)
+		}
 	}
 	return b.String()
 }

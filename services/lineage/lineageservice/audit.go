@@ -113,8 +113,13 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 	if err != nil {
 		return nil, err
 	}
+	st, _ := s.Store.(store.Curations)
+	cu, err := loadCurator(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	rulesVersion := s.checker.RulesVersion(ctx)
-	key := auditKey(a, rulesVersion, w.Root, digest(c, ws, true, (*catalogv1.Work).GetLicence))
+	key := auditKey(a, rulesVersion, w.Root, digest(c, ws, true, (*catalogv1.Work).GetLicence)+cu.digest())
 	if rulesVersion != "" {
 		if b, ok := s.Cache.Get(ctx, key); ok {
 			resp := &lineagev1.AuditWorkResponse{}
@@ -131,7 +136,8 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 	for id, wk := range ws {
 		licences[id] = wk.GetLicence()
 	}
-	r, err := audit.Run(ctx, s.checker, audit.Input{Closure: c, Derivations: a.derivations, Licences: licences})
+	derivations, curated := cu.curateSources(a.derivations)
+	r, err := audit.Run(ctx, s.checker, audit.Input{Closure: c, Derivations: derivations, Licences: licences})
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +158,7 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 			Check:      toCheck(k.Check),
 			Path:       workNames(works),
 			Recorded:   k.Kind == audit.Derivation && k.Derivation.Conflict,
+			Curation:   curated[k.Derivation.ID],
 		}
 		if k.Other != nil {
 			cf.OtherSource, cf.OtherDerivation = workName(k.Other.Source), derivationName(k.Other.ID)

@@ -247,6 +247,9 @@ func (ps *Policies) ListPolicyRevisions(ctx context.Context, req *lineagev1.List
 type subject struct {
 	policy.Subject
 	check *lineagev1.LicenceCheck
+	// curation is the accepted curation that replaced the declared
+	// licence, and declared that licence.
+	curation, declared string
 }
 
 // EvaluatePolicy applies a policy to an SBOM, a work's ancestry or a
@@ -305,7 +308,8 @@ func (ps *Policies) EvaluatePolicy(ctx context.Context, req *lineagev1.EvaluateP
 		resp.Findings = append(resp.Findings, &lineagev1.PolicyFinding{
 			Subject: s.Ref, Title: s.Name, Version: s.Version, Purl: s.Purl, Work: s.Work, Path: s.Path,
 			Licence: s.Licence, MatchedLicence: f.Licence, Rule: f.Rule, Action: lineagev1.PolicyAction(f.Action),
-			Reason: f.Reason, Check: s.check, Exemption: f.Exemption,
+			Reason: curatedReason(s, f.Reason), Check: s.check, Exemption: f.Exemption,
+			DeclaredLicence: s.declared, Curation: s.curation,
 		})
 	}
 	return resp, nil
@@ -332,6 +336,7 @@ func (ps *Policies) sbomSubjects(ctx context.Context, req *lineagev1.EvaluatePol
 			Ref: c.c.Ref, Name: c.c.Name, Version: c.c.Version, Purl: c.purl, Licence: c.licence,
 			Kind: kindOf(c.c.Kind), Alternatives: alternatives(im.trees[c.licence]),
 		}}
+		s.curation, s.declared = c.curation, c.declaredLicence
 		if c.use != 0 {
 			s.Use = licencesv1.Use(c.use).String()
 		}
@@ -379,6 +384,11 @@ func (ps *Policies) workSubjects(ctx context.Context, work string, resp *lineage
 		out []subject
 		qs  []audit.Question
 	)
+	st, _ := ps.s.Store.(store.Curations)
+	cu, err := loadCurator(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	exprs := map[string]*licencesv1.ExpressionNode{}
 	for i, n := range c.Nodes[1:] {
 		d := byID[n.Derivation]
@@ -399,13 +409,16 @@ func (ps *Policies) workSubjects(ctx context.Context, work string, resp *lineage
 				}
 			}
 		}
+		if cur := cu.forWork(s.Work, s.Purl, s.Version); cur != nil {
+			s.declared, s.curation, s.Licence = s.Licence, "curations/"+cur.ID, cur.Licence
+		}
 		outbound := d.DerivativeLicence
 		if dw := ws[d.Derivative]; dw != nil {
 			outbound = dw.GetLicence()
 		}
-		qs = append(qs, audit.Question{Inbound: d.SourceLicence, Outbound: outbound, Use: d.Use})
-		if d.SourceLicence != "" {
-			exprs[d.SourceLicence] = nil
+		qs = append(qs, audit.Question{Inbound: s.Licence, Outbound: outbound, Use: d.Use})
+		if s.Licence != "" {
+			exprs[s.Licence] = nil
 		}
 		out = append(out, s)
 	}
@@ -427,6 +440,19 @@ func (ps *Policies) workSubjects(ctx context.Context, work string, resp *lineage
 		}
 	}
 	return out, nil
+}
+
+// curatedReason says, before a finding's reason, that the licence it is
+// about is a curation's rather than the declared one.
+func curatedReason(s subject, reason string) string {
+	if s.curation == "" {
+		return reason
+	}
+	declared := s.declared
+	if declared == "" {
+		declared = "no licence"
+	}
+	return fmt.Sprintf("declared %s, curated %s (%s): %s", declared, s.Licence, s.curation, reason)
 }
 
 // kindOf maps an SBOM component's kind to the catalog's work kind.

@@ -114,6 +114,9 @@ type component struct {
 	c       sbom.Component
 	purl    string // the normalised purl, qualifiers dropped; "" if none
 	licence string // canonical; "" when missing or unreadable
+	// curation is the accepted curation that replaced the licence the
+	// document declares, curations/{id}, and declaredLicence that licence.
+	curation, declaredLicence string
 	// declared are its licence statements, resolved, as its work records
 	// them.
 	declared []*catalogv1.DeclaredLicence
@@ -269,6 +272,29 @@ func (im *sbomImport) identify() error {
 	return nil
 }
 
+// curate replaces the declared licence of every component an accepted
+// curation names (by purl and version) by the curated one, keeping the
+// declared one for the report.
+func (im *sbomImport) curate(ctx context.Context, parse func(string) (string, error)) error {
+	st, _ := im.s.Store.(store.Curations)
+	cu, err := loadCurator(ctx, st)
+	if err != nil {
+		return err
+	}
+	for _, c := range im.comps {
+		cur := cu.forPackage(c.purl, c.c.Version)
+		if cur == nil {
+			continue
+		}
+		canon, err := parse(cur.Licence)
+		if err != nil {
+			return fmt.Errorf("lineage: curations/%s: licence %q no longer reads: %w", cur.ID, cur.Licence, err)
+		}
+		c.declaredLicence, c.licence, c.curation = c.licence, canon, "curations/"+cur.ID
+	}
+	return nil
+}
+
 // stripQualifiers drops a purl's ?qualifiers, keeping its #subpath.
 func stripQualifiers(purl string) string {
 	base, sub, hasSub := strings.Cut(purl, "#")
@@ -326,6 +352,9 @@ func (im *sbomImport) licences(ctx context.Context) error {
 		c.licence = canon
 	}
 	im.warnings = append(im.warnings, resolver.Warnings()...)
+	if err := im.curate(ctx, parse); err != nil {
+		return err
+	}
 	im.licence = im.comps[0].licence
 	if l := im.req.GetProductLicence(); l != "" {
 		canon, err := parse(l)
@@ -805,7 +834,7 @@ func (im *sbomImport) report(ctx context.Context) (*lineagev1.ImportSbomResponse
 		cr := &lineagev1.ComponentReport{
 			Work: c.work.GetName(), Ref: c.c.Ref, Name: c.c.Name, Version: c.c.Version, Purl: c.purl,
 			Licence: c.licence, Check: toCheck(c.check), Created: c.created || c.work == nil,
-			DeclaredLicences: c.declared,
+			DeclaredLicences: c.declared, DeclaredLicence: c.declaredLicence, Curation: c.curation,
 		}
 		for _, p := range c.path {
 			cr.Path = append(cr.Path, p.label())

@@ -102,30 +102,36 @@ func (e *Exemption) applies(s *Subject, rule string, t time.Time) bool {
 	if s.Work != "" && slices.Contains(e.Works, s.Work) {
 		return true
 	}
-	if s.Purl == "" {
-		return false
-	}
-	base, version := splitPurl(s.Purl)
-	if version == "" {
-		version = s.Version
-	}
 	for _, p := range e.Purls {
-		pb, pv := splitPurl(p)
-		if !strings.EqualFold(pb, base) {
-			continue
-		}
-		switch {
-		case pv != "":
-			if pv == version {
-				return true
-			}
-		case e.Versions == nil:
-			return true
-		case version != "" && e.Versions.Contains(version):
+		if MatchPurl(p, e.Versions, s.Purl, s.Version) {
 			return true
 		}
 	}
 	return false
+}
+
+// MatchPurl reports whether a package, by its package URL and version
+// (the purl's own version when it has one), is one a pattern names: a
+// package URL with a version names that version only; one without, the
+// versions of versions (every version when nil).
+func MatchPurl(pattern string, versions *Range, purl, version string) bool {
+	if purl == "" {
+		return false
+	}
+	base, v := splitPurl(purl)
+	if v != "" {
+		version = v
+	}
+	pb, pv := splitPurl(pattern)
+	switch {
+	case !strings.EqualFold(pb, base):
+		return false
+	case pv != "":
+		return pv == version
+	case versions == nil:
+		return true
+	}
+	return version != "" && versions.Contains(version)
 }
 
 // splitPurl splits a package URL (qualifiers and subpath dropped) into

@@ -35,6 +35,14 @@ func TestPolicyConformance(t *testing.T) {
 	}
 }
 
+func TestCurationConformance(t *testing.T) {
+	for _, b := range storagetest.Backends(store.Service, store.Migrations()) {
+		t.Run(string(b.Engine), func(t *testing.T) {
+			storetest.RunCurations(t, func(t testing.TB) store.Curations { return store.New(b.Open(t)) })
+		})
+	}
+}
+
 // Two stores over one database are two replicas: each queues its own graph
 // writes, so edges that together close cycles race in the database, where
 // the graph-epoch row and SERIALIZABLE must still refuse exactly one.

@@ -641,7 +641,11 @@ type Conflict struct {
 	// arises.
 	Path []string `protobuf:"bytes,9,rep,name=path,proto3" json:"path,omitempty"`
 	// Whether the derivation was recorded knowingly, with allow_conflict.
-	Recorded      bool `protobuf:"varint,10,opt,name=recorded,proto3" json:"recorded,omitempty"`
+	Recorded bool `protobuf:"varint,10,opt,name=recorded,proto3" json:"recorded,omitempty"`
+	// The accepted curation, `curations/{curation_id}`, of the source work
+	// whose licence the check took instead of the one the derivation
+	// recorded; empty when none did.
+	Curation      string `protobuf:"bytes,11,opt,name=curation,proto3" json:"curation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -744,6 +748,13 @@ func (x *Conflict) GetRecorded() bool {
 		return x.Recorded
 	}
 	return false
+}
+
+func (x *Conflict) GetCuration() string {
+	if x != nil {
+		return x.Curation
+	}
+	return ""
 }
 
 // Credit is what one upstream work is owed.
@@ -2507,8 +2518,14 @@ type ComponentReport struct {
 	// statements win over declared ones, several are ANDed); a work the
 	// import creates records them as its declared_licences.
 	DeclaredLicences []*v11.DeclaredLicence `protobuf:"bytes,10,rep,name=declared_licences,json=declaredLicences,proto3" json:"declared_licences,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The licence the SBOM declares, when an accepted curation replaced it
+	// with the licence above; empty otherwise.
+	DeclaredLicence string `protobuf:"bytes,11,opt,name=declared_licence,json=declaredLicence,proto3" json:"declared_licence,omitempty"`
+	// The accepted curation, `curations/{curation_id}`, that replaced the
+	// declared licence; empty when none did.
+	Curation      string `protobuf:"bytes,12,opt,name=curation,proto3" json:"curation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ComponentReport) Reset() {
@@ -2609,6 +2626,20 @@ func (x *ComponentReport) GetDeclaredLicences() []*v11.DeclaredLicence {
 		return x.DeclaredLicences
 	}
 	return nil
+}
+
+func (x *ComponentReport) GetDeclaredLicence() string {
+	if x != nil {
+		return x.DeclaredLicence
+	}
+	return ""
+}
+
+func (x *ComponentReport) GetCuration() string {
+	if x != nil {
+		return x.Curation
+	}
+	return ""
 }
 
 // GetWorkNoticeRequest is the request of GetWorkNotice.
@@ -3148,7 +3179,7 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x04Path\x12\x14\n" +
 	"\x05works\x18\x01 \x03(\tR\x05works\x12 \n" +
 	"\vderivations\x18\x02 \x03(\tR\vderivations\x129\n" +
-	"\trelations\x18\x03 \x03(\x0e2\x1b.stemma.lineage.v1.RelationR\trelations\"\xcb\x03\n" +
+	"\trelations\x18\x03 \x03(\x0e2\x1b.stemma.lineage.v1.RelationR\trelations\"\xe7\x03\n" +
 	"\bConflict\x124\n" +
 	"\x04kind\x18\x01 \x01(\x0e2 .stemma.lineage.v1.Conflict.KindR\x04kind\x12\x1e\n" +
 	"\n" +
@@ -3164,7 +3195,8 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x05check\x18\b \x01(\v2\x1f.stemma.lineage.v1.LicenceCheckR\x05check\x12\x12\n" +
 	"\x04path\x18\t \x03(\tR\x04path\x12\x1a\n" +
 	"\brecorded\x18\n" +
-	" \x01(\bR\brecorded\"C\n" +
+	" \x01(\bR\brecorded\x12\x1a\n" +
+	"\bcuration\x18\v \x01(\tR\bcuration\"C\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fKIND_DERIVATION\x10\x01\x12\x10\n" +
@@ -3325,7 +3357,7 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x10unknown_licences\x18\n" +
 	" \x03(\tR\x0funknownLicences\x12Q\n" +
 	"\x10allowed_licences\x18\v \x03(\v2&.stemma.licences.v1.OutboundSuggestionR\x0fallowedLicences\x12\x1a\n" +
-	"\bwarnings\x18\f \x03(\tR\bwarnings\"\xc9\x02\n" +
+	"\bwarnings\x18\f \x03(\tR\bwarnings\"\x90\x03\n" +
 	"\x0fComponentReport\x12\x12\n" +
 	"\x04work\x18\x01 \x01(\tR\x04work\x12\x10\n" +
 	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x12\n" +
@@ -3337,7 +3369,9 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\acreated\x18\b \x01(\bR\acreated\x12\x12\n" +
 	"\x04path\x18\t \x03(\tR\x04path\x12O\n" +
 	"\x11declared_licences\x18\n" +
-	" \x03(\v2\".stemma.catalog.v1.DeclaredLicenceR\x10declaredLicences\"`\n" +
+	" \x03(\v2\".stemma.catalog.v1.DeclaredLicenceR\x10declaredLicences\x12)\n" +
+	"\x10declared_licence\x18\v \x01(\tR\x0fdeclaredLicence\x12\x1a\n" +
+	"\bcuration\x18\f \x01(\tR\bcuration\"`\n" +
 	"\x14GetWorkNoticeRequest\x12+\n" +
 	"\x04work\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
 	"\x0fstemma.dev/WorkR\x04work\x12\x1b\n" +

@@ -991,7 +991,13 @@ type PolicyFinding struct {
 	Check *LicenceCheck `protobuf:"bytes,12,opt,name=check,proto3" json:"check,omitempty"`
 	// The reason of the exemption that lifts the finding; empty when none
 	// does. An exempted finding does not count towards the outcome.
-	Exemption     string `protobuf:"bytes,13,opt,name=exemption,proto3" json:"exemption,omitempty"`
+	Exemption string `protobuf:"bytes,13,opt,name=exemption,proto3" json:"exemption,omitempty"`
+	// The licence the subject declares, when an accepted curation replaced
+	// it with the licence above; empty otherwise.
+	DeclaredLicence string `protobuf:"bytes,14,opt,name=declared_licence,json=declaredLicence,proto3" json:"declared_licence,omitempty"`
+	// The accepted curation, `curations/{curation_id}`, that replaced the
+	// declared licence; empty when none did.
+	Curation      string `protobuf:"bytes,15,opt,name=curation,proto3" json:"curation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1113,6 +1119,20 @@ func (x *PolicyFinding) GetCheck() *LicenceCheck {
 func (x *PolicyFinding) GetExemption() string {
 	if x != nil {
 		return x.Exemption
+	}
+	return ""
+}
+
+func (x *PolicyFinding) GetDeclaredLicence() string {
+	if x != nil {
+		return x.DeclaredLicence
+	}
+	return ""
+}
+
+func (x *PolicyFinding) GetCuration() string {
+	if x != nil {
+		return x.Curation
 	}
 	return ""
 }
@@ -1290,7 +1310,7 @@ const file_stemma_lineage_v1_policy_proto_rawDesc = "" +
 	"\x0fproduct_licence\x18\x03 \x01(\tR\x0eproductLicence\x12(\n" +
 	"\x04work\x18\x04 \x01(\tB\x14\xfaA\x11\n" +
 	"\x0fstemma.dev/WorkR\x04work\x12;\n" +
-	"\x05check\x18\x05 \x01(\v2%.stemma.lineage.v1.PolicyLicenceCheckR\x05check\"\x92\x03\n" +
+	"\x05check\x18\x05 \x01(\v2%.stemma.lineage.v1.PolicyLicenceCheckR\x05check\"\xd9\x03\n" +
 	"\rPolicyFinding\x12\x18\n" +
 	"\asubject\x18\x01 \x01(\tR\asubject\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
@@ -1305,7 +1325,9 @@ const file_stemma_lineage_v1_policy_proto_rawDesc = "" +
 	" \x01(\x0e2\x1f.stemma.lineage.v1.PolicyActionR\x06action\x12\x16\n" +
 	"\x06reason\x18\v \x01(\tR\x06reason\x125\n" +
 	"\x05check\x18\f \x01(\v2\x1f.stemma.lineage.v1.LicenceCheckR\x05check\x12\x1c\n" +
-	"\texemption\x18\r \x01(\tR\texemption\"\xbf\x02\n" +
+	"\texemption\x18\r \x01(\tR\texemption\x12)\n" +
+	"\x10declared_licence\x18\x0e \x01(\tR\x0fdeclaredLicence\x12\x1a\n" +
+	"\bcuration\x18\x0f \x01(\tR\bcuration\"\xbf\x02\n" +
 	"\x16EvaluatePolicyResponse\x12\x16\n" +
 	"\x06policy\x18\x01 \x01(\tR\x06policy\x12\x1f\n" +
 	"\vrevision_id\x18\x02 \x01(\x03R\n" +

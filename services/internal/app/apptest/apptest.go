@@ -49,6 +49,7 @@ func Config(t testing.TB, targets ...string) config.Config {
 	c.DataDir = t.TempDir()
 	c.APIKeys = "alice=" + AliceKey + ",bob=" + BobKey + ",root=" + RootKey
 	c.Admins = []string{"root"}
+	c.Reviewers = []string{"bob"}
 	c.InternalKey = InternalKey
 	c.ShutdownTimeout = 5 * time.Second
 	// Tests call from one address, with big batches, far faster than a
