@@ -43,6 +43,9 @@ const maxCacheChecks = 150
 // log for panics.
 func Check(ctx context.Context, c *Cluster, d *Driver) (Findings, error) {
 	var f Findings
+	if err := c.CaughtUp(ctx); err != nil {
+		return f, fmt.Errorf("checks: %w", err)
+	}
 	conn, err := pgx.Connect(ctx, c.Postgres.URL())
 	if err != nil {
 		return f, fmt.Errorf("checks: %w", err)
@@ -190,11 +193,11 @@ func compareAnswers(ctx context.Context, d *Driver, ledger []LedgerWork, stored 
 			if v.conns != nil {
 				continue
 			}
-			body, outcome, detail := v.call(ctx, d.routes["GetWork"], Call{Params: map[string]string{"name": w.Name}}, "")
+			a := v.call(ctx, d.routes["GetWork"], Call{Params: map[string]string{"name": w.Name}}, "")
 			checked++
 			var got struct{ Title, Owner string }
-			if outcome != OK || json.Unmarshal(body, &got) != nil || got.Title != stored[w.Name].title || got.Owner != stored[w.Name].owner {
-				bad = append(bad, fmt.Sprintf("%s via %s: %v %s %s, store has %v", w.Name, v.Name, outcome, detail, short(body), stored[w.Name]))
+			if a.Outcome != OK || json.Unmarshal(a.Body, &got) != nil || got.Title != stored[w.Name].title || got.Owner != stored[w.Name].owner {
+				bad = append(bad, fmt.Sprintf("%s via %s: %v %s %s, store has %v", w.Name, v.Name, a.Outcome, a.Detail, short(a.Body), stored[w.Name]))
 			}
 			ancestors, err := listAncestors(ctx, d, v, w.Name)
 			checked++
@@ -239,9 +242,9 @@ func listAncestors(ctx context.Context, d *Driver, v *Via, work string) ([]strin
 		if token != "" {
 			q.Set("pageToken", token)
 		}
-		body, outcome, detail := v.call(ctx, d.routes["ListAncestors"], Call{Params: map[string]string{"work": work}, Query: q}, "")
-		if outcome != OK {
-			return nil, fmt.Errorf("%v: %s", outcome, detail)
+		a := v.call(ctx, d.routes["ListAncestors"], Call{Params: map[string]string{"work": work}, Query: q}, "")
+		if a.Outcome != OK {
+			return nil, fmt.Errorf("%v: %s", a.Outcome, a.Detail)
 		}
 		var page struct {
 			Ancestors []struct {
@@ -249,7 +252,7 @@ func listAncestors(ctx context.Context, d *Driver, v *Via, work string) ([]strin
 			} `json:"ancestors"`
 			NextPageToken string `json:"nextPageToken"`
 		}
-		if err := json.Unmarshal(body, &page); err != nil {
+		if err := json.Unmarshal(a.Body, &page); err != nil {
 			return nil, err
 		}
 		for _, a := range page.Ancestors {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/stemma-registry/stemma/services/internal/consistency"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -21,11 +22,15 @@ import (
 type Reply struct {
 	Status int
 	Body   []byte
+	// Token is the consistency token the reply carried, if any: the
+	// position of a write that later reads must see.
+	Token string
 }
 
 // REST sends one request to base (http://host:port) and reads the whole
-// reply. key, when set, goes in the Authorization header.
-func REST(ctx context.Context, client *http.Client, base, verb, pathQuery, key string, body []byte) (Reply, error) {
+// reply. key, when set, goes in the Authorization header; token, when
+// set, in the Stemma-Consistency header.
+func REST(ctx context.Context, client *http.Client, base, verb, pathQuery, key, token string, body []byte) (Reply, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -37,6 +42,9 @@ func REST(ctx context.Context, client *http.Client, base, verb, pathQuery, key s
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
+	if token != "" {
+		req.Header.Set(consistency.Header, token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -46,7 +54,7 @@ func REST(ctx context.Context, client *http.Client, base, verb, pathQuery, key s
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return Reply{Status: resp.StatusCode, Body: b}, err
+	return Reply{Status: resp.StatusCode, Body: b, Token: resp.Header.Get(consistency.Header)}, err
 }
 
 // ErrorBody is the JSON error every Stemma error has (DESIGN.md).

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stemma-registry/stemma/services/internal/testenv"
 	"github.com/stemma-registry/stemma/services/internal/testproc"
@@ -20,16 +21,24 @@ const (
 )
 
 // Cluster is the suite run as an operator would run it, every part its own
-// process, with a PostgreSQL and a Redis Cluster (three masters, three
-// replicas) of its own: the harness may kill and restart any of them.
+// process, with a PostgreSQL, a streaming read replica of it and a Redis
+// Cluster (three masters, three replicas) of its own: the harness may kill
+// and restart any of them.
 type Cluster struct {
 	Postgres *testenv.PostgresServer
+	// Replica is a hot standby of Postgres that the catalog and lineage
+	// replicas read from (--database-read-url).
+	Replica  *testenv.PostgresServer
 	Redis    *testenv.RedisCluster
 	Licences *testproc.Process
 	Catalog  []*testproc.Process
 	Lineage  []*testproc.Process
 	Gateways []*testproc.Process
 }
+
+// MaxReplicaLag is the lag past which the services stop reading from the
+// replica: the lag fault pauses its replay for longer.
+const MaxReplicaLag = time.Second
 
 // Replicas says how many processes of each replicated part to run.
 type Replicas struct {
@@ -44,6 +53,7 @@ type Replicas struct {
 func StartCluster(t testing.TB, r Replicas) *Cluster {
 	t.Helper()
 	c := &Cluster{Postgres: testenv.StartPostgres(t), Redis: testenv.StartRedisCluster(t)}
+	c.Replica = c.Postgres.StartReplica()
 	bin := getenvBin()
 	common := []string{
 		"STEMMA_API_KEYS=alice=" + AliceKey + ",bob=" + BobKey + ",root=" + RootKey,
@@ -59,6 +69,8 @@ func StartCluster(t testing.TB, r Replicas) *Cluster {
 	}
 	stores := append([]string{
 		"STEMMA_DATABASE_URL=" + c.Postgres.URL(),
+		"STEMMA_DATABASE_READ_URL=" + c.Replica.URL(),
+		"STEMMA_DATABASE_MAX_REPLICA_LAG=" + MaxReplicaLag.String(),
 		"STEMMA_REDIS_URL=" + c.Redis.URL(),
 	}, common...)
 	start := func(name, target string, env []string, addrs map[string]string) *testproc.Process {
@@ -109,7 +121,7 @@ func (c *Cluster) saveLogs(t testing.TB) {
 			t.Log(err)
 		}
 	}
-	t.Logf("the processes' logs are in %s (PostgreSQL's: %s)", dir, c.Postgres.LogFile())
+	t.Logf("the processes' logs are in %s (PostgreSQL's: %s, its replica's: %s)", dir, c.Postgres.LogFile(), c.Replica.LogFile())
 }
 
 func grpcAddrs(ps []*testproc.Process) string {

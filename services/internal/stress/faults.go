@@ -39,6 +39,9 @@ type Plan struct {
 	RedisDown    time.Duration
 	PostgresDown time.Duration
 	CatalogDown  time.Duration
+	// ReplicaDown is how long the read replica stays killed; ReplicaLag
+	// how long its replay stays paused (longer than MaxReplicaLag).
+	ReplicaDown, ReplicaLag time.Duration
 	// Racers is the number of clients racing to add edges that would
 	// close cycles, over RingSize works.
 	Racers, RingSize int
@@ -80,6 +83,26 @@ func Faults(t *testing.T, c *Cluster, d *Driver, p Plan, race *RaceResult) []Win
 		c.Postgres.Stop()
 		time.Sleep(p.PostgresDown)
 		c.Postgres.Start()
+	})
+	fault(fmt.Sprintf("read replica killed (SIGKILL) for %v", p.ReplicaDown), func(w *Window) {
+		before := c.ReadRouting(context.Background())
+		c.Replica.Kill()
+		time.Sleep(p.ReplicaDown)
+		c.Replica.Start()
+		w.Note = "(" + c.ReadRouting(context.Background()).Sub(before).String() + ")"
+	})
+	fault(fmt.Sprintf("read replica's replay paused for %v (lag)", p.ReplicaLag), func(w *Window) {
+		before := c.ReadRouting(context.Background())
+		c.Replica.Exec("SELECT pg_wal_replay_pause()")
+		var lag time.Duration
+		for end := time.Now().Add(p.ReplicaLag); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+			lag = max(lag, c.ReadRouting(context.Background()).MaxLag)
+		}
+		c.Replica.Exec("SELECT pg_wal_replay_resume()")
+		during := c.ReadRouting(context.Background()).Sub(before)
+		// The services measure lag up to twice the bound: past it, the
+		// replica is out either way.
+		w.Note = fmt.Sprintf("(lag measured by the services: %s, their cap at twice the bound %s; %s)", seconds(lag), seconds(MaxReplicaLag), during)
 	})
 	fault(fmt.Sprintf("catalog-1 killed (SIGKILL) for %v", p.CatalogDown), func(*Window) {
 		c.Catalog[0].Kill()
@@ -153,30 +176,31 @@ func CycleRace(ctx context.Context, d *Driver, racers, ring int) RaceResult {
 		}
 		v := d.Vias[i%len(d.Vias)]
 		c := Call{Query: url.Values{"requestId": {fmt.Sprintf("%s-race-%d", d.RunID, i)}, "allowConflict": {"true"}},
-			Body: `{"derivative":"` + works[from] + `","source":"` + works[to] + `","relation":"RELATION_ADAPTATION"}`}
+			Token: newer(d.Ledger.token(works[from]), d.Ledger.token(works[to])),
+			Body:  `{"derivative":"` + works[from] + `","source":"` + works[to] + `","relation":"RELATION_ADAPTATION"}`}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-startGun
-			body, outcome, detail := v.call(ctx, d.routes["CreateDerivation"], c, AliceKey)
+			a := v.call(ctx, d.routes["CreateDerivation"], c, AliceKey)
 			mu.Lock()
 			defer mu.Unlock()
 			res.Attempts++
 			switch {
-			case outcome == OK:
+			case a.Outcome == OK:
 				res.Accepted++
 				var got struct{ Name string }
-				if json.Unmarshal(body, &got) == nil {
-					d.Ledger.addDerivation(LedgerDerivation{Name: got.Name, Derivative: works[from], Source: works[to], Owner: "alice", Attempts: 1})
+				if json.Unmarshal(a.Body, &got) == nil {
+					d.Ledger.addDerivation(LedgerDerivation{Name: got.Name, Derivative: works[from], Source: works[to], Owner: "alice", Attempts: 1}, a.Token)
 				}
-			case outcome == LostRace:
+			case a.Outcome == LostRace:
 				res.LostRaces++
-			case outcome == ClientError && strings.Contains(detail, "(CYCLE)"):
+			case a.Outcome == ClientError && strings.Contains(a.Detail, "(CYCLE)"):
 				res.Cycles++
-			case outcome == ClientError && (strings.Contains(detail, "409") || strings.Contains(detail, "AlreadyExists")):
+			case a.Outcome == ClientError && (strings.Contains(a.Detail, "409") || strings.Contains(a.Detail, "AlreadyExists")):
 				res.Duplicates++
 			default:
-				res.Others = append(res.Others, fmt.Sprintf("%s via %s: %v %s", c.Body, v.Name, outcome, detail))
+				res.Others = append(res.Others, fmt.Sprintf("%s via %s: %v %s", c.Body, v.Name, a.Outcome, a.Detail))
 			}
 		}()
 	}

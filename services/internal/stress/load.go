@@ -16,9 +16,11 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/stemma-registry/stemma/services/internal/app"
+	"github.com/stemma-registry/stemma/services/internal/consistency"
 	"github.com/stemma-registry/stemma/services/internal/rpc"
 )
 
@@ -124,9 +126,19 @@ var httpClient = &http.Client{Transport: &http.Transport{
 // a request stuck in a fault ends as the suite answers it.
 const requestTimeout = 15 * time.Second
 
+// answer is what one request through a via got back.
+type answer struct {
+	Body    []byte // the reply as JSON, when OK
+	Outcome Outcome
+	Detail  string // what went wrong, when not OK
+	// Token is the consistency token of the reply: a read sent with it
+	// sees everything the request wrote, whichever replica serves it.
+	Token string
+}
+
 // call sends one request to the route through v, with key as the bearer
-// key, and returns the reply as JSON.
-func (v *Via) call(ctx context.Context, r Route, c Call, key string) ([]byte, Outcome, string) {
+// key and c.Token as its consistency token.
+func (v *Via) call(ctx context.Context, r Route, c Call, key string) answer {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	v.inflight.Add(1)
@@ -136,41 +148,49 @@ func (v *Via) call(ctx context.Context, r Route, c Call, key string) ([]byte, Ou
 		if c.Body != "" {
 			body = []byte(c.Body)
 		}
-		reply, err := REST(ctx, httpClient, v.base, r.Verb, r.Path(c), key, body)
+		reply, err := REST(ctx, httpClient, v.base, r.Verb, r.Path(c), key, c.Token, body)
 		switch {
 		case err != nil:
-			return nil, Transport, err.Error()
+			return answer{Outcome: Transport, Detail: err.Error()}
 		case reply.Status == http.StatusOK:
-			return reply.Body, OK, ""
+			return answer{Body: reply.Body, Outcome: OK, Token: reply.Token}
 		case reply.Status == http.StatusServiceUnavailable:
-			return nil, Unavailable, short(reply.Body)
+			return answer{Outcome: Unavailable, Detail: short(reply.Body)}
 		}
 		detail := fmt.Sprintf("HTTP %d %s%s", reply.Status, reason(reply.Body), short(reply.Body))
 		switch {
 		case reply.Status >= 500:
-			return nil, ServerError, detail
+			return answer{Outcome: ServerError, Detail: detail}
 		case strings.Contains(detail, lostRace):
-			return nil, LostRace, detail
+			return answer{Outcome: LostRace, Detail: detail}
 		}
-		return nil, ClientError, detail
+		return answer{Outcome: ClientError, Detail: detail}
 	}
 	req, err := r.Request(c)
 	if err != nil {
-		return nil, ClientError, err.Error()
+		return answer{Outcome: ClientError, Detail: err.Error()}
 	}
 	resp := r.Response()
-	st := Invoke(ctx, v.conns[string(r.Method.Parent().FullName())], r.FullMethod, req, resp, key)
+	if c.Token != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, consistency.MetadataKey, c.Token)
+	}
+	var header metadata.MD
+	st := Invoke(ctx, v.conns[string(r.Method.Parent().FullName())], r.FullMethod, req, resp, key, grpc.Header(&header))
 	switch {
 	case st.Code() == codes.OK:
 		b, err := protojson.Marshal(resp)
 		if err != nil {
-			return nil, ClientError, err.Error()
+			return answer{Outcome: ClientError, Detail: err.Error()}
 		}
-		return b, OK, ""
+		var token string
+		if t := header.Get(consistency.MetadataKey); len(t) > 0 {
+			token = t[len(t)-1]
+		}
+		return answer{Body: b, Outcome: OK, Token: token}
 	case st.Code() == codes.Unavailable:
-		return nil, Unavailable, st.Message()
+		return answer{Outcome: Unavailable, Detail: st.Message()}
 	case st.Code() == codes.DeadlineExceeded || st.Code() == codes.Canceled:
-		return nil, Transport, st.Message()
+		return answer{Outcome: Transport, Detail: st.Message()}
 	}
 	detail := st.Code().String() + " " + st.Message()
 	for _, d := range st.Details() {
@@ -180,11 +200,11 @@ func (v *Via) call(ctx context.Context, r Route, c Call, key string) ([]byte, Ou
 	}
 	switch {
 	case GRPCServerFault(st.Code()):
-		return nil, ServerError, detail
+		return answer{Outcome: ServerError, Detail: detail}
 	case strings.Contains(detail, lostRace):
-		return nil, LostRace, detail
+		return answer{Outcome: LostRace, Detail: detail}
 	}
-	return nil, ClientError, detail
+	return answer{Outcome: ClientError, Detail: detail}
 }
 
 // reason returns the ErrorInfo reason of a JSON error body, "(CYCLE) ",
@@ -230,28 +250,59 @@ type Ledger struct {
 	Works       []LedgerWork
 	Derivations []LedgerDerivation
 	edges       map[[2]string]bool
+	// tokens maps a work to the newest write its reads must see.
+	tokens map[string]string
 	// Probes counts the read-your-writes probes; ProbeFailures holds the
 	// ones whose read through another way in did not see the write.
 	Probes        int
 	ProbeFailures []string
 }
 
-func (l *Ledger) addWork(w LedgerWork) {
+// addWork records an acknowledged work and the token of its write.
+func (l *Ledger) addWork(w LedgerWork, token string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.Works = append(l.Works, w)
+	l.see(w.Name, token)
+}
+
+// see records that a read of work must see the write of token: the name
+// and the token travel together from the writer to every later reader, as
+// the consistency contract asks of clients (docs/operations.md).
+func (l *Ledger) see(work, token string) {
+	if l.tokens == nil {
+		l.tokens = map[string]string{}
+	}
+	l.tokens[work] = newer(l.tokens[work], token)
+}
+
+// token returns the newest write a read of work must see.
+func (l *Ledger) token(work string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.tokens[work]
+}
+
+// newer returns the later of two consistency tokens ("" is the earliest).
+func newer(a, b string) string {
+	la, errA := consistency.ParseLSN(a)
+	lb, errB := consistency.ParseLSN(b)
+	if errA != nil || (errB == nil && lb > la) {
+		return b
+	}
+	return a
 }
 
 // pickEdge returns a derivative owned by owner and an earlier work as its
 // source (so that the load's own edges never close a cycle), not already
 // joined; ok is false when there is no such pair yet.
-func (l *Ledger) pickEdge(rng *rand.Rand, owner string) (derivative, source string, ok bool) {
+func (l *Ledger) pickEdge(rng *rand.Rand, owner string) (derivative, source, token string, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := len(l.Works)
 	for range 8 {
 		if n < 2 {
-			return "", "", false
+			return "", "", "", false
 		}
 		d := 1 + rng.IntN(n-1)
 		if l.Works[d].Owner != owner {
@@ -266,24 +317,29 @@ func (l *Ledger) pickEdge(rng *rand.Rand, owner string) (derivative, source stri
 			l.edges = map[[2]string]bool{}
 		}
 		l.edges[e] = true
-		return e[0], e[1], true
+		return e[0], e[1], newer(l.tokens[e[0]], l.tokens[e[1]]), true
 	}
-	return "", "", false
+	return "", "", "", false
 }
 
-func (l *Ledger) addDerivation(d LedgerDerivation) {
+// addDerivation records an acknowledged derivation and the token of its
+// write, which reads of its derivative's ancestors must see.
+func (l *Ledger) addDerivation(d LedgerDerivation, token string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.Derivations = append(l.Derivations, d)
+	l.see(d.Derivative, token)
 }
 
-func (l *Ledger) randomWork(rng *rand.Rand) (string, bool) {
+// randomWork returns an acknowledged work and the token its reads carry.
+func (l *Ledger) randomWork(rng *rand.Rand) (name, token string, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.Works) == 0 {
-		return "", false
+		return "", "", false
 	}
-	return l.Works[rng.IntN(len(l.Works))].Name, true
+	name = l.Works[rng.IntN(len(l.Works))].Name
+	return name, l.tokens[name], true
 }
 
 func (l *Ledger) probed(failure string) {
@@ -365,18 +421,18 @@ func (d *Driver) pickVia(rng *rand.Rand, not *Via) *Via {
 }
 
 // send makes one request and records it.
-func (d *Driver) send(ctx context.Context, op Op, v *Via, method string, c Call, key string) ([]byte, Outcome, string) {
+func (d *Driver) send(ctx context.Context, op Op, v *Via, method string, c Call, key string) answer {
 	d.sent.Add(1)
 	t0 := d.Since()
-	body, outcome, detail := v.call(ctx, d.routes[method], c, key)
+	a := v.call(ctx, d.routes[method], c, key)
 	if ctx.Err() != nil {
-		return nil, Transport, "" // the run is over: not a sample
+		return answer{Outcome: Transport} // the run is over: not a sample
 	}
-	s := Sample{Start: t0, End: d.Since(), Op: op, Via: v.Name, Outcome: outcome, Detail: detail}
+	s := Sample{Start: t0, End: d.Since(), Op: op, Via: v.Name, Outcome: a.Outcome, Detail: a.Detail}
 	d.mu.Lock()
 	d.samples = append(d.samples, s)
 	d.mu.Unlock()
-	return body, outcome, detail
+	return a
 }
 
 // lostRace is the ErrorInfo reason, as details show it, of a write that
@@ -406,17 +462,17 @@ func (d *Driver) worker(ctx context.Context, w int, deadline time.Time) {
 			in, out := licencesMix[rng.IntN(len(licencesMix))], licencesMix[rng.IntN(len(licencesMix))]
 			d.send(ctx, op, v, "CheckCompatibility", Call{Body: `{"inbound":"` + in + `","outbound":"` + out + `"}`}, "")
 		default:
-			name, ok := d.Ledger.randomWork(rng)
+			name, token, ok := d.Ledger.randomWork(rng)
 			if !ok {
 				continue
 			}
 			switch op {
 			case OpGetWork:
-				d.send(ctx, op, v, "GetWork", Call{Params: map[string]string{"name": name}}, "")
+				d.send(ctx, op, v, "GetWork", Call{Params: map[string]string{"name": name}, Token: token}, "")
 			case OpAncestors:
-				d.send(ctx, op, v, "ListAncestors", Call{Params: map[string]string{"work": name}}, "")
+				d.send(ctx, op, v, "ListAncestors", Call{Params: map[string]string{"work": name}, Token: token}, "")
 			case OpAudit:
-				d.send(ctx, op, v, "AuditWork", Call{Params: map[string]string{"work": name}}, "")
+				d.send(ctx, op, v, "AuditWork", Call{Params: map[string]string{"work": name}, Token: token}, "")
 			}
 		}
 	}
@@ -441,22 +497,22 @@ const writeDeadline = 60 * time.Second
 // client that must not lose its write does. It returns the reply and the
 // number of attempts; nil when the suite refused the write or never
 // acknowledged it in time.
-func (d *Driver) retried(ctx context.Context, rng *rand.Rand, op Op, method string, c Call, key string) ([]byte, *Via, int) {
+func (d *Driver) retried(ctx context.Context, rng *rand.Rand, op Op, method string, c Call, key string) (answer, *Via, int) {
 	stop := time.Now().Add(writeDeadline)
 	backoff := 50 * time.Millisecond
 	for attempt := 1; ctx.Err() == nil && time.Now().Before(stop); attempt++ {
 		v := d.pickVia(rng, nil)
-		body, outcome, _ := d.send(ctx, op, v, method, c, key)
-		switch outcome {
+		a := d.send(ctx, op, v, method, c, key)
+		switch a.Outcome {
 		case OK:
-			return body, v, attempt
+			return a, v, attempt
 		case ServerError, ClientError:
-			return nil, nil, attempt
+			return answer{}, nil, attempt
 		}
 		time.Sleep(backoff)
 		backoff = min(2*backoff, time.Second)
 	}
-	return nil, nil, 0
+	return answer{}, nil, 0
 }
 
 // CreateWork creates a work with request id rid and records it in the
@@ -467,17 +523,17 @@ func (d *Driver) CreateWork(ctx context.Context, rng *rand.Rand, owner, key, rid
 	licence := licencesMix[rng.IntN(len(licencesMix))]
 	c := Call{Query: url.Values{"requestId": {rid}},
 		Body: `{"kind":"WORK_KIND_SOFTWARE","title":"` + title + `","licence":"` + licence + `"}`}
-	body, v, attempts := d.retried(ctx, rng, OpCreateWork, "CreateWork", c, key)
-	if body == nil {
+	a, v, attempts := d.retried(ctx, rng, OpCreateWork, "CreateWork", c, key)
+	if a.Body == nil {
 		return "", false
 	}
 	var got struct{ Name, Title, Etag string }
-	if err := json.Unmarshal(body, &got); err != nil || got.Name == "" {
-		d.Ledger.probed(fmt.Sprintf("create %s: unreadable reply %s", rid, short(body)))
+	if err := json.Unmarshal(a.Body, &got); err != nil || got.Name == "" {
+		d.Ledger.probed(fmt.Sprintf("create %s: unreadable reply %s", rid, short(a.Body)))
 		return "", false
 	}
-	d.Ledger.addWork(LedgerWork{RequestID: rid, Name: got.Name, Title: title, Licence: licence, Owner: owner, Attempts: attempts})
-	d.probe(ctx, rng, v, "GetWork", Call{Params: map[string]string{"name": got.Name}}, func(b []byte) string {
+	d.Ledger.addWork(LedgerWork{RequestID: rid, Name: got.Name, Title: title, Licence: licence, Owner: owner, Attempts: attempts}, a.Token)
+	d.probe(ctx, rng, v, "GetWork", Call{Params: map[string]string{"name": got.Name}, Token: a.Token}, func(b []byte) string {
 		var read struct{ Title, Etag string }
 		if err := json.Unmarshal(b, &read); err != nil || read.Title != title || read.Etag != got.Etag {
 			return fmt.Sprintf("%s created with etag %s, read back as %s", got.Name, got.Etag, short(b))
@@ -488,23 +544,23 @@ func (d *Driver) CreateWork(ctx context.Context, rng *rand.Rand, owner, key, rid
 }
 
 func (d *Driver) createDerivation(ctx context.Context, rng *rand.Rand, owner, key, rid string) {
-	derivative, source, ok := d.Ledger.pickEdge(rng, owner)
+	derivative, source, token, ok := d.Ledger.pickEdge(rng, owner)
 	if !ok {
 		return
 	}
-	c := Call{Query: url.Values{"requestId": {rid}, "allowConflict": {"true"}},
+	c := Call{Query: url.Values{"requestId": {rid}, "allowConflict": {"true"}}, Token: token,
 		Body: `{"derivative":"` + derivative + `","source":"` + source + `","relation":"RELATION_DEPENDENCY"}`}
-	body, v, attempts := d.retried(ctx, rng, OpCreateDerivation, "CreateDerivation", c, key)
-	if body == nil {
+	a, v, attempts := d.retried(ctx, rng, OpCreateDerivation, "CreateDerivation", c, key)
+	if a.Body == nil {
 		return
 	}
 	var got struct{ Name string }
-	if err := json.Unmarshal(body, &got); err != nil || got.Name == "" {
-		d.Ledger.probed(fmt.Sprintf("derive %s: unreadable reply %s", rid, short(body)))
+	if err := json.Unmarshal(a.Body, &got); err != nil || got.Name == "" {
+		d.Ledger.probed(fmt.Sprintf("derive %s: unreadable reply %s", rid, short(a.Body)))
 		return
 	}
-	d.Ledger.addDerivation(LedgerDerivation{RequestID: rid, Name: got.Name, Derivative: derivative, Source: source, Owner: owner, Attempts: attempts})
-	d.probe(ctx, rng, v, "ListAncestors", Call{Params: map[string]string{"work": derivative}, Query: url.Values{"maxDepth": {"1"}, "pageSize": {"1000"}}},
+	d.Ledger.addDerivation(LedgerDerivation{RequestID: rid, Name: got.Name, Derivative: derivative, Source: source, Owner: owner, Attempts: attempts}, a.Token)
+	d.probe(ctx, rng, v, "ListAncestors", Call{Params: map[string]string{"work": derivative}, Query: url.Values{"maxDepth": {"1"}, "pageSize": {"1000"}}, Token: a.Token},
 		func(b []byte) string {
 			if !strings.Contains(string(b), `"`+source+`"`) {
 				return fmt.Sprintf("%s derives from %s, but its ancestors read back as %s", derivative, source, short(b))
@@ -520,13 +576,13 @@ func (d *Driver) probe(ctx context.Context, rng *rand.Rand, wrote *Via, method s
 	stop := time.Now().Add(writeDeadline)
 	for ctx.Err() == nil && time.Now().Before(stop) {
 		v := d.pickVia(rng, wrote)
-		body, outcome, detail := v.call(ctx, d.routes[method], c, "")
-		switch outcome {
+		a := v.call(ctx, d.routes[method], c, "")
+		switch a.Outcome {
 		case OK:
-			d.Ledger.probed(check(body))
+			d.Ledger.probed(check(a.Body))
 			return
 		case ClientError, ServerError, LostRace:
-			d.Ledger.probed(fmt.Sprintf("read-your-writes %s %v via %s: %s", method, c.Params, v.Name, detail))
+			d.Ledger.probed(fmt.Sprintf("read-your-writes %s %v via %s: %s", method, c.Params, v.Name, a.Detail))
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -24,6 +24,8 @@ type Run struct {
 	// Probes and ProbeFailures are the ledger's read-your-writes probes.
 	Probes        int
 	ProbeFailures []string
+	// Reads is how the services routed their reads over the whole run.
+	Reads ReadRouting
 }
 
 // Targets are the targets, each with what the run measured and
@@ -51,6 +53,7 @@ func (r *Run) Targets() []Target {
 		{"cycles", "0", fmt.Sprint(f.Cycles), f.Cycles == 0},
 		{"5xx other than 503 while PostgreSQL was down, unanswered requests, refusals other than lost races", "0", fmt.Sprint(unexpected), unexpected == 0},
 		{"cache answers that differ from the store", "0", fmt.Sprint(len(f.CacheMismatches) + len(r.ProbeFailures)), len(f.CacheMismatches)+len(r.ProbeFailures) == 0},
+		{"reads served by the read replica", "> 0", fmt.Sprintf("%.0f", r.Reads.Replica), r.Reads.Replica > 0},
 		{"panics in the logs", "0", fmt.Sprint(len(f.Panics)), len(f.Panics) == 0},
 		{"cycle race: answers other than accepted, cycle or duplicate", "0", fmt.Sprint(len(r.Race.Others)), len(r.Race.Others) == 0},
 	}
@@ -90,12 +93,13 @@ func (r *Run) Markdown() string {
 	p("Run on %s with %d CPUs, Go %s, for %s. The suite ran as separate processes, as an operator runs it: one licences",
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.Version(), seconds(r.Elapsed))
 	p("process, two catalog and two lineage replicas (found through address lists: gRPC round robin, reads retried by the")
-	p("retry policy, writes retried only with their request_id), two gateways, a PostgreSQL and a Redis Cluster (three")
-	p("masters, three replicas, cluster-node-timeout %s) of the harness's own.", seconds(testenv.NodeTimeout))
+	p("retry policy, writes retried only with their request_id), two gateways, a PostgreSQL with a streaming read replica")
+	p("(the services' --database-read-url, replica lag bound %s) and a Redis Cluster (three masters, three replicas,", seconds(MaxReplicaLag))
+	p("cluster-node-timeout %s) of the harness's own.", seconds(testenv.NodeTimeout))
 	p("The load came from %d workers (request budget %d) through both gateways over REST and straight to the replicas over", r.Workers, r.Budget)
 	p("gRPC: reads of works, ancestors and audits, compatibility checks, and creates of works and derivations, each create")
 	p("with a request_id and retried until acknowledged. Every acknowledged write went into a ledger, then was read back")
-	p("through another way in (read-your-writes).")
+	p("through another way in (read-your-writes), carrying the write's consistency token as a client does.")
 	p("")
 	p("## Targets")
 	p("")
@@ -162,6 +166,8 @@ func (r *Run) Markdown() string {
 			p("")
 		}
 	}
+	p("Read replica over the whole run: %s.", r.Reads)
+	p("")
 	f := r.Findings
 	p("## Writes")
 	p("")

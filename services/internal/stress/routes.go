@@ -72,6 +72,9 @@ type Call struct {
 	Query url.Values
 	// Body is the REST body: JSON, or the raw body of an HttpBody field.
 	Body string
+	// Token is the consistency token to send: a read-your-writes probe
+	// carries its write's.
+	Token string
 }
 
 // Path returns the REST path and query of c.

@@ -30,10 +30,12 @@ type config struct {
 var (
 	shortRun = config{workers: 6, budget: 50_000, plan: Plan{
 		Gap: 4 * time.Second, RedisDown: 10 * time.Second, PostgresDown: 3 * time.Second, CatalogDown: 3 * time.Second,
+		ReplicaDown: 3 * time.Second, ReplicaLag: 4 * time.Second,
 		Racers: 24, RingSize: 6,
 	}}
 	longRun = config{workers: 12, budget: 1_000_000, plan: Plan{
 		Gap: 20 * time.Second, RedisDown: 10 * time.Second, PostgresDown: 10 * time.Second, CatalogDown: 10 * time.Second,
+		ReplicaDown: 10 * time.Second, ReplicaLag: 15 * time.Second,
 		Racers: 64, RingSize: 8,
 	}}
 )
@@ -83,7 +85,7 @@ func TestStress(t *testing.T) {
 	}
 	run := &Run{Command: commandLine(), Workers: cfg.workers, Budget: cfg.budget, Plan: cfg.plan, Elapsed: elapsed,
 		Samples: d.Samples(), Windows: windows, Race: race, Findings: f,
-		Probes: d.Ledger.Probes, ProbeFailures: d.Ledger.ProbeFailures}
+		Probes: d.Ledger.Probes, ProbeFailures: d.Ledger.ProbeFailures, Reads: c.ReadRouting(context.Background())}
 	md := run.Markdown()
 	t.Log("\n" + md)
 	if *report != "" {

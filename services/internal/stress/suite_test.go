@@ -38,7 +38,7 @@ func startSuite(t *testing.T, flags ...string) *suite {
 // do sends a REST request and fails the test on a transport error.
 func (s *suite) do(verb, pathQuery, key string, body []byte) Reply {
 	s.t.Helper()
-	r, err := REST(context.Background(), http.DefaultClient, s.base, verb, pathQuery, key, body)
+	r, err := REST(context.Background(), http.DefaultClient, s.base, verb, pathQuery, key, "", body)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", verb, pathQuery, err)
 	}
