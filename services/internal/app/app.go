@@ -79,7 +79,7 @@ type App struct {
 type part struct {
 	name     string
 	services []string // gRPC service names it serves, for health
-	close    func() error
+	close    closer
 }
 
 // New builds the parts cfg names, binding their listeners (so that the
@@ -134,7 +134,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	if a.cache, err = a.newCache(); err != nil {
 		return nil, err
 	}
-	if cfg.RunsGRPC() {
+	if cfg.RunsGRPC(Parts()) {
 		limiter := ratelimit.New(cfg.RateLimit, cfg.RateBurst, cfg.AnonymousRateLimit, cfg.AnonymousRateBurst)
 		trusted, err := config.ParseTrustedProxies(cfg.TrustedProxies)
 		if err != nil {
@@ -167,13 +167,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 			}
 		}
 	}
-	for _, name := range config.Parts {
-		if !cfg.Runs(name) {
+	for _, spec := range partTable {
+		if !cfg.Runs(spec.Name) {
 			continue
 		}
-		p, err := a.start(ctx, name)
+		release, err := spec.start(a, ctx)
 		if err != nil {
-			return nil, fmt.Errorf("start %s: %w", name, err)
+			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+		}
+		p := &part{name: spec.Name, close: release}
+		for _, d := range spec.services {
+			p.services = append(p.services, string(d.FullName()))
 		}
 		a.parts = append(a.parts, p)
 	}

@@ -39,7 +39,8 @@ func get(t *testing.T, url string) (int, []byte) {
 // reports healthy: the microservices mode of the one binary.
 func TestEveryTargetBootsAlone(t *testing.T) {
 	backend := apptest.Start(t, apptest.Config(t, config.PartLicences, config.PartCatalog, config.PartLineage))
-	for _, part := range config.Parts {
+	for _, p := range app.Parts() {
+		part := p.Name
 		t.Run(part, func(t *testing.T) {
 			cfg := apptest.Config(t, part)
 			cfg.LicencesAddr = backend.InternalGRPCAddr()
@@ -293,4 +294,22 @@ func newRequest(method, url, key string) (*http.Request, error) {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	return req, nil
+}
+
+// The table of parts is in start order: a part calls only parts started
+// before it, and every part it calls serves gRPC.
+func TestPartTableInStartOrder(t *testing.T) {
+	started := map[string]bool{}
+	grpc := map[string]bool{}
+	for _, p := range app.Parts() {
+		for _, dep := range p.Needs {
+			if !started[dep] || !grpc[dep] {
+				t.Errorf("%s calls %s, which is not a gRPC part started before it", p.Name, dep)
+			}
+		}
+		started[p.Name], grpc[p.Name] = true, p.GRPC
+	}
+	if len(started) == 0 {
+		t.Fatal("no parts")
+	}
 }

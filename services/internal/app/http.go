@@ -123,7 +123,8 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 		check(p.name, a.grpc.Health.Check)
 	}
 	if a.api != nil {
-		for _, dep := range []string{config.PartLicences, config.PartCatalog, config.PartLineage} {
+		gw, _ := specOf(config.PartGateway)
+		for _, dep := range gw.Needs {
 			if _, local := parts[dep]; local {
 				continue
 			}

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 
 	"github.com/redis/go-redis/v9"
@@ -32,15 +31,95 @@ import (
 
 const servingStatus = healthpb.HealthCheckResponse_SERVING
 
+// partSpec describes one part of the suite, once: its name and the parts
+// it calls (what the configuration checks), the gRPC services it serves
+// (what health, the access policy and the API contract read) and its
+// constructor. The table is in start order: a part calls only parts before
+// it.
+type partSpec struct {
+	config.Part
+	// summary says what the part does, for `stemma serve --list-targets`.
+	summary string
+	// services are the gRPC services it serves, the first its own (the
+	// name its health is checked by); none for the gateway.
+	services []protoreflect.ServiceDescriptor
+	// start builds the part with what it depends on resolved by name.
+	start func(a *App, ctx context.Context) (closer, error)
+}
+
+// closer releases what a part holds; nil when it holds nothing.
+type closer func() error
+
+var partTable = []partSpec{
+	{
+		Part:    config.Part{Name: config.PartLicences},
+		summary: "the SPDX licence list, expressions, compatibility verdicts",
+		services: []protoreflect.ServiceDescriptor{
+			licencesv1.File_stemma_licences_v1_licences_proto.Services().ByName("LicenceService"),
+		},
+		start: (*App).startLicences,
+	},
+	{
+		Part:    config.Part{Name: config.PartCatalog, Needs: []string{config.PartLicences}},
+		summary: "works, their licences and licence history",
+		services: []protoreflect.ServiceDescriptor{
+			catalogv1.File_stemma_catalog_v1_catalog_proto.Services().ByName("CatalogService"),
+		},
+		start: (*App).startCatalog,
+	},
+	{
+		Part:    config.Part{Name: config.PartLineage, Needs: []string{config.PartLicences, config.PartCatalog}},
+		summary: "derivations, graph queries, audits, policies and curations",
+		services: []protoreflect.ServiceDescriptor{
+			lineagev1.File_stemma_lineage_v1_lineage_proto.Services().ByName("LineageService"),
+			lineagev1.File_stemma_lineage_v1_policy_proto.Services().ByName("PolicyService"),
+			lineagev1.File_stemma_lineage_v1_curation_proto.Services().ByName("CurationService"),
+		},
+		start: (*App).startLineage,
+	},
+	{
+		Part:    config.Part{Name: config.PartGateway, Needs: []string{config.PartLicences, config.PartCatalog, config.PartLineage}},
+		summary: "REST/JSON for every RPC, the OpenAPI documents, the web explorer",
+		start:   (*App).startGateway,
+	},
+}
+
+// Parts returns the parts of the suite, in start order, as the
+// configuration checks them.
+func Parts() []config.Part {
+	ps := make([]config.Part, len(partTable))
+	for i, s := range partTable {
+		ps[i] = s.Part
+		ps[i].GRPC = len(s.services) > 0
+	}
+	return ps
+}
+
+// Target is one line of `stemma serve --list-targets`.
+type Target struct {
+	Name, Summary   string
+	Services, Calls []string
+}
+
+// Targets describes every part --target accepts, in start order.
+func Targets() []Target {
+	ts := make([]Target, len(partTable))
+	for i, s := range partTable {
+		ts[i] = Target{Name: s.Name, Summary: s.summary, Calls: s.Needs}
+		for _, d := range s.services {
+			ts[i].Services = append(ts[i].Services, string(d.FullName()))
+		}
+	}
+	return ts
+}
+
 // Services are the descriptors of Stemma's gRPC services.
 func Services() []protoreflect.ServiceDescriptor {
-	return []protoreflect.ServiceDescriptor{
-		licencesv1.File_stemma_licences_v1_licences_proto.Services().ByName("LicenceService"),
-		catalogv1.File_stemma_catalog_v1_catalog_proto.Services().ByName("CatalogService"),
-		lineagev1.File_stemma_lineage_v1_lineage_proto.Services().ByName("LineageService"),
-		lineagev1.File_stemma_lineage_v1_policy_proto.Services().ByName("PolicyService"),
-		lineagev1.File_stemma_lineage_v1_curation_proto.Services().ByName("CurationService"),
+	var ds []protoreflect.ServiceDescriptor
+	for _, s := range partTable {
+		ds = append(ds, s.services...)
 	}
+	return ds
 }
 
 // Policy returns the access policy of Stemma's API: reads are public, and
@@ -50,70 +129,68 @@ func Policy() *auth.Policy {
 	return auth.NewPolicy(Services(), protoreflect.FullName(licencesv1.LicenceService_ServiceDesc.ServiceName))
 }
 
-// start builds one part. Its dependencies are resolved here, by name, and
-// handed to its constructor as typed arguments.
-func (a *App) start(ctx context.Context, name string) (*part, error) {
-	switch name {
-	case config.PartLicences:
-		engine, err := compat.New(spdx.Default())
-		if err != nil {
-			return nil, err
+// specOf returns the part's row of the table.
+func specOf(name string) (partSpec, bool) {
+	for _, s := range partTable {
+		if s.Name == name {
+			return s, true
 		}
-		licencesv1.RegisterLicenceServiceServer(a.grpc, licenceservice.New(engine, a.pages(), a.cfg.MaxBatchSize))
-		// The licence text index takes a fraction of a second to build;
-		// built while the process starts, not on the first text asked.
-		go identify.Prepare()
-		return &part{name: name, services: []string{ServiceOf(name)}}, nil
-
-	case config.PartCatalog:
-		return a.startCatalog(ctx, name)
-
-	case config.PartLineage:
-		return a.startLineage(ctx, name)
-
-	case config.PartGateway:
-		lic, err := a.conn(config.PartLicences, false)
-		if err != nil {
-			return nil, err
-		}
-		cat, err := a.conn(config.PartCatalog, false)
-		if err != nil {
-			return nil, err
-		}
-		lin, err := a.conn(config.PartLineage, false)
-		if err != nil {
-			return nil, err
-		}
-		h, err := gateway.New(ctx, gateway.Options{
-			Licences: lic, Catalog: cat, Lineage: lin,
-			MaxBodyBytes: a.cfg.MaxBodyBytes, Logger: a.log,
-		})
-		if err != nil {
-			return nil, err
-		}
-		a.api = h
-		return &part{name: name}, nil
 	}
-	return nil, fmt.Errorf("unknown part %q", name)
+	return partSpec{}, false
 }
 
-// ServiceOf returns the gRPC service name of a part ("" for the gateway).
-func ServiceOf(part string) string {
-	switch part {
-	case config.PartLicences:
-		return licencesv1.LicenceService_ServiceDesc.ServiceName
-	case config.PartCatalog:
-		return catalogv1.CatalogService_ServiceDesc.ServiceName
-	case config.PartLineage:
-		return lineagev1.LineageService_ServiceDesc.ServiceName
+// ServiceOf returns the gRPC service name a part's health is checked by
+// ("" for the gateway).
+func ServiceOf(name string) string {
+	if s, ok := specOf(name); ok && len(s.services) > 0 {
+		return string(s.services[0].FullName())
 	}
 	return ""
+}
+
+// startLicences builds the licences service, a pure computation over the
+// embedded licence list.
+func (a *App) startLicences(context.Context) (closer, error) {
+	engine, err := compat.New(spdx.Default())
+	if err != nil {
+		return nil, err
+	}
+	licencesv1.RegisterLicenceServiceServer(a.grpc, licenceservice.New(engine, a.pages(), a.cfg.MaxBatchSize))
+	// The licence text index takes a fraction of a second to build;
+	// built while the process starts, not on the first text asked.
+	go identify.Prepare()
+	return nil, nil
+}
+
+// startGateway builds the REST gateway over clients of the three services.
+func (a *App) startGateway(ctx context.Context) (closer, error) {
+	lic, err := a.conn(config.PartLicences, false)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := a.conn(config.PartCatalog, false)
+	if err != nil {
+		return nil, err
+	}
+	lin, err := a.conn(config.PartLineage, false)
+	if err != nil {
+		return nil, err
+	}
+	h, err := gateway.New(ctx, gateway.Options{
+		Licences: lic, Catalog: cat, Lineage: lin,
+		MaxBodyBytes: a.cfg.MaxBodyBytes, Logger: a.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.api = h
+	return nil, nil
 }
 
 // startLineage builds the lineage service: clients of the catalog and the
 // licences service carrying the internal key (liens need it), its store,
 // the cache, and the watch hub, on Redis pub/sub when the cache is Redis.
-func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
+func (a *App) startLineage(ctx context.Context) (closer, error) {
 	// SBOM imports identify licence texts in this process.
 	go identify.Prepare()
 	cat, err := a.conn(config.PartCatalog, true)
@@ -156,10 +233,7 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 	lineagev1.RegisterLineageServiceServer(a.grpc, svc)
 	lineagev1.RegisterPolicyServiceServer(a.grpc, lineageservice.NewPolicies(svc, st))
 	lineagev1.RegisterCurationServiceServer(a.grpc, lineageservice.NewCurations(svc, st))
-	return &part{name: name, services: []string{ServiceOf(name), lineagev1.PolicyService_ServiceDesc.ServiceName,
-		lineagev1.CurationService_ServiceDesc.ServiceName}, close: func() error {
-		return errors.Join(hub.Close(), db.Close())
-	}}, nil
+	return func() error { return errors.Join(hub.Close(), db.Close()) }, nil
 }
 
 // storeOptions says how a service opens its store: the configured
@@ -175,7 +249,7 @@ func (a *App) storeOptions(service string, migrations fs.FS) storage.Options {
 // startCatalog builds the catalog service: a client of the licences
 // service (which validates expressions), its store with works by id cached
 // under versioned keys, and the deployment's bounds.
-func (a *App) startCatalog(ctx context.Context, name string) (*part, error) {
+func (a *App) startCatalog(ctx context.Context) (closer, error) {
 	lic, err := a.conn(config.PartLicences, true)
 	if err != nil {
 		return nil, err
@@ -195,9 +269,7 @@ func (a *App) startCatalog(ctx context.Context, name string) (*part, error) {
 	}
 	s := cachedstore.New(stored, works)
 	catalogv1.RegisterCatalogServiceServer(a.grpc, catalogservice.New(s, licencesv1.NewLicenceServiceClient(lic), a.pages(), a.cfg.MaxBatchSize))
-	return &part{name: name, services: []string{ServiceOf(name)}, close: func() error {
-		return errors.Join(db.Close(), works.Close())
-	}}, nil
+	return func() error { return errors.Join(db.Close(), works.Close()) }, nil
 }
 
 // worksCache returns the cache of works by id: in process, even where

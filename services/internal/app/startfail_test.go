@@ -22,7 +22,7 @@ func TestNewReportsAFailedStart(t *testing.T) {
 	defer busy.Close()
 	cfg := apptest.Config(t)
 	cfg.GRPCAddr = busy.Addr().String()
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.Validate(app.Parts()); err != nil {
 		t.Fatal(err)
 	}
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/stemma-registry/stemma/services/internal/app"
 	"github.com/stemma-registry/stemma/services/internal/config"
 )
 
@@ -48,6 +49,31 @@ func TestCompletionScript(t *testing.T) {
 		r := stemma(t, "completion", shell)
 		if r.code != 0 || !strings.Contains(r.stdout, "stemma") || len(r.stdout) < 500 {
 			t.Errorf("stemma completion %s: exit %d, %d bytes: %.200s", shell, r.code, len(r.stdout), r.stderr)
+		}
+	}
+}
+
+// `stemma serve --list-targets` lists every part of the table, in start
+// order, with the services it serves and the parts it calls.
+func TestListTargets(t *testing.T) {
+	r := stemma(t, "serve", "--list-targets")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	targets := app.Targets()
+	if len(lines) != len(targets)+1 {
+		t.Fatalf("%d lines for %d parts:\n%s", len(lines), len(targets), r.stdout)
+	}
+	for i, tg := range targets {
+		fields := strings.Fields(lines[i+1])
+		if fields[0] != tg.Name {
+			t.Errorf("line %d names %q, want %q (start order)", i+1, fields[0], tg.Name)
+		}
+		for _, want := range append(tg.Services, strings.Join(tg.Calls, ",")) {
+			if want != "" && !strings.Contains(lines[i+1], want) {
+				t.Errorf("%s's line lacks %q: %s", tg.Name, want, lines[i+1])
+			}
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -30,14 +31,13 @@ is STEMMA_DATABASE_URL, --api-keys is STEMMA_API_KEYS, and so on.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if listTargets {
-				fmt.Fprintln(cmd.OutOrStdout(), strings.Join(config.Parts, "\n"))
-				return nil
+				return printTargets(cmd.OutOrStdout())
 			}
 			unknown, err := config.ApplyEnv(cmd.Flags(), os.Environ())
 			if err != nil {
 				return err
 			}
-			if err := cfg.Validate(); err != nil {
+			if err := cfg.Validate(app.Parts()); err != nil {
 				return err
 			}
 			log, err := newLogger(cfg, cmd.ErrOrStderr())
@@ -90,4 +90,15 @@ func printDevKey(w io.Writer, cfg config.Config, a *app.App) {
   gRPC  %s
 
 `, cfg.DevKey, a.HTTPAddr(), a.HTTPAddr(), a.GRPCAddr())
+}
+
+// printTargets lists the parts --target accepts, in start order: what each
+// does, the gRPC services it serves and the parts it calls.
+func printTargets(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PART\tCALLS\tWHAT\tSERVES")
+	for _, t := range app.Targets() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, orDash(strings.Join(t.Calls, ",")), t.Summary, orDash(strings.Join(t.Services, ", ")))
+	}
+	return tw.Flush()
 }

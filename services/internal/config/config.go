@@ -25,8 +25,7 @@ import (
 // EnvPrefix prefixes every environment variable derived from a flag.
 const EnvPrefix = "STEMMA_"
 
-// The parts of the suite, in the order they start: each may depend only on
-// those before it.
+// The names of the parts of the suite.
 const (
 	PartLicences = "licences"
 	PartCatalog  = "catalog"
@@ -34,8 +33,25 @@ const (
 	PartGateway  = "gateway"
 )
 
-// Parts lists every part in start order.
-var Parts = []string{PartLicences, PartCatalog, PartLineage, PartGateway}
+// Part is what the configuration checks of one part of the suite. The
+// table of parts, in start order, lives with their constructors (package
+// app's Parts), which hand it to Validate.
+type Part struct {
+	Name string
+	// Needs lists the parts it calls: each runs in this process or is
+	// reached at its --<part>-addr.
+	Needs []string
+	// GRPC says whether it serves gRPC (and so binds --grpc-addr).
+	GRPC bool
+}
+
+func names(parts []Part) string {
+	ns := make([]string, len(parts))
+	for i, p := range parts {
+		ns[i] = p.Name
+	}
+	return strings.Join(ns, ", ")
+}
 
 // Config is the configuration of one `stemma serve` process.
 type Config struct {
@@ -170,7 +186,7 @@ func Default() Config {
 // RegisterFlags defines the serve flags on fs, with c's current values as
 // defaults.
 func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&c.Target, "target", c.Target, "parts to run: all, or a comma-separated list of "+strings.Join(Parts, ", "))
+	fs.StringSliceVar(&c.Target, "target", c.Target, "parts to run: all, or a comma-separated list of parts (stemma serve --list-targets lists them)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address of the HTTP server (REST gateway, /healthz, /metrics)")
 	fs.StringVar(&c.GRPCAddr, "grpc-addr", c.GRPCAddr, "address of the gRPC server of the services this process runs")
 	fs.StringVar(&c.InternalGRPCAddr, "internal-grpc-addr", c.InternalGRPCAddr, "address of the gRPC listener the other parts call, the only TCP listener accepting the internal key; point their --*-addr here and keep it off public networks (ignored by a process running no service)")
@@ -299,54 +315,56 @@ func (c *Config) Runs(part string) bool {
 	return slices.Contains(c.Target, "all") || slices.Contains(c.Target, part)
 }
 
-// RunsAll reports whether this process runs every part.
-func (c *Config) RunsAll() bool {
-	for _, p := range Parts {
-		if !c.Runs(p) {
+// RunsAll reports whether this process runs every one of the parts.
+func (c *Config) RunsAll(parts []Part) bool {
+	for _, p := range parts {
+		if !c.Runs(p.Name) {
 			return false
 		}
 	}
 	return true
 }
 
-// RunsGRPC reports whether this process serves gRPC (any part but the
-// gateway).
-func (c *Config) RunsGRPC() bool {
-	return c.Runs(PartLicences) || c.Runs(PartCatalog) || c.Runs(PartLineage)
+// RunsGRPC reports whether this process serves gRPC: whether it runs one
+// of the parts that does.
+func (c *Config) RunsGRPC(parts []Part) bool {
+	for _, p := range parts {
+		if p.GRPC && c.Runs(p.Name) {
+			return true
+		}
+	}
+	return false
 }
 
-// Validate checks the configuration and fills in what can be derived: the
-// internal key and a development key when one process runs everything.
-func (c *Config) Validate() error {
+// Validate checks the configuration against the suite's parts and fills in
+// what can be derived: the internal key and a development key when one
+// process runs everything.
+func (c *Config) Validate(parts []Part) error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
 	if len(c.Target) == 0 {
-		add("--target: empty; want all or some of %s", strings.Join(Parts, ", "))
+		add("--target: empty; want all or some of %s", names(parts))
 	}
 	for _, t := range c.Target {
-		if t != "all" && !slices.Contains(Parts, t) {
-			add("--target: unknown part %q; want all or some of %s", t, strings.Join(Parts, ", "))
+		if t != "all" && !slices.ContainsFunc(parts, func(p Part) bool { return p.Name == t }) {
+			add("--target: unknown part %q; want all or some of %s", t, names(parts))
 		}
 	}
 	if err := checkHostPort(c.HTTPAddr); err != nil {
 		add("--http-addr: %v", err)
 	}
-	if c.RunsGRPC() {
+	if c.RunsGRPC(parts) {
 		if err := checkHostPort(c.GRPCAddr); err != nil {
 			add("--grpc-addr: %v", err)
 		}
 	}
-	needs := map[string][]string{ // part -> parts it calls
-		PartCatalog: {PartLicences},
-		PartLineage: {PartLicences, PartCatalog},
-		PartGateway: {PartLicences, PartCatalog, PartLineage},
-	}
-	for _, p := range Parts {
+	for _, part := range parts {
+		p := part.Name
 		if !c.Runs(p) {
 			continue
 		}
-		for _, dep := range needs[p] {
+		for _, dep := range part.Needs {
 			if c.Runs(dep) {
 				continue
 			}
@@ -470,7 +488,7 @@ func (c *Config) Validate() error {
 		return errors.Join(errs...)
 	}
 
-	if c.RunsAll() {
+	if c.RunsAll(parts) {
 		if c.InternalKey == "" {
 			c.InternalKey = randomKey()
 		}

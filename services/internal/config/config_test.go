@@ -128,7 +128,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()
 			tt.mod(&c)
-			err := c.Validate()
+			err := c.Validate(testParts)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("Validate: %v", err)
@@ -144,7 +144,7 @@ func TestValidate(t *testing.T) {
 
 func TestAllInOneGetsGeneratedKeys(t *testing.T) {
 	c := Default()
-	if err := c.Validate(); err != nil {
+	if err := c.Validate(testParts); err != nil {
 		t.Fatal(err)
 	}
 	if c.DevKey == "" || c.InternalKey == "" || !strings.Contains(c.APIKeys, "dev="+c.DevKey) {
@@ -152,7 +152,7 @@ func TestAllInOneGetsGeneratedKeys(t *testing.T) {
 	}
 	c2 := Default()
 	c2.APIKeys = "alice=key-alice"
-	if err := c2.Validate(); err != nil {
+	if err := c2.Validate(testParts); err != nil {
 		t.Fatal(err)
 	}
 	if c2.DevKey != "" {
@@ -177,14 +177,14 @@ func TestInternalKeyMustBeStrong(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := Default()
 			c.InternalKey = k
-			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--internal-key") {
+			if err := c.Validate(testParts); err == nil || !strings.Contains(err.Error(), "--internal-key") {
 				t.Fatalf("Validate with internal key %q: %v; want it refused", k, err)
 			}
 		})
 	}
 	c := Default()
 	c.InternalKey = strongKey
-	if err := c.Validate(); err != nil {
+	if err := c.Validate(testParts); err != nil {
 		t.Fatalf("a random 32-byte key refused: %v", err)
 	}
 	if err := CheckInternalKey(randomKey()); err != nil {
@@ -248,11 +248,11 @@ func TestLogValueRedactsSecrets(t *testing.T) {
 func TestCacheHMACKeyMustBeStrong(t *testing.T) {
 	c := Default()
 	c.CacheHMACKey = "short"
-	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--cache-hmac-key") {
+	if err := c.Validate(testParts); err == nil || !strings.Contains(err.Error(), "--cache-hmac-key") {
 		t.Errorf("weak --cache-hmac-key: %v", err)
 	}
 	c.CacheHMACKey = randomKey()
-	if err := c.Validate(); err != nil {
+	if err := c.Validate(testParts); err != nil {
 		t.Errorf("strong --cache-hmac-key: %v", err)
 	}
 }
@@ -263,4 +263,14 @@ func TestAnonymousReadsAreLimitedByDefault(t *testing.T) {
 	if c := Default(); c.AnonymousRateLimit <= 0 || c.AuthFailureLimit <= 0 {
 		t.Fatalf("default anonymous rate %g, failed-authentication limit %d; want both limited", c.AnonymousRateLimit, c.AuthFailureLimit)
 	}
+}
+
+// testParts is a table of parts of the suite's shape for Validate; package
+// app's own table is checked by booting every part of it
+// (TestEveryTargetBootsAlone).
+var testParts = []Part{
+	{Name: PartLicences, GRPC: true},
+	{Name: PartCatalog, Needs: []string{PartLicences}, GRPC: true},
+	{Name: PartLineage, Needs: []string{PartLicences, PartCatalog}, GRPC: true},
+	{Name: PartGateway, Needs: []string{PartLicences, PartCatalog, PartLineage}},
 }

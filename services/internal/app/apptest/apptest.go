@@ -43,7 +43,7 @@ func Config(t testing.TB, targets ...string) config.Config {
 	}
 	c.HTTPAddr = "127.0.0.1:0"
 	c.GRPCAddr = "127.0.0.1:0"
-	if c.RunsGRPC() {
+	if c.RunsGRPC(app.Parts()) {
 		c.InternalGRPCAddr = "127.0.0.1:0"
 	}
 	c.DataDir = t.TempDir()
@@ -114,7 +114,7 @@ func Start(t testing.TB, cfg config.Config) *Instance {
 // written to w.
 func StartLogging(t testing.TB, cfg config.Config, w io.Writer) *Instance {
 	t.Helper()
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.Validate(app.Parts()); err != nil {
 		t.Fatalf("config: %v", err)
 	}
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
