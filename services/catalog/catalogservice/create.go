@@ -2,17 +2,14 @@ package catalogservice
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-
-	"google.golang.org/protobuf/proto"
 
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	"github.com/stemma-registry/stemma/services/catalog/store"
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/internal/names"
 )
 
@@ -74,7 +71,7 @@ func (s *Service) newWork(ctx context.Context, req *catalogv1.CreateWorkRequest,
 		}
 		w.ID = id
 	}
-	if err := requestID(prefix+"request_id", req.GetRequestId()); err != nil {
+	if err := input.RequestID(prefix+"request_id", req.GetRequestId()); err != nil {
 		return store.NewWork{}, err
 	}
 	if err := work.Normalise(w, work.AllFields, prefix+"work."); err != nil {
@@ -92,36 +89,11 @@ func (s *Service) newWork(ctx context.Context, req *catalogv1.CreateWorkRequest,
 	w.Licence = lic
 	nw := store.NewWork{Work: w, RequestID: req.GetRequestId(), Field: prefix}
 	if nw.RequestID != "" {
-		fp, err := fingerprint(req)
+		fp, err := input.Fingerprint(req)
 		if err != nil {
 			return store.NewWork{}, apierr.Invalid(prefix+"work", "cannot be encoded: %v", err)
 		}
 		nw.Fingerprint = fp
 	}
 	return nw, nil
-}
-
-// requestID checks a client's request id: 1 to 128 printable ASCII
-// characters without spaces (a UUID, as AIP-155 suggests, fits).
-func requestID(field, id string) error {
-	if len(id) > work.MaxRequestID {
-		return apierr.Invalid(field, "%d characters; at most %d", len(id), work.MaxRequestID)
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; c <= ' ' || c > '~' {
-			return apierr.Invalid(field, "want printable ASCII without spaces, such as a UUID")
-		}
-	}
-	return nil
-}
-
-// fingerprint digests what a create request asks for, but its request id,
-// so that a retry can be told from another request reusing the id.
-func fingerprint(req *catalogv1.CreateWorkRequest) (string, error) {
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(&catalogv1.CreateWorkRequest{Work: req.GetWork(), WorkId: req.GetWorkId()})
-	if err != nil {
-		return "", err
-	}
-	d := sha256.Sum256(b)
-	return hex.EncodeToString(d[:]), nil
 }

@@ -12,6 +12,7 @@ import (
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/internal/input"
 )
 
 // licence validates a licence expression with the licences service and
@@ -21,7 +22,7 @@ import (
 // offending part; a licences service that cannot be reached is
 // UNAVAILABLE.
 func (s *Service) licence(ctx context.Context, field, expr string) (work.Licence, error) {
-	expr, err := work.CheckText(field, expr, work.MaxLicence, false)
+	expr, err := input.Text(field, expr, work.MaxLicence, false)
 	if err != nil {
 		return work.Licence{}, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/internal/names"
 	"github.com/stemma-registry/stemma/services/internal/paging"
 )
@@ -112,7 +113,7 @@ func parseLien(prefix string, req *catalogv1.CreateLienRequest, p auth.Principal
 	if req.GetLien() == nil {
 		return work.Lien{}, apierr.Missing(prefix + "lien")
 	}
-	origin, err := work.CheckText(prefix+"lien.origin", req.GetLien().GetOrigin(), work.MaxLienOrigin, false)
+	origin, err := input.Text(prefix+"lien.origin", req.GetLien().GetOrigin(), work.MaxLienOrigin, false)
 	if err != nil {
 		return work.Lien{}, err
 	}
@@ -122,7 +123,7 @@ func parseLien(prefix string, req *catalogv1.CreateLienRequest, p auth.Principal
 	if strings.ContainsFunc(origin, unicode.IsSpace) {
 		return work.Lien{}, apierr.Invalid(prefix+"lien.origin", "want a resource name such as derivations/{id}, without spaces")
 	}
-	reason, err := work.CheckText(prefix+"lien.reason", req.GetLien().GetReason(), work.MaxLienReason, false)
+	reason, err := input.Text(prefix+"lien.reason", req.GetLien().GetReason(), work.MaxLienReason, false)
 	if err != nil {
 		return work.Lien{}, err
 	}

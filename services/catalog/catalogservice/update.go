@@ -11,6 +11,7 @@ import (
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/internal/names"
 )
 
@@ -117,7 +118,7 @@ func populated(w *catalogv1.Work) work.Fields {
 // licenceChange checks the note and effective time of a licence change,
 // which only make sense with one.
 func licenceChange(req *catalogv1.UpdateWorkRequest, fields work.Fields) (string, time.Time, error) {
-	note, err := work.CheckText("licence_change_note", req.GetLicenceChangeNote(), work.MaxNote, true)
+	note, err := input.Text("licence_change_note", req.GetLicenceChangeNote(), work.MaxNote, true)
 	if err != nil {
 		return "", time.Time{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/internal/input"
 )
 
 // creatorURI checks a creator's URI. An ORCID iD, bare
@@ -11,7 +12,7 @@ import (
 // check digit and comes out as https://orcid.org/<iD>; any other absolute
 // URI is accepted as it is.
 func creatorURI(field, s string) (string, error) {
-	s, err := CheckText(field, s, MaxURI, false)
+	s, err := input.Text(field, s, MaxURI, false)
 	if err != nil {
 		return "", err
 	}

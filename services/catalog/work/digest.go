@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/internal/input"
 )
 
 // digestHexLen maps each digest algorithm Stemma accepts to the length of
@@ -40,7 +41,7 @@ func DigestAlgorithms() []string {
 // SHA-1 and SHA-2 algorithms may also be written with a hyphen
 // ("SHA-256").
 func NormaliseDigest(field, s string) (string, error) {
-	s, err := CheckText(field, s, 200, false)
+	s, err := input.Text(field, s, 200, false)
 	if err != nil {
 		return "", err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stemma-registry/stemma/services/catalog/iscc"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/internal/input"
 )
 
 // The identifier schemes.
@@ -54,7 +55,7 @@ func IdentifierValue(field, scheme, value string) (Identifier, error) {
 	if !ok {
 		return Identifier{}, apierr.Invalid(field, "unknown identifier type %q", clip(scheme))
 	}
-	v, err := CheckText(field, value, MaxIdentifier, false)
+	v, err := input.Text(field, value, MaxIdentifier, false)
 	if err != nil {
 		return Identifier{}, err
 	}

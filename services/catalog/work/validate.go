@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/internal/input"
 )
 
 // Bounds on a work's strings (in characters) and lists.
@@ -28,7 +29,6 @@ const (
 	MaxNote        = 2000
 	MaxLienOrigin  = 200
 	MaxLienReason  = 1000
-	MaxRequestID   = 128
 	MaxDeclared    = 32
 )
 
@@ -46,7 +46,7 @@ func Normalise(w *Work, f Fields, prefix string) error {
 		return apierr.Invalid(prefix+"kind", "unknown kind %d", int(w.Kind))
 	}
 	if f.Has(FieldTitle) {
-		if w.Title, err = CheckText(prefix+"title", w.Title, MaxTitle, false); err != nil {
+		if w.Title, err = input.Text(prefix+"title", w.Title, MaxTitle, false); err != nil {
 			return err
 		}
 		if w.Title == "" {
@@ -54,12 +54,12 @@ func Normalise(w *Work, f Fields, prefix string) error {
 		}
 	}
 	if f.Has(FieldDescription) {
-		if w.Description, err = CheckText(prefix+"description", w.Description, MaxDescription, true); err != nil {
+		if w.Description, err = input.Text(prefix+"description", w.Description, MaxDescription, true); err != nil {
 			return err
 		}
 	}
 	if f.Has(FieldVersion) {
-		if w.Version, err = CheckText(prefix+"version", w.Version, MaxVersion, false); err != nil {
+		if w.Version, err = input.Text(prefix+"version", w.Version, MaxVersion, false); err != nil {
 			return err
 		}
 	}
@@ -103,13 +103,13 @@ func normaliseDeclared(field string, ds []DeclaredLicence) ([]DeclaredLicence, e
 	for i, d := range ds {
 		at := fmt.Sprintf("%s[%d]", field, i)
 		var err error
-		if d.Statement, err = CheckText(at+".statement", d.Statement, MaxLicence, false); err != nil {
+		if d.Statement, err = input.Text(at+".statement", d.Statement, MaxLicence, false); err != nil {
 			return nil, err
 		}
 		if d.Statement == "" {
 			return nil, apierr.Missing(at + ".statement")
 		}
-		if d.Expression, err = CheckText(at+".expression", d.Expression, MaxLicence, false); err != nil {
+		if d.Expression, err = input.Text(at+".expression", d.Expression, MaxLicence, false); err != nil {
 			return nil, err
 		}
 		if d.Method == "" && d.Expression == "" {
@@ -132,27 +132,6 @@ func normaliseDeclared(field string, ds []DeclaredLicence) ([]DeclaredLicence, e
 	return out, nil
 }
 
-// CheckText checks a string field: valid UTF-8, no control characters (but
-// line breaks and tabs where multiline), at most max characters once
-// surrounding space is trimmed. It returns the trimmed string.
-func CheckText(field, s string, max int, multiline bool) (string, error) {
-	if !utf8.ValidString(s) {
-		return "", apierr.Invalid(field, "not valid UTF-8")
-	}
-	s = strings.TrimSpace(s)
-	n := 0
-	for _, r := range s {
-		n++
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t' || r == '\r')) {
-			return "", apierr.Invalid(field, "control character %U at character %d", r, n)
-		}
-	}
-	if n > max {
-		return "", apierr.Invalid(field, "%d characters; at most %d", n, max)
-	}
-	return s, nil
-}
-
 func normaliseCreators(field string, cs []Creator) ([]Creator, error) {
 	if len(cs) > MaxCreators {
 		return nil, apierr.Invalid(field, "%d creators; at most %d", len(cs), MaxCreators)
@@ -161,13 +140,13 @@ func normaliseCreators(field string, cs []Creator) ([]Creator, error) {
 	for i, c := range cs {
 		at := fmt.Sprintf("%s[%d]", field, i)
 		var err error
-		if c.Name, err = CheckText(at+".name", c.Name, MaxCreatorName, false); err != nil {
+		if c.Name, err = input.Text(at+".name", c.Name, MaxCreatorName, false); err != nil {
 			return nil, err
 		}
 		if c.Name == "" {
 			return nil, apierr.Missing(at + ".name")
 		}
-		if c.Role, err = CheckText(at+".role", c.Role, MaxCreatorRole, false); err != nil {
+		if c.Role, err = input.Text(at+".role", c.Role, MaxCreatorRole, false); err != nil {
 			return nil, err
 		}
 		if c.URI != "" {
@@ -203,7 +182,7 @@ func normaliseURIs(field string, uris []string) ([]string, error) {
 // ("https://…", "git+ssh://…", "urn:…", "mailto:…"), without spaces or
 // control characters. The scheme and host come out in lower case.
 func AbsoluteURI(field, s string) (string, error) {
-	s, err := CheckText(field, s, MaxURI, false)
+	s, err := input.Text(field, s, MaxURI, false)
 	if err != nil {
 		return "", err
 	}

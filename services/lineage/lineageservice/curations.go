@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -20,6 +19,7 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
 	"github.com/stemma-registry/stemma/services/internal/filter"
+	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/internal/names"
 	"github.com/stemma-registry/stemma/services/internal/paging"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
@@ -76,17 +76,6 @@ func toCuration(c *store.Curation) *lineagev1.Curation {
 	return out
 }
 
-// text checks a free-text field: valid UTF-8, at most max bytes.
-func text(field, s string, max int) error {
-	if !utf8.ValidString(s) {
-		return apierr.Invalid(field, "not valid UTF-8")
-	}
-	if len(s) > max {
-		return apierr.Invalid(field, "%d bytes; at most %d", len(s), max)
-	}
-	return nil
-}
-
 // CreateCuration records a proposed curation.
 func (cs *Curations) CreateCuration(ctx context.Context, req *lineagev1.CreateCurationRequest) (*lineagev1.Curation, error) {
 	pr, err := auth.Require(ctx)
@@ -110,8 +99,8 @@ func (cs *Curations) CreateCuration(ctx context.Context, req *lineagev1.CreateCu
 		}
 		sc.Work = c.GetWork()
 	default:
-		p := c.GetPurl()
-		if err := text("curation.purl", p, maxCurationURL); err != nil {
+		p, err := input.Text("curation.purl", c.GetPurl(), maxCurationURL, false)
+		if err != nil {
 			return nil, err
 		}
 		if !strings.HasPrefix(p, "pkg:") || !strings.Contains(p, "/") || strings.ContainsAny(p, " \t\r\n") {
@@ -127,10 +116,11 @@ func (cs *Curations) CreateCuration(ctx context.Context, req *lineagev1.CreateCu
 	if c.GetLicence() == "" {
 		return nil, apierr.Missing("curation.licence")
 	}
-	if err := text("curation.licence", c.GetLicence(), maxCurationURL); err != nil {
+	licence, err := input.Text("curation.licence", c.GetLicence(), maxCurationURL, false)
+	if err != nil {
 		return nil, err
 	}
-	parsed, err := cs.s.Licences.ParseExpression(ctx, &licencesv1.ParseExpressionRequest{Expression: c.GetLicence()})
+	parsed, err := cs.s.Licences.ParseExpression(ctx, &licencesv1.ParseExpressionRequest{Expression: licence})
 	if status.Code(err) == codes.InvalidArgument {
 		return nil, apierr.Invalid("curation.licence", "%s", status.Convert(err).Message())
 	}
@@ -142,10 +132,11 @@ func (cs *Curations) CreateCuration(ctx context.Context, req *lineagev1.CreateCu
 	if ev.GetUrl() == "" {
 		return nil, apierr.Missing("curation.evidence.url")
 	}
-	if err := text("curation.evidence.url", ev.GetUrl(), maxCurationURL); err != nil {
+	evidenceURL, err := input.Text("curation.evidence.url", ev.GetUrl(), maxCurationURL, false)
+	if err != nil {
 		return nil, err
 	}
-	if u, err := url.Parse(ev.GetUrl()); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if u, err := url.Parse(evidenceURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, apierr.Invalid("curation.evidence.url", "want an http or https URL")
 	}
 	if d := ev.GetTextDigest(); d != "" {
@@ -154,10 +145,11 @@ func (cs *Curations) CreateCuration(ctx context.Context, req *lineagev1.CreateCu
 			return nil, apierr.Invalid("curation.evidence.text_digest", "want sha256:<64 hex digits>")
 		}
 	}
-	if err := text("curation.evidence.note", ev.GetNote(), maxCurationText); err != nil {
+	evidenceNote, err := input.Text("curation.evidence.note", ev.GetNote(), maxCurationText, true)
+	if err != nil {
 		return nil, err
 	}
-	sc.EvidenceURL, sc.EvidenceDigest, sc.EvidenceNote = ev.GetUrl(), ev.GetTextDigest(), ev.GetNote()
+	sc.EvidenceURL, sc.EvidenceDigest, sc.EvidenceNote = evidenceURL, ev.GetTextDigest(), evidenceNote
 	if err := cs.store.CreateCuration(ctx, sc); err != nil {
 		return nil, err
 	}
@@ -257,7 +249,8 @@ func (cs *Curations) review(ctx context.Context, name, note string, to store.Cur
 	if err != nil {
 		return nil, err
 	}
-	if err := text("note", note, maxCurationText); err != nil {
+	note, err = input.Text("note", note, maxCurationText, true)
+	if err != nil {
 		return nil, err
 	}
 	if !pr.CanReview() {

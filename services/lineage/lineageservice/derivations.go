@@ -3,9 +3,7 @@ package lineageservice
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base32"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -21,6 +19,7 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/internal/names"
 	"github.com/stemma-registry/stemma/services/internal/paging"
 	"github.com/stemma-registry/stemma/services/lineage/audit"
@@ -31,9 +30,8 @@ import (
 
 // Bounds of a derivation's free text and of a request id.
 const (
-	maxNote      = 4096
-	maxPortion   = 512
-	maxRequestID = 128
+	maxNote    = 4096
+	maxPortion = 512
 	// cleanupTimeout bounds the lifting of liens after a failed create.
 	cleanupTimeout = 10 * time.Second
 )
@@ -53,6 +51,9 @@ type newDerivation struct {
 	chosenID  bool
 	allow     bool
 	requestID string
+	// fingerprint tells a retry of the request from another reusing its
+	// request id.
+	fingerprint string
 }
 
 func parseCreate(req *lineagev1.CreateDerivationRequest) (*newDerivation, error) {
@@ -78,10 +79,10 @@ func parseCreate(req *lineagev1.CreateDerivationRequest) (*newDerivation, error)
 	if n.d.Use, err = graph.EffectiveUse(n.d.Relation, graph.Use(in.GetUse())); err != nil {
 		return nil, err
 	}
-	if n.d.Note, err = clean("derivation.note", in.GetNote(), maxNote); err != nil {
+	if n.d.Note, err = input.Text("derivation.note", in.GetNote(), maxNote, true); err != nil {
 		return nil, err
 	}
-	if n.d.Portion, err = clean("derivation.portion", in.GetPortion(), maxPortion); err != nil {
+	if n.d.Portion, err = input.Text("derivation.portion", in.GetPortion(), maxPortion, false); err != nil {
 		return nil, err
 	}
 	if id := req.GetDerivationId(); id != "" {
@@ -92,26 +93,16 @@ func parseCreate(req *lineagev1.CreateDerivationRequest) (*newDerivation, error)
 	} else {
 		n.d.ID = newID()
 	}
-	if n.requestID, err = clean("request_id", req.GetRequestId(), maxRequestID); err != nil {
+	if err := input.RequestID("request_id", req.GetRequestId()); err != nil {
 		return nil, err
 	}
+	n.requestID = req.GetRequestId()
+	if n.requestID != "" {
+		if n.fingerprint, err = input.Fingerprint(req); err != nil {
+			return nil, apierr.Invalid("derivation", "cannot be encoded: %v", err)
+		}
+	}
 	return n, nil
-}
-
-// fingerprint digests what a request asks for, to tell a retry (same
-// content) from a reuse of its request_id.
-func (n *newDerivation) fingerprint() string {
-	id := ""
-	if n.chosenID {
-		id = n.d.ID
-	}
-	h := sha256.New()
-	for _, f := range []string{n.d.Derivative, n.d.Source, strconv.Itoa(int(n.d.Relation)), strconv.Itoa(int(n.d.Use)),
-		n.d.Note, n.d.Portion, id, strconv.FormatBool(n.allow)} {
-		h.Write([]byte(f))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // CreateDerivation records a derivation. In order: validate; replay a
@@ -128,7 +119,7 @@ func (s *Service) CreateDerivation(ctx context.Context, req *lineagev1.CreateDer
 	if err != nil {
 		return nil, err
 	}
-	r := store.Request{Principal: p.Name, ID: n.requestID, Fingerprint: n.fingerprint()}
+	r := store.Request{Principal: p.Name, ID: n.requestID, Fingerprint: n.fingerprint}
 	if r.ID != "" {
 		prev, err := s.Store.ByRequest(ctx, r)
 		if err == nil {

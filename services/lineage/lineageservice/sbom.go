@@ -21,6 +21,7 @@ import (
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/licences/identify"
 	"github.com/stemma-registry/stemma/services/lineage/audit"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
@@ -54,8 +55,8 @@ func (s *Service) ImportSbom(ctx context.Context, req *lineagev1.ImportSbomReque
 	if s.CallerCatalog == nil {
 		return nil, status.Error(codes.Unimplemented, "SBOM import is not configured in this process")
 	}
-	if len(req.GetRequestId()) > maxRequestID {
-		return nil, apierr.Invalid("request_id", "%d characters; at most %d", len(req.GetRequestId()), maxRequestID)
+	if err := input.RequestID("request_id", req.GetRequestId()); err != nil {
+		return nil, err
 	}
 	im, err := s.newSbomImport(p, req)
 	if err != nil {

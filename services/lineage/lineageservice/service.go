@@ -9,8 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -154,24 +152,6 @@ func offset(q paging.Query, token string) (int64, error) {
 		return 0, apierr.Invalid("page_token", "not a page token this request issued; start again without one")
 	}
 	return n, nil
-}
-
-// clean checks a free-text field: valid UTF-8, at most max bytes, no
-// control characters but line breaks and tabs; surrounding space trimmed.
-func clean(field, s string, max int) (string, error) {
-	s = strings.TrimSpace(s)
-	if len(s) > max {
-		return "", apierr.Invalid(field, "%d bytes; at most %d", len(s), max)
-	}
-	if !utf8.ValidString(s) {
-		return "", apierr.Invalid(field, "not valid UTF-8")
-	}
-	for _, r := range s {
-		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f {
-			return "", apierr.Invalid(field, "holds a control character")
-		}
-	}
-	return s, nil
 }
 
 // background returns a context for clean-up that must outlive the request

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/internal/names"
 )
 
@@ -349,19 +350,14 @@ func expiry(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339, s)
 }
 
-// text checks a free-text field: at most max bytes, no control characters
-// but line breaks and tabs.
+// text checks a free-text field by the rule of every request's (package
+// input), as an error of the policy file.
 func text(field, s string, max int) (string, error) {
-	s = strings.TrimSpace(s)
-	if len(s) > max {
-		return "", errorf(field, "%d bytes; at most %d", len(s), max)
+	t, err := input.CleanText(s, max, true)
+	if err != nil {
+		return "", errorf(field, "%s", err)
 	}
-	for _, r := range s {
-		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f {
-			return "", errorf(field, "holds a control character")
-		}
-	}
-	return s, nil
+	return t, nil
 }
 
 // clip shortens what is echoed back in an error message.
