@@ -53,6 +53,9 @@ func (s *SQL) Update(ctx context.Context, u Update) (*work.Work, error) {
 		if err := s.replaceTerms(ctx, tx, &old, w, u.Fields); err != nil {
 			return err
 		}
+		if err := s.replaceBands(ctx, tx, &old, w, u.Fields); err != nil {
+			return err
+		}
 		if u.Fields.Has(work.FieldLicence) && w.Licence.Expression != previous {
 			if err := appendLicenceChange(ctx, tx, &old, w, u, now); err != nil {
 				return err
@@ -191,6 +194,9 @@ func (s *SQL) Delete(ctx context.Context, d Delete) error {
 			return err
 		}
 		if err := deleteTerms(ctx, tx, w.Seq, termsOf(w, work.AllFields)); err != nil {
+			return err
+		}
+		if err := deleteBands(ctx, tx, w); err != nil {
 			return err
 		}
 		for _, table := range []string{"licence_changes", "liens", "requests"} {
