@@ -77,7 +77,7 @@ func Units(c iscc.Code) ([]Unit, error) {
 		out = append(out, Unit{kindOf(u), b})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("a %s code has no Content- or Data-Code unit to compare; give an ISCC-CODE (stemma fingerprint)", c.TypeName())
+		return nil, fmt.Errorf("%s is a %s code, with no Content- or Data-Code unit to compare; give an ISCC-CODE (stemma fingerprint)", c, c.TypeName())
 	}
 	return out, nil
 }
