@@ -11,6 +11,7 @@ import (
 
 	"github.com/stemma-registry/stemma/services/catalog/similarity"
 	"github.com/stemma-registry/stemma/services/catalog/work"
+	"github.com/stemma-registry/stemma/services/internal/storage"
 )
 
 // SimilarQuery asks for the works with a unit within MaxDistance of one of
@@ -98,54 +99,51 @@ func (s *SQL) Similar(ctx context.Context, q SimilarQuery, p Page) ([]Match, int
 		dist int
 		unit similarity.Unit
 	}
-	var page []hit
-	var works map[int64]*work.Work
-	err := s.db.ReadTx(ctx, func(tx *sql.Tx) error {
-		best := map[int64]hit{}
-		for _, u := range q.Units {
-			if err := probe(ctx, tx, u, q.MaxDistance, func(code, seq int64) {
-				d := similarity.Distance(uint64(code), u.Bits)
-				if h, seen := best[seq]; d <= q.MaxDistance && (!seen || d < h.dist) {
-					best[seq] = hit{seq, d, similarity.Unit{Kind: u.Kind, Bits: uint64(code)}}
-				}
-			}); err != nil {
-				return err
+	// No transaction: a work deleted between the two reads is left out,
+	// and a search costs two round trips, not four.
+	best := map[int64]hit{}
+	for _, u := range q.Units {
+		if err := s.probe(ctx, u, q.MaxDistance, func(code, seq int64) {
+			d := similarity.Distance(uint64(code), u.Bits)
+			if h, seen := best[seq]; d <= q.MaxDistance && (!seen || d < h.dist) {
+				best[seq] = hit{seq, d, similarity.Unit{Kind: u.Kind, Bits: uint64(code)}}
 			}
+		}); err != nil {
+			return nil, 0, s.db.Classify(fmt.Errorf("search similar works: %w", err))
 		}
-		hits := make([]hit, 0, len(best))
-		for _, h := range best {
-			if similarCursor(h.dist, h.seq) > p.After {
-				hits = append(hits, h)
-			}
+	}
+	hits := make([]hit, 0, len(best))
+	for _, h := range best {
+		if similarCursor(h.dist, h.seq) > p.After {
+			hits = append(hits, h)
 		}
-		slices.SortFunc(hits, func(a, b hit) int {
-			return cmp.Compare(similarCursor(a.dist, a.seq), similarCursor(b.dist, b.seq))
-		})
-		page = hits[:min(len(hits), p.limit()+1)]
-		seqs := make([]any, len(page))
-		for i, h := range page {
-			seqs[i] = h.seq
-		}
-		works = make(map[int64]*work.Work, len(page))
-		for per, start := s.paramsPerStatement(), 0; start < len(seqs); start += per {
-			c := seqs[start:min(start+per, len(seqs))]
-			ws, err := queryWorks(ctx, tx, "SELECT "+workColumns+" FROM works w WHERE w.seq IN ("+placeholders(1, len(c))+")", c...)
-			if err != nil {
-				return err
-			}
-			for _, w := range ws {
-				works[w.Seq] = w
-			}
-		}
-		return nil
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		return cmp.Compare(similarCursor(a.dist, a.seq), similarCursor(b.dist, b.seq))
 	})
-	if err != nil {
-		return nil, 0, s.db.Classify(fmt.Errorf("search similar works: %w", err))
+	page := hits[:min(len(hits), p.limit()+1)]
+	seqs := make([]any, len(page))
+	for i, h := range page {
+		seqs[i] = h.seq
+	}
+	works := make(map[int64]*work.Work, len(page))
+	for per, start := s.paramsPerStatement(), 0; start < len(seqs); start += per {
+		c := seqs[start:min(start+per, len(seqs))]
+		ws, err := queryWorks(ctx, s.db.Routed(), "SELECT "+workColumns+" FROM works w WHERE w.seq IN ("+placeholders(1, len(c))+")", c...)
+		if err != nil {
+			return nil, 0, s.db.Classify(fmt.Errorf("search similar works: %w", err))
+		}
+		for _, w := range ws {
+			works[w.Seq] = w
+		}
 	}
 	page, next := pageOf(page, p.limit(), func(h hit) int64 { return similarCursor(h.dist, h.seq) })
 	out := make([]Match, 0, len(page))
 	for _, h := range page {
-		w := works[h.seq]
+		w, ok := works[h.seq]
+		if !ok {
+			continue
+		}
 		m := Match{Work: w, Distance: h.dist, Kind: h.unit.Kind}
 		for _, cu := range w.SimilarityUnits() {
 			if cu.Unit == h.unit {
@@ -162,16 +160,22 @@ func (s *SQL) Similar(ctx context.Context, q SimilarQuery, p Page) ([]Match, int
 func similarCursor(dist int, seq int64) int64 { return int64(dist)<<56 | seq }
 
 // probe reads the band rows under every key Probes gives for u, calling fn
-// with each candidate's code and work. The keys are computed integers,
-// written into the statement: one statement whatever their number (up to
-// 548), where parameters would need several on SQLite.
-func probe(ctx context.Context, tx *sql.Tx, u similarity.Unit, maxDistance int, fn func(code, seq int64)) error {
+// with each candidate's code and work: one statement whatever the number
+// of keys (up to 548). PostgreSQL takes them as one array parameter;
+// SQLite, which has no arrays, as integers written into the statement
+// (computed, never the caller's text), where parameters would need several
+// statements.
+func (s *SQL) probe(ctx context.Context, u similarity.Unit, maxDistance int, fn func(code, seq int64)) error {
 	keys := similarity.Probes(u, maxDistance)
-	lits := make([]string, len(keys))
-	for i, k := range keys {
-		lits[i] = strconv.FormatInt(k, 10)
+	query, args := "SELECT code, work_seq FROM work_iscc_bands WHERE key = ANY($1)", []any{keys}
+	if s.db.Engine == storage.SQLite {
+		lits := make([]string, len(keys))
+		for i, k := range keys {
+			lits[i] = strconv.FormatInt(k, 10)
+		}
+		query, args = "SELECT code, work_seq FROM work_iscc_bands WHERE key IN ("+strings.Join(lits, ", ")+")", nil
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT code, work_seq FROM work_iscc_bands WHERE key IN ("+strings.Join(lits, ", ")+")")
+	rows, err := s.db.Routed().QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
