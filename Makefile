@@ -54,7 +54,8 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzText:./services/licences/identify/ \
                 FuzzPolicy:./services/lineage/policy/ \
                 FuzzParseLSN:./services/internal/consistency/ \
-                FuzzDecode:./services/catalog/iscc/
+                FuzzDecode:./services/catalog/iscc/ \
+                FuzzParse:./services/catalog/similarity/
 # fuzz-all runs every target for $(1) executions, minimising each new input
 # for at most $(2) (a per-input bound inside the worker, untouched by that race).
 define fuzz-all
