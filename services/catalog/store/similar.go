@@ -73,21 +73,7 @@ func (s *SQL) replaceBands(ctx context.Context, tx *sql.Tx, old, w *work.Work, f
 
 // deleteBands deletes a work's band rows by their whole key.
 func deleteBands(ctx context.Context, tx *sql.Tx, w *work.Work) error {
-	bs := bandsOf(w)
-	if len(bs) == 0 {
-		return nil
-	}
-	st, err := tx.PrepareContext(ctx, "DELETE FROM work_iscc_bands WHERE key = $1 AND code = $2 AND work_seq = $3")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, b := range bs {
-		if _, err := st.ExecContext(ctx, b.key, b.code, w.Seq); err != nil {
-			return fmt.Errorf("delete a band: %w", err)
-		}
-	}
-	return nil
+	return execEach(ctx, tx, "DELETE FROM work_iscc_bands WHERE key = $1 AND code = $2 AND work_seq = $3", bandRows(w))
 }
 
 // Similar returns a page of the works near the query's units, nearest
