@@ -54,7 +54,8 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzText:./services/licences/identify/ \
                 FuzzPolicy:./services/lineage/policy/ \
                 FuzzParseLSN:./services/internal/consistency/ \
-                FuzzDecode:./services/catalog/iscc/
+                FuzzDecode:./services/catalog/iscc/ \
+                FuzzParse:./services/catalog/similarity/
 # fuzz-all runs every target for $(1) executions, minimising each new input
 # for at most $(2) (a per-input bound inside the worker, untouched by that race).
 define fuzz-all
@@ -218,6 +219,7 @@ bench: ## Run the Go benchmarks and the load tests against a running suite (see 
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 $(PKGS) | tee bench.out
 	STEMMA_LOAD=1 $(GO) test -run='^TestLoad' -v -count=1 -timeout 30m $(PKGS) | tee -a bench.out
 	$(GO) test -run='^TestScale$$' -v -count=1 -timeout 60m ./services/lineage/generator/ -args -scale=full | tee -a bench.out
+	STEMMA_SIMILAR_WORKS=1000000 STEMMA_SIMILAR_ENGINES=sqlite,postgres $(GO) test -run='^TestSimilarScale$$' -v -count=1 -timeout 90m ./services/catalog/store/ | tee -a bench.out
 
 .PHONY: spdx-refresh
 spdx-refresh: ## Copy the SPDX licence list from SPDX_DIR (default ../shared/data/spdx) into the binary's data.

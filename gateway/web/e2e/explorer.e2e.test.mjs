@@ -293,6 +293,30 @@ test('register with a key: a work, a refused derivation, recorded as conflict', 
   assert.equal(d.recorder, 'bob');
 });
 
+// A photograph and a copy of it that bob registered under another licence:
+// their ISCC-CODEs' image units are 2 bits apart (as stemma fingerprint
+// gives a resized copy's); a third picture is far from both.
+test('a work page lists its similar works, a copy under another licence marked', async () => {
+  await api('POST', '/v1/works', { kind: 'WORK_KIND_IMAGE', title: 'Harbour at dawn', licence: 'CC-BY-4.0',
+    isccCodes: ['ISCC:KEA5DQ5UUWLIODY6TY3XTOL7JJ6BKAAAAAAAAAAAAE'] }, { key: KEYS.alice, query: { workId: 'harbour' } });
+  await api('POST', '/v1/works', { kind: 'WORK_KIND_IMAGE', title: 'Stock harbour', licence: 'MIT',
+    isccCodes: ['ISCC:KEAVDQ5UUWLIODY7HRXPG4X6ST4CUAAAAAAAAAAAAI'] }, { key: KEYS.bob, query: { workId: 'stock-harbour' } });
+  await api('POST', '/v1/works', { kind: 'WORK_KIND_IMAGE', title: 'Meadow', licence: 'CC-BY-4.0',
+    isccCodes: ['ISCC:KEAS4PCLLJUXR4HB3KTG2LD5352D6AAAAAAAAAAAAM'] }, { key: KEYS.alice, query: { workId: 'meadow' } });
+  await page.goto(`${server.base}/works/harbour`);
+  await page.locator('[data-similar][data-count="1"]').waitFor();
+  const row = page.locator('tr[data-similar="works/stock-harbour"]');
+  assert.match(await row.innerText(), /Stock harbour/);
+  assert.match(await row.innerText(), /2 of 64 bits/);
+  assert.match(await row.innerText(), /Licence differs/);
+  assert.equal(await page.locator('tr[data-similar="works/meadow"]').count(), 0);
+  await page.screenshot({ path: artifact('similar.png'), fullPage: true });
+  // A work without codes says how to get them.
+  await page.goto(`${server.base}/works/notes`);
+  await page.locator('[data-similar][data-count="0"]').waitFor();
+  assert.match(await text('[data-similar]'), /--fingerprint/);
+});
+
 test('errors are readable pages', async () => {
   await page.goto(`${server.base}/works/no-such-work`);
   await page.locator('.error').waitFor();

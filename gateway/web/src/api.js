@@ -146,6 +146,7 @@ export const api = {
   getWork: (name, o) => request('GET', workPath(name), o),
   listWorks: (query, o) => request('GET', '/v1/works', { ...o, query }),
   lookupWorks: (query, o) => request('GET', '/v1/works:lookup', { ...o, query }),
+  similarWorks: (query, o) => request('GET', '/v1/works:similar', { ...o, query }),
   batchGetWorks: (names, o) => request('GET', '/v1/works:batchGet', { ...o, query: { names, allowMissing: true } }),
   licenceChanges: (name, query, o) => request('GET', `${workPath(name)}/licenceChanges`, { ...o, query }),
   listDerivations: (query, o) => request('GET', '/v1/derivations', { ...o, query }),

@@ -18,6 +18,7 @@ func toWork(w *work.Work) *catalogv1.Work {
 		Description:   w.Description,
 		SourceUris:    w.SourceURIs,
 		Digests:       w.Digests,
+		IsccCodes:     w.ISCCCodes,
 		Version:       w.Version,
 		Licence:       w.Licence.Expression,
 		LicenceStatus: catalogv1.LicenceStatus(w.Licence.Status),
@@ -56,6 +57,7 @@ func fromWork(pw *catalogv1.Work) *work.Work {
 		Description: pw.GetDescription(),
 		SourceURIs:  pw.GetSourceUris(),
 		Digests:     pw.GetDigests(),
+		ISCCCodes:   pw.GetIsccCodes(),
 		Version:     pw.GetVersion(),
 	}
 	for _, c := range pw.GetCreators() {

@@ -112,6 +112,7 @@ func populated(w *catalogv1.Work) work.Fields {
 	set(work.FieldVersion, w.GetVersion() != "")
 	set(work.FieldLicence, w.GetLicence() != "")
 	set(work.FieldDeclaredLicences, len(w.GetDeclaredLicences()) > 0)
+	set(work.FieldISCCCodes, len(w.GetIsccCodes()) > 0)
 	return f
 }
 

@@ -65,16 +65,16 @@ func (s *SQL) copyCreate(ctx context.Context, p *plan) error {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"works"}, append([]string{"seq"}, worksCols...), works); err != nil {
 				return fmt.Errorf("copy into works: %w", err)
 			}
-			var requests [][]any
+			var bands, requests [][]any
 			n, pending := -1, [][]any(nil)
 			terms := pgx.CopyFromFunc(func() ([]any, error) {
 				for len(pending) == 0 {
 					if n++; n == len(fresh) {
 						return nil, nil
 					}
-					var r [][]any
-					pending, r = p.sideRows(fresh[n])
-					requests = append(requests, r...)
+					var b, r [][]any
+					pending, b, r = p.sideRows(fresh[n])
+					bands, requests = append(bands, b...), append(requests, r...)
 				}
 				row := pending[0]
 				pending = pending[1:]
@@ -83,9 +83,16 @@ func (s *SQL) copyCreate(ctx context.Context, p *plan) error {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"work_terms"}, termsCols, terms); err != nil {
 				return fmt.Errorf("copy into work_terms: %w", err)
 			}
-			if len(requests) > 0 {
-				if _, err := tx.CopyFrom(ctx, pgx.Identifier{"requests"}, requestCols, pgx.CopyFromRows(requests)); err != nil {
-					return fmt.Errorf("copy into requests: %w", err)
+			for _, t := range []struct {
+				table string
+				cols  []string
+				rows  [][]any
+			}{{"work_iscc_bands", bandCols, bands}, {"requests", requestCols, requests}} {
+				if len(t.rows) == 0 {
+					continue
+				}
+				if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.table}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
+					return fmt.Errorf("copy into %s: %w", t.table, err)
 				}
 			}
 			return nil

@@ -262,11 +262,11 @@ func workRow(w *work.Work) ([]any, error) {
 		w.Generation, storage.Micros(w.CreateTime), storage.Micros(w.UpdateTime)}, nil
 }
 
-// sideRows returns the rows of the other tables for a new work: its terms
-// and its request. Its licence history starts with no row: until the
+// sideRows returns the rows of the other tables for a new work: its terms,
+// its codes' bands and its request. Its licence history starts with no row: until the
 // licence changes, the history is the one entry the work's row implies
 // (see LicenceChanges), and so a bulk load writes one table less.
-func (p *plan) sideRows(it *item) (terms, requests [][]any) {
+func (p *plan) sideRows(it *item) (terms, bands, requests [][]any) {
 	w := it.w
 	for _, t := range termsOf(w, work.AllFields) {
 		terms = append(terms, []any{int(t.field), t.term, w.Seq})
@@ -274,7 +274,7 @@ func (p *plan) sideRows(it *item) (terms, requests [][]any) {
 	if it.RequestID != "" {
 		requests = [][]any{{p.owner, it.RequestID, it.Fingerprint, w.Seq}}
 	}
-	return terms, requests
+	return terms, bandRows(w), requests
 }
 
 // insertWorks inserts the new works with multi-row INSERTs and sets their
@@ -307,14 +307,17 @@ func (s *SQL) insertWorks(ctx context.Context, tx *sql.Tx, p *plan) error {
 	if err != nil {
 		return err
 	}
-	var terms, requests [][]any
+	var terms, bands, requests [][]any
 	for i := range p.items {
 		if it := &p.items[i]; it.inserts() {
-			t, r := p.sideRows(it)
-			terms, requests = append(terms, t...), append(requests, r...)
+			t, b, r := p.sideRows(it)
+			terms, bands, requests = append(terms, t...), append(bands, b...), append(requests, r...)
 		}
 	}
 	if err := s.insertRows(ctx, tx, "work_terms", termsCols, terms, "", nil); err != nil {
+		return err
+	}
+	if err := s.insertRows(ctx, tx, "work_iscc_bands", bandCols, bands, "", nil); err != nil {
 		return err
 	}
 	return s.insertRows(ctx, tx, "requests", requestCols, requests, "", nil)

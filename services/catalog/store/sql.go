@@ -74,12 +74,13 @@ type lists struct {
 	Identifiers []work.Identifier `json:"i,omitempty"`
 	Digests     []string          `json:"d,omitempty"`
 	LicenceIDs  []string          `json:"l,omitempty"`
+	ISCCCodes   []string          `json:"ic,omitempty"`
 
 	Declared []work.DeclaredLicence `json:"dl,omitempty"`
 }
 
 func encodeLists(w *work.Work) (string, error) {
-	b, err := json.Marshal(lists{w.Creators, w.SourceURIs, w.Identifiers, w.Digests, w.Licence.IDs, w.DeclaredLicences})
+	b, err := json.Marshal(lists{w.Creators, w.SourceURIs, w.Identifiers, w.Digests, w.Licence.IDs, w.ISCCCodes, w.DeclaredLicences})
 	if err != nil {
 		return "", fmt.Errorf("encode the lists of works/%s: %w", w.ID, err)
 	}
@@ -105,7 +106,7 @@ func scanWork(r scanner) (*work.Work, error) {
 	}
 	w.Kind, w.Licence.Status = work.Kind(kind), work.LicenceStatus(status)
 	w.Creators, w.SourceURIs, w.Identifiers, w.Digests, w.Licence.IDs = l.Creators, l.SourceURIs, l.Identifiers, l.Digests, l.LicenceIDs
-	w.DeclaredLicences = l.Declared
+	w.DeclaredLicences, w.ISCCCodes = l.Declared, l.ISCCCodes
 	w.CreateTime, w.UpdateTime = storage.FromMicros(createUs), storage.FromMicros(updateUs)
 	return &w, nil
 }

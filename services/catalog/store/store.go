@@ -43,6 +43,11 @@ type Reader interface {
 	// Lookup returns a page of the works that carry the key, oldest first,
 	// and the cursor of the next page.
 	Lookup(ctx context.Context, k Key, p Page) ([]*work.Work, int64, error)
+	// Similar returns a page of the works with an ISCC unit near one of
+	// the query's, nearest first, then oldest first, and the cursor of the
+	// next page. It reads a multi-index of the units' bands, never every
+	// work.
+	Similar(ctx context.Context, q SimilarQuery, p Page) ([]Match, int64, error)
 	// LicenceChanges returns a page of the work's licence history, oldest
 	// first; NotFound if the work does not exist.
 	LicenceChanges(ctx context.Context, id string, p Page) ([]work.LicenceChange, int64, error)

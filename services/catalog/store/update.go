@@ -53,6 +53,9 @@ func (s *SQL) Update(ctx context.Context, u Update) (*work.Work, error) {
 		if err := s.replaceTerms(ctx, tx, &old, w, u.Fields); err != nil {
 			return err
 		}
+		if err := s.replaceBands(ctx, tx, &old, w, u.Fields); err != nil {
+			return err
+		}
 		if u.Fields.Has(work.FieldLicence) && w.Licence.Expression != previous {
 			if err := appendLicenceChange(ctx, tx, &old, w, u, now); err != nil {
 				return err
@@ -148,17 +151,26 @@ func without(a, b []term) []term {
 // deleteTerms deletes a work's terms by their whole key, which the primary
 // key of work_terms serves.
 func deleteTerms(ctx context.Context, tx *sql.Tx, seq int64, ts []term) error {
-	if len(ts) == 0 {
+	rows := make([][]any, len(ts))
+	for i, t := range ts {
+		rows[i] = []any{int(t.field), t.term, seq}
+	}
+	return execEach(ctx, tx, "DELETE FROM work_terms WHERE field = $1 AND term = $2 AND work_seq = $3", rows)
+}
+
+// execEach runs one prepared statement with each row's arguments.
+func execEach(ctx context.Context, tx *sql.Tx, stmt string, rows [][]any) error {
+	if len(rows) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, "DELETE FROM work_terms WHERE field = $1 AND term = $2 AND work_seq = $3")
+	st, err := tx.PrepareContext(ctx, stmt)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	for _, t := range ts {
-		if _, err := st.ExecContext(ctx, int(t.field), t.term, seq); err != nil {
-			return fmt.Errorf("delete a term: %w", err)
+	for _, r := range rows {
+		if _, err := st.ExecContext(ctx, r...); err != nil {
+			return fmt.Errorf("%s: %w", stmt, err)
 		}
 	}
 	return nil
@@ -191,6 +203,9 @@ func (s *SQL) Delete(ctx context.Context, d Delete) error {
 			return err
 		}
 		if err := deleteTerms(ctx, tx, w.Seq, termsOf(w, work.AllFields)); err != nil {
+			return err
+		}
+		if err := deleteBands(ctx, tx, w); err != nil {
 			return err
 		}
 		for _, table := range []string{"licence_changes", "liens", "requests"} {

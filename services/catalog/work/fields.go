@@ -17,10 +17,11 @@ const (
 	FieldVersion
 	FieldLicence
 	FieldDeclaredLicences
+	FieldISCCCodes
 
 	// AllFields are every mutable field, what a create sets.
 	AllFields = FieldKind | FieldTitle | FieldDescription | FieldCreators | FieldSourceURIs |
-		FieldIdentifiers | FieldDigests | FieldVersion | FieldLicence | FieldDeclaredLicences
+		FieldIdentifiers | FieldDigests | FieldVersion | FieldLicence | FieldDeclaredLicences | FieldISCCCodes
 )
 
 // fieldNames are the API's names of the mutable fields.
@@ -36,6 +37,7 @@ var fieldNames = map[string]Fields{
 	"licence":     FieldLicence,
 
 	"declared_licences": FieldDeclaredLicences,
+	"iscc_codes":        FieldISCCCodes,
 }
 
 // FieldByName returns the mutable field an update mask path names, in
@@ -96,5 +98,8 @@ func (w *Work) Apply(src *Work, f Fields) {
 	}
 	if f.Has(FieldDeclaredLicences) {
 		w.DeclaredLicences = src.DeclaredLicences
+	}
+	if f.Has(FieldISCCCodes) {
+		w.ISCCCodes = src.ISCCCodes
 	}
 }

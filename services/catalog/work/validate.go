@@ -30,6 +30,7 @@ const (
 	MaxLienOrigin  = 200
 	MaxLienReason  = 1000
 	MaxDeclared    = 32
+	MaxISCCCodes   = 8
 )
 
 // Normalise validates the fields f names of w and puts them into normal
@@ -80,6 +81,11 @@ func Normalise(w *Work, f Fields, prefix string) error {
 	}
 	if f.Has(FieldDigests) {
 		if w.Digests, err = normaliseDigests(prefix+"digests", w.Digests); err != nil {
+			return err
+		}
+	}
+	if f.Has(FieldISCCCodes) {
+		if w.ISCCCodes, err = normaliseISCCCodes(prefix+"iscc_codes", w.ISCCCodes); err != nil {
 			return err
 		}
 	}

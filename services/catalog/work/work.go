@@ -129,6 +129,9 @@ type Work struct {
 	Owner       string
 
 	DeclaredLicences []DeclaredLicence
+	// ISCCCodes are the content's ISCC codes, canonical, each with at
+	// least one unit the similarity index compares.
+	ISCCCodes []string
 
 	// Seq is the store's insertion sequence: it orders works oldest first
 	// and tells apart two works that had the same id at different times.

@@ -61,21 +61,9 @@ a bad flag).`,
 			if o.Description != "" && o.Name == "" {
 				return usageErrorf("--description needs --name: a Meta-Code is made of a name and a description")
 			}
-			in := cmd.InOrStdin()
-			if a[0] != "-" {
-				f, err := os.Open(a[0])
-				if err != nil {
-					return usageErrorf("%v", err)
-				}
-				defer f.Close()
-				in = f
-			}
-			fp, err := iscc.Compute(in, o)
-			if errors.Is(err, iscc.ErrNoName) {
-				return usageErrorf("--name %q is empty once normalised", o.Name)
-			}
+			fp, err := fingerprintFile(cmd, a[0], o)
 			if err != nil {
-				return usageErrorf("%s: %v", a[0], err)
+				return err
 			}
 			out := fingerprintJSON{
 				File: a[0], Size: fp.Size, ISCC: fp.ISCC.String(), ContentNote: fp.ContentNote,
@@ -123,4 +111,26 @@ func fingerprintTable(w io.Writer, f fingerprintJSON) {
 	fmt.Fprintf(w, "DATA\t%s\n", f.Data)
 	fmt.Fprintf(w, "INSTANCE\t%s\n", f.Instance)
 	fmt.Fprintf(w, "DATAHASH\t%s\n", f.Datahash)
+}
+
+// fingerprintFile computes the codes of a file ("-": standard input), as
+// fingerprint, similar and works create --fingerprint do.
+func fingerprintFile(cmd *cobra.Command, path string, o iscc.Options) (iscc.Fingerprint, error) {
+	in := cmd.InOrStdin()
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return iscc.Fingerprint{}, usageErrorf("%v", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	fp, err := iscc.Compute(in, o)
+	if errors.Is(err, iscc.ErrNoName) {
+		return iscc.Fingerprint{}, usageErrorf("--name %q is empty once normalised", o.Name)
+	}
+	if err != nil {
+		return iscc.Fingerprint{}, usageErrorf("%s: %v", path, err)
+	}
+	return fp, nil
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
+	"github.com/stemma-registry/stemma/services/catalog/iscc"
 )
 
 func newWorksCmd() *cobra.Command {
@@ -33,6 +34,7 @@ func newWorksCreateCmd(o *clientOptions) *cobra.Command {
 		file, kind, id, requestID string
 		w                         catalogv1.Work
 		creators, ids, uris       []string
+		fingerprints              []string
 	)
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -40,11 +42,15 @@ func newWorksCreateCmd(o *clientOptions) *cobra.Command {
 		Long: `Create registers a work, described by flags or by a JSON file in the API's
 Work shape (--from-file, "-" for standard input); flags override the file.
 With --request-id, running the same command again returns the work the first
-run created instead of registering another.`,
+run created instead of registering another. --fingerprint FILE computes the
+file's ISCC-CODE here (as stemma fingerprint does) and stores it with the work,
+so that stemma similar finds copies of it; --iscc stores a code computed
+elsewhere.`,
 		Example: `  stemma works create --kind text --title "Notes on a commons" --licence CC-BY-4.0 --creator "Ada Lovelace"
   stemma works create --kind software --title left-pad --version 1.3.0 --licence WTFPL \
     --identifier purl=pkg:npm/left-pad@1.3.0 --digest sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
-  stemma works create --from-file work.json --request-id import-42`,
+  stemma works create --from-file work.json --request-id import-42
+  stemma works create --kind image --title "Harbour at dawn" --licence CC-BY-4.0 --fingerprint harbour.png`,
 		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			work := &catalogv1.Work{}
@@ -85,6 +91,14 @@ run created instead of registering another.`,
 			}
 			work.Digests = append(work.Digests, w.Digests...)
 			work.SourceUris = append(work.SourceUris, uris...)
+			work.IsccCodes = append(work.IsccCodes, w.IsccCodes...)
+			for _, path := range fingerprints {
+				fp, err := fingerprintFile(cmd, path, iscc.Options{})
+				if err != nil {
+					return err
+				}
+				work.IsccCodes = append(work.IsccCodes, fp.ISCC.String())
+			}
 			resp := &catalogv1.Work{}
 			req := &catalogv1.CreateWorkRequest{Work: work, WorkId: id, RequestId: requestID}
 			if err := o.invoke(cmd, catalogService, "CreateWork", req, resp); err != nil {
@@ -104,6 +118,8 @@ run created instead of registering another.`,
 	f.StringArrayVar(&ids, "identifier", nil, "an identifier, type=value: purl, doi, swhid, isbn, iscc, url (repeatable)")
 	f.StringArrayVar(&w.Digests, "digest", nil, "a content digest, algorithm:hex (repeatable)")
 	f.StringArrayVar(&uris, "source-uri", nil, "where the work can be found (repeatable)")
+	f.StringArrayVar(&w.IsccCodes, "iscc", nil, "an ISCC-CODE or Content-/Data-Code of the work's content (repeatable)")
+	f.StringArrayVar(&fingerprints, "fingerprint", nil, "a file whose ISCC-CODE to compute and store (repeatable; - for standard input)")
 	f.StringVar(&id, "id", "", "the work's id (the server chooses one when empty)")
 	f.StringVar(&requestID, "request-id", "", "an idempotency key: repeating the command returns the first result")
 	return cmd
@@ -143,6 +159,7 @@ func workTable(w io.Writer, wk *catalogv1.Work) {
 		{"CREATORS", orDash(strings.Join(creators, ", "))},
 		{"IDENTIFIERS", orDash(strings.Join(ids, " "))},
 		{"DIGESTS", orDash(strings.Join(wk.GetDigests(), " "))},
+		{"ISCC", orDash(strings.Join(wk.GetIsccCodes(), " "))},
 		{"OWNER", orDash(wk.GetOwner())},
 		{"CREATED", wk.GetCreateTime().AsTime().Format(time.RFC3339)},
 	}

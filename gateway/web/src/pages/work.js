@@ -6,6 +6,7 @@ import { errorBox } from '../errors.js';
 import { workTabs, workLink, licenceBadge, workHref, verdictBadge, moreButton } from '../components.js';
 import { explainExpression } from '../explain.js';
 import { kindLabel, relationLabel, RELATIONS } from '../vocab.js';
+import { mergeSimilar } from '../similar.js';
 
 export default async function work({ main, params, signal }) {
   const name = `works/${params.id}`;
@@ -17,6 +18,8 @@ export default async function work({ main, params, signal }) {
     h('h2', { id: 'h-from' }, 'Derived from'), loading());
   const into = h('section', { 'aria-labelledby': 'h-into', dataset: { derivations: 'out' } },
     h('h2', { id: 'h-into' }, 'Derived into'), loading());
+  const like = h('section', { 'aria-labelledby': 'h-similar', dataset: { similar: '' } },
+    h('h2', { id: 'h-similar' }, 'Similar works'), loading());
 
   // append, not main.append: the DOM's own would print a missing part
   // (a work without a description) as the word "null".
@@ -31,6 +34,7 @@ export default async function work({ main, params, signal }) {
       h('section', { 'aria-labelledby': 'h-ids' }, h('h2', { id: 'h-ids' }, 'Identifiers and digests'), identifiers(w))),
     licence, history,
     h('div', { class: 'columns' }, from, into),
+    like,
     h('p', { class: 'actions' },
       h('a', { class: 'button', href: workHref(name, 'tree') }, 'Family tree'), ' ',
       h('a', { class: 'button', href: workHref(name, 'audit') }, 'Audit & attribution'), ' ',
@@ -45,6 +49,40 @@ export default async function work({ main, params, signal }) {
   licenceHistory(name, history, signal);
   derivations(name, 'derivative', from, signal);
   derivations(name, 'source', into, signal);
+  similarWorks(w, like, signal);
+}
+
+// similarWorks lists the works whose ISCC codes are near this work's (at
+// the server's default distance), each with its licence, marked when it
+// differs from this work's: a copy registered under other terms.
+async function similarWorks(w, section, signal) {
+  const codes = w.isccCodes || [];
+  if (!codes.length) {
+    replace(section, section.firstChild, h('p', { class: 'muted' },
+      'No ISCC codes recorded, so copies that are not byte-identical cannot be found. Register the work with ',
+      h('code', null, 'stemma works create --fingerprint FILE'), ' to store them.'));
+    section.dataset.count = '0';
+    return;
+  }
+  try {
+    const responses = await Promise.all(codes.map((iscc) => api.similarWorks({ iscc, licence: w.licence, pageSize: 50 }, { signal })));
+    const matches = mergeSimilar(w.name, responses);
+    const table = h('table', { class: 'similar' },
+      h('caption', { class: 'sr-only' }, 'Works whose content is near this work’s'),
+      h('thead', null, h('tr', null,
+        h('th', { scope: 'col' }, 'Work'), h('th', { scope: 'col' }, 'Distance'), h('th', { scope: 'col' }, 'Licence'))),
+      h('tbody', null, matches.map((m) => h('tr', { class: m.licenceDiffers ? 'conflict-row' : null, dataset: { similar: m.work.name } },
+        h('td', null, workLink(m.work.name, m.work.title)),
+        h('td', null, `${m.distance} of 64 bits`, h('div', { class: 'small muted' }, m.unit)),
+        h('td', null, licenceBadge(m.work.licence),
+          m.licenceDiffers ? h('div', { class: 'conflict-mark' }, '⚠ Licence differs from this work’s') : null)))));
+    replace(section, section.firstChild,
+      matches.length ? table : h('p', { class: 'muted' }, 'No other work has content near this one’s.'),
+      h('p', { class: 'small muted' }, 'Near by their ISCC codes (ISO 24138): a resized image, a re-encoded file, a reflowed text.'));
+    section.dataset.count = String(matches.length);
+  } catch (e) {
+    replace(section, section.firstChild, errorBox(e));
+  }
 }
 
 // noticeButton downloads the work's third-party notices (every credited

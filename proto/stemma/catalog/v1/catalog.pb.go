@@ -198,6 +198,13 @@ type Work struct {
 	// corrected and nothing the source said is thrown away. Verdicts use
 	// `licence`, never these.
 	DeclaredLicences []*DeclaredLicence `protobuf:"bytes,16,rep,name=declared_licences,json=declaredLicences,proto3" json:"declared_licences,omitempty"`
+	// International Standard Content Codes (ISO 24138) of the work's content,
+	// each an ISCC-CODE (`ISCC:K…`, as `stemma fingerprint` computes it) or a
+	// single unit of 64 bits or more, stored in canonical form. Their Content-
+	// and Data-Code units are indexed, so that SearchSimilarWorks finds copies
+	// that are not byte-identical (a resized image, a reflowed text). At most
+	// 8.
+	IsccCodes []string `protobuf:"bytes,17,rep,name=iscc_codes,json=isccCodes,proto3" json:"iscc_codes,omitempty"`
 	// The entity tag, for optimistic concurrency: send it back with an update
 	// or delete, and a stale one gets ABORTED.
 	Etag string `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -326,6 +333,13 @@ func (x *Work) GetOwner() string {
 func (x *Work) GetDeclaredLicences() []*DeclaredLicence {
 	if x != nil {
 		return x.DeclaredLicences
+	}
+	return nil
+}
+
+func (x *Work) GetIsccCodes() []string {
+	if x != nil {
+		return x.IsccCodes
 	}
 	return nil
 }
@@ -1336,6 +1350,233 @@ func (x *LookupWorksResponse) GetNextPageToken() string {
 	return ""
 }
 
+// SearchSimilarWorksRequest is the request of SearchSimilarWorks.
+type SearchSimilarWorksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The code to compare: an ISCC-CODE or a Content- or Data-Code unit of 64
+	// bits or more (only the first 64 bits of a unit are compared).
+	Iscc string `protobuf:"bytes,1,opt,name=iscc,proto3" json:"iscc,omitempty"`
+	// The largest Hamming distance, in bits of a 64-bit unit, a match may have:
+	// 0 (the same unit) to 11; 7 when unset.
+	MaxDistance *int32 `protobuf:"varint,2,opt,name=max_distance,json=maxDistance,proto3,oneof" json:"max_distance,omitempty"`
+	// A licence expression to compare each match's licence with, usually the
+	// licence of the work the code came from: a match under another licence
+	// has licence_differs set.
+	Licence string `protobuf:"bytes,3,opt,name=licence,proto3" json:"licence,omitempty"`
+	// The maximum number of matches to return.
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A page token from a previous call with the same code, distance and
+	// licence.
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchSimilarWorksRequest) Reset() {
+	*x = SearchSimilarWorksRequest{}
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchSimilarWorksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchSimilarWorksRequest) ProtoMessage() {}
+
+func (x *SearchSimilarWorksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchSimilarWorksRequest.ProtoReflect.Descriptor instead.
+func (*SearchSimilarWorksRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SearchSimilarWorksRequest) GetIscc() string {
+	if x != nil {
+		return x.Iscc
+	}
+	return ""
+}
+
+func (x *SearchSimilarWorksRequest) GetMaxDistance() int32 {
+	if x != nil && x.MaxDistance != nil {
+		return *x.MaxDistance
+	}
+	return 0
+}
+
+func (x *SearchSimilarWorksRequest) GetLicence() string {
+	if x != nil {
+		return x.Licence
+	}
+	return ""
+}
+
+func (x *SearchSimilarWorksRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *SearchSimilarWorksRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// SearchSimilarWorksResponse is the response of SearchSimilarWorks.
+type SearchSimilarWorksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The matches, nearest first (then oldest first).
+	Matches []*SimilarWork `protobuf:"bytes,1,rep,name=matches,proto3" json:"matches,omitempty"`
+	// The token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchSimilarWorksResponse) Reset() {
+	*x = SearchSimilarWorksResponse{}
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchSimilarWorksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchSimilarWorksResponse) ProtoMessage() {}
+
+func (x *SearchSimilarWorksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchSimilarWorksResponse.ProtoReflect.Descriptor instead.
+func (*SearchSimilarWorksResponse) Descriptor() ([]byte, []int) {
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SearchSimilarWorksResponse) GetMatches() []*SimilarWork {
+	if x != nil {
+		return x.Matches
+	}
+	return nil
+}
+
+func (x *SearchSimilarWorksResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// SimilarWork is one work near the code searched for.
+type SimilarWork struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The work, with its licence.
+	Work *Work `protobuf:"bytes,1,opt,name=work,proto3" json:"work,omitempty"`
+	// The Hamming distance of its nearest unit to the code's unit of that
+	// kind, in bits of 64.
+	Distance int32 `protobuf:"varint,2,opt,name=distance,proto3" json:"distance,omitempty"`
+	// The kind of unit that matched at that distance: CONTENT-TEXT,
+	// CONTENT-IMAGE, …, or DATA.
+	Unit string `protobuf:"bytes,3,opt,name=unit,proto3" json:"unit,omitempty"`
+	// The work's code whose unit matched.
+	Iscc string `protobuf:"bytes,4,opt,name=iscc,proto3" json:"iscc,omitempty"`
+	// Whether the work's licence differs from the request's licence (false
+	// when the request names none).
+	LicenceDiffers bool `protobuf:"varint,5,opt,name=licence_differs,json=licenceDiffers,proto3" json:"licence_differs,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SimilarWork) Reset() {
+	*x = SimilarWork{}
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SimilarWork) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SimilarWork) ProtoMessage() {}
+
+func (x *SimilarWork) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SimilarWork.ProtoReflect.Descriptor instead.
+func (*SimilarWork) Descriptor() ([]byte, []int) {
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SimilarWork) GetWork() *Work {
+	if x != nil {
+		return x.Work
+	}
+	return nil
+}
+
+func (x *SimilarWork) GetDistance() int32 {
+	if x != nil {
+		return x.Distance
+	}
+	return 0
+}
+
+func (x *SimilarWork) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+func (x *SimilarWork) GetIscc() string {
+	if x != nil {
+		return x.Iscc
+	}
+	return ""
+}
+
+func (x *SimilarWork) GetLicenceDiffers() bool {
+	if x != nil {
+		return x.LicenceDiffers
+	}
+	return false
+}
+
 // BatchLookupWorksRequest is the request of BatchLookupWorks.
 type BatchLookupWorksRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1348,7 +1589,7 @@ type BatchLookupWorksRequest struct {
 
 func (x *BatchLookupWorksRequest) Reset() {
 	*x = BatchLookupWorksRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1360,7 +1601,7 @@ func (x *BatchLookupWorksRequest) String() string {
 func (*BatchLookupWorksRequest) ProtoMessage() {}
 
 func (x *BatchLookupWorksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[16]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1373,7 +1614,7 @@ func (x *BatchLookupWorksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchLookupWorksRequest.ProtoReflect.Descriptor instead.
 func (*BatchLookupWorksRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{16}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *BatchLookupWorksRequest) GetRequests() []*LookupWorksRequest {
@@ -1394,7 +1635,7 @@ type BatchLookupWorksResponse struct {
 
 func (x *BatchLookupWorksResponse) Reset() {
 	*x = BatchLookupWorksResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1406,7 +1647,7 @@ func (x *BatchLookupWorksResponse) String() string {
 func (*BatchLookupWorksResponse) ProtoMessage() {}
 
 func (x *BatchLookupWorksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[17]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1419,7 +1660,7 @@ func (x *BatchLookupWorksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchLookupWorksResponse.ProtoReflect.Descriptor instead.
 func (*BatchLookupWorksResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{17}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *BatchLookupWorksResponse) GetResponses() []*LookupWorksResponse {
@@ -1448,7 +1689,7 @@ type UpdateWorkRequest struct {
 
 func (x *UpdateWorkRequest) Reset() {
 	*x = UpdateWorkRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +1701,7 @@ func (x *UpdateWorkRequest) String() string {
 func (*UpdateWorkRequest) ProtoMessage() {}
 
 func (x *UpdateWorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[18]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +1714,7 @@ func (x *UpdateWorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWorkRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWorkRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{18}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateWorkRequest) GetWork() *Work {
@@ -1519,7 +1760,7 @@ type DeleteWorkRequest struct {
 
 func (x *DeleteWorkRequest) Reset() {
 	*x = DeleteWorkRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1531,7 +1772,7 @@ func (x *DeleteWorkRequest) String() string {
 func (*DeleteWorkRequest) ProtoMessage() {}
 
 func (x *DeleteWorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[19]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1544,7 +1785,7 @@ func (x *DeleteWorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWorkRequest.ProtoReflect.Descriptor instead.
 func (*DeleteWorkRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{19}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DeleteWorkRequest) GetName() string {
@@ -1583,7 +1824,7 @@ type ListLicenceChangesRequest struct {
 
 func (x *ListLicenceChangesRequest) Reset() {
 	*x = ListLicenceChangesRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1595,7 +1836,7 @@ func (x *ListLicenceChangesRequest) String() string {
 func (*ListLicenceChangesRequest) ProtoMessage() {}
 
 func (x *ListLicenceChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[20]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1608,7 +1849,7 @@ func (x *ListLicenceChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLicenceChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListLicenceChangesRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{20}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListLicenceChangesRequest) GetParent() string {
@@ -1645,7 +1886,7 @@ type ListLicenceChangesResponse struct {
 
 func (x *ListLicenceChangesResponse) Reset() {
 	*x = ListLicenceChangesResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1657,7 +1898,7 @@ func (x *ListLicenceChangesResponse) String() string {
 func (*ListLicenceChangesResponse) ProtoMessage() {}
 
 func (x *ListLicenceChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[21]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1670,7 +1911,7 @@ func (x *ListLicenceChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLicenceChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListLicenceChangesResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{21}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListLicenceChangesResponse) GetLicenceChanges() []*LicenceChange {
@@ -1703,7 +1944,7 @@ type CreateLienRequest struct {
 
 func (x *CreateLienRequest) Reset() {
 	*x = CreateLienRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1715,7 +1956,7 @@ func (x *CreateLienRequest) String() string {
 func (*CreateLienRequest) ProtoMessage() {}
 
 func (x *CreateLienRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[22]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1728,7 +1969,7 @@ func (x *CreateLienRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLienRequest.ProtoReflect.Descriptor instead.
 func (*CreateLienRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CreateLienRequest) GetParent() string {
@@ -1763,7 +2004,7 @@ type BatchCreateLiensRequest struct {
 
 func (x *BatchCreateLiensRequest) Reset() {
 	*x = BatchCreateLiensRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1775,7 +2016,7 @@ func (x *BatchCreateLiensRequest) String() string {
 func (*BatchCreateLiensRequest) ProtoMessage() {}
 
 func (x *BatchCreateLiensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1788,7 +2029,7 @@ func (x *BatchCreateLiensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateLiensRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateLiensRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *BatchCreateLiensRequest) GetRequests() []*CreateLienRequest {
@@ -1809,7 +2050,7 @@ type BatchCreateLiensResponse struct {
 
 func (x *BatchCreateLiensResponse) Reset() {
 	*x = BatchCreateLiensResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1821,7 +2062,7 @@ func (x *BatchCreateLiensResponse) String() string {
 func (*BatchCreateLiensResponse) ProtoMessage() {}
 
 func (x *BatchCreateLiensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1834,7 +2075,7 @@ func (x *BatchCreateLiensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateLiensResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateLiensResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{24}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *BatchCreateLiensResponse) GetLiens() []*Lien {
@@ -1855,7 +2096,7 @@ type DeleteLienRequest struct {
 
 func (x *DeleteLienRequest) Reset() {
 	*x = DeleteLienRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1867,7 +2108,7 @@ func (x *DeleteLienRequest) String() string {
 func (*DeleteLienRequest) ProtoMessage() {}
 
 func (x *DeleteLienRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1880,7 +2121,7 @@ func (x *DeleteLienRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLienRequest.ProtoReflect.Descriptor instead.
 func (*DeleteLienRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{25}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *DeleteLienRequest) GetName() string {
@@ -1905,7 +2146,7 @@ type ListLiensRequest struct {
 
 func (x *ListLiensRequest) Reset() {
 	*x = ListLiensRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[26]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1917,7 +2158,7 @@ func (x *ListLiensRequest) String() string {
 func (*ListLiensRequest) ProtoMessage() {}
 
 func (x *ListLiensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[26]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1930,7 +2171,7 @@ func (x *ListLiensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLiensRequest.ProtoReflect.Descriptor instead.
 func (*ListLiensRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{26}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListLiensRequest) GetParent() string {
@@ -1967,7 +2208,7 @@ type ListLiensResponse struct {
 
 func (x *ListLiensResponse) Reset() {
 	*x = ListLiensResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[27]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1979,7 +2220,7 @@ func (x *ListLiensResponse) String() string {
 func (*ListLiensResponse) ProtoMessage() {}
 
 func (x *ListLiensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[27]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1992,7 +2233,7 @@ func (x *ListLiensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLiensResponse.ProtoReflect.Descriptor instead.
 func (*ListLiensResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{27}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListLiensResponse) GetLiens() []*Lien {
@@ -2013,7 +2254,7 @@ var File_stemma_catalog_v1_catalog_proto protoreflect.FileDescriptor
 
 const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\n" +
-	"\x1fstemma/catalog/v1/catalog.proto\x12\x11stemma.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfd\x05\n" +
+	"\x1fstemma/catalog/v1/catalog.proto\x12\x11stemma.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x06\n" +
 	"\x04Work\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x124\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1b.stemma.catalog.v1.WorkKindB\x03\xe0A\x02R\x04kind\x12\x19\n" +
@@ -2029,7 +2270,9 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	" \x01(\tR\alicence\x12L\n" +
 	"\x0elicence_status\x18\v \x01(\x0e2 .stemma.catalog.v1.LicenceStatusB\x03\xe0A\x03R\rlicenceStatus\x12\x19\n" +
 	"\x05owner\x18\f \x01(\tB\x03\xe0A\x03R\x05owner\x12O\n" +
-	"\x11declared_licences\x18\x10 \x03(\v2\".stemma.catalog.v1.DeclaredLicenceR\x10declaredLicences\x12\x12\n" +
+	"\x11declared_licences\x18\x10 \x03(\v2\".stemma.catalog.v1.DeclaredLicenceR\x10declaredLicences\x12\x1d\n" +
+	"\n" +
+	"iscc_codes\x18\x11 \x03(\tR\tisccCodes\x12\x12\n" +
 	"\x04etag\x18\r \x01(\tR\x04etag\x12@\n" +
 	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
@@ -2109,7 +2352,24 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"page_token\x18\t \x01(\tR\tpageToken\"l\n" +
 	"\x13LookupWorksResponse\x12-\n" +
 	"\x05works\x18\x01 \x03(\v2\x17.stemma.catalog.v1.WorkR\x05works\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"a\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc3\x01\n" +
+	"\x19SearchSimilarWorksRequest\x12\x17\n" +
+	"\x04iscc\x18\x01 \x01(\tB\x03\xe0A\x02R\x04iscc\x12&\n" +
+	"\fmax_distance\x18\x02 \x01(\x05H\x00R\vmaxDistance\x88\x01\x01\x12\x18\n" +
+	"\alicence\x18\x03 \x01(\tR\alicence\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageTokenB\x0f\n" +
+	"\r_max_distance\"~\n" +
+	"\x1aSearchSimilarWorksResponse\x128\n" +
+	"\amatches\x18\x01 \x03(\v2\x1e.stemma.catalog.v1.SimilarWorkR\amatches\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa7\x01\n" +
+	"\vSimilarWork\x12+\n" +
+	"\x04work\x18\x01 \x01(\v2\x17.stemma.catalog.v1.WorkR\x04work\x12\x1a\n" +
+	"\bdistance\x18\x02 \x01(\x05R\bdistance\x12\x12\n" +
+	"\x04unit\x18\x03 \x01(\tR\x04unit\x12\x12\n" +
+	"\x04iscc\x18\x04 \x01(\tR\x04iscc\x12'\n" +
+	"\x0flicence_differs\x18\x05 \x01(\bR\x0elicenceDiffers\"a\n" +
 	"\x17BatchLookupWorksRequest\x12F\n" +
 	"\brequests\x18\x01 \x03(\v2%.stemma.catalog.v1.LookupWorksRequestB\x03\xe0A\x02R\brequests\"`\n" +
 	"\x18BatchLookupWorksResponse\x12D\n" +
@@ -2169,7 +2429,7 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x1aLICENCE_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13LICENCE_STATUS_NONE\x10\x01\x12\x18\n" +
 	"\x14LICENCE_STATUS_KNOWN\x10\x02\x12\x1a\n" +
-	"\x16LICENCE_STATUS_UNKNOWN\x10\x032\xcc\r\n" +
+	"\x16LICENCE_STATUS_UNKNOWN\x10\x032\xdb\x0e\n" +
 	"\x0eCatalogService\x12d\n" +
 	"\n" +
 	"CreateWork\x12$.stemma.catalog.v1.CreateWorkRequest\x1a\x17.stemma.catalog.v1.Work\"\x17\x82\xd3\xe4\x93\x02\x11:\x04work\"\t/v1/works\x12\x8d\x01\n" +
@@ -2178,7 +2438,8 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\rBatchGetWorks\x12'.stemma.catalog.v1.BatchGetWorksRequest\x1a(.stemma.catalog.v1.BatchGetWorksResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/works:batchGet\x12i\n" +
 	"\tListWorks\x12#.stemma.catalog.v1.ListWorksRequest\x1a$.stemma.catalog.v1.ListWorksResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/works\x12v\n" +
 	"\vLookupWorks\x12%.stemma.catalog.v1.LookupWorksRequest\x1a&.stemma.catalog.v1.LookupWorksResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/works:lookup\x12\x8d\x01\n" +
-	"\x10BatchLookupWorks\x12*.stemma.catalog.v1.BatchLookupWorksRequest\x1a+.stemma.catalog.v1.BatchLookupWorksResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/works:batchLookup\x12r\n" +
+	"\x10BatchLookupWorks\x12*.stemma.catalog.v1.BatchLookupWorksRequest\x1a+.stemma.catalog.v1.BatchLookupWorksResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/works:batchLookup\x12\x8c\x01\n" +
+	"\x12SearchSimilarWorks\x12,.stemma.catalog.v1.SearchSimilarWorksRequest\x1a-.stemma.catalog.v1.SearchSimilarWorksResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/works:similar\x12r\n" +
 	"\n" +
 	"UpdateWork\x12$.stemma.catalog.v1.UpdateWorkRequest\x1a\x17.stemma.catalog.v1.Work\"%\x82\xd3\xe4\x93\x02\x1f:\x04work2\x17/v1/{work.name=works/*}\x12f\n" +
 	"\n" +
@@ -2204,7 +2465,7 @@ func file_stemma_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 }
 
 var file_stemma_catalog_v1_catalog_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_stemma_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_stemma_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_stemma_catalog_v1_catalog_proto_goTypes = []any{
 	(WorkKind)(0),                      // 0: stemma.catalog.v1.WorkKind
 	(LicenceStatus)(0),                 // 1: stemma.catalog.v1.LicenceStatus
@@ -2224,21 +2485,24 @@ var file_stemma_catalog_v1_catalog_proto_goTypes = []any{
 	(*ListWorksResponse)(nil),          // 15: stemma.catalog.v1.ListWorksResponse
 	(*LookupWorksRequest)(nil),         // 16: stemma.catalog.v1.LookupWorksRequest
 	(*LookupWorksResponse)(nil),        // 17: stemma.catalog.v1.LookupWorksResponse
-	(*BatchLookupWorksRequest)(nil),    // 18: stemma.catalog.v1.BatchLookupWorksRequest
-	(*BatchLookupWorksResponse)(nil),   // 19: stemma.catalog.v1.BatchLookupWorksResponse
-	(*UpdateWorkRequest)(nil),          // 20: stemma.catalog.v1.UpdateWorkRequest
-	(*DeleteWorkRequest)(nil),          // 21: stemma.catalog.v1.DeleteWorkRequest
-	(*ListLicenceChangesRequest)(nil),  // 22: stemma.catalog.v1.ListLicenceChangesRequest
-	(*ListLicenceChangesResponse)(nil), // 23: stemma.catalog.v1.ListLicenceChangesResponse
-	(*CreateLienRequest)(nil),          // 24: stemma.catalog.v1.CreateLienRequest
-	(*BatchCreateLiensRequest)(nil),    // 25: stemma.catalog.v1.BatchCreateLiensRequest
-	(*BatchCreateLiensResponse)(nil),   // 26: stemma.catalog.v1.BatchCreateLiensResponse
-	(*DeleteLienRequest)(nil),          // 27: stemma.catalog.v1.DeleteLienRequest
-	(*ListLiensRequest)(nil),           // 28: stemma.catalog.v1.ListLiensRequest
-	(*ListLiensResponse)(nil),          // 29: stemma.catalog.v1.ListLiensResponse
-	(*timestamppb.Timestamp)(nil),      // 30: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 31: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),              // 32: google.protobuf.Empty
+	(*SearchSimilarWorksRequest)(nil),  // 18: stemma.catalog.v1.SearchSimilarWorksRequest
+	(*SearchSimilarWorksResponse)(nil), // 19: stemma.catalog.v1.SearchSimilarWorksResponse
+	(*SimilarWork)(nil),                // 20: stemma.catalog.v1.SimilarWork
+	(*BatchLookupWorksRequest)(nil),    // 21: stemma.catalog.v1.BatchLookupWorksRequest
+	(*BatchLookupWorksResponse)(nil),   // 22: stemma.catalog.v1.BatchLookupWorksResponse
+	(*UpdateWorkRequest)(nil),          // 23: stemma.catalog.v1.UpdateWorkRequest
+	(*DeleteWorkRequest)(nil),          // 24: stemma.catalog.v1.DeleteWorkRequest
+	(*ListLicenceChangesRequest)(nil),  // 25: stemma.catalog.v1.ListLicenceChangesRequest
+	(*ListLicenceChangesResponse)(nil), // 26: stemma.catalog.v1.ListLicenceChangesResponse
+	(*CreateLienRequest)(nil),          // 27: stemma.catalog.v1.CreateLienRequest
+	(*BatchCreateLiensRequest)(nil),    // 28: stemma.catalog.v1.BatchCreateLiensRequest
+	(*BatchCreateLiensResponse)(nil),   // 29: stemma.catalog.v1.BatchCreateLiensResponse
+	(*DeleteLienRequest)(nil),          // 30: stemma.catalog.v1.DeleteLienRequest
+	(*ListLiensRequest)(nil),           // 31: stemma.catalog.v1.ListLiensRequest
+	(*ListLiensResponse)(nil),          // 32: stemma.catalog.v1.ListLiensResponse
+	(*timestamppb.Timestamp)(nil),      // 33: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 34: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 35: google.protobuf.Empty
 }
 var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	0,  // 0: stemma.catalog.v1.Work.kind:type_name -> stemma.catalog.v1.WorkKind
@@ -2246,60 +2510,64 @@ var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	5,  // 2: stemma.catalog.v1.Work.identifiers:type_name -> stemma.catalog.v1.Identifier
 	1,  // 3: stemma.catalog.v1.Work.licence_status:type_name -> stemma.catalog.v1.LicenceStatus
 	4,  // 4: stemma.catalog.v1.Work.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
-	30, // 5: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
-	30, // 6: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
-	30, // 7: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
-	30, // 8: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
-	30, // 9: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
+	33, // 5: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
+	33, // 6: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
+	33, // 7: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
+	33, // 8: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
+	33, // 9: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 10: stemma.catalog.v1.CreateWorkRequest.work:type_name -> stemma.catalog.v1.Work
 	8,  // 11: stemma.catalog.v1.BatchCreateWorksRequest.requests:type_name -> stemma.catalog.v1.CreateWorkRequest
 	2,  // 12: stemma.catalog.v1.BatchCreateWorksResponse.works:type_name -> stemma.catalog.v1.Work
 	2,  // 13: stemma.catalog.v1.BatchGetWorksResponse.works:type_name -> stemma.catalog.v1.Work
 	2,  // 14: stemma.catalog.v1.ListWorksResponse.works:type_name -> stemma.catalog.v1.Work
 	2,  // 15: stemma.catalog.v1.LookupWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	16, // 16: stemma.catalog.v1.BatchLookupWorksRequest.requests:type_name -> stemma.catalog.v1.LookupWorksRequest
-	17, // 17: stemma.catalog.v1.BatchLookupWorksResponse.responses:type_name -> stemma.catalog.v1.LookupWorksResponse
-	2,  // 18: stemma.catalog.v1.UpdateWorkRequest.work:type_name -> stemma.catalog.v1.Work
-	31, // 19: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
-	30, // 20: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
-	6,  // 21: stemma.catalog.v1.ListLicenceChangesResponse.licence_changes:type_name -> stemma.catalog.v1.LicenceChange
-	7,  // 22: stemma.catalog.v1.CreateLienRequest.lien:type_name -> stemma.catalog.v1.Lien
-	24, // 23: stemma.catalog.v1.BatchCreateLiensRequest.requests:type_name -> stemma.catalog.v1.CreateLienRequest
-	7,  // 24: stemma.catalog.v1.BatchCreateLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
-	7,  // 25: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
-	8,  // 26: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
-	9,  // 27: stemma.catalog.v1.CatalogService.BatchCreateWorks:input_type -> stemma.catalog.v1.BatchCreateWorksRequest
-	11, // 28: stemma.catalog.v1.CatalogService.GetWork:input_type -> stemma.catalog.v1.GetWorkRequest
-	12, // 29: stemma.catalog.v1.CatalogService.BatchGetWorks:input_type -> stemma.catalog.v1.BatchGetWorksRequest
-	14, // 30: stemma.catalog.v1.CatalogService.ListWorks:input_type -> stemma.catalog.v1.ListWorksRequest
-	16, // 31: stemma.catalog.v1.CatalogService.LookupWorks:input_type -> stemma.catalog.v1.LookupWorksRequest
-	18, // 32: stemma.catalog.v1.CatalogService.BatchLookupWorks:input_type -> stemma.catalog.v1.BatchLookupWorksRequest
-	20, // 33: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
-	21, // 34: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
-	22, // 35: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
-	24, // 36: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
-	25, // 37: stemma.catalog.v1.CatalogService.BatchCreateLiens:input_type -> stemma.catalog.v1.BatchCreateLiensRequest
-	27, // 38: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
-	28, // 39: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
-	2,  // 40: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
-	10, // 41: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
-	2,  // 42: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
-	13, // 43: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
-	15, // 44: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
-	17, // 45: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
-	19, // 46: stemma.catalog.v1.CatalogService.BatchLookupWorks:output_type -> stemma.catalog.v1.BatchLookupWorksResponse
-	2,  // 47: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
-	32, // 48: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
-	23, // 49: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
-	7,  // 50: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
-	26, // 51: stemma.catalog.v1.CatalogService.BatchCreateLiens:output_type -> stemma.catalog.v1.BatchCreateLiensResponse
-	32, // 52: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
-	29, // 53: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
-	40, // [40:54] is the sub-list for method output_type
-	26, // [26:40] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	20, // 16: stemma.catalog.v1.SearchSimilarWorksResponse.matches:type_name -> stemma.catalog.v1.SimilarWork
+	2,  // 17: stemma.catalog.v1.SimilarWork.work:type_name -> stemma.catalog.v1.Work
+	16, // 18: stemma.catalog.v1.BatchLookupWorksRequest.requests:type_name -> stemma.catalog.v1.LookupWorksRequest
+	17, // 19: stemma.catalog.v1.BatchLookupWorksResponse.responses:type_name -> stemma.catalog.v1.LookupWorksResponse
+	2,  // 20: stemma.catalog.v1.UpdateWorkRequest.work:type_name -> stemma.catalog.v1.Work
+	34, // 21: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 22: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
+	6,  // 23: stemma.catalog.v1.ListLicenceChangesResponse.licence_changes:type_name -> stemma.catalog.v1.LicenceChange
+	7,  // 24: stemma.catalog.v1.CreateLienRequest.lien:type_name -> stemma.catalog.v1.Lien
+	27, // 25: stemma.catalog.v1.BatchCreateLiensRequest.requests:type_name -> stemma.catalog.v1.CreateLienRequest
+	7,  // 26: stemma.catalog.v1.BatchCreateLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
+	7,  // 27: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
+	8,  // 28: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
+	9,  // 29: stemma.catalog.v1.CatalogService.BatchCreateWorks:input_type -> stemma.catalog.v1.BatchCreateWorksRequest
+	11, // 30: stemma.catalog.v1.CatalogService.GetWork:input_type -> stemma.catalog.v1.GetWorkRequest
+	12, // 31: stemma.catalog.v1.CatalogService.BatchGetWorks:input_type -> stemma.catalog.v1.BatchGetWorksRequest
+	14, // 32: stemma.catalog.v1.CatalogService.ListWorks:input_type -> stemma.catalog.v1.ListWorksRequest
+	16, // 33: stemma.catalog.v1.CatalogService.LookupWorks:input_type -> stemma.catalog.v1.LookupWorksRequest
+	21, // 34: stemma.catalog.v1.CatalogService.BatchLookupWorks:input_type -> stemma.catalog.v1.BatchLookupWorksRequest
+	18, // 35: stemma.catalog.v1.CatalogService.SearchSimilarWorks:input_type -> stemma.catalog.v1.SearchSimilarWorksRequest
+	23, // 36: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
+	24, // 37: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
+	25, // 38: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
+	27, // 39: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
+	28, // 40: stemma.catalog.v1.CatalogService.BatchCreateLiens:input_type -> stemma.catalog.v1.BatchCreateLiensRequest
+	30, // 41: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
+	31, // 42: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
+	2,  // 43: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
+	10, // 44: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
+	2,  // 45: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
+	13, // 46: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
+	15, // 47: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
+	17, // 48: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
+	22, // 49: stemma.catalog.v1.CatalogService.BatchLookupWorks:output_type -> stemma.catalog.v1.BatchLookupWorksResponse
+	19, // 50: stemma.catalog.v1.CatalogService.SearchSimilarWorks:output_type -> stemma.catalog.v1.SearchSimilarWorksResponse
+	2,  // 51: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
+	35, // 52: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
+	26, // 53: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
+	7,  // 54: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
+	29, // 55: stemma.catalog.v1.CatalogService.BatchCreateLiens:output_type -> stemma.catalog.v1.BatchCreateLiensResponse
+	35, // 56: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
+	32, // 57: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
+	43, // [43:58] is the sub-list for method output_type
+	28, // [28:43] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_stemma_catalog_v1_catalog_proto_init() }
@@ -2307,13 +2575,14 @@ func file_stemma_catalog_v1_catalog_proto_init() {
 	if File_stemma_catalog_v1_catalog_proto != nil {
 		return
 	}
+	file_stemma_catalog_v1_catalog_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stemma_catalog_v1_catalog_proto_rawDesc), len(file_stemma_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   28,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

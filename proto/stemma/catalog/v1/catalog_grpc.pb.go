@@ -27,6 +27,7 @@ const (
 	CatalogService_ListWorks_FullMethodName          = "/stemma.catalog.v1.CatalogService/ListWorks"
 	CatalogService_LookupWorks_FullMethodName        = "/stemma.catalog.v1.CatalogService/LookupWorks"
 	CatalogService_BatchLookupWorks_FullMethodName   = "/stemma.catalog.v1.CatalogService/BatchLookupWorks"
+	CatalogService_SearchSimilarWorks_FullMethodName = "/stemma.catalog.v1.CatalogService/SearchSimilarWorks"
 	CatalogService_UpdateWork_FullMethodName         = "/stemma.catalog.v1.CatalogService/UpdateWork"
 	CatalogService_DeleteWork_FullMethodName         = "/stemma.catalog.v1.CatalogService/DeleteWork"
 	CatalogService_ListLicenceChanges_FullMethodName = "/stemma.catalog.v1.CatalogService/ListLicenceChanges"
@@ -66,6 +67,12 @@ type CatalogServiceClient interface {
 	// Each lookup returns its first page; page on with LookupWorks. A POST
 	// for its body's sake, it needs a key, as writes do.
 	BatchLookupWorks(ctx context.Context, in *BatchLookupWorksRequest, opts ...grpc.CallOption) (*BatchLookupWorksResponse, error)
+	// SearchSimilarWorks finds the works whose ISCC codes are near an ISCC:
+	// the works with a Content-Code (of the same kind: text, image…) or a
+	// Data-Code within max_distance bits of one of the code's units, nearest
+	// first, with their licences. A multi-index over the codes' bits answers
+	// it, not a scan.
+	SearchSimilarWorks(ctx context.Context, in *SearchSimilarWorksRequest, opts ...grpc.CallOption) (*SearchSimilarWorksResponse, error)
 	// UpdateWork changes the fields named in the update mask. The work's etag
 	// must match (a stale etag gets ABORTED). A licence change is appended to
 	// the licence history.
@@ -164,6 +171,16 @@ func (c *catalogServiceClient) BatchLookupWorks(ctx context.Context, in *BatchLo
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(BatchLookupWorksResponse)
 	err := c.cc.Invoke(ctx, CatalogService_BatchLookupWorks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) SearchSimilarWorks(ctx context.Context, in *SearchSimilarWorksRequest, opts ...grpc.CallOption) (*SearchSimilarWorksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchSimilarWorksResponse)
+	err := c.cc.Invoke(ctx, CatalogService_SearchSimilarWorks_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -270,6 +287,12 @@ type CatalogServiceServer interface {
 	// Each lookup returns its first page; page on with LookupWorks. A POST
 	// for its body's sake, it needs a key, as writes do.
 	BatchLookupWorks(context.Context, *BatchLookupWorksRequest) (*BatchLookupWorksResponse, error)
+	// SearchSimilarWorks finds the works whose ISCC codes are near an ISCC:
+	// the works with a Content-Code (of the same kind: text, image…) or a
+	// Data-Code within max_distance bits of one of the code's units, nearest
+	// first, with their licences. A multi-index over the codes' bits answers
+	// it, not a scan.
+	SearchSimilarWorks(context.Context, *SearchSimilarWorksRequest) (*SearchSimilarWorksResponse, error)
 	// UpdateWork changes the fields named in the update mask. The work's etag
 	// must match (a stale etag gets ABORTED). A licence change is appended to
 	// the licence history.
@@ -324,6 +347,9 @@ func (UnimplementedCatalogServiceServer) LookupWorks(context.Context, *LookupWor
 }
 func (UnimplementedCatalogServiceServer) BatchLookupWorks(context.Context, *BatchLookupWorksRequest) (*BatchLookupWorksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchLookupWorks not implemented")
+}
+func (UnimplementedCatalogServiceServer) SearchSimilarWorks(context.Context, *SearchSimilarWorksRequest) (*SearchSimilarWorksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SearchSimilarWorks not implemented")
 }
 func (UnimplementedCatalogServiceServer) UpdateWork(context.Context, *UpdateWorkRequest) (*Work, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateWork not implemented")
@@ -493,6 +519,24 @@ func _CatalogService_BatchLookupWorks_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_SearchSimilarWorks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchSimilarWorksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).SearchSimilarWorks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_SearchSimilarWorks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).SearchSimilarWorks(ctx, req.(*SearchSimilarWorksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_UpdateWork_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(UpdateWorkRequest)
 	if err := dec(in); err != nil {
@@ -653,6 +697,10 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchLookupWorks",
 			Handler:    _CatalogService_BatchLookupWorks_Handler,
+		},
+		{
+			MethodName: "SearchSimilarWorks",
+			Handler:    _CatalogService_SearchSimilarWorks_Handler,
 		},
 		{
 			MethodName: "UpdateWork",
