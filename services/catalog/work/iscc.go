@@ -7,6 +7,7 @@ import (
 	"github.com/stemma-registry/stemma/services/catalog/iscc"
 	"github.com/stemma-registry/stemma/services/catalog/similarity"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/internal/input"
 )
 
 // NormaliseISCC validates one ISCC code a work may carry, or a search may
@@ -14,7 +15,7 @@ import (
 // index compares. A code without such a unit is refused: it could never
 // be found by its similarity, which is what a work's codes are for.
 func NormaliseISCC(field, s string) (string, []similarity.Unit, error) {
-	s, err := CheckText(field, s, 200, false)
+	s, err := input.Text(field, s, 200, false)
 	if err != nil {
 		return "", nil, err
 	}
