@@ -51,6 +51,17 @@ after(async () => {
   assert.equal(code, 0, 'stemma serve exits 0 on SIGTERM');
 });
 
+// evaluateApp evaluates works/app's ancestry from its page; the outcome is denied.
+async function evaluateApp() {
+  await page.goto(`${server.base}/works/app`);
+  const section = page.locator('#findings');
+  await section.locator('option[value="policies/no-strong-copyleft"]').waitFor({ state: 'attached' });
+  await section.getByRole('button', { name: 'Evaluate the ancestry' }).click();
+  const result = section.locator('.evaluation[data-outcome="deny"]');
+  await result.waitFor();
+  return { section, result };
+}
+
 async function useKey(key, scope = 'main') {
   await page.locator(scope).getByLabel('Your API key').fill(key);
   await page.locator(scope).getByRole('button', { name: 'Use this key' }).click();
@@ -91,12 +102,7 @@ test('the policy pages: the list, one policy, and an uploaded SBOM evaluated per
 });
 
 test('a work page evaluates its ancestry, and the family tree marks denied and review works', async () => {
-  await page.goto(`${server.base}/works/app`);
-  const section = page.locator('#findings');
-  await section.locator('option[value="policies/no-strong-copyleft"]').waitFor({ state: 'attached' });
-  await section.getByRole('button', { name: 'Evaluate the ancestry' }).click();
-  const result = section.locator('.evaluation[data-outcome="deny"]');
-  await result.waitFor();
+  const { section, result } = await evaluateApp();
   assert.equal(await result.locator('tr[data-work="works/gpl"]').getAttribute('data-action'), 'deny');
   assert.equal(await result.locator('tr[data-work="works/bare"]').getAttribute('data-action'), 'review');
 
@@ -137,12 +143,7 @@ test('curations on the work page: proposed with a key, refused to its proposer, 
   assert.match(await accepted.innerText(), /accepted by bob/);
 
   // Only the GPL finding remains on the product's ancestry.
-  await page.goto(`${server.base}/works/app`);
-  const findings = page.locator('#findings');
-  await findings.locator('option[value="policies/no-strong-copyleft"]').waitFor({ state: 'attached' });
-  await findings.getByRole('button', { name: 'Evaluate the ancestry' }).click();
-  const result = findings.locator('.evaluation[data-outcome="deny"]');
-  await result.waitFor();
+  const { result } = await evaluateApp();
   assert.equal(await result.getAttribute('data-findings'), '1');
   assert.equal(await result.locator('tr[data-work="works/gpl"]').count(), 1);
 });
