@@ -8,6 +8,7 @@ import (
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/app/apptest"
+	"github.com/stemma-registry/stemma/services/lineage/internal/lineagetest"
 )
 
 // packageWork registers a software work with a version and a purl.
@@ -26,7 +27,18 @@ func (s *suite) packageWork(t *testing.T, id, licence, version, purl string) str
 // curated; a work of the package outside the range is left as declared,
 // and rejecting the curation restores every answer.
 func TestPurlCurationInEveryAnswer(t *testing.T) {
-	s := start(t, apptest.Config(t))
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			cfg := apptest.Config(t)
+			if engine == "postgres" {
+				cfg.DatabaseURL = lineagetest.Database(t)
+			}
+			purlCurationInEveryAnswer(t, start(t, cfg))
+		})
+	}
+}
+
+func purlCurationInEveryAnswer(t *testing.T, s *suite) {
 	app := s.work(t, apptest.AliceKey, "app", "SOFTWARE", "MIT")
 	old := s.packageWork(t, "libold", "GPL-3.0-only", "0.3.0", "pkg:npm/lib@0.3.0")
 	cur := s.packageWork(t, "libnew", "GPL-3.0-only", "2.0.0", "pkg:npm/lib@2.0.0")
