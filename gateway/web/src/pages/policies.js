@@ -32,7 +32,6 @@ export async function list({ main, signal }) {
       token = n.nextPageToken;
       return !token;
     }) : '');
-  main.dataset.count = String((r.policies || []).length);
 }
 
 /** view is the page of one policy. */
