@@ -43,6 +43,7 @@ export async function startServer() {
       STEMMA_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
       STEMMA_DATA_DIR: dataDir,
       STEMMA_API_KEYS: `alice=${KEYS.alice},bob=${KEYS.bob}`,
+      STEMMA_REVIEWERS: 'bob',
       STEMMA_LOG_LEVEL: 'warn',
       STEMMA_RATE_LIMIT: '0',
     },

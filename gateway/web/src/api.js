@@ -93,7 +93,7 @@ async function once(method, path, { query, body, auth = false, signal } = {}) {
   if (auth) {
     const key = apiKey();
     if (!key) {
-      throw new ApiError({ code: 16, message: 'This needs an API key: enter yours under “API key” on the Register page.' });
+      throw new ApiError({ code: 16, message: 'This needs an API key: enter yours under “API key” (on the Register page, or beside this form).' });
     }
     headers.Authorization = `Bearer ${key}`;
   }
@@ -162,4 +162,17 @@ export const api = {
   getException: (id, o) => request('GET', `/v1/exceptions/${encodeURIComponent(id)}`, o),
   createWork: (work, query, o) => request('POST', '/v1/works', { ...o, auth: true, body: work, query }),
   createDerivation: (derivation, query, o) => request('POST', '/v1/derivations', { ...o, auth: true, body: derivation, query }),
+  listPolicies: (query, o) => request('GET', '/v1/policies', { ...o, query }),
+  getPolicy: (id, o) => request('GET', policyPath(id), o),
+  policyRevisions: (id, query, o) => request('GET', `${policyPath(id)}:listRevisions`, { ...o, query }),
+  // Evaluation takes a key: it may parse an SBOM of up to the body bound.
+  evaluatePolicy: (id, body, o) => request('POST', `${policyPath(id)}:evaluate`, { ...o, auth: true, body }),
+  listCurations: (query, o) => request('GET', '/v1/curations', { ...o, query }),
+  createCuration: (curation, o) => request('POST', '/v1/curations', { ...o, auth: true, body: curation }),
+  reviewCuration: (name, verb, note, o) => request('POST', `/v1/curations/${encodeURIComponent(String(name).replace(/^curations\//, ''))}:${verb}`, { ...o, auth: true, body: { note } }),
 };
+
+/** policyPath turns "policies/abc" or "abc" into the API path of the policy. */
+export function policyPath(name) {
+  return `/v1/policies/${encodeURIComponent(String(name || '').replace(/^policies\//, ''))}`;
+}

@@ -1,7 +1,7 @@
 // Pieces several pages share.
-import { h, link, extLink } from './dom.js';
+import { h, link, extLink, field } from './dom.js';
 import { errorBox } from './errors.js';
-import { workId } from './api.js';
+import { workId, apiKey, setApiKey } from './api.js';
 import { categoryOf, licence as licenceInfo } from './licinfo.js';
 import { category, NO_LICENCE, verdict, kindLabel } from './vocab.js';
 
@@ -142,4 +142,33 @@ export function moreButton(label, load) {
     }
   });
   return btn;
+}
+
+/**
+ * keyPanel keeps an API key for this tab (session storage), for the
+ * writes a page offers: registering, proposing and reviewing curations,
+ * evaluating policies. id is the section's id (one per page).
+ */
+export function keyPanel(id = 'key') {
+  const input = h('input', { type: 'password', name: 'apiKey', autocomplete: 'off', spellcheck: 'false', value: apiKey() });
+  const status = h('p', { class: 'key-status', role: 'status', 'aria-live': 'polite' });
+  const show = () => {
+    status.textContent = apiKey()
+      ? 'A key is kept for this tab: it is in this tab’s session storage only, and sent only to this server, as a bearer token.'
+      : 'No key is kept. Enter yours to register, curate or evaluate.';
+    status.dataset.state = apiKey() ? 'set' : 'unset';
+  };
+  show();
+  return h('section', { id, 'aria-labelledby': `h-${id}`, class: 'panel key-panel' },
+    h('h2', { id: `h-${id}` }, 'API key'),
+    h('form', { class: 'key-form', onsubmit: (e) => {
+      e.preventDefault();
+      setApiKey(input.value.trim());
+      show();
+    } },
+    field('Your API key', input, 'Closing the tab forgets it.'),
+    h('div', { class: 'form-actions' },
+      h('button', { type: 'submit' }, 'Use this key'), ' ',
+      h('button', { type: 'button', class: 'secondary', onclick: () => { setApiKey(''); input.value = ''; show(); } }, 'Forget the key'))),
+    status);
 }

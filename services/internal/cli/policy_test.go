@@ -59,6 +59,7 @@ func TestPolicyApplyAndCheck(t *testing.T) {
 
 			r = check("sarif")
 			r.want(t, 1)
+			validSARIF(t, r.stdout)
 			var log struct {
 				Version string `json:"version"`
 				Runs    []struct {
@@ -147,6 +148,9 @@ func TestPolicyCheckWorkPasses(t *testing.T) {
 	stemma(t, "derive", appName, libName, "--relation", "inclusion", "--server", server).want(t, 0)
 	r := stemma(t, "policy", "check", "no-strong-copyleft", "--work", appName, "--format", "junit", "--server", server)
 	r.want(t, 0, `tests="1" failures="0"`, "1 subjects pass")
+	r = stemma(t, "policy", "check", "no-strong-copyleft", "--work", appName, "--format", "sarif", "--server", server)
+	r.want(t, 0, `"results": []`)
+	validSARIF(t, r.stdout)
 }
 
 func TestPolicyShowListRevisionsDelete(t *testing.T) {

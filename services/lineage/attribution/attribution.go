@@ -27,6 +27,15 @@ type Work struct {
 	// Deleted: the catalog no longer has the work; only what the
 	// derivation recorded is known.
 	Deleted bool
+	// Curation is the accepted curation of the work's licence, nil when
+	// none applies: its licence replaces the recorded one.
+	Curation *Curation
+}
+
+// Curation is an accepted correction of a work's licence.
+type Curation struct {
+	Name    string // curations/{id}
+	Licence string
 }
 
 // Credit is what one upstream work is owed.
@@ -35,8 +44,11 @@ type Credit struct {
 	Title      string
 	Creators   []Creator
 	SourceURI  string
-	Licence    string // when it was used: the derivation's recorded source licence
+	Licence    string // when it was used: the derivation's recorded source licence, or the curated one
 	LicenceURL string
+	// Declared is the recorded licence and Curation the curation whose
+	// licence Licence is, when one replaced it; both empty otherwise.
+	Declared, Curation string
 	// Change is Verb and Note together, "adapted: colours changed".
 	Change string
 	Verb   string
@@ -82,13 +94,26 @@ func Build(c *graph.Closure, derivations map[string]*graph.Derivation, works map
 		}
 		if d := derivations[n.Derivation]; d != nil {
 			cr.Licence, cr.Change, cr.Verb, cr.Note = d.SourceLicence, d.Change(), d.Verb(), d.Note
-			cr.LicenceURL = LicenceURL(d.SourceLicence)
 		}
+		if cu := w.Curation; cu != nil && cu.Licence != cr.Licence {
+			cr.Declared, cr.Licence, cr.Curation = cr.Licence, cu.Licence, cu.Name
+		}
+		cr.LicenceURL = LicenceURL(cr.Licence)
 		a.Credits = append(a.Credits, cr)
 	}
 	a.Markdown = render(a, title(works, root), markdown{})
 	a.Text = render(a, title(works, root), plain{})
 	return a
+}
+
+// curated says where a credit's licence comes from when a curation
+// replaced the recorded one.
+func curated(c Credit) string {
+	declared := c.Declared
+	if declared == "" {
+		declared = "none"
+	}
+	return "curated by " + c.Curation + "; declared: " + declared
 }
 
 func title(works map[string]Work, id string) string {
@@ -167,6 +192,9 @@ func render(a *Attribution, rootTitle string, s style) string {
 		}
 		if c.Licence != "" {
 			b.WriteString(", licensed under " + s.licence(c.Licence))
+			if c.Curation != "" {
+				b.WriteString(" (" + s.text(curated(c)) + ")")
+			}
 		} else {
 			b.WriteString(", with no licence recorded")
 		}

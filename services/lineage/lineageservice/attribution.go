@@ -10,13 +10,15 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/lineage/attribution"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
+	"github.com/stemma-registry/stemma/services/lineage/store"
 )
 
 // GetAttribution returns the credits a work owes to its ancestry.
 //
 // Key: lineage:attribution:v2:{epoch}:{rules version}:{depth}:{work}:{digest
-// of the etags of every work of the ancestry}: titles and creators come
-// from the catalog, and any change to a work changes its etag; the licence
+// of the etags of every work of the ancestry}{digest of the accepted
+// curations}: titles and creators come from the catalog, and any change
+// to a work changes its etag; curations change credited licences; the licence
 // rules' version is there so that a rollout of new licence data never
 // serves credits built with the old (depth as in audit keys).
 func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttributionRequest) (*lineagev1.Attribution, error) {
@@ -25,8 +27,12 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 		return nil, err
 	}
 	rulesVersion := s.checker.RulesVersion(ctx)
-	key := fmt.Sprintf("lineage:attribution:v2:%d:%s:%s:%s:%s", a.epoch, rulesVersion, a.depth, w.Root,
-		digest(a.closure, ws, false, (*catalogv1.Work).GetEtag))
+	cu, err := s.curator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("lineage:attribution:v2:%d:%s:%s:%s:%s%s", a.epoch, rulesVersion, a.depth, w.Root,
+		digest(a.closure, ws, false, (*catalogv1.Work).GetEtag), cu.digest())
 	cached := rulesVersion != ""
 	if cached {
 		if b, ok := s.Cache.Get(ctx, key); ok {
@@ -36,7 +42,7 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 			}
 		}
 	}
-	at, err := s.credits(ctx, w, a, ws)
+	at, err := s.credits(ctx, w, a, ws, cu)
 	if err != nil {
 		return nil, err
 	}
@@ -45,6 +51,7 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 		cr := &lineagev1.Credit{
 			Work: workName(c.Work), Title: c.Title, SourceUri: c.SourceURI, Licence: c.Licence, LicenceUrl: c.LicenceURL,
 			Change: c.Change, Depth: int32(c.Depth), Path: workNames(c.Path), Deleted: c.Deleted,
+			DeclaredLicence: c.Declared, Curation: c.Curation,
 		}
 		for _, p := range c.Creators {
 			cr.Creators = append(cr.Creators, &catalogv1.Creator{Name: p.Name, Role: p.Role, Uri: p.URI})
@@ -74,9 +81,10 @@ func (s *Service) upstream(ctx context.Context, work string, maxDepth int32) (gr
 }
 
 // credits computes the credits of a walk's ancestry, whose works the
-// catalog returned as ws: the one walk GetAttribution and GetWorkNotice
+// catalog returned as ws, each under the licence an accepted curation
+// gives it if one does: the one walk GetAttribution and GetWorkNotice
 // share, so that a NOTICE credits exactly the works an attribution does.
-func (s *Service) credits(ctx context.Context, w graph.Walk, a *ancestry, ws map[string]*catalogv1.Work) (*attribution.Attribution, error) {
+func (s *Service) credits(ctx context.Context, w graph.Walk, a *ancestry, ws map[string]*catalogv1.Work, cu *curator) (*attribution.Attribution, error) {
 	if err := a.load(ctx, s, w); err != nil {
 		return nil, err
 	}
@@ -86,7 +94,11 @@ func (s *Service) credits(ctx context.Context, w graph.Walk, a *ancestry, ws map
 	}
 	credited := make(map[string]attribution.Work, len(ws))
 	for id, wk := range ws {
-		credited[id] = toCredited(wk)
+		cw := toCredited(wk)
+		if c := cu.ofWork(id, wk); c != nil {
+			cw.Curation = &attribution.Curation{Name: "curations/" + c.ID, Licence: c.Licence}
+		}
+		credited[id] = cw
 	}
 	return attribution.Build(a.closure, ds, credited), nil
 }
@@ -102,4 +114,11 @@ func toCredited(w *catalogv1.Work) attribution.Work {
 	}
 	out.SourceURI = attribution.SourceURI(w.GetSourceUris(), ids)
 	return out
+}
+
+// curator reads the accepted curations of the service's store (none when
+// the store keeps no curations).
+func (s *Service) curator(ctx context.Context) (*curator, error) {
+	st, _ := s.Store.(store.Curations)
+	return loadCurator(ctx, st)
 }

@@ -96,7 +96,9 @@ func (s *Service) AuditWork(ctx context.Context, req *lineagev1.AuditWorkRequest
 // audit returns every conflict of a walk's ancestry.
 //
 // Key: lineage:audit:v2:{epoch}:{rules version}:{depth}:{work}:{digest of
-// the current licences of the ancestry's derivatives}. The audit reads
+// the current licences of the ancestry's derivatives}{digest of the
+// accepted curations}[:{digest of the package URLs and versions of the
+// ancestry's works, when a curation names a package}]. The audit reads
 // those licences from the catalog, and its verdicts come from the licence
 // rules the licences service runs, so both are part of what it describes;
 // the depth is "all" when the walk reached every ancestor (ancestry).
@@ -106,20 +108,24 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 		return nil, err
 	}
 	c := a.closure
-	// Only derivatives' licences matter: they are the outbound side of
-	// every check; the inbound side is the licence each derivation
-	// recorded.
-	ws, err := s.ancestryWorks(ctx, c, true)
+	cu, err := s.curator(ctx)
 	if err != nil {
 		return nil, err
 	}
-	st, _ := s.Store.(store.Curations)
-	cu, err := loadCurator(ctx, st)
+	// Derivatives' licences are the outbound side of every check; the
+	// inbound side is the licence each derivation recorded, unless a
+	// curation covers the source: by the work, or by the package URL and
+	// version its record gives, for which sources are asked for too.
+	ws, err := s.ancestryWorks(ctx, c, !cu.purls())
 	if err != nil {
 		return nil, err
+	}
+	curatedBy := digest(c, ws, true, (*catalogv1.Work).GetLicence) + cu.digest()
+	if cu.purls() {
+		curatedBy += ":" + digest(c, ws, false, func(w *catalogv1.Work) string { return workPurl(w) + "@" + w.GetVersion() })
 	}
 	rulesVersion := s.checker.RulesVersion(ctx)
-	key := auditKey(a, rulesVersion, w.Root, digest(c, ws, true, (*catalogv1.Work).GetLicence)+cu.digest())
+	key := auditKey(a, rulesVersion, w.Root, curatedBy)
 	if rulesVersion != "" {
 		if b, ok := s.Cache.Get(ctx, key); ok {
 			resp := &lineagev1.AuditWorkResponse{}
@@ -136,7 +142,7 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 	for id, wk := range ws {
 		licences[id] = wk.GetLicence()
 	}
-	derivations, curated := cu.curateSources(a.derivations)
+	derivations, curated := cu.curateSources(a.derivations, ws)
 	r, err := audit.Run(ctx, s.checker, audit.Input{Closure: c, Derivations: derivations, Licences: licences})
 	if err != nil {
 		return nil, err

@@ -14,8 +14,10 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
+	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
 	"github.com/stemma-registry/stemma/services/internal/filter"
@@ -29,7 +31,8 @@ import (
 
 // Curations implements stemma.lineage.v1.CurationService: claims about
 // the licence of works and packages, reviewed before they count. What an
-// accepted one changes is the SBOM import's and the policy evaluation's
+// accepted one changes is what imports, audits, attributions, notices,
+// SBOM exports and policy evaluations take a work's licence to be
 // (curator).
 type Curations struct {
 	lineagev1.UnimplementedCurationServiceServer
@@ -342,34 +345,58 @@ func (cu *curator) forWork(work, purl, version string) *store.Curation {
 	return cu.forPackage(purl, version)
 }
 
-// digest names the accepted curations of works and their acceptance, for
-// cache keys of answers they change.
-func (cu *curator) digest() string {
-	if len(cu.byWork) == 0 {
-		return ""
+// ofWork returns the accepted curation of a work of an ancestry, by id,
+// whose catalog record is w (nil when the catalog has none): one that
+// names the work, else one that names its package at its version.
+func (cu *curator) ofWork(id string, w *catalogv1.Work) *store.Curation {
+	return cu.forWork(workName(id), workPurl(w), w.GetVersion())
+}
+
+// purls reports whether some accepted curation names a package: only
+// then does curating an ancestry need the package URLs of its sources.
+func (cu *curator) purls() bool { return len(cu.byPurl) > 0 }
+
+// workPurl returns the package URL a work records, or "".
+func workPurl(w *catalogv1.Work) string {
+	for _, id := range w.GetIdentifiers() {
+		if id.GetType() == work.PURL {
+			return id.GetValue()
+		}
 	}
-	ids := make([]string, 0, len(cu.byWork))
+	return ""
+}
+
+// digest names the accepted curations and their acceptance, for cache
+// keys of answers they change.
+func (cu *curator) digest() string {
+	ids := make([]string, 0, len(cu.byWork)+len(cu.byPurl))
 	for _, c := range cu.byWork {
 		ids = append(ids, c.ID+"@"+strconv.FormatInt(c.UpdateTime.UnixMicro(), 10))
+	}
+	for _, cd := range cu.byPurl {
+		ids = append(ids, cd.c.ID+"@"+strconv.FormatInt(cd.c.UpdateTime.UnixMicro(), 10))
+	}
+	if len(ids) == 0 {
+		return ""
 	}
 	slices.Sort(ids)
 	sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
 	return ":" + hex.EncodeToString(sum[:8])
 }
 
-// curateSources returns derivations whose sources an accepted curation of
-// a work names, copied with the curated licence as the source's, and the
-// curation of each such derivation by id. The others are returned as
-// they are: they may be shared with a cache.
-func (cu *curator) curateSources(ds []*graph.Derivation) ([]*graph.Derivation, map[string]string) {
-	if len(cu.byWork) == 0 {
+// curateSources returns derivations whose sources (catalog records in ws)
+// an accepted curation covers, copied with the curated licence as the
+// source's, and the curation of each such derivation by id. The others
+// are returned as they are: they may be shared with a cache.
+func (cu *curator) curateSources(ds []*graph.Derivation, ws map[string]*catalogv1.Work) ([]*graph.Derivation, map[string]string) {
+	if len(cu.byWork) == 0 && len(cu.byPurl) == 0 {
 		return ds, nil
 	}
 	out := make([]*graph.Derivation, len(ds))
 	curated := map[string]string{}
 	for i, d := range ds {
 		out[i] = d
-		if c := cu.byWork[workName(d.Source)]; c != nil && c.Licence != d.SourceLicence {
+		if c := cu.ofWork(d.Source, ws[d.Source]); c != nil && c.Licence != d.SourceLicence {
 			cp := *d
 			cp.SourceLicence = c.Licence
 			out[i], curated[d.ID] = &cp, "curations/"+c.ID

@@ -79,6 +79,18 @@ func TestAcceptedCurationOverridesDeclaredLicence(t *testing.T) {
 		}
 	}
 
+	// The SBOM's NOTICE takes the curated licence too, and says so.
+	var n lineagev1.Notice
+	s.ok(t, "POST", "/v1/sboms:buildNotice", apptest.AliceKey, productSBOM, &n)
+	for _, e := range n.GetEntries() {
+		if e.GetWork() == "bare" && (e.GetLicence() != "MIT" || e.GetCuration() != c.GetName()) {
+			t.Errorf("notice entry %v", e)
+		}
+	}
+	if !strings.Contains(n.GetText(), "Curated by "+c.GetName()+"; declared licence: none") {
+		t.Errorf("the SBOM's notice does not name the curation:\n%s", n.GetText())
+	}
+
 	// A curation that makes the unlicensed package GPL is said in the
 	// finding it causes: declared none, curated GPL.
 	var gpl lineagev1.Curation

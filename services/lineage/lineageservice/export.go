@@ -27,7 +27,8 @@ var sbomWriters = map[string]struct {
 // work: each work of the closure a component (a work since deleted from
 // the catalogue is left out, with its derivations), each derivation
 // between two of them an edge. The licence written is each work's
-// current licence, as concluded by its record.
+// current licence, as concluded by its record or by an accepted curation
+// of it (the document then names the curation and the declared licence).
 func (s *Service) ExportWorkSbom(ctx context.Context, req *lineagev1.ExportWorkSbomRequest) (*httpbody.HttpBody, error) {
 	format := strings.ToLower(strings.TrimSpace(req.GetFormat()))
 	if format == "" {
@@ -44,11 +45,22 @@ func (s *Service) ExportWorkSbom(ctx context.Context, req *lineagev1.ExportWorkS
 	if err := a.load(ctx, s, w); err != nil {
 		return nil, err
 	}
+	cu, err := s.curator(ctx)
+	if err != nil {
+		return nil, err
+	}
 	doc := &sbom.Document{Root: workName(w.Root)}
 	for _, n := range a.closure.Nodes {
-		if wk := ws[n.Work]; wk != nil {
-			doc.Components = append(doc.Components, workComponent(wk))
+		wk := ws[n.Work]
+		if wk == nil {
+			continue
 		}
+		c := workComponent(wk)
+		if cur := cu.ofWork(n.Work, wk); cur != nil && cur.Licence != c.Licence {
+			c.Curation = &sbom.Curation{Name: "curations/" + cur.ID, Declared: c.Licence}
+			c.Licence = cur.Licence
+		}
+		doc.Components = append(doc.Components, c)
 	}
 	for _, d := range a.derivations {
 		if ws[d.Derivative] != nil && ws[d.Source] != nil {

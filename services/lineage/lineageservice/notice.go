@@ -15,7 +15,8 @@ import (
 
 // GetWorkNotice returns the third-party notices of a work: the works its
 // attribution credits, each with the licence its derivation recorded (the
-// licence the material was taken under), and every licence's text.
+// licence the material was taken under) or the one an accepted curation
+// gives it, and every licence's text.
 //
 // Not cached: it reads what GetAttribution reads (the closure, from the
 // cache) and adds table lookups of licence texts.
@@ -24,7 +25,11 @@ func (s *Service) GetWorkNotice(ctx context.Context, req *lineagev1.GetWorkNotic
 	if err != nil {
 		return nil, err
 	}
-	at, err := s.credits(ctx, w, a, ws)
+	cu, err := s.curator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	at, err := s.credits(ctx, w, a, ws, cu)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +37,7 @@ func (s *Service) GetWorkNotice(ctx context.Context, req *lineagev1.GetWorkNotic
 	for i, c := range at.Credits {
 		e := notice.Entry{
 			Work: workName(c.Work), Title: c.Title, Creators: c.Creators, SourceURI: c.SourceURI,
-			Licence: c.Licence, Depth: c.Depth, Deleted: c.Deleted,
+			Licence: c.Licence, Curation: c.Curation, Declared: c.Declared, Depth: c.Depth, Deleted: c.Deleted,
 		}
 		if wk := ws[c.Work]; wk != nil {
 			e.Version = wk.GetVersion()
@@ -51,7 +56,8 @@ func (s *Service) GetWorkNotice(ctx context.Context, req *lineagev1.GetWorkNotic
 
 // BuildSbomNotice returns the third-party notices of an SBOM's product,
 // reading the document as ImportSbom does and resolving each component's
-// licence statements the same way, without writing anything. It takes a
+// licence statements the same way (an accepted curation of its package
+// replacing them), without writing anything. It takes a
 // key as the import does (the policy makes only GET routes public): it
 // parses a document of up to the body bound, the costliest read there is.
 func (s *Service) BuildSbomNotice(ctx context.Context, req *lineagev1.BuildSbomNoticeRequest) (*lineagev1.Notice, error) {
@@ -62,11 +68,18 @@ func (s *Service) BuildSbomNotice(ctx context.Context, req *lineagev1.BuildSbomN
 	if err != nil {
 		return nil, err
 	}
+	cu, err := s.curator(ctx)
+	if err != nil {
+		return nil, err
+	}
 	paths := doc.ShortestPaths(doc.Edges)
 	resolver := sbom.NewResolver(doc)
 	var entries []notice.Entry
 	for _, c := range doc.Components[1:] {
 		e := notice.Entry{Work: c.Ref, Title: c.Name, Version: c.Version, Licence: resolver.Resolve(c).Expression, Depth: len(paths[c.Ref]) - 1}
+		if cur := cu.forPackage(stripQualifiers(c.PURL), c.Version); cur != nil && cur.Licence != e.Licence {
+			e.Declared, e.Licence, e.Curation = e.Licence, cur.Licence, "curations/"+cur.ID
+		}
 		for _, name := range c.Creators {
 			e.Creators = append(e.Creators, attribution.Creator{Name: name})
 		}
@@ -95,7 +108,7 @@ func toNotice(n *notice.Notice) *lineagev1.Notice {
 	for _, e := range n.Entries {
 		oe := &lineagev1.NoticeEntry{
 			Work: e.Work, Title: e.Title, Version: e.Version, SourceUri: e.SourceURI, Licence: e.Licence,
-			Depth: int32(e.Depth), Deleted: e.Deleted,
+			Depth: int32(e.Depth), Deleted: e.Deleted, DeclaredLicence: e.Declared, Curation: e.Curation,
 		}
 		for _, c := range e.Creators {
 			oe.Creators = append(oe.Creators, &catalogv1.Creator{Name: c.Name, Role: c.Role, Uri: c.URI})

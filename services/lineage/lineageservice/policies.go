@@ -384,8 +384,7 @@ func (ps *Policies) workSubjects(ctx context.Context, work string, resp *lineage
 		out []subject
 		qs  []audit.Question
 	)
-	st, _ := ps.s.Store.(store.Curations)
-	cu, err := loadCurator(ctx, st)
+	cu, err := ps.s.curator(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -402,14 +401,9 @@ func (ps *Policies) workSubjects(ctx context.Context, work string, resp *lineage
 			Path: workNames(works), Licence: d.SourceLicence, Use: licencesv1.Use(d.Use).String(),
 		}}
 		if wk != nil {
-			s.Kind = wk.GetKind().String()
-			for _, idf := range wk.GetIdentifiers() {
-				if idf.GetType() == "purl" {
-					s.Purl = idf.GetValue()
-				}
-			}
+			s.Kind, s.Purl = wk.GetKind().String(), workPurl(wk)
 		}
-		if cur := cu.forWork(s.Work, s.Purl, s.Version); cur != nil {
+		if cur := cu.ofWork(n.Work, wk); cur != nil {
 			s.declared, s.curation, s.Licence = s.Licence, "curations/"+cur.ID, cur.Licence
 		}
 		outbound := d.DerivativeLicence

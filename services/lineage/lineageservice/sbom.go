@@ -277,8 +277,7 @@ func (im *sbomImport) identify() error {
 // curation names (by purl and version) by the curated one, keeping the
 // declared one for the report.
 func (im *sbomImport) curate(ctx context.Context, parse func(string) (string, error)) error {
-	st, _ := im.s.Store.(store.Curations)
-	cu, err := loadCurator(ctx, st)
+	cu, err := im.s.curator(ctx)
 	if err != nil {
 		return err
 	}

@@ -36,8 +36,11 @@ type Entry struct {
 	// Licence is the licence expression under which it was used; empty
 	// when none is recorded.
 	Licence string
-	Depth   int
-	Deleted bool
+	// Curation is the accepted curation whose licence Licence is, and
+	// Declared the licence it replaced; both empty when none applies.
+	Curation, Declared string
+	Depth              int
+	Deleted            bool
 }
 
 // Licence is one licence (or exception) an entry's expression names.
@@ -185,6 +188,13 @@ func render(n *Notice) string {
 		}
 		if e.Licence != "" {
 			fmt.Fprintf(&b, "   Licence: %s\n", e.Licence)
+			if e.Curation != "" {
+				declared := e.Declared
+				if declared == "" {
+					declared = "none"
+				}
+				fmt.Fprintf(&b, "   Curated by %s; declared licence: %s\n", e.Curation, declared)
+			}
 		} else {
 			b.WriteString("   Licence: none recorded\n")
 		}

@@ -111,6 +111,15 @@ type Component struct {
 	// URLs are where the component can be found: its website, VCS or
 	// download location.
 	URLs []string
+	// Curation, for the writers, says that Licence is an accepted
+	// curation's, not what was declared; nil when none applies.
+	Curation *Curation
+}
+
+// Curation is an accepted correction of a component's licence.
+type Curation struct {
+	Name     string // curations/{id}
+	Declared string // the licence it replaced; empty when none was declared
 }
 
 // LicenceClaim is one licence statement of a component as the document writes it.

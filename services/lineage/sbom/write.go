@@ -85,6 +85,12 @@ type cdxOutComp struct {
 	PURL        string         `json:"purl,omitempty"`
 	ExtRefs     []cdxOutExtRef `json:"externalReferences,omitempty"`
 	ModelCard   *cdxOutCard    `json:"modelCard,omitempty"`
+	Properties  []cdxOutProp   `json:"properties,omitempty"`
+}
+
+type cdxOutProp struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 type cdxOutName struct {
@@ -124,7 +130,8 @@ type cdxOutDep struct {
 var cdxTypes = map[string]string{"software": "library", "dataset": "data", "model": "machine-learning-model"}
 
 // WriteCycloneDX writes d as CycloneDX 1.6 JSON, each licence as an
-// expression acknowledged "concluded".
+// expression acknowledged "concluded"; a curated one names its curation
+// and the declared licence in the component's properties.
 func WriteCycloneDX(d *Document, o WriteOptions) ([]byte, error) {
 	bom := cdxOut{BOMFormat: "CycloneDX", SpecVersion: "1.6", Version: 1}
 	bom.Metadata.Timestamp = o.Created.UTC().Format(time.RFC3339)
@@ -154,6 +161,11 @@ func WriteCycloneDX(d *Document, o WriteOptions) ([]byte, error) {
 		}
 		if c.Licence != "" {
 			oc.Licenses = []cdxOutLic{{Expression: c.Licence, Acknowledgement: "concluded"}}
+		}
+		if cu := c.Curation; cu != nil {
+			// CycloneDX allows one licence expression per component: the
+			// declared one, replaced, is told in properties.
+			oc.Properties = []cdxOutProp{{Name: "stemma:curation", Value: cu.Name}, {Name: "stemma:declaredLicence", Value: cu.Declared}}
 		}
 		for _, u := range c.URLs {
 			oc.ExtRefs = append(oc.ExtRefs, cdxOutExtRef{Type: "website", URL: u})
@@ -257,6 +269,7 @@ type spdxOutPackage struct {
 	CopyrightText    string            `json:"copyrightText"`
 	ExternalRefs     []spdxExternalRef `json:"externalRefs,omitempty"`
 	Purpose          string            `json:"primaryPackagePurpose,omitempty"`
+	LicenseComments  string            `json:"licenseComments,omitempty"`
 }
 
 // spdxOutLinks is the relationship type each link is written as, and
@@ -276,7 +289,8 @@ var notSPDXIDChar = regexp.MustCompile(`[^A-Za-z0-9.-]`)
 
 // WriteSPDX writes d as SPDX 2.3 JSON: each component a package with its
 // licence as licenseConcluded (licenseDeclared NOASSERTION: Stemma
-// concluded it), each edge a relationship, every LicenseRef- the licences
+// concluded it; for a curated licence, the licence declared before the
+// curation, which licenseComments names), each edge a relationship, every LicenseRef- the licences
 // name defined in hasExtractedLicensingInfos (with the document's text,
 // or NotHeld).
 func WriteSPDX(d *Document, o WriteOptions) ([]byte, error) {
@@ -335,6 +349,13 @@ func WriteSPDX(d *Document, o WriteOptions) ([]byte, error) {
 		if c.Licence != "" {
 			p.LicenseConcluded = c.Licence
 			refs = append(refs, licenceRefs(c.Licence)...)
+		}
+		if cu := c.Curation; cu != nil {
+			if cu.Declared != "" {
+				p.LicenseDeclared = cu.Declared
+				refs = append(refs, licenceRefs(cu.Declared)...)
+			}
+			p.LicenseComments = "Concluded from the accepted curation " + cu.Name + "."
 		}
 		doc.Packages = append(doc.Packages, p)
 	}

@@ -67,6 +67,8 @@ const STYLE = [
   { selector: 'node.root', style: { 'border-width': 4, 'border-color': '#1f3a5f', 'font-weight': 'bold' } },
   { selector: 'node.in-conflict', style: { 'border-color': CONFLICT_COLOUR, 'border-width': 3 } },
   { selector: 'node.root.in-conflict', style: { 'border-width': 5 } },
+  { selector: 'node.policy-review', style: { 'border-color': '#b26a00', 'border-width': 5, 'border-style': 'dashed' } },
+  { selector: 'node.policy-deny', style: { 'border-color': '#7f0000', 'border-width': 6, 'border-style': 'double' } },
   { selector: 'node.more', style: {
     shape: 'round-rectangle', width: MORE_W, height: MORE_H, 'background-color': '#ffffff',
     'border-style': 'dashed', 'border-width': 1.5, 'border-color': '#1f3a5f', color: '#1f3a5f',

@@ -2,9 +2,9 @@
 // derivation. A derivation the licences do not allow is refused with the
 // verdict's reasons, and may then be recorded knowingly, as a conflict.
 import { h, field, replace, loading, append } from '../dom.js';
-import { api, apiKey, setApiKey, requestId, workId, ApiError } from '../api.js';
+import { api, requestId, workId, ApiError } from '../api.js';
 import { errorBox, expressionError, caretView } from '../errors.js';
-import { workLink, workHref, reasonsList, verdictBadge } from '../components.js';
+import { workLink, workHref, reasonsList, verdictBadge, keyPanel } from '../components.js';
 import { KINDS, RELATIONS, USES, IDENTIFIER_TYPES } from '../vocab.js';
 
 export default async function register({ main, query }) {
@@ -12,34 +12,10 @@ export default async function register({ main, query }) {
   main.append(
     h('h1', null, 'Register'),
     h('p', { class: 'lede' }, 'Register a work, or record that one work derives from another. Reading needs no key; registering does.'),
-    keySection(),
+    keyPanel(),
     workSection(),
     derivationSection(query));
   if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
-}
-
-function keySection() {
-  const input = h('input', { type: 'password', name: 'apiKey', autocomplete: 'off', spellcheck: 'false', value: apiKey() });
-  const status = h('p', { class: 'key-status', role: 'status', 'aria-live': 'polite' });
-  const show = () => {
-    status.textContent = apiKey()
-      ? 'A key is kept for this tab: it is in this tab’s session storage only, and sent only to this server, as a bearer token.'
-      : 'No key is kept. Enter yours to register works and derivations.';
-    status.dataset.state = apiKey() ? 'set' : 'unset';
-  };
-  show();
-  return h('section', { id: 'key', 'aria-labelledby': 'h-key', class: 'panel' },
-    h('h2', { id: 'h-key' }, 'API key'),
-    h('form', { class: 'key-form', onsubmit: (e) => {
-      e.preventDefault();
-      setApiKey(input.value.trim());
-      show();
-    } },
-    field('Your API key', input, 'Closing the tab forgets it.'),
-    h('div', { class: 'form-actions' },
-      h('button', { type: 'submit' }, 'Use this key'), ' ',
-      h('button', { type: 'button', class: 'secondary', onclick: () => { setApiKey(''); input.value = ''; show(); } }, 'Forget the key'))),
-    status);
 }
 
 function rows(makeRow, label) {

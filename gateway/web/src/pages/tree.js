@@ -11,6 +11,8 @@ import { categoryOf } from '../licinfo.js';
 import { CATEGORIES, NO_LICENCE, RELATIONS, category, relationLabel } from '../vocab.js';
 import { Lineage, pool, LARGE } from '../graph/model.js';
 import { createView, runLayout, size, BIG } from '../graph/view.js';
+import { policyMarks } from '../policy.js';
+import { actionBadge } from '../findings.js';
 
 const DEPTHS = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 0];
 const LIMITS = [100, 250, 500, 1000, 2000];
@@ -46,6 +48,13 @@ export default async function tree({ main, params, query, signal }) {
   const hiddenSection = h('section', { class: 'hidden-relatives', 'aria-labelledby': 'h-hidden', hidden: true },
     h('h2', { id: 'h-hidden' }, 'Not drawn yet'));
   const nodesList = h('details', { class: 'node-list' }, h('summary', null, 'Works in this tree (list)'));
+  // Marks of a policy evaluation of the work's ancestry: work → deny or review.
+  let marks = new Map();
+  const policyStatus = h('span', { class: 'policy-status', role: 'status', 'aria-live': 'polite' });
+  const policySelect = h('select', { name: 'policy' }, h('option', { value: '' }, 'none'));
+  const policyBar = h('form', { class: 'policy-bar', onsubmit: (e) => { e.preventDefault(); markPolicy(policySelect.value); } },
+    field('Mark the findings of a policy', policySelect), ' ',
+    h('button', { type: 'submit', class: 'secondary' }, 'Mark'), ' ', policyStatus);
   const edgesList = h('details', { class: 'edge-list' }, h('summary', null, 'Derivations in this tree (list)'));
 
   main.append(
@@ -58,6 +67,7 @@ export default async function tree({ main, params, query, signal }) {
       state.reload();
     }),
     legend(),
+    policyBar,
     status,
     h('div', { class: 'graph-tools', role: 'toolbar', 'aria-label': 'View' },
       h('button', { type: 'button', class: 'secondary', onclick: () => view.fit() }, 'Fit all'),
@@ -272,9 +282,11 @@ export default async function tree({ main, params, query, signal }) {
       const w = n.work || {};
       const cat = n.category ? category(n.category) : NO_LICENCE;
       const inConflict = involved.has(n.name);
+      const mark = marks.get(n.name);
+      const sign = { deny: 'DENIED · ', review: 'REVIEW · ' }[mark] || '';
       nodes.push({
-        data: { id: n.name, label: `${trunc(w.title || n.name, 30)}\n${trunc(w.licence || 'no licence', 28)}`, colour: cat.colour },
-        classes: ['work', n.name === name ? 'root' : '', inConflict ? 'in-conflict' : ''].filter(Boolean).join(' '),
+        data: { id: n.name, label: `${sign}${trunc(w.title || n.name, 30 - sign.length)}\n${trunc(w.licence || 'no licence', 28)}`, colour: cat.colour },
+        classes: ['work', n.name === name ? 'root' : '', inConflict ? 'in-conflict' : '', mark ? `policy-${mark}` : ''].filter(Boolean).join(' '),
       });
     }
     for (const e of lineage.edges.values()) {
@@ -307,6 +319,7 @@ export default async function tree({ main, params, query, signal }) {
     replace(details,
       h('h2', null, n.work?.title || id),
       h('p', null, licenceBadge(n.work?.licence)),
+      marks.has(id) ? h('p', null, 'Policy: ', actionBadge(`POLICY_ACTION_${marks.get(id).toUpperCase()}`)) : null,
       h('p', { class: 'small' }, depthText(n.depth)),
       h('p', null, h('a', { href: workHref(id) }, 'Open this work'), ' · ', h('a', { href: workHref(id, 'tree') }, 'Its family tree')));
   }
@@ -397,7 +410,8 @@ export default async function tree({ main, params, query, signal }) {
         return h('tr', { dataset: { work: n.name } },
           h('th', { scope: 'row' }, workLink(n.name, titleOf(n.name))),
           h('td', null, depthText(n.depth)),
-          h('td', null, h('code', null, n.work?.licence || 'none'), ' ', h('span', { class: 'small muted' }, n.category ? category(n.category).label : NO_LICENCE.label)),
+          h('td', null, h('code', null, n.work?.licence || 'none'), ' ', h('span', { class: 'small muted' }, n.category ? category(n.category).label : NO_LICENCE.label),
+            marks.has(n.name) ? [' ', actionBadge(`POLICY_ACTION_${marks.get(n.name).toUpperCase()}`)] : null),
           h('td', null, hiddenUp || hiddenDown ? [
             hiddenUp ? h('button', { type: 'button', class: 'link-button', onclick: () => state.expand(`more:up:${n.name}`) }, `${hiddenUp} sources`) : null,
             hiddenUp && hiddenDown ? ' · ' : null,
@@ -488,7 +502,41 @@ export default async function tree({ main, params, query, signal }) {
     },
   };
 
+  // markPolicy evaluates the work's ancestry against a policy and marks
+  // the works found denied or needing review; '' clears the marks.
+  async function markPolicy(policy) {
+    opts.policy = policy;
+    setQuery(queryOf(opts));
+    marks = new Map();
+    policyStatus.textContent = policy ? 'Evaluating…' : '';
+    try {
+      if (policy) {
+        const r = await api.evaluatePolicy(policy, { work: name }, { signal });
+        marks = policyMarks(r.findings);
+        const count = (k) => [...marks.values()].filter((m) => m === k).length;
+        policyStatus.textContent = `${r.policy}: ${count('deny')} denied, ${count('review')} needing review (marked DENIED / REVIEW, with a thick border).`;
+      }
+    } catch (e) {
+      if (e?.name === 'AbortError') return;
+      policyStatus.replaceChildren(errorBox(e) || '');
+    }
+    const of = (k) => [...marks].filter(([, m]) => m === k).map(([w]) => w).join(' ');
+    Object.assign(canvas.dataset, { policy: policy || '', policyDeny: of('deny'), policyReview: of('review') });
+    if (lineage) {
+      await view.sync(elements(), null);
+      renderSide();
+    }
+    canvas.dataset.policyState = 'marked';
+  }
+
+  api.listPolicies({ pageSize: 100 }, { signal }).then((r) => {
+    for (const p of r.policies || []) {
+      const id = p.name.replace(/^policies\//, '');
+      policySelect.append(h('option', { value: id, selected: id === opts.policy }, p.title ? `${p.title} (${id})` : id));
+    }
+  }, () => {});
   await state.reload();
+  if (opts.policy && canvas.dataset.state === 'ready') await markPolicy(opts.policy);
 }
 
 function plural(n, word) {
@@ -515,6 +563,7 @@ function readOptions(query) {
     rel: (query.get('rel') || '').split(',').map((r) => r.trim().toUpperCase()).filter(Boolean)
       .map((r) => (r.startsWith('RELATION_') ? r : `RELATION_${r}`)).filter((r) => r in RELATIONS),
     highlight: query.get('highlight') || '',
+    policy: query.get('policy') || '',
   };
 }
 
@@ -524,6 +573,7 @@ function queryOf(o) {
     depth: o.depth === DEFAULT_DEPTH ? '' : (o.depth === 0 ? 'all' : o.depth),
     limit: o.limit === DEFAULT_LIMIT ? '' : o.limit,
     rel: o.rel.map((r) => r.replace(/^RELATION_/, '').toLowerCase()).join(','),
+    policy: o.policy,
   };
 }
 
@@ -564,5 +614,7 @@ function legend() {
       }),
       h('li', null, h('span', { class: 'swatch-line conflict', 'aria-hidden': 'true' }), ' Licence conflict: red, dashed, labelled CONFLICT'),
       h('li', null, h('span', { class: 'swatch-line', 'aria-hidden': 'true' }), ' Derivation, from source (above) to derivative (below)'),
+      h('li', null, h('span', { class: 'swatch policy-deny', 'aria-hidden': 'true' }), ' Denied by the marked policy: thick dark-red border, labelled DENIED'),
+      h('li', null, h('span', { class: 'swatch policy-review', 'aria-hidden': 'true' }), ' Needs review under the marked policy: thick amber dashed border, labelled REVIEW'),
       h('li', null, h('span', { class: 'swatch more', 'aria-hidden': 'true' }), ' More relatives, not drawn yet: select to draw them')));
 }

@@ -1,5 +1,6 @@
 // A work's page: its metadata, creators, identifiers and digests, its
-// licence explained, its licence history and its derivations in and out.
+// licence explained, its licence history, its derivations in and out, its
+// licence curations and its policy findings.
 import { h, append, loading, replace, extLink, timeEl } from '../dom.js';
 import { api, workId, workPath } from '../api.js';
 import { errorBox } from '../errors.js';
@@ -7,6 +8,8 @@ import { workTabs, workLink, licenceBadge, workHref, verdictBadge, moreButton } 
 import { explainExpression } from '../explain.js';
 import { kindLabel, relationLabel, RELATIONS } from '../vocab.js';
 import { mergeSimilar } from '../similar.js';
+import { curationsSection } from '../curations.js';
+import { findingsSection } from '../policyfindings.js';
 
 export default async function work({ main, params, signal }) {
   const name = `works/${params.id}`;
@@ -43,7 +46,9 @@ export default async function work({ main, params, signal }) {
     h('p', { class: 'actions', dataset: { downloads: '' } },
       noticeButton(name, signal), ' ',
       h('a', { class: 'button secondary', href: `${workPath(name)}/sbom?format=cyclonedx`, download: `${params.id}.cdx.json` }, 'SBOM (CycloneDX)'), ' ',
-      h('a', { class: 'button secondary', href: `${workPath(name)}/sbom?format=spdx`, download: `${params.id}.spdx.json` }, 'SBOM (SPDX)'))]);
+      h('a', { class: 'button secondary', href: `${workPath(name)}/sbom?format=spdx`, download: `${params.id}.spdx.json` }, 'SBOM (SPDX)')),
+    curationsSection(w, signal),
+    findingsSection(w, signal)]);
 
   explainExpression(w.licence, { signal }).then((el) => replace(licence, licence.firstChild, el));
   licenceHistory(name, history, signal);

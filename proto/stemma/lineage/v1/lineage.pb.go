@@ -780,7 +780,13 @@ type Credit struct {
 	// A shortest path from the attributed work to this one.
 	Path []string `protobuf:"bytes,9,rep,name=path,proto3" json:"path,omitempty"`
 	// Whether the work has since been deleted from the catalogue.
-	Deleted       bool `protobuf:"varint,10,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	Deleted bool `protobuf:"varint,10,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// The licence the derivation recorded, when an accepted curation of the
+	// work replaced it in `licence`.
+	DeclaredLicence string `protobuf:"bytes,11,opt,name=declared_licence,json=declaredLicence,proto3" json:"declared_licence,omitempty"`
+	// The accepted curation, `curations/{curation_id}`, whose licence
+	// `licence` is; empty when none applies.
+	Curation      string `protobuf:"bytes,12,opt,name=curation,proto3" json:"curation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -883,6 +889,20 @@ func (x *Credit) GetDeleted() bool {
 		return x.Deleted
 	}
 	return false
+}
+
+func (x *Credit) GetDeclaredLicence() string {
+	if x != nil {
+		return x.DeclaredLicence
+	}
+	return ""
+}
+
+func (x *Credit) GetCuration() string {
+	if x != nil {
+		return x.Curation
+	}
+	return ""
 }
 
 // Attribution is the credits owed by a work to everything upstream of it.
@@ -2934,7 +2954,13 @@ type NoticeEntry struct {
 	// The distance from the work the notices are for.
 	Depth int32 `protobuf:"varint,8,opt,name=depth,proto3" json:"depth,omitempty"`
 	// Whether the work has since been deleted from the catalogue.
-	Deleted       bool `protobuf:"varint,9,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	Deleted bool `protobuf:"varint,9,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// The licence recorded for the work, when an accepted curation replaced
+	// it in `licence`.
+	DeclaredLicence string `protobuf:"bytes,10,opt,name=declared_licence,json=declaredLicence,proto3" json:"declared_licence,omitempty"`
+	// The accepted curation, `curations/{curation_id}`, whose licence
+	// `licence` is; empty when none applies.
+	Curation      string `protobuf:"bytes,11,opt,name=curation,proto3" json:"curation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3030,6 +3056,20 @@ func (x *NoticeEntry) GetDeleted() bool {
 		return x.Deleted
 	}
 	return false
+}
+
+func (x *NoticeEntry) GetDeclaredLicence() string {
+	if x != nil {
+		return x.DeclaredLicence
+	}
+	return ""
+}
+
+func (x *NoticeEntry) GetCuration() string {
+	if x != nil {
+		return x.Curation
+	}
+	return ""
 }
 
 // NoticeLicence is one licence (or exception) a notice names.
@@ -3200,7 +3240,7 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fKIND_DERIVATION\x10\x01\x12\x10\n" +
-	"\fKIND_SOURCES\x10\x02\"\xa0\x02\n" +
+	"\fKIND_SOURCES\x10\x02\"\xe7\x02\n" +
 	"\x06Credit\x12\x12\n" +
 	"\x04work\x18\x01 \x01(\tR\x04work\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x126\n" +
@@ -3214,7 +3254,9 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\x05depth\x18\b \x01(\x05R\x05depth\x12\x12\n" +
 	"\x04path\x18\t \x03(\tR\x04path\x12\x18\n" +
 	"\adeleted\x18\n" +
-	" \x01(\bR\adeleted\"\xa4\x01\n" +
+	" \x01(\bR\adeleted\x12)\n" +
+	"\x10declared_licence\x18\v \x01(\tR\x0fdeclaredLicence\x12\x1a\n" +
+	"\bcuration\x18\f \x01(\tR\bcuration\"\xa4\x01\n" +
 	"\vAttribution\x12\x12\n" +
 	"\x04work\x18\x01 \x01(\tR\x04work\x123\n" +
 	"\acredits\x18\x02 \x03(\v2\x19.stemma.lineage.v1.CreditR\acredits\x12\x1a\n" +
@@ -3390,7 +3432,7 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\blicences\x18\x04 \x03(\v2 .stemma.lineage.v1.NoticeLicenceR\blicences\x12\x12\n" +
 	"\x04text\x18\x05 \x01(\tR\x04text\x12\x1c\n" +
 	"\ttruncated\x18\x06 \x01(\bR\ttruncated\x12\x1a\n" +
-	"\bwarnings\x18\a \x03(\tR\bwarnings\"\xb3\x02\n" +
+	"\bwarnings\x18\a \x03(\tR\bwarnings\"\xfa\x02\n" +
 	"\vNoticeEntry\x12\x12\n" +
 	"\x04work\x18\x01 \x01(\tR\x04work\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
@@ -3401,7 +3443,10 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"source_uri\x18\x06 \x01(\tR\tsourceUri\x12\x18\n" +
 	"\alicence\x18\a \x01(\tR\alicence\x12\x14\n" +
 	"\x05depth\x18\b \x01(\x05R\x05depth\x12\x18\n" +
-	"\adeleted\x18\t \x01(\bR\adeleted\"\xa1\x01\n" +
+	"\adeleted\x18\t \x01(\bR\adeleted\x12)\n" +
+	"\x10declared_licence\x18\n" +
+	" \x01(\tR\x0fdeclaredLicence\x12\x1a\n" +
+	"\bcuration\x18\v \x01(\tR\bcuration\"\xa1\x01\n" +
 	"\rNoticeLicence\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x10\n" +
