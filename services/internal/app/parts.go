@@ -72,15 +72,15 @@ func (a *App) start(ctx context.Context, name string) (*part, error) {
 		return a.startLineage(ctx, name)
 
 	case config.PartGateway:
-		lic, err := a.conn(config.PartLicences, false)
+		lic, err := a.gatewayConn(config.PartLicences)
 		if err != nil {
 			return nil, err
 		}
-		cat, err := a.conn(config.PartCatalog, false)
+		cat, err := a.gatewayConn(config.PartCatalog)
 		if err != nil {
 			return nil, err
 		}
-		lin, err := a.conn(config.PartLineage, false)
+		lin, err := a.gatewayConn(config.PartLineage)
 		if err != nil {
 			return nil, err
 		}
