@@ -3,10 +3,11 @@
 // google.api.http rules of the API contract), the OpenAPI documents, and
 // the web explorer at / (package web).
 //
-// The gateway calls the services over real gRPC client connections, never
-// by calling the servers' methods directly, so that REST requests pass
+// The gateway calls the services through gRPC client interfaces, never by
+// calling the servers' methods directly, so that REST requests pass
 // through the same interceptors (authentication, metrics, logging) as gRPC
-// ones, and server streaming works.
+// ones, and server streaming works; for a service in the same process the
+// interface may skip the transport (services/internal/rpc InProcess).
 package gateway
 
 import (
