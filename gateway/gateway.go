@@ -3,10 +3,11 @@
 // google.api.http rules of the API contract), the OpenAPI documents, and
 // the web explorer at / (package web).
 //
-// The gateway calls the services over real gRPC client connections, never
-// by calling the servers' methods directly, so that REST requests pass
+// The gateway calls the services through gRPC client interfaces, never by
+// calling the servers' methods directly, so that REST requests pass
 // through the same interceptors (authentication, metrics, logging) as gRPC
-// ones, and server streaming works.
+// ones, and server streaming works; for a service in the same process the
+// interface may skip the transport (services/internal/rpc InProcess).
 package gateway
 
 import (
@@ -31,13 +32,19 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/gateway/gen/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/gateway/web"
 	"github.com/stemma-registry/stemma/proto/openapi"
+	catalogpb "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
+	licencespb "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
+	lineagepb "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 )
 
 // Options configures the gateway.
 type Options struct {
-	Licences *grpc.ClientConn
-	Catalog  *grpc.ClientConn
-	Lineage  *grpc.ClientConn
+	// The connections to the services: gRPC client connections, or, for a
+	// service in the same process, a connection that runs its calls
+	// through the server's interceptors without a transport.
+	Licences grpc.ClientConnInterface
+	Catalog  grpc.ClientConnInterface
+	Lineage  grpc.ClientConnInterface
 	// MaxBodyBytes bounds request bodies; a larger one gets 413.
 	MaxBodyBytes int64
 	Logger       *slog.Logger
@@ -62,7 +69,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	for name, c := range map[string]*grpc.ClientConn{"licences": o.Licences, "catalog": o.Catalog, "lineage": o.Lineage} {
+	for name, c := range map[string]grpc.ClientConnInterface{"licences": o.Licences, "catalog": o.Catalog, "lineage": o.Lineage} {
 		if c == nil {
 			return nil, fmt.Errorf("gateway: no connection to the %s service", name)
 		}
@@ -78,20 +85,29 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	)
 	register := []struct {
 		name string
-		conn *grpc.ClientConn
-		fn   func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+		fn   func() error
 	}{
 		// Registered last, matched first: lineage's custom verbs on works
 		// (works/{id}:audit) must be tried before the catalog's plain
 		// works/{id}.
-		{"catalog", o.Catalog, catalogv1.RegisterCatalogServiceHandler},
-		{"licences", o.Licences, licencesv1.RegisterLicenceServiceHandler},
-		{"lineage", o.Lineage, lineagev1.RegisterLineageServiceHandler},
-		{"lineage", o.Lineage, lineagev1.RegisterPolicyServiceHandler},
-		{"lineage", o.Lineage, lineagev1.RegisterCurationServiceHandler},
+		{"catalog", func() error {
+			return catalogv1.RegisterCatalogServiceHandlerClient(ctx, mux, catalogpb.NewCatalogServiceClient(o.Catalog))
+		}},
+		{"licences", func() error {
+			return licencesv1.RegisterLicenceServiceHandlerClient(ctx, mux, licencespb.NewLicenceServiceClient(o.Licences))
+		}},
+		{"lineage", func() error {
+			return lineagev1.RegisterLineageServiceHandlerClient(ctx, mux, lineagepb.NewLineageServiceClient(o.Lineage))
+		}},
+		{"lineage", func() error {
+			return lineagev1.RegisterPolicyServiceHandlerClient(ctx, mux, lineagepb.NewPolicyServiceClient(o.Lineage))
+		}},
+		{"lineage", func() error {
+			return lineagev1.RegisterCurationServiceHandlerClient(ctx, mux, lineagepb.NewCurationServiceClient(o.Lineage))
+		}},
 	}
 	for _, r := range register {
-		if err := r.fn(ctx, mux, r.conn); err != nil {
+		if err := r.fn(); err != nil {
 			return nil, fmt.Errorf("gateway: register %s: %w", r.name, err)
 		}
 	}

@@ -244,6 +244,19 @@ func (a *App) conn(part string, internal bool) (*grpc.ClientConn, error) {
 	return c, nil
 }
 
+// gatewayConn returns the gateway's connection to a part, which carries
+// the caller's key. A part in this process is called in process
+// (rpc.Server.InProcess: the same interceptors, no transport), unless
+// tracing is on: then the call crosses the in-process listener, whose
+// client and server spans show the hop in the trace.
+func (a *App) gatewayConn(part string) (grpc.ClientConnInterface, error) {
+	c, err := a.conn(part, false)
+	if err != nil || !a.cfg.Runs(part) || a.tracing.Enabled() {
+		return c, err
+	}
+	return a.grpc.InProcess(c, a.local.Addr(), int(a.cfg.MaxBodyBytes), a.policy), nil
+}
+
 func (a *App) newCache() (cache.Cache, error) {
 	m := cache.NewMetrics(a.reg)
 	a.cacheMetrics = m

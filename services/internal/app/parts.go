@@ -164,15 +164,15 @@ func (a *App) startLicences(context.Context) (closer, error) {
 
 // startGateway builds the REST gateway over clients of the three services.
 func (a *App) startGateway(ctx context.Context) (closer, error) {
-	lic, err := a.conn(config.PartLicences, false)
+	lic, err := a.gatewayConn(config.PartLicences)
 	if err != nil {
 		return nil, err
 	}
-	cat, err := a.conn(config.PartCatalog, false)
+	cat, err := a.gatewayConn(config.PartCatalog)
 	if err != nil {
 		return nil, err
 	}
-	lin, err := a.conn(config.PartLineage, false)
+	lin, err := a.gatewayConn(config.PartLineage)
 	if err != nil {
 		return nil, err
 	}

@@ -180,6 +180,11 @@ func (c internalConn) LocalAddr() net.Addr { return internalAddr{c.Conn.LocalAdd
 
 type internalAddr struct{ net.Addr }
 
+// InternalAddr marks a as the local address of an internal listener, for a
+// call made in process without one (rpc.Server.InProcess) that is the
+// parts' own as a call over the in-process listener is.
+func InternalAddr(a net.Addr) net.Addr { return internalAddr{a} }
+
 func viaInternalListener(ctx context.Context) bool {
 	p, ok := peer.FromContext(ctx)
 	if !ok {

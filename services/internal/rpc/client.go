@@ -57,7 +57,7 @@ func Dial(t Target) (*grpc.ClientConn, error) {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(serviceConfig(t.Policy)),
-		grpc.WithChainUnaryInterceptor(requestid.UnaryClientInterceptor(), consistency.UnaryClientInterceptor(), retryWrites(t.Policy)),
+		grpc.WithChainUnaryInterceptor(clientUnary(t.Policy)...),
 		grpc.WithChainStreamInterceptor(requestid.StreamClientInterceptor(), consistency.StreamClientInterceptor()),
 	}
 	if t.MaxMsgBytes > 0 {
@@ -88,6 +88,12 @@ func Dial(t Target) (*grpc.ClientConn, error) {
 	r.InitialState(resolver.State{Addresses: addrs})
 	opts = append(opts, grpc.WithResolvers(r))
 	return grpc.NewClient(scheme+":///"+strings.Join(t.Addrs, ","), opts...)
+}
+
+// clientUnary is the unary interceptor chain of every client: the request
+// id and the consistency token passed on, writes with a request_id retried.
+func clientUnary(p *auth.Policy) []grpc.UnaryClientInterceptor {
+	return []grpc.UnaryClientInterceptor{requestid.UnaryClientInterceptor(), consistency.UnaryClientInterceptor(), retryWrites(p)}
 }
 
 // serviceConfig returns the gRPC service config: round robin over the

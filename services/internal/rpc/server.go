@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -67,6 +68,11 @@ type Server struct {
 	*grpc.Server
 	Health  *health.Server
 	metrics *grpcprom.ServerMetrics
+	// unary is the whole unary interceptor chain, for InProcess calls.
+	unary grpc.UnaryServerInterceptor
+
+	mu      sync.RWMutex
+	methods map[string]unaryMethod // by full method name
 }
 
 // NewServer returns a server whose every call passes, outermost first,
@@ -111,8 +117,9 @@ func NewServer(o ServerOptions) *Server {
 		recovery.StreamServerInterceptor(rec),
 	}
 	stream = append(append(stream, o.PreAuthStream...), o.Keys.StreamInterceptor(o.Policy))
+	unary = append(unary, o.Unary...)
 	opts := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(append(unary, o.Unary...)...),
+		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(append(stream, o.Stream...)...),
 		grpc.MaxRecvMsgSize(o.MaxMsgBytes),
 		grpc.ForceServerCodecV2(codec),
@@ -139,7 +146,7 @@ func NewServer(o ServerOptions) *Server {
 	if !o.AdminReflection {
 		reflection.Register(srv)
 	}
-	return &Server{Server: srv, Health: hs, metrics: metrics}
+	return &Server{Server: srv, Health: hs, metrics: metrics, unary: chainUnary(unary)}
 }
 
 // Reflection returns a gRPC server answering reflection (v1 and v1alpha)
