@@ -195,7 +195,15 @@ func (a *App) startCatalog(ctx context.Context, name string) (*part, error) {
 	}
 	s := cachedstore.New(stored, works)
 	catalogv1.RegisterCatalogServiceServer(a.grpc, catalogservice.New(s, licencesv1.NewLicenceServiceClient(lic), a.pages(), a.cfg.MaxBatchSize))
+	pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	promoted := make(chan struct{})
+	go func() {
+		defer close(promoted)
+		catalogservice.Promote(pctx, stored, a.log)
+	}()
 	return &part{name: name, services: []string{ServiceOf(name)}, close: func() error {
+		stop()
+		<-promoted
 		return errors.Join(db.Close(), works.Close())
 	}}, nil
 }

@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeclaredLicences", testDeclaredLicences},
 		{"UpdateTerms", testUpdateTerms},
 		{"LicenceHistory", testLicenceHistory},
+		{"LicenceTime", testLicenceTime},
 		{"Delete", testDelete},
 		{"Liens", testLiens},
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
