@@ -2,9 +2,11 @@
 // derivation whose source licence does not allow its derivative's licence,
 // and every pair of sources of one derivative that cannot be combined.
 //
-// Which licences are compared: the source licence the derivation recorded
-// (the terms under which the material was taken: a later relicensing of
-// the source does not change them) against the derivative's licence as it
+// Which licences are compared: the source's licence in force at the
+// derivation's source time, as the service reads it from the catalog's
+// history into the derivation's SourceLicence (the terms under which the
+// material was taken: a later relicensing of the source does not change
+// them) against the derivative's licence as it
 // stands now (a derivative that relicensed after taking the material must
 // still honour its terms, and one that relicensed to resolve a conflict
 // has resolved it). A derivative no longer in the catalogue is judged by

@@ -85,7 +85,7 @@ func (s *Service) AuditWork(ctx context.Context, req *lineagev1.AuditWorkRequest
 	start, end := min(from, n), min(from+int64(size), n)
 	resp := &lineagev1.AuditWorkResponse{
 		Work: all.GetWork(), Conflicts: all.GetConflicts()[start:end], DerivationsChecked: all.GetDerivationsChecked(),
-		Unknown: all.GetUnknown(), Truncated: all.GetTruncated(),
+		Unknown: all.GetUnknown(), Truncated: all.GetTruncated(), Relicensed: all.GetRelicensed(),
 	}
 	if end < n {
 		resp.NextPageToken = paging.Encode(q, strconv.FormatInt(end, 10))
@@ -95,21 +95,23 @@ func (s *Service) AuditWork(ctx context.Context, req *lineagev1.AuditWorkRequest
 
 // audit returns every conflict of a walk's ancestry.
 //
-// Key: lineage:audit:v2:{epoch}:{rules version}:{depth}:{work}:{digest of
-// the current licences of the ancestry's derivatives}. The audit reads
-// those licences from the catalog, and its verdicts come from the licence
-// rules the licences service runs, so both are part of what it describes;
-// the depth is "all" when the walk reached every ancestor (ancestry).
+// Key: lineage:audit:v3:{epoch}:{rules version}:{depth}:{work}:{digest of
+// the current licences and etags of the ancestry's works}. The audit reads
+// the derivatives' licences from the catalog and the sources' licences in
+// force at each source time (which a licence change, even one dated in the
+// past, changes with the work's etag), and its verdicts come from the
+// licence rules the licences service runs, so all are part of what it
+// describes; the depth is "all" when the walk reached every ancestor
+// (ancestry).
 func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWorkResponse, error) {
 	a, err := s.ancestry(ctx, w, true)
 	if err != nil {
 		return nil, err
 	}
 	c := a.closure
-	// Only derivatives' licences matter: they are the outbound side of
-	// every check; the inbound side is the licence each derivation
-	// recorded.
-	ws, err := s.ancestryWorks(ctx, c, true)
+	// Derivatives' licences are the outbound side of every check; sources'
+	// licences in force at each source time the inbound side.
+	ws, err := s.ancestryWorks(ctx, c, false)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +121,7 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 		return nil, err
 	}
 	rulesVersion := s.checker.RulesVersion(ctx)
-	key := auditKey(a, rulesVersion, w.Root, digest(c, ws, true, (*catalogv1.Work).GetLicence)+cu.digest())
+	key := auditKey(a, rulesVersion, w.Root, digest(c, ws, false, licenceAndEtag)+cu.digest())
 	if rulesVersion != "" {
 		if b, ok := s.Cache.Get(ctx, key); ok {
 			resp := &lineagev1.AuditWorkResponse{}
@@ -136,13 +138,18 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 	for id, wk := range ws {
 		licences[id] = wk.GetLicence()
 	}
-	derivations, curated := cu.curateSources(a.derivations)
+	inTime, relicensed, err := s.atSourceTime(ctx, a.derivations, ws)
+	if err != nil {
+		return nil, err
+	}
+	derivations, curated := cu.curateSources(inTime)
 	r, err := audit.Run(ctx, s.checker, audit.Input{Closure: c, Derivations: derivations, Licences: licences})
 	if err != nil {
 		return nil, err
 	}
 	resp := &lineagev1.AuditWorkResponse{
 		Work: workName(w.Root), DerivationsChecked: int32(r.Checked), Truncated: r.Truncated,
+		Relicensed: toRelicensed(c, relicensed),
 	}
 	for _, d := range r.Unknown {
 		resp.Unknown = append(resp.Unknown, derivationName(d.ID))
@@ -174,10 +181,13 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 	return resp, nil
 }
 
+// licenceAndEtag is what an audit's cache key takes of each work.
+func licenceAndEtag(w *catalogv1.Work) string { return w.GetLicence() + "\x00" + w.GetEtag() }
+
 // auditKey returns the cache key of the audit of an ancestry under the
 // licence rules of version rules.
 func auditKey(a *ancestry, rules, root, licences string) string {
-	return fmt.Sprintf("lineage:audit:v2:%d:%s:%s:%s:%s", a.epoch, rules, a.depth, root, licences)
+	return fmt.Sprintf("lineage:audit:v3:%d:%s:%s:%s:%s", a.epoch, rules, a.depth, root, licences)
 }
 
 // and joins licence expressions into one that binds them all.
