@@ -19,7 +19,7 @@ import (
 func (s *SQL) Update(ctx context.Context, u Update) (*work.Work, error) {
 	var out *work.Work
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		w, err := scanWork(tx.QueryRowContext(ctx, "SELECT "+workColumns+" FROM works w WHERE w.id = $1", u.ID))
+		w, err := scanWork(tx.QueryRowContext(ctx, "SELECT "+workColumns+" FROM works w WHERE w.id = $1"+s.forUpdate(), u.ID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return apierr.NotFoundf("works/" + u.ID)
 		}
@@ -52,6 +52,17 @@ func (s *SQL) Update(ctx context.Context, u Update) (*work.Work, error) {
 		return nil, s.db.Classify(fmt.Errorf("update works/%s: %w", u.ID, err))
 	}
 	return out, nil
+}
+
+// forUpdate locks the row an update reads on PostgreSQL, so that
+// concurrent updates of one work queue at their first read rather than
+// each reading the licence history and losing at the write (SQLite has
+// one writer, and no FOR UPDATE).
+func (s *SQL) forUpdate() string {
+	if s.db.Engine == storage.Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
 }
 
 // writeRow writes a changed work over its old row, as a new generation,
@@ -144,7 +155,7 @@ func (s *SQL) PromoteDue(ctx context.Context, limit int) (int, error) {
 		var promoted bool
 		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 			promoted = false
-			w, err := scanWork(tx.QueryRowContext(ctx, "SELECT "+workColumns+" FROM works w WHERE w.id = $1", id))
+			w, err := scanWork(tx.QueryRowContext(ctx, "SELECT "+workColumns+" FROM works w WHERE w.id = $1"+s.forUpdate(), id))
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil // deleted since
 			}

@@ -77,6 +77,10 @@ type Report struct {
 	// Unknown lists the derivations whose verdict is VERDICT_UNKNOWN,
 	// nearest first.
 	Unknown []*graph.Derivation
+	// Conditional lists the derivations whose verdict is
+	// VERDICT_CONDITIONAL, nearest first, each with its check (Kind
+	// Derivation): not conflicts, but terms the derivative must meet.
+	Conditional []Conflict
 	// Truncated reports that the depth bound cut the ancestry short.
 	Truncated bool
 }
@@ -144,6 +148,8 @@ func Run(ctx context.Context, checker Checker, in Input) (*Report, error) {
 			r.Conflicts = append(r.Conflicts, Conflict{Kind: Derivation, Derivation: d, Check: ans, Node: index[d.Derivative]})
 		case graph.Unknown:
 			r.Unknown = append(r.Unknown, d)
+		case graph.Conditional:
+			r.Conditional = append(r.Conditional, Conflict{Kind: Derivation, Derivation: d, Check: ans, Node: index[d.Derivative]})
 		}
 	}
 	alone := map[*graph.Derivation]graph.Verdict{}

@@ -86,6 +86,7 @@ func (s *Service) AuditWork(ctx context.Context, req *lineagev1.AuditWorkRequest
 	resp := &lineagev1.AuditWorkResponse{
 		Work: all.GetWork(), Conflicts: all.GetConflicts()[start:end], DerivationsChecked: all.GetDerivationsChecked(),
 		Unknown: all.GetUnknown(), Truncated: all.GetTruncated(), Relicensed: all.GetRelicensed(),
+		Conditional: all.GetConditional(),
 	}
 	if end < n {
 		resp.NextPageToken = paging.Encode(q, strconv.FormatInt(end, 10))
@@ -150,6 +151,13 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 	resp := &lineagev1.AuditWorkResponse{
 		Work: workName(w.Root), DerivationsChecked: int32(r.Checked), Truncated: r.Truncated,
 		Relicensed: toRelicensed(c, relicensed),
+	}
+	for _, k := range r.Conditional {
+		works, _, _ := c.Path(k.Node)
+		resp.Conditional = append(resp.Conditional, &lineagev1.ConditionalDerivation{
+			Derivation: derivationName(k.Derivation.ID), Derivative: workName(k.Derivation.Derivative),
+			Source: workName(k.Derivation.Source), Check: toCheck(k.Check), Path: workNames(works),
+		})
 	}
 	for _, d := range r.Unknown {
 		resp.Unknown = append(resp.Unknown, derivationName(d.ID))

@@ -98,3 +98,25 @@ func ts(rfc3339 string) *timestamppb.Timestamp {
 	}
 	return timestamppb.New(t)
 }
+
+// Issue 18: the audit of a fine-tune kept under its base model's Llama
+// licence lists the derivation as conditional, with the verdict's
+// conditions; it is not a conflict.
+func TestAuditListsConditions(t *testing.T) {
+	s := start(t, apptest.Config(t))
+	key := apptest.AliceKey
+	base := s.work(t, key, "llama", "MODEL", "LicenseRef-Llama-3.1")
+	tune := s.work(t, key, "tune", "MODEL", "LicenseRef-Llama-3.1")
+	d := s.derive(t, key, tune, base, "ADAPTATION", "")
+	var audit lineagev1.AuditWorkResponse
+	s.ok(t, "GET", "/v1/"+tune+":audit", "", "", &audit)
+	if len(audit.GetConflicts()) != 0 || len(audit.GetConditional()) != 1 {
+		t.Fatalf("the fine-tune's audit = %v", &audit)
+	}
+	c := audit.GetConditional()[0]
+	if c.GetDerivation() != d.GetName() || c.GetSource() != base || c.GetDerivative() != tune ||
+		len(c.GetCheck().GetConditions()) == 0 || strings.Join(c.GetPath(), " ") != tune {
+		t.Fatalf("the conditional derivation = %v", c)
+	}
+	t.Logf("conditions: %q", c.GetCheck().GetConditions())
+}
