@@ -60,7 +60,7 @@ Exit code: 0 when there is no conflict, 1 when there is one (or, with
 					return err
 				}
 				out.Work, out.DerivationsChecked, out.Unknown, out.Truncated = resp.GetWork(), resp.GetDerivationsChecked(), resp.GetUnknown(), resp.GetTruncated()
-				out.Relicensed = resp.GetRelicensed()
+				out.Relicensed, out.Conditional = resp.GetRelicensed(), resp.GetConditional()
 				out.Conflicts = append(out.Conflicts, resp.GetConflicts()...)
 				if resp.GetNextPageToken() == "" {
 					break
@@ -91,6 +91,11 @@ func auditTable(w io.Writer, r *lineagev1.AuditWorkResponse) {
 		fmt.Fprintf(w, "TRUNCATED\tthe depth bound cut the ancestry short\n")
 	}
 	conflictsTable(w, r.GetConflicts())
+	for _, c := range r.GetConditional() {
+		for _, cond := range c.GetCheck().GetConditions() {
+			fmt.Fprintf(w, "CONDITION\t%s from %s: %s\n", c.GetDerivative(), c.GetSource(), cond)
+		}
+	}
 	if len(r.GetRelicensed()) > 0 {
 		fmt.Fprintf(w, "\nRELICENSED SINCE TAKEN (information)\nDERIVATIVE\tSOURCE\tTAKEN\tFROM\tTO\tEFFECTIVE\tPATH\n")
 		for _, x := range r.GetRelicensed() {
