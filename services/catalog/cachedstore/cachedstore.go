@@ -1,7 +1,7 @@
 // Package cachedstore decorates a catalog store with a cache of works by
 // id, under versioned keys.
 //
-// A key names one version of a work: catalog:work:v1:{id}:{seq}:{generation}.
+// A key names one version of a work: catalog:work:v2:{id}:{seq}:{generation}.
 // A read asks the store for the work's current version (one small indexed
 // read), then looks that version up in the cache, and reads the whole work
 // from the store only on a miss. A write therefore never has to delete
@@ -10,6 +10,13 @@
 // reclaims them. The sequence in the key tells a work from an earlier,
 // deleted one that had its id. A cache that fails or is down answers as a
 // miss (internal/cache), so losing it costs latency, not correctness.
+//
+// Time changes a work too: a licence change recorded for the future takes
+// effect without a write until the catalog's promoter writes it (a new
+// generation). The version says when the next change is due; once it is,
+// the cached entry of that version is out of date, and reads go to the
+// store, which settles the licence from the history, until the promoter
+// has made the new version.
 package cachedstore
 
 import (
@@ -41,7 +48,7 @@ func New(s store.Store, c cache.Cache) *Store { return &Store{Store: s, cache: c
 
 // Key returns the cache key of one version of a work.
 func Key(id string, v store.Version) string {
-	return "catalog:work:v1:" + id + ":" + strconv.FormatInt(v.Seq, 10) + ":" + strconv.FormatInt(v.Generation, 10)
+	return "catalog:work:v2:" + id + ":" + strconv.FormatInt(v.Seq, 10) + ":" + strconv.FormatInt(v.Generation, 10)
 }
 
 // Get returns the work, from the cache when its current version is there.
@@ -49,6 +56,9 @@ func (s *Store) Get(ctx context.Context, id string) (*work.Work, error) {
 	v, err := s.Store.Version(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if !v.LicencePending.IsZero() && !v.LicencePending.After(time.Now()) {
+		return s.Store.Get(ctx, id)
 	}
 	if b, ok := s.cache.Get(ctx, Key(id, v)); ok {
 		var w work.Work

@@ -33,6 +33,9 @@ func toWork(w *work.Work) *catalogv1.Work {
 	for _, id := range w.Identifiers {
 		out.Identifiers = append(out.Identifiers, &catalogv1.Identifier{Type: id.Type, Value: id.Value})
 	}
+	if !w.Licence.Effective.IsZero() {
+		out.LicenceEffectiveTime = timestamppb.New(w.Licence.Effective)
+	}
 	for _, d := range w.DeclaredLicences {
 		out.DeclaredLicences = append(out.DeclaredLicences, &catalogv1.DeclaredLicence{
 			Statement: d.Statement, Method: d.Method, Expression: d.Expression, Confidence: d.Confidence})

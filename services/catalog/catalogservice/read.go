@@ -3,7 +3,12 @@ package catalogservice
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	"github.com/stemma-registry/stemma/services/catalog/store"
@@ -20,16 +25,47 @@ func (s *Service) GetWork(ctx context.Context, req *catalogv1.GetWorkRequest) (*
 	if err != nil {
 		return nil, err
 	}
+	at, err := asOf(req.GetAsOf())
+	if err != nil {
+		return nil, err
+	}
 	w, err := s.store.Get(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.showAt(ctx, at, w); err != nil {
 		return nil, err
 	}
 	return toWork(w), nil
 }
 
+// asOf checks the as_of of a read; the zero time for none.
+func asOf(ts *timestamppb.Timestamp) (time.Time, error) {
+	if ts == nil {
+		return time.Time{}, nil
+	}
+	if err := ts.CheckValid(); err != nil {
+		return time.Time{}, apierr.Invalid("as_of", "%v", err)
+	}
+	return ts.AsTime().Truncate(time.Microsecond), nil
+}
+
+// showAt shows works with the licence in force at t; zero t leaves them
+// as they are now.
+func (s *Service) showAt(ctx context.Context, t time.Time, ws ...*work.Work) error {
+	if t.IsZero() || len(ws) == 0 {
+		return nil
+	}
+	return s.store.AsOf(ctx, ws, t)
+}
+
 // BatchGetWorks returns works in the order asked; a name may repeat.
 func (s *Service) BatchGetWorks(ctx context.Context, req *catalogv1.BatchGetWorksRequest) (*catalogv1.BatchGetWorksResponse, error) {
 	if err := s.batchSize("names", len(req.GetNames())); err != nil {
+		return nil, err
+	}
+	at, err := asOf(req.GetAsOf())
+	if err != nil {
 		return nil, err
 	}
 	ids := make([]string, len(req.GetNames()))
@@ -42,6 +78,9 @@ func (s *Service) BatchGetWorks(ctx context.Context, req *catalogv1.BatchGetWork
 	}
 	found, err := s.store.BatchGet(ctx, ids)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.showAt(ctx, at, slices.Collect(maps.Values(found))...); err != nil {
 		return nil, err
 	}
 	resp := &catalogv1.BatchGetWorksResponse{}
@@ -65,6 +104,10 @@ func (s *Service) ListWorks(ctx context.Context, req *catalogv1.ListWorksRequest
 	if err != nil {
 		return nil, err
 	}
+	at, err := asOf(req.GetAsOf())
+	if err != nil {
+		return nil, err
+	}
 	if f, err = s.canonicalLicences(ctx, f); err != nil {
 		return nil, err
 	}
@@ -75,6 +118,9 @@ func (s *Service) ListWorks(ctx context.Context, req *catalogv1.ListWorksRequest
 	}
 	ws, next, err := s.store.List(ctx, f, p)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.showAt(ctx, at, ws...); err != nil {
 		return nil, err
 	}
 	return &catalogv1.ListWorksResponse{Works: toWorks(ws), NextPageToken: nextToken(q, next)}, nil

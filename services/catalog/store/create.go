@@ -248,7 +248,6 @@ func (p *plan) findReplays(ctx context.Context, tx *sql.Tx, per int) error {
 var (
 	worksCols   = []string{"id", "kind", "title", "title_fold", "description", "version", "licence", "licence_status", "lists", "owner", "generation", "create_us", "update_us"}
 	termsCols   = []string{"field", "term", "work_seq"}
-	historyCols = []string{"work_seq", "licence", "previous_licence", "effective_us", "record_us", "actor", "note"}
 	requestCols = []string{"principal", "request_id", "fingerprint", "work_seq"}
 )
 

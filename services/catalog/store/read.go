@@ -18,6 +18,9 @@ func (s *SQL) Get(ctx context.Context, id string) (*work.Work, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apierr.NotFoundf("works/" + id)
 	}
+	if err == nil {
+		err = s.settle(ctx, s.db.Routed(), []*work.Work{w})
+	}
 	if err != nil {
 		return nil, s.db.Classify(fmt.Errorf("get works/%s: %w", id, err))
 	}
@@ -27,7 +30,9 @@ func (s *SQL) Get(ctx context.Context, id string) (*work.Work, error) {
 // Version returns the work's sequence and generation.
 func (s *SQL) Version(ctx context.Context, id string) (Version, error) {
 	var v Version
-	err := s.db.Routed().QueryRowContext(ctx, "SELECT seq, generation FROM works WHERE id = $1", id).Scan(&v.Seq, &v.Generation)
+	var pendingUs int64
+	err := s.db.Routed().QueryRowContext(ctx, "SELECT seq, generation, licence_pending_us FROM works WHERE id = $1", id).Scan(&v.Seq, &v.Generation, &pendingUs)
+	v.LicencePending = fromMicrosOrZero(pendingUs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Version{}, apierr.NotFoundf("works/" + id)
 	}
@@ -45,7 +50,10 @@ func (s *SQL) BatchGet(ctx context.Context, ids []string) (map[string]*work.Work
 		for _, w := range ws {
 			out[w.ID] = w
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.settle(ctx, s.db.Routed(), ws)
 	})
 	if err != nil {
 		return nil, s.db.Classify(fmt.Errorf("batch get %d works: %w", len(ids), err))
@@ -71,6 +79,9 @@ func (s *SQL) List(ctx context.Context, f filter.Expr, p Page) ([]*work.Work, in
 		return nil, 0, err
 	}
 	ws, err := queryWorks(ctx, s.db.Routed(), stmt, s.db.PlanForValues(args)...)
+	if err == nil {
+		err = s.settle(ctx, s.db.Routed(), ws)
+	}
 	if err != nil {
 		return nil, 0, s.db.Classify(fmt.Errorf("list works: %w", err))
 	}
@@ -84,6 +95,9 @@ func (s *SQL) Lookup(ctx context.Context, k Key, p Page) ([]*work.Work, int64, e
 		" FROM work_terms t JOIN works w ON w.seq = t.work_seq"+
 		" WHERE t.field = $1 AND t.term = $2 AND t.work_seq > $3 ORDER BY t.work_seq LIMIT $4",
 		int(k.field), k.term, p.After, p.limit()+1)
+	if err == nil {
+		err = s.settle(ctx, s.db.Routed(), ws)
+	}
 	if err != nil {
 		return nil, 0, s.db.Classify(fmt.Errorf("look works up: %w", err))
 	}
@@ -91,59 +105,41 @@ func (s *SQL) Lookup(ctx context.Context, k Key, p Page) ([]*work.Work, int64, e
 	return ws, next, nil
 }
 
-// LicenceChanges returns a page of the work's licence history. Until the
-// licence first changes, no row records the history: it is the one entry
-// the work's creation implies, made here from the work's row.
+// LicenceChanges returns a page of the work's licence history in
+// effective-time order. The cursor is a position in that order: a change
+// recorded between two pages at an earlier effective time shifts the rest
+// by one, which a history (a handful of entries) makes a rare, harmless
+// repeat.
 func (s *SQL) LicenceChanges(ctx context.Context, id string, p Page) ([]work.LicenceChange, int64, error) {
-	type row struct {
-		seq int64
-		c   work.LicenceChange
-	}
-	var rows []row
+	var h history
 	err := s.db.ReadTx(ctx, func(tx *sql.Tx) error {
-		w := &work.Work{ID: id}
-		var createUs int64
-		err := tx.QueryRowContext(ctx, "SELECT seq, licence, owner, create_us FROM works WHERE id = $1", id).
-			Scan(&w.Seq, &w.Licence.Expression, &w.Owner, &createUs)
+		w, err := scanWork(tx.QueryRowContext(ctx, "SELECT "+workColumns+" FROM works w WHERE w.id = $1", id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return apierr.NotFoundf("works/" + id)
 		}
 		if err != nil {
 			return err
 		}
-		w.CreateTime = storage.FromMicros(createUs)
-		rs, err := tx.QueryContext(ctx, "SELECT seq, licence, previous_licence, effective_us, record_us, actor, note"+
-			" FROM licence_changes WHERE work_seq = $1 AND seq > $2 ORDER BY seq LIMIT $3", w.Seq, p.After, p.limit()+1)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		for rs.Next() {
-			var (
-				r                     row
-				effectiveUs, recordUs int64
-			)
-			if err := rs.Scan(&r.seq, &r.c.Licence, &r.c.PreviousLicence, &effectiveUs, &recordUs, &r.c.Actor, &r.c.Note); err != nil {
-				return err
-			}
-			r.c.EffectiveTime, r.c.RecordTime = storage.FromMicros(effectiveUs), storage.FromMicros(recordUs)
-			rows = append(rows, r)
-		}
-		if err := rs.Err(); err != nil {
-			return err
-		}
-		if len(rows) == 0 && p.After == 0 {
-			rows = []row{{c: work.LicenceChange{Licence: w.Licence.Expression, EffectiveTime: w.CreateTime, RecordTime: w.CreateTime, Actor: w.Owner}}}
-		}
-		return nil
+		h, err = historyOf(ctx, tx, w)
+		return err
 	})
 	if err != nil {
 		return nil, 0, s.db.Classify(fmt.Errorf("licence changes of works/%s: %w", id, err))
 	}
-	rows, next := pageOf(rows, p.limit(), func(r row) int64 { return r.seq })
-	out := make([]work.LicenceChange, len(rows))
-	for i, r := range rows {
-		out[i] = r.c
+	from := min(int(p.After), len(h))
+	to := min(from+p.limit(), len(h))
+	out := make([]work.LicenceChange, 0, to-from)
+	for i := from; i < to; i++ {
+		c := h[i].change
+		c.PreviousLicence = ""
+		if i > 0 {
+			c.PreviousLicence = h[i-1].lic.Expression
+		}
+		out = append(out, c)
+	}
+	var next int64
+	if to < len(h) {
+		next = int64(to)
 	}
 	return out, next, nil
 }

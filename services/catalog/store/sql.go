@@ -63,7 +63,7 @@ type queryer interface {
 }
 
 // workColumns are the columns scanWork reads, in its order.
-const workColumns = "w.seq, w.id, w.kind, w.title, w.description, w.version, w.licence, w.licence_status, w.lists, w.owner, w.generation, w.create_us, w.update_us"
+const workColumns = "w.seq, w.id, w.kind, w.title, w.description, w.version, w.licence, w.licence_status, w.lists, w.owner, w.generation, w.create_us, w.update_us, w.licence_effective_us, w.licence_pending_us"
 
 // lists is the JSON form of a work's lists, in the lists column. With the
 // licence ids, a work's row says which terms it has, so that they can be
@@ -91,13 +91,14 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanWork(r scanner) (*work.Work, error) {
 	var (
-		w                  work.Work
-		kind, status       int
-		listsJSON          string
-		createUs, updateUs int64
+		w                   work.Work
+		kind, status        int
+		listsJSON           string
+		createUs, updateUs  int64
+		effectiveUs, pendUs int64
 	)
 	if err := r.Scan(&w.Seq, &w.ID, &kind, &w.Title, &w.Description, &w.Version, &w.Licence.Expression,
-		&status, &listsJSON, &w.Owner, &w.Generation, &createUs, &updateUs); err != nil {
+		&status, &listsJSON, &w.Owner, &w.Generation, &createUs, &updateUs, &effectiveUs, &pendUs); err != nil {
 		return nil, err
 	}
 	var l lists
@@ -108,7 +109,24 @@ func scanWork(r scanner) (*work.Work, error) {
 	w.Creators, w.SourceURIs, w.Identifiers, w.Digests, w.Licence.IDs = l.Creators, l.SourceURIs, l.Identifiers, l.Digests, l.LicenceIDs
 	w.DeclaredLicences, w.ISCCCodes = l.Declared, l.ISCCCodes
 	w.CreateTime, w.UpdateTime = storage.FromMicros(createUs), storage.FromMicros(updateUs)
+	w.Licence.Effective, w.LicencePending = fromMicrosOrZero(effectiveUs), fromMicrosOrZero(pendUs)
 	return &w, nil
+}
+
+// fromMicrosOrZero reads a time column where 0 means none.
+func fromMicrosOrZero(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return storage.FromMicros(us)
+}
+
+// microsOrZero writes a time column where 0 means none.
+func microsOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return storage.Micros(t)
 }
 
 // queryWorks runs a query whose columns are workColumns.

@@ -48,12 +48,16 @@ type Reader interface {
 	// next page. It reads a multi-index of the units' bands, never every
 	// work.
 	Similar(ctx context.Context, q SimilarQuery, p Page) ([]Match, int64, error)
-	// LicenceChanges returns a page of the work's licence history, oldest
-	// first; NotFound if the work does not exist.
+	// LicenceChanges returns a page of the work's licence history in
+	// effective-time order (the registration's entry first); NotFound if
+	// the work does not exist.
 	LicenceChanges(ctx context.Context, id string, p Page) ([]work.LicenceChange, int64, error)
 	// Liens returns a page of the work's liens, oldest first; NotFound if
 	// the work does not exist.
 	Liens(ctx context.Context, id string, p Page) ([]work.Lien, int64, error)
+	// AsOf shows works read from the store as they were at t: each with
+	// the licence in force then (its status, ids and effective time too).
+	AsOf(ctx context.Context, ws []*work.Work, t time.Time) error
 }
 
 // Writer changes works. Each method is one transaction.
@@ -66,7 +70,8 @@ type Writer interface {
 	Create(ctx context.Context, owner string, ws []NewWork) ([]*work.Work, error)
 	// Update changes the fields u names. NotFound, PermissionDenied when
 	// the actor may not change the work, Aborted when the etag is stale.
-	// A licence change is appended to the history.
+	// A licence change enters the history at its effective time, and the
+	// work's licence becomes the one in force now.
 	Update(ctx context.Context, u Update) (*work.Work, error)
 	// Delete deletes a work with its history, liens and request records.
 	// NotFound, PermissionDenied (not the owner, or force without being an
@@ -80,6 +85,10 @@ type Writer interface {
 	// CreateLiens places liens in one transaction, as CreateLien places
 	// each: all of them or none.
 	CreateLiens(ctx context.Context, ls []work.Lien) ([]*work.Lien, error)
+	// PromoteDue writes into their rows the licence changes that have come
+	// due (dated in the future when recorded), at most limit works, each
+	// with a new generation; it returns how many it wrote.
+	PromoteDue(ctx context.Context, limit int) (int, error)
 	// DeleteLien lifts a lien; NotFound if the work or the lien does not
 	// exist.
 	DeleteLien(ctx context.Context, workID, lienID string) error
@@ -90,6 +99,11 @@ type Writer interface {
 type Version struct {
 	Seq        int64
 	Generation int64
+	// LicencePending is when the next licence change takes effect (zero:
+	// none is recorded). Once it has passed, the version's stored licence
+	// is out of date until the promoter writes the change, which makes a
+	// new generation.
+	LicencePending time.Time
 }
 
 // Page asks for at most Size items after the cursor After (0: the first

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 func (s *SQL) Update(ctx context.Context, u Update) (*work.Work, error) {
 	var out *work.Work
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		w, err := scanWork(tx.QueryRowContext(ctx, "SELECT "+workColumns+" FROM works w WHERE w.id = $1", u.ID))
+		w, err := scanWork(tx.QueryRowContext(ctx, "SELECT "+workColumns+" FROM works w WHERE w.id = $1"+s.forUpdate(), u.ID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return apierr.NotFoundf("works/" + u.ID)
 		}
@@ -29,37 +30,20 @@ func (s *SQL) Update(ctx context.Context, u Update) (*work.Work, error) {
 			return err
 		}
 		old := *w
-		previous, generation := w.Licence.Expression, w.Generation
 		w.Apply(u.Values, u.Fields)
 		now := s.clock()
-		w.Generation, w.UpdateTime = generation+1, now
-		lists, err := encodeLists(w)
-		if err != nil {
-			return err
-		}
-		// The generation guard makes a lost race visible even where the
-		// isolation level would not.
-		res, err := tx.ExecContext(ctx, "UPDATE works SET kind = $1, title = $2, title_fold = $3, description = $4, version = $5,"+
-			" licence = $6, licence_status = $7, lists = $8, generation = $9, update_us = $10"+
-			" WHERE seq = $11 AND generation = $12",
-			int(w.Kind), w.Title, strings.ToLower(w.Title), w.Description, w.Version, w.Licence.Expression,
-			int(w.Licence.Status), lists, w.Generation, storage.Micros(now), w.Seq, generation)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return errors.Join(err, apierr.StaleEtag("works/"+u.ID))
-		}
-		if err := s.replaceTerms(ctx, tx, &old, w, u.Fields); err != nil {
-			return err
-		}
-		if err := s.replaceBands(ctx, tx, &old, w, u.Fields); err != nil {
-			return err
-		}
-		if u.Fields.Has(work.FieldLicence) && w.Licence.Expression != previous {
-			if err := appendLicenceChange(ctx, tx, &old, w, u, now); err != nil {
+		fields := u.Fields
+		if u.Fields.Has(work.FieldLicence) || old.LicenceDue(now) {
+			// The row's licence is what the history says is in force now,
+			// whatever the change asked for.
+			if err := s.changeLicence(ctx, tx, &old, w, u, now); err != nil {
 				return err
 			}
+			fields |= work.FieldLicence
+		}
+		w.UpdateTime = now
+		if err := s.writeRow(ctx, tx, w, &old, fields); err != nil {
+			return err
 		}
 		out = w
 		return nil
@@ -70,41 +54,134 @@ func (s *SQL) Update(ctx context.Context, u Update) (*work.Work, error) {
 	return out, nil
 }
 
-// appendLicenceChange records a licence change in the history. The first
-// change also records the entry the work's creation implies, which until
-// then only the work's row held (see LicenceChanges).
-func appendLicenceChange(ctx context.Context, tx *sql.Tx, old, w *work.Work, u Update, now time.Time) error {
-	effective := u.LicenceEffective
-	if effective.IsZero() {
-		effective = now
+// forUpdate locks the row an update reads on PostgreSQL, so that
+// concurrent updates of one work queue at their first read rather than
+// each reading the licence history and losing at the write (SQLite has
+// one writer, and no FOR UPDATE).
+func (s *SQL) forUpdate() string {
+	if s.db.Engine == storage.Postgres {
+		return " FOR UPDATE"
 	}
-	change := []any{w.Seq, w.Licence.Expression, old.Licence.Expression, storage.Micros(effective), storage.Micros(now), u.Actor.Name, u.LicenceNote}
-	var recorded bool
-	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM licence_changes WHERE work_seq = $1)", w.Seq).Scan(&recorded); err != nil {
+	return ""
+}
+
+// writeRow writes a changed work over its old row, as a new generation,
+// and the terms and similarity bands of the fields f names.
+func (s *SQL) writeRow(ctx context.Context, tx *sql.Tx, w, old *work.Work, f work.Fields) error {
+	w.Generation = old.Generation + 1
+	lists, err := encodeLists(w)
+	if err != nil {
 		return err
 	}
-	rows := [][]any{change}
-	if !recorded {
-		rows = [][]any{creationEntry(old), change}
+	// The generation guard makes a lost race visible even where the
+	// isolation level would not.
+	res, err := tx.ExecContext(ctx, "UPDATE works SET kind = $1, title = $2, title_fold = $3, description = $4, version = $5,"+
+		" licence = $6, licence_status = $7, lists = $8, generation = $9, update_us = $10,"+
+		" licence_effective_us = $11, licence_pending_us = $12"+
+		" WHERE seq = $13 AND generation = $14",
+		int(w.Kind), w.Title, strings.ToLower(w.Title), w.Description, w.Version, w.Licence.Expression,
+		int(w.Licence.Status), lists, w.Generation, storage.Micros(w.UpdateTime),
+		microsOrZero(w.Licence.Effective), microsOrZero(w.LicencePending), w.Seq, old.Generation)
+	if err != nil {
+		return err
 	}
-	return insertOrdered(ctx, tx, rows)
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errors.Join(err, apierr.StaleEtag("works/"+w.ID))
+	}
+	if err := s.replaceTerms(ctx, tx, old, w, f); err != nil {
+		return err
+	}
+	return s.replaceBands(ctx, tx, old, w, f)
 }
 
-// creationEntry is the history entry a work's creation implies.
-func creationEntry(w *work.Work) []any {
-	at := storage.Micros(w.CreateTime)
-	return []any{w.Seq, w.Licence.Expression, "", at, at, w.Owner, ""}
-}
-
-// insertOrdered inserts history rows one statement each, so that their
-// sequence follows their order.
-func insertOrdered(ctx context.Context, tx *sql.Tx, rows [][]any) error {
-	for _, r := range rows {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO licence_changes ("+strings.Join(historyCols, ", ")+") VALUES ($1, $2, $3, $4, $5, $6, $7)", r...); err != nil {
-			return fmt.Errorf("insert into licence_changes: %w", err)
+// changeLicence records a licence change at its effective time, if it
+// changes the licence in force then, and sets w's licence to the one in
+// force now. The first change also records the entry the work's
+// registration implies, which until then only the work's row held.
+func (s *SQL) changeLicence(ctx context.Context, tx *sql.Tx, old, w *work.Work, u Update, now time.Time) error {
+	h, err := historyOf(ctx, tx, old)
+	if err != nil {
+		return err
+	}
+	if u.Fields.Has(work.FieldLicence) {
+		effective := u.LicenceEffective
+		if effective.IsZero() {
+			effective = now
+		}
+		prior := h.inForce(effective)
+		if w.Licence.Expression != prior.Expression {
+			lic := w.Licence
+			lic.Effective = effective
+			e := entry{lic: lic, change: work.LicenceChange{Licence: lic.Expression, PreviousLicence: prior.Expression,
+				EffectiveTime: effective, RecordTime: now, Actor: u.Actor.Name, Note: u.LicenceNote}}
+			var add []entry
+			if h[0].seq == 0 {
+				add = append(add, h[0])
+			}
+			if err := insertEntries(ctx, tx, w.Seq, append(add, e)...); err != nil {
+				return err
+			}
+			h = append(h, e)
+			slices.SortStableFunc(h, before)
 		}
 	}
+	w.Licence, w.LicencePending = h.inForce(now), h.pendingAfter(now)
 	return nil
+}
+
+// PromoteDue writes the licence changes that have come due into their
+// works' rows.
+func (s *SQL) PromoteDue(ctx context.Context, limit int) (int, error) {
+	now := s.clock()
+	var ids []string
+	err := func() error {
+		rows, err := s.db.Reader().QueryContext(ctx, "SELECT id FROM works WHERE licence_pending_us > 0 AND licence_pending_us <= $1"+
+			" ORDER BY licence_pending_us LIMIT $2", storage.Micros(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		return 0, s.db.Classify(fmt.Errorf("find licence changes due: %w", err))
+	}
+	n := 0
+	for _, id := range ids {
+		var promoted bool
+		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+			promoted = false
+			w, err := scanWork(tx.QueryRowContext(ctx, "SELECT "+workColumns+" FROM works w WHERE w.id = $1"+s.forUpdate(), id))
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // deleted since
+			}
+			if err != nil || !w.LicenceDue(now) {
+				return err // or promoted by another replica
+			}
+			old := *w
+			h, err := historyOf(ctx, tx, w)
+			if err != nil {
+				return err
+			}
+			w.Licence, w.LicencePending, w.UpdateTime = h.inForce(now), h.pendingAfter(now), now
+			promoted = true
+			return s.writeRow(ctx, tx, w, &old, work.FieldLicence)
+		})
+		if promoted && err == nil {
+			n++
+		}
+		if err != nil {
+			return n, s.db.Classify(fmt.Errorf("promote the licence change due of works/%s: %w", id, err))
+		}
+	}
+	return n, nil
 }
 
 // mayChange checks that the actor may change the work and that the etag,

@@ -101,6 +101,9 @@ type Licence struct {
 	// without duplicates, for the licence_id filter.
 	IDs    []string
 	Status LicenceStatus
+	// Effective is when the licence took effect; zero for the licence the
+	// work was registered with, which holds from the start of its record.
+	Effective time.Time `json:",omitzero"`
 }
 
 // DeclaredLicence is one licence statement as a work's source wrote it (an
@@ -133,6 +136,10 @@ type Work struct {
 	// least one unit the similarity index compares.
 	ISCCCodes []string
 
+	// LicencePending is the effective time of the next licence change
+	// still to come after Licence took effect; zero when none is.
+	LicencePending time.Time `json:",omitzero"`
+
 	// Seq is the store's insertion sequence: it orders works oldest first
 	// and tells apart two works that had the same id at different times.
 	Seq int64
@@ -141,6 +148,12 @@ type Work struct {
 	Generation int64
 	CreateTime time.Time
 	UpdateTime time.Time
+}
+
+// LicenceDue reports whether a licence change recorded for the future has
+// come due at now: the work's stored licence is then out of date.
+func (w *Work) LicenceDue(now time.Time) bool {
+	return !w.LicencePending.IsZero() && !w.LicencePending.After(now)
 }
 
 var etagEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)

@@ -269,7 +269,17 @@ func (a *App) startCatalog(ctx context.Context) (closer, error) {
 	}
 	s := cachedstore.New(stored, works)
 	catalogv1.RegisterCatalogServiceServer(a.grpc, catalogservice.New(s, licencesv1.NewLicenceServiceClient(lic), a.pages(), a.cfg.MaxBatchSize))
-	return func() error { return errors.Join(db.Close(), works.Close()) }, nil
+	pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	promoted := make(chan struct{})
+	go func() {
+		defer close(promoted)
+		catalogservice.Promote(pctx, stored, a.log)
+	}()
+	return func() error {
+		stop()
+		<-promoted
+		return errors.Join(db.Close(), works.Close())
+	}, nil
 }
 
 // worksCache returns the cache of works by id: in process, even where

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
@@ -13,7 +14,7 @@ import (
 
 func newDeriveCmd() *cobra.Command {
 	var o clientOptions
-	var relation, use string
+	var relation, use, sourceTime string
 	req := &lineagev1.CreateDerivationRequest{Derivation: &lineagev1.Derivation{}}
 	cmd := &cobra.Command{
 		Use:   "derive <derivative> <source> --relation <relation>",
@@ -22,9 +23,11 @@ func newDeriveCmd() *cobra.Command {
 checked against the derivative's for the relation; when they conflict the
 derivation is refused (exit 1) with the reasons, unless --allow-conflict
 records it marked as a conflict. A derivation that would close a cycle is
-refused too (exit 1).`,
+refused too (exit 1). --source-time says when the material was taken (a
+fork's branch point): the source is judged by its licence in force then.`,
 		Example: `  stemma derive works/remix works/photo --relation remix --note "cropped and recoloured"
-  stemma derive works/app works/libfoo --relation inclusion --use link-static`,
+  stemma derive works/app works/libfoo --relation inclusion --use link-static
+  stemma derive works/opentofu works/terraform --relation fork --source-time 2023-08-09T00:00:00Z`,
 		Args: args("derivative", "source"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			d := req.Derivation
@@ -37,6 +40,9 @@ refused too (exit 1).`,
 				return err
 			}
 			d.Relation = lineagev1.Relation(n)
+			if d.SourceTime, err = timeFlag("source-time", sourceTime); err != nil {
+				return err
+			}
 			if use != "" {
 				n, err := parseEnum(licencesv1.Use(0).Descriptor(), "use", use)
 				if err != nil {
@@ -68,6 +74,7 @@ refused too (exit 1).`,
 	f.StringVar(&use, "use", "", "how the source is used (for inclusion, the link kind): incorporate, link-static, link-dynamic, aggregate, network-service, training")
 	f.StringVar(&req.Derivation.Note, "note", "", "what was done, for the attribution")
 	f.StringVar(&req.Derivation.Portion, "portion", "", "which part of the source was used, if not all")
+	f.StringVar(&sourceTime, "source-time", "", "when the material was taken (RFC 3339); now when not given")
 	f.BoolVar(&req.AllowConflict, "allow-conflict", false, "record the derivation even when the licences conflict, marked as a conflict")
 	f.StringVar(&req.RequestId, "request-id", "", "an idempotency key: repeating the command returns the first result")
 	f.StringVar(&req.DerivationId, "id", "", "the derivation's id (the server chooses one when empty)")
@@ -82,6 +89,7 @@ func derivationTable(w io.Writer, d *lineagev1.Derivation) {
 		{"RELATION", enumWord(d.GetRelation().Descriptor(), d.GetRelation().Number())},
 		{"USE", enumWord(d.GetVerdict().GetUse().Descriptor(), d.GetVerdict().GetUse().Number())},
 		{"SOURCE LICENCE", orDash(d.GetSourceLicence())},
+		{"SOURCE TIME", d.GetSourceTime().AsTime().Format(time.RFC3339)},
 		{"DERIVATIVE LICENCE", orDash(d.GetDerivativeLicence())},
 		{"VERDICT", verdictWord(d.GetVerdict().GetVerdict())},
 		{"CONFLICT", fmt.Sprint(d.GetConflict())},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -42,7 +43,9 @@ func newAuditCmd() *cobra.Command {
 		Short: "Find every licence conflict in a work's ancestry, with the path to it",
 		Long: `Audit checks every derivation upstream of <work> and lists the licence
 conflicts, each with the path from <work> to where it arises and the rules
-that found it, and the derivations whose verdict is unknown.
+that found it, and the derivations whose verdict is unknown. Sources
+relicensed since their material was taken are listed as information: each
+derivation is judged by the licence in force when its material was taken.
 
 Exit code: 0 when there is no conflict, 1 when there is one (or, with
 --strict, an unknown verdict), 2 on an error.`,
@@ -57,6 +60,7 @@ Exit code: 0 when there is no conflict, 1 when there is one (or, with
 					return err
 				}
 				out.Work, out.DerivationsChecked, out.Unknown, out.Truncated = resp.GetWork(), resp.GetDerivationsChecked(), resp.GetUnknown(), resp.GetTruncated()
+				out.Relicensed, out.Conditional = resp.GetRelicensed(), resp.GetConditional()
 				out.Conflicts = append(out.Conflicts, resp.GetConflicts()...)
 				if resp.GetNextPageToken() == "" {
 					break
@@ -87,6 +91,18 @@ func auditTable(w io.Writer, r *lineagev1.AuditWorkResponse) {
 		fmt.Fprintf(w, "TRUNCATED\tthe depth bound cut the ancestry short\n")
 	}
 	conflictsTable(w, r.GetConflicts())
+	for _, c := range r.GetConditional() {
+		for _, cond := range c.GetCheck().GetConditions() {
+			fmt.Fprintf(w, "CONDITION\t%s from %s: %s\n", c.GetDerivative(), c.GetSource(), cond)
+		}
+	}
+	if len(r.GetRelicensed()) > 0 {
+		fmt.Fprintf(w, "\nRELICENSED SINCE TAKEN (information)\nDERIVATIVE\tSOURCE\tTAKEN\tFROM\tTO\tEFFECTIVE\tPATH\n")
+		for _, x := range r.GetRelicensed() {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", x.GetDerivative(), x.GetSource(), x.GetSourceTime().AsTime().Format(time.RFC3339),
+				orDash(x.GetFromLicence()), orDash(x.GetToLicence()), x.GetEffectiveTime().AsTime().Format(time.RFC3339), strings.Join(x.GetPath(), " -> "))
+		}
+	}
 }
 
 // conflictsTable lists licence conflicts with their paths and first reason.

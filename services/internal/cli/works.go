@@ -126,19 +126,39 @@ elsewhere.`,
 }
 
 func newWorksShowCmd(o *clientOptions) *cobra.Command {
-	return &cobra.Command{
+	var asOf string
+	cmd := &cobra.Command{
 		Use:     "show <work>",
-		Short:   "Show one work",
-		Example: "  stemma works show works/abc\n  stemma works show abc --output json",
+		Short:   "Show one work, as it is now or with its licence as of a time",
+		Example: "  stemma works show works/abc\n  stemma works show abc --output json\n  stemma works show terraform --as-of 2023-08-09T00:00:00Z",
 		Args:    args("work"),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			req := &catalogv1.GetWorkRequest{Name: resourceName("works", a[0])}
+			var err error
+			if req.AsOf, err = timeFlag("as-of", asOf); err != nil {
+				return err
+			}
 			resp := &catalogv1.Work{}
-			if err := o.invoke(cmd, catalogService, "GetWork", &catalogv1.GetWorkRequest{Name: resourceName("works", a[0])}, resp); err != nil {
+			if err := o.invoke(cmd, catalogService, "GetWork", req, resp); err != nil {
 				return err
 			}
 			return o.show(cmd, resp, func(w io.Writer) { workTable(w, resp) })
 		},
 	}
+	cmd.Flags().StringVar(&asOf, "as-of", "", "show the licence in force at this time (RFC 3339)")
+	return cmd
+}
+
+// timeFlag reads an RFC 3339 time flag; nil when it is empty.
+func timeFlag(flag, value string) (*timestamppb.Timestamp, error) {
+	if value == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, value)
+	if err != nil {
+		return nil, usageErrorf("--%s %q: want an RFC 3339 time, for example 2026-01-01T00:00:00Z", flag, value)
+	}
+	return timestamppb.New(t), nil
 }
 
 func workTable(w io.Writer, wk *catalogv1.Work) {
@@ -156,6 +176,7 @@ func workTable(w io.Writer, wk *catalogv1.Work) {
 		{"VERSION", orDash(wk.GetVersion())},
 		{"LICENCE", orDash(wk.GetLicence())},
 		{"LICENCE STATUS", enumWord(wk.GetLicenceStatus().Descriptor(), wk.GetLicenceStatus().Number())},
+		{"LICENCE SINCE", licenceSince(wk)},
 		{"CREATORS", orDash(strings.Join(creators, ", "))},
 		{"IDENTIFIERS", orDash(strings.Join(ids, " "))},
 		{"DIGESTS", orDash(strings.Join(wk.GetDigests(), " "))},
@@ -166,6 +187,14 @@ func workTable(w io.Writer, wk *catalogv1.Work) {
 	for _, r := range rows {
 		fmt.Fprintf(w, "%s\t%s\n", r[0], r[1])
 	}
+}
+
+// licenceSince says when a work's licence took effect.
+func licenceSince(wk *catalogv1.Work) string {
+	if wk.GetLicenceEffectiveTime() == nil {
+		return "registration (in force from the start)"
+	}
+	return wk.GetLicenceEffectiveTime().AsTime().Format(time.RFC3339)
 }
 
 // worksList writes works one a line.
@@ -253,12 +282,17 @@ func setLookupKey(req *catalogv1.LookupWorksRequest, key string) error {
 func newWorksListCmd(o *clientOptions) *cobra.Command {
 	var req catalogv1.ListWorksRequest
 	var all bool
+	var asOf string
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "List works, filtered and paginated, oldest first",
-		Example: "  stemma works list --filter 'kind = SOFTWARE AND licence_id = \"MIT\"'",
+		Example: "  stemma works list --filter 'kind = SOFTWARE AND licence_id = \"MIT\"'\n  stemma works list --as-of 2020-01-01T00:00:00Z",
 		Args:    args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if req.AsOf, err = timeFlag("as-of", asOf); err != nil {
+				return err
+			}
 			out := &catalogv1.ListWorksResponse{}
 			for {
 				resp := &catalogv1.ListWorksResponse{}
@@ -280,6 +314,7 @@ func newWorksListCmd(o *clientOptions) *cobra.Command {
 	f.Int32Var(&req.PageSize, "page-size", 0, "works per page (0: the server's default)")
 	f.StringVar(&req.PageToken, "page-token", "", "the page to start from")
 	f.BoolVar(&all, "all", false, "follow every page")
+	f.StringVar(&asOf, "as-of", "", "show each work's licence in force at this time (RFC 3339); the filter matches works as they are now")
 	return cmd
 }
 
@@ -294,7 +329,8 @@ func newWorksUpdateCmd(o *clientOptions) *cobra.Command {
 		Short: "Change a work you own: title, version, description or licence (needs STEMMA_API_KEY)",
 		Long: `Update changes only the fields whose flags are given. A licence change is
 kept in the work's licence history, with --note and --effective (RFC 3339)
-when given.`,
+when given. A change dated in the future leaves the licence as it is until
+then; one dated before a later change already recorded is history only.`,
 		Example: `  stemma works update works/abc --title "Notes on a commons, 2nd ed."
   stemma works update works/abc --licence CC-BY-SA-4.0 --note "relicensed by the authors" --effective 2026-01-01T00:00:00Z`,
 		Args: args("work"),
@@ -309,12 +345,9 @@ when given.`,
 			if len(req.UpdateMask.Paths) == 0 {
 				return usageErrorf("nothing to change: give --title, --version, --description or --licence")
 			}
-			if when != "" {
-				t, err := time.Parse(time.RFC3339, when)
-				if err != nil {
-					return usageErrorf("--effective %q: want an RFC 3339 time, for example 2026-01-01T00:00:00Z", when)
-				}
-				req.LicenceEffectiveTime = timestamppb.New(t)
+			var err error
+			if req.LicenceEffectiveTime, err = timeFlag("effective", when); err != nil {
+				return err
 			}
 			resp := &catalogv1.Work{}
 			if err := o.invoke(cmd, catalogService, "UpdateWork", req, resp); err != nil {
@@ -329,7 +362,7 @@ when given.`,
 	f.StringVar(&w.Description, "description", "", "the new description")
 	f.StringVar(&w.Licence, "licence", "", "the new SPDX licence expression")
 	f.StringVar(&note, "note", "", "why the licence changed, kept in its history")
-	f.StringVar(&when, "effective", "", "when the licence change takes effect (RFC 3339)")
+	f.StringVar(&when, "effective", "", "when the licence change takes effect (RFC 3339), in the past or the future")
 	f.StringVar(&etag, "etag", "", "update only if the work is still at this etag")
 	return cmd
 }

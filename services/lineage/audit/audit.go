@@ -2,9 +2,11 @@
 // derivation whose source licence does not allow its derivative's licence,
 // and every pair of sources of one derivative that cannot be combined.
 //
-// Which licences are compared: the source licence the derivation recorded
-// (the terms under which the material was taken: a later relicensing of
-// the source does not change them) against the derivative's licence as it
+// Which licences are compared: the source's licence in force at the
+// derivation's source time, as the service reads it from the catalog's
+// history into the derivation's SourceLicence (the terms under which the
+// material was taken: a later relicensing of the source does not change
+// them) against the derivative's licence as it
 // stands now (a derivative that relicensed after taking the material must
 // still honour its terms, and one that relicensed to resolve a conflict
 // has resolved it). A derivative no longer in the catalogue is judged by
@@ -75,6 +77,10 @@ type Report struct {
 	// Unknown lists the derivations whose verdict is VERDICT_UNKNOWN,
 	// nearest first.
 	Unknown []*graph.Derivation
+	// Conditional lists the derivations whose verdict is
+	// VERDICT_CONDITIONAL, nearest first, each with its check (Kind
+	// Derivation): not conflicts, but terms the derivative must meet.
+	Conditional []Conflict
 	// Truncated reports that the depth bound cut the ancestry short.
 	Truncated bool
 }
@@ -142,6 +148,8 @@ func Run(ctx context.Context, checker Checker, in Input) (*Report, error) {
 			r.Conflicts = append(r.Conflicts, Conflict{Kind: Derivation, Derivation: d, Check: ans, Node: index[d.Derivative]})
 		case graph.Unknown:
 			r.Unknown = append(r.Unknown, d)
+		case graph.Conditional:
+			r.Conditional = append(r.Conditional, Conflict{Kind: Derivation, Derivation: d, Check: ans, Node: index[d.Derivative]})
 		}
 	}
 	alone := map[*graph.Derivation]graph.Verdict{}

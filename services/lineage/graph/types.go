@@ -97,9 +97,9 @@ type Derivation struct {
 	Use     Use
 	Note    string
 	Portion string
-	// SourceLicence and DerivativeLicence are the works' licence
-	// expressions when the derivation was recorded; empty when a work had
-	// none.
+	// SourceLicence is the source's licence in force at SourceTime, and
+	// DerivativeLicence the derivative's, as the catalog said when the
+	// derivation was recorded; empty when a work had none.
 	SourceLicence     string
 	DerivativeLicence string
 	// Conflict marks a derivation recorded with allow_conflict although
@@ -108,6 +108,10 @@ type Derivation struct {
 	Check      Check
 	Recorder   string
 	CreateTime time.Time
+	// SourceTime is when the derivative took the source's material; the
+	// source is judged by its licence in force then. The create time when
+	// the recorder did not say.
+	SourceTime time.Time
 }
 
 // Etag returns the derivation's entity tag. Derivations never change, so it

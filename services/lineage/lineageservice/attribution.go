@@ -88,8 +88,13 @@ func (s *Service) credits(ctx context.Context, w graph.Walk, a *ancestry, ws map
 	if err := a.load(ctx, s, w); err != nil {
 		return nil, err
 	}
-	ds := make(map[string]*graph.Derivation, len(a.derivations))
-	for _, d := range a.derivations {
+	// Credited under the licence in force when the material was taken.
+	inTime, _, err := s.atSourceTime(ctx, a.derivations, ws)
+	if err != nil {
+		return nil, err
+	}
+	ds := make(map[string]*graph.Derivation, len(inTime))
+	for _, d := range inTime {
 		ds[d.ID] = d
 	}
 	credited := make(map[string]attribution.Work, len(ws))

@@ -85,7 +85,8 @@ func (s *Service) AuditWork(ctx context.Context, req *lineagev1.AuditWorkRequest
 	start, end := min(from, n), min(from+int64(size), n)
 	resp := &lineagev1.AuditWorkResponse{
 		Work: all.GetWork(), Conflicts: all.GetConflicts()[start:end], DerivationsChecked: all.GetDerivationsChecked(),
-		Unknown: all.GetUnknown(), Truncated: all.GetTruncated(),
+		Unknown: all.GetUnknown(), Truncated: all.GetTruncated(), Relicensed: all.GetRelicensed(),
+		Conditional: all.GetConditional(),
 	}
 	if end < n {
 		resp.NextPageToken = paging.Encode(q, strconv.FormatInt(end, 10))
@@ -95,13 +96,15 @@ func (s *Service) AuditWork(ctx context.Context, req *lineagev1.AuditWorkRequest
 
 // audit returns every conflict of a walk's ancestry.
 //
-// Key: lineage:audit:v2:{epoch}:{rules version}:{depth}:{work}:{digest of
-// the current licences of the ancestry's derivatives}{digest of the
-// accepted curations}[:{digest of the package URLs and versions of the
-// ancestry's works, when a curation names a package}]. The audit reads
-// those licences from the catalog, and its verdicts come from the licence
-// rules the licences service runs, so both are part of what it describes;
-// the depth is "all" when the walk reached every ancestor (ancestry).
+// Key: lineage:audit:v3:{epoch}:{rules version}:{depth}:{work}:{digest of
+// the current licences and etags of the ancestry's works}{digest of the
+// accepted curations}. The audit reads the derivatives' licences from the
+// catalog and the sources' licences in force at each source time (which a
+// licence change, even one dated in the past, changes with the work's
+// etag, as does a change of the package URL or version a curation may
+// name), and its verdicts come from the licence rules the licences service
+// runs, so all are part of what it describes; the depth is "all" when the
+// walk reached every ancestor (ancestry).
 func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWorkResponse, error) {
 	a, err := s.ancestry(ctx, w, true)
 	if err != nil {
@@ -113,19 +116,15 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 		return nil, err
 	}
 	// Derivatives' licences are the outbound side of every check; the
-	// inbound side is the licence each derivation recorded, unless a
-	// curation covers the source: by the work, or by the package URL and
-	// version its record gives, for which sources are asked for too.
-	ws, err := s.ancestryWorks(ctx, c, !cu.purls())
+	// inbound side is the source's licence in force at the source time,
+	// unless a curation covers the source: by the work, or by the package
+	// URL and version its record gives.
+	ws, err := s.ancestryWorks(ctx, c, false)
 	if err != nil {
 		return nil, err
 	}
-	curatedBy := digest(c, ws, true, (*catalogv1.Work).GetLicence) + cu.digest()
-	if cu.purls() {
-		curatedBy += ":" + digest(c, ws, false, func(w *catalogv1.Work) string { return workPurl(w) + "@" + w.GetVersion() })
-	}
 	rulesVersion := s.checker.RulesVersion(ctx)
-	key := auditKey(a, rulesVersion, w.Root, curatedBy)
+	key := auditKey(a, rulesVersion, w.Root, digest(c, ws, false, licenceAndEtag)+cu.digest())
 	if rulesVersion != "" {
 		if b, ok := s.Cache.Get(ctx, key); ok {
 			resp := &lineagev1.AuditWorkResponse{}
@@ -142,13 +141,25 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 	for id, wk := range ws {
 		licences[id] = wk.GetLicence()
 	}
-	derivations, curated := cu.curateSources(a.derivations, ws)
+	inTime, relicensed, err := s.atSourceTime(ctx, a.derivations, ws)
+	if err != nil {
+		return nil, err
+	}
+	derivations, curated := cu.curateSources(inTime, ws)
 	r, err := audit.Run(ctx, s.checker, audit.Input{Closure: c, Derivations: derivations, Licences: licences})
 	if err != nil {
 		return nil, err
 	}
 	resp := &lineagev1.AuditWorkResponse{
 		Work: workName(w.Root), DerivationsChecked: int32(r.Checked), Truncated: r.Truncated,
+		Relicensed: toRelicensed(c, relicensed),
+	}
+	for _, k := range r.Conditional {
+		works, _, _ := c.Path(k.Node)
+		resp.Conditional = append(resp.Conditional, &lineagev1.ConditionalDerivation{
+			Derivation: derivationName(k.Derivation.ID), Derivative: workName(k.Derivation.Derivative),
+			Source: workName(k.Derivation.Source), Check: toCheck(k.Check), Path: workNames(works),
+		})
 	}
 	for _, d := range r.Unknown {
 		resp.Unknown = append(resp.Unknown, derivationName(d.ID))
@@ -180,10 +191,13 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 	return resp, nil
 }
 
+// licenceAndEtag is what an audit's cache key takes of each work.
+func licenceAndEtag(w *catalogv1.Work) string { return w.GetLicence() + "\x00" + w.GetEtag() }
+
 // auditKey returns the cache key of the audit of an ancestry under the
 // licence rules of version rules.
 func auditKey(a *ancestry, rules, root, licences string) string {
-	return fmt.Sprintf("lineage:audit:v2:%d:%s:%s:%s:%s", a.epoch, rules, a.depth, root, licences)
+	return fmt.Sprintf("lineage:audit:v3:%d:%s:%s:%s:%s", a.epoch, rules, a.depth, root, licences)
 }
 
 // and joins licence expressions into one that binds them all.

@@ -1,6 +1,8 @@
 package lineageservice
 
 import (
+	"cmp"
+
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
@@ -27,6 +29,7 @@ func toDerivation(d *graph.Derivation) *lineagev1.Derivation {
 		Recorder:          d.Recorder,
 		CreateTime:        timestamppb.New(d.CreateTime),
 		Etag:              d.Etag(),
+		SourceTime:        timestamppb.New(cmp.Or(d.SourceTime, d.CreateTime)),
 	}
 }
 

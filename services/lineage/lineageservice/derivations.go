@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	catalogv1 "github.com/stemma-registry/stemma/proto/stemma/catalog/v1"
 	licencesv1 "github.com/stemma-registry/stemma/proto/stemma/licences/v1"
@@ -85,6 +86,9 @@ func parseCreate(req *lineagev1.CreateDerivationRequest) (*newDerivation, error)
 	if n.d.Portion, err = input.Text("derivation.portion", in.GetPortion(), maxPortion, false); err != nil {
 		return nil, err
 	}
+	if n.d.SourceTime, err = sourceTime(in.GetSourceTime()); err != nil {
+		return nil, err
+	}
 	if id := req.GetDerivationId(); id != "" {
 		if err := names.ValidID("derivation_id", id); err != nil {
 			return nil, err
@@ -103,6 +107,22 @@ func parseCreate(req *lineagev1.CreateDerivationRequest) (*newDerivation, error)
 		}
 	}
 	return n, nil
+}
+
+// sourceTime checks when a derivative says it took its source's material:
+// a valid time, not in the future. Zero when unset (the create time).
+func sourceTime(ts *timestamppb.Timestamp) (time.Time, error) {
+	if ts == nil {
+		return time.Time{}, nil
+	}
+	if err := ts.CheckValid(); err != nil {
+		return time.Time{}, apierr.Invalid("derivation.source_time", "%v", err)
+	}
+	t := ts.AsTime().Truncate(time.Microsecond)
+	if t.After(time.Now()) {
+		return time.Time{}, apierr.Invalid("derivation.source_time", "%s is in the future; material cannot have been taken yet", t.Format(time.RFC3339))
+	}
+	return t, nil
 }
 
 // CreateDerivation records a derivation. In order: validate; replay a
@@ -152,6 +172,17 @@ func (s *Service) CreateDerivation(ctx context.Context, req *lineagev1.CreateDer
 		})
 	}
 	d.SourceLicence, d.DerivativeLicence = source.GetLicence(), derivative.GetLicence()
+	if !d.SourceTime.IsZero() {
+		// Judged by the source's licence when its material was taken.
+		then, err := s.worksAt(ctx, []string{d.Source}, d.SourceTime)
+		if err != nil {
+			return nil, err
+		}
+		if then[d.Source] == nil {
+			return nil, apierr.NotFoundf(workName(d.Source))
+		}
+		d.SourceLicence = then[d.Source].GetLicence()
+	}
 	checks, err := s.checker.Check(ctx, []audit.Question{{Inbound: d.SourceLicence, Outbound: d.DerivativeLicence, Use: d.Use}})
 	if err != nil {
 		return nil, err
@@ -162,6 +193,9 @@ func (s *Service) CreateDerivation(ctx context.Context, req *lineagev1.CreateDer
 		return nil, licenceConflict(d)
 	}
 	d.Recorder, d.CreateTime = p.Name, time.Now()
+	if d.SourceTime.IsZero() {
+		d.SourceTime = d.CreateTime
+	}
 	if n.chosenID {
 		// Refused before any lien is placed in its name.
 		if _, err := s.Store.Get(ctx, d.ID); err == nil {

@@ -91,12 +91,12 @@ func (s *SQL) CreateMany(ctx context.Context, ds []*graph.Derivation) (existing 
 // derivationColumns are the columns insertMany writes, one placeholder
 // each per row.
 const derivationColumns = `id, derivative, source, relation, licence_use, note, portion,
-	source_licence, derivative_licence, verdict, conflict, check_digest, recorder, create_time`
+	source_licence, derivative_licence, verdict, conflict, check_digest, recorder, create_time, source_time`
 
 // insertRows bounds the rows of one multi-row insert. SQLite matches each
 // numbered placeholder against those before it when it prepares a
 // statement, so a statement of thousands of them costs more to prepare
-// than the round trips it saves; 50 rows of 14 values is a few hundred.
+// than the round trips it saves; 50 rows of 15 values is a few hundred.
 const insertRows = 50
 
 // insertMany writes the derivations ds[i] for i in idx, and their licence
@@ -116,13 +116,14 @@ func insertMany(ctx context.Context, tx *sql.Tx, ds []*graph.Derivation, idx []i
 				checks = append(checks, digest, body)
 			}
 			rows = append(rows, d.ID, d.Derivative, d.Source, d.Relation, d.Use, d.Note, d.Portion, d.SourceLicence,
-				d.DerivativeLicence, d.Check.Verdict, d.Conflict, digest, d.Recorder, storage.Micros(d.CreateTime))
+				d.DerivativeLicence, d.Check.Verdict, d.Conflict, digest, d.Recorder, storage.Micros(d.CreateTime),
+				sourceMicros(d))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO licence_checks (digest, body) VALUES `+storage.Placeholders(len(checks)/2, 2)+
 			` ON CONFLICT (digest) DO NOTHING`, checks...); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO derivations (`+derivationColumns+`) VALUES `+storage.Placeholders(len(chunk), 14), rows...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO derivations (`+derivationColumns+`) VALUES `+storage.Placeholders(len(chunk), 15), rows...); err != nil {
 			return err
 		}
 	}
@@ -193,6 +194,15 @@ func readBatch(ctx context.Context, tx *sql.Tx, ds []*graph.Derivation) (*batchS
 }
 
 // insert writes one derivation and its licence check.
+// sourceMicros is the source_time column of a derivation: 0 when it is
+// its create time, as a bulk load leaves it.
+func sourceMicros(d *graph.Derivation) int64 {
+	if d.SourceTime.IsZero() || d.SourceTime.Equal(d.CreateTime) {
+		return 0
+	}
+	return storage.Micros(d.SourceTime)
+}
+
 func insert(ctx context.Context, tx *sql.Tx, d *graph.Derivation, check, digest string) error {
 	return insertMany(ctx, tx, []*graph.Derivation{d}, []int{0}, func(int) (string, string) { return check, digest })
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -77,7 +78,7 @@ func (s *SQL) graphTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // walkColumns are a derivation's columns but its licence check.
 const walkColumns = `d.id, d.derivative, d.source, d.relation, d.licence_use, d.note, d.portion,
-	d.source_licence, d.derivative_licence, d.conflict, d.recorder, d.create_time`
+	d.source_licence, d.derivative_licence, d.conflict, d.recorder, d.create_time, d.source_time`
 
 const columns = walkColumns + `, c.body`
 
@@ -88,12 +89,12 @@ type scanner interface{ Scan(dest ...any) error }
 // scanDerivation scans columns, or walkColumns without withCheck.
 func scanDerivation(row scanner, withCheck bool) (*graph.Derivation, error) {
 	var (
-		d     graph.Derivation
-		check string
-		us    int64
+		d         graph.Derivation
+		check     string
+		us, srcUs int64
 	)
 	dest := []any{&d.ID, &d.Derivative, &d.Source, &d.Relation, &d.Use, &d.Note, &d.Portion,
-		&d.SourceLicence, &d.DerivativeLicence, &d.Conflict, &d.Recorder, &us}
+		&d.SourceLicence, &d.DerivativeLicence, &d.Conflict, &d.Recorder, &us, &srcUs}
 	if withCheck {
 		dest = append(dest, &check)
 	}
@@ -105,7 +106,10 @@ func scanDerivation(row scanner, withCheck bool) (*graph.Derivation, error) {
 			return nil, fmt.Errorf("store: licence check of derivation %s: %w", d.ID, err)
 		}
 	}
-	d.CreateTime = storage.FromMicros(us)
+	d.CreateTime, d.SourceTime = storage.FromMicros(us), storage.FromMicros(srcUs)
+	if srcUs == 0 {
+		d.SourceTime = d.CreateTime
+	}
 	return &d, nil
 }
 
@@ -208,6 +212,7 @@ func (s *SQL) Create(ctx context.Context, d *graph.Derivation, req Request) (sto
 		}
 		c := *d
 		c.CreateTime = storage.FromMicros(storage.Micros(d.CreateTime))
+		c.SourceTime = storage.FromMicros(storage.Micros(cmp.Or(c.SourceTime, c.CreateTime)))
 		stored, created = &c, true
 		return nil
 	})

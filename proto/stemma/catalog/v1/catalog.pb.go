@@ -185,7 +185,11 @@ type Work struct {
 	// The work's version, as its makers name it.
 	Version string `protobuf:"bytes,9,opt,name=version,proto3" json:"version,omitempty"`
 	// The SPDX licence expression the work is released under, stored in
-	// canonical form. Empty when the licence is not known.
+	// canonical form. Empty when the licence is not known. It is the licence
+	// in force now (or at the `as_of` a read asks for): of the licence
+	// history, the change with the latest effective time not after that
+	// time. A change dated in the future is in the history but not here
+	// until its time comes.
 	Licence string `protobuf:"bytes,10,opt,name=licence,proto3" json:"licence,omitempty"`
 	// Whether Stemma can reason about the licence.
 	LicenceStatus LicenceStatus `protobuf:"varint,11,opt,name=licence_status,json=licenceStatus,proto3,enum=stemma.catalog.v1.LicenceStatus" json:"licence_status,omitempty"`
@@ -211,9 +215,14 @@ type Work struct {
 	// When the work was registered.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the work was last changed.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// When `licence` took effect: the effective time of the licence change
+	// that made it the work's licence. Unset for the licence the work was
+	// registered with, which holds from the start of the work's record
+	// (before its registration too) until the first change takes effect.
+	LicenceEffectiveTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=licence_effective_time,json=licenceEffectiveTime,proto3" json:"licence_effective_time,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Work) Reset() {
@@ -361,6 +370,13 @@ func (x *Work) GetCreateTime() *timestamppb.Timestamp {
 func (x *Work) GetUpdateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Work) GetLicenceEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LicenceEffectiveTime
 	}
 	return nil
 }
@@ -569,9 +585,13 @@ type LicenceChange struct {
 	// The licence expression from the effective time on; empty when the work
 	// became unlicensed or its licence unknown.
 	Licence string `protobuf:"bytes,1,opt,name=licence,proto3" json:"licence,omitempty"`
-	// The licence expression before the change; empty for the first entry.
+	// The licence expression of the entry before in effective-time order;
+	// empty for the first entry.
 	PreviousLicence string `protobuf:"bytes,2,opt,name=previous_licence,json=previousLicence,proto3" json:"previous_licence,omitempty"`
-	// When the change takes effect, as the actor states it.
+	// When the change takes effect, as the actor states it: in the past, or
+	// in the future for a change not yet in force. For the first entry, the
+	// licence the work was registered with, the registration time; that
+	// licence holds from the start of the record all the same.
 	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	// When Stemma recorded the change.
 	RecordTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
@@ -900,7 +920,13 @@ func (x *BatchCreateWorksResponse) GetWorks() []*Work {
 type GetWorkRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The work's resource name, `works/{work_id}`.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Read the work as of this time: its licence (and licence_status,
+	// licence_effective_time) is the one in force then, from the licence
+	// history; a time in the future shows pending changes. The other fields
+	// have no history and are as they are now. Unset: now. REST: `asOf`, an
+	// RFC 3339 time.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -942,6 +968,13 @@ func (x *GetWorkRequest) GetName() string {
 	return ""
 }
 
+func (x *GetWorkRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
 // BatchGetWorksRequest is the request of BatchGetWorks.
 type BatchGetWorksRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -949,7 +982,9 @@ type BatchGetWorksRequest struct {
 	Names []string `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
 	// If true, names that do not exist are reported in `missing` instead of
 	// failing the call with NOT_FOUND.
-	AllowMissing  bool `protobuf:"varint,2,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
+	AllowMissing bool `protobuf:"varint,2,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
+	// Read the works as of this time, as GetWork's as_of does.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -996,6 +1031,13 @@ func (x *BatchGetWorksRequest) GetAllowMissing() bool {
 		return x.AllowMissing
 	}
 	return false
+}
+
+func (x *BatchGetWorksRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 // BatchGetWorksResponse is the response of BatchGetWorks.
@@ -1064,8 +1106,11 @@ type ListWorksRequest struct {
 	// `licence = "MIT"` (the canonical expression), `licence_id = "MIT"` (any
 	// expression naming the licence), `creator = "Ada Lovelace"`,
 	// `identifier = "purl:pkg:npm/left-pad@1.3.0"`, `owner = "alice"`,
-	// `title : "word"` (contains, case-insensitive).
-	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// `title : "word"` (contains, case-insensitive). The filter matches the
+	// works as they are now, also with as_of.
+	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Show each work as of this time, as GetWork's as_of does.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1119,6 +1164,13 @@ func (x *ListWorksRequest) GetFilter() string {
 		return x.Filter
 	}
 	return ""
+}
+
+func (x *ListWorksRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 // ListWorksResponse is the response of ListWorks.
@@ -1681,7 +1733,11 @@ type UpdateWorkRequest struct {
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	// For a licence change: why the licence changed, kept in the history.
 	LicenceChangeNote string `protobuf:"bytes,3,opt,name=licence_change_note,json=licenceChangeNote,proto3" json:"licence_change_note,omitempty"`
-	// For a licence change: when it takes effect; now when unset.
+	// For a licence change: when it takes effect; now when unset. It may be
+	// in the past (the change is inserted in the history at that time, and
+	// becomes the work's licence unless a change with a later effective time
+	// not after now is already recorded) or in the future (the work keeps its
+	// licence until then, and the change takes effect by itself).
 	LicenceEffectiveTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=licence_effective_time,json=licenceEffectiveTime,proto3" json:"licence_effective_time,omitempty"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
@@ -2254,7 +2310,7 @@ var File_stemma_catalog_v1_catalog_proto protoreflect.FileDescriptor
 
 const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\n" +
-	"\x1fstemma/catalog/v1/catalog.proto\x12\x11stemma.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x06\n" +
+	"\x1fstemma/catalog/v1/catalog.proto\x12\x11stemma.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf3\x06\n" +
 	"\x04Work\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x124\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1b.stemma.catalog.v1.WorkKindB\x03\xe0A\x02R\x04kind\x12\x19\n" +
@@ -2277,7 +2333,8 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime:/\xeaA,\n" +
+	"updateTime\x12U\n" +
+	"\x16licence_effective_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x14licenceEffectiveTime:/\xeaA,\n" +
 	"\x0fstemma.dev/Work\x12\fworks/{work}*\x05works2\x04work\"H\n" +
 	"\aCreator\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x12\n" +
@@ -2320,22 +2377,25 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x17BatchCreateWorksRequest\x12E\n" +
 	"\brequests\x18\x01 \x03(\v2$.stemma.catalog.v1.CreateWorkRequestB\x03\xe0A\x02R\brequests\"I\n" +
 	"\x18BatchCreateWorksResponse\x12-\n" +
-	"\x05works\x18\x01 \x03(\v2\x17.stemma.catalog.v1.WorkR\x05works\"=\n" +
+	"\x05works\x18\x01 \x03(\v2\x17.stemma.catalog.v1.WorkR\x05works\"n\n" +
 	"\x0eGetWorkRequest\x12+\n" +
 	"\x04name\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
-	"\x0fstemma.dev/WorkR\x04name\"j\n" +
+	"\x0fstemma.dev/WorkR\x04name\x12/\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\x9b\x01\n" +
 	"\x14BatchGetWorksRequest\x12-\n" +
 	"\x05names\x18\x01 \x03(\tB\x17\xe0A\x02\xfaA\x11\n" +
 	"\x0fstemma.dev/WorkR\x05names\x12#\n" +
-	"\rallow_missing\x18\x02 \x01(\bR\fallowMissing\"`\n" +
+	"\rallow_missing\x18\x02 \x01(\bR\fallowMissing\x12/\n" +
+	"\x05as_of\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"`\n" +
 	"\x15BatchGetWorksResponse\x12-\n" +
 	"\x05works\x18\x01 \x03(\v2\x17.stemma.catalog.v1.WorkR\x05works\x12\x18\n" +
-	"\amissing\x18\x02 \x03(\tR\amissing\"f\n" +
+	"\amissing\x18\x02 \x03(\tR\amissing\"\x97\x01\n" +
 	"\x10ListWorksRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
-	"\x06filter\x18\x03 \x01(\tR\x06filter\"j\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\x12/\n" +
+	"\x05as_of\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"j\n" +
 	"\x11ListWorksResponse\x12-\n" +
 	"\x05works\x18\x01 \x03(\v2\x17.stemma.catalog.v1.WorkR\x05works\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xde\x01\n" +
@@ -2512,62 +2572,66 @@ var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	4,  // 4: stemma.catalog.v1.Work.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
 	33, // 5: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
 	33, // 6: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
-	33, // 7: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
-	33, // 8: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
-	33, // 9: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
-	2,  // 10: stemma.catalog.v1.CreateWorkRequest.work:type_name -> stemma.catalog.v1.Work
-	8,  // 11: stemma.catalog.v1.BatchCreateWorksRequest.requests:type_name -> stemma.catalog.v1.CreateWorkRequest
-	2,  // 12: stemma.catalog.v1.BatchCreateWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	2,  // 13: stemma.catalog.v1.BatchGetWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	2,  // 14: stemma.catalog.v1.ListWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	2,  // 15: stemma.catalog.v1.LookupWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	20, // 16: stemma.catalog.v1.SearchSimilarWorksResponse.matches:type_name -> stemma.catalog.v1.SimilarWork
-	2,  // 17: stemma.catalog.v1.SimilarWork.work:type_name -> stemma.catalog.v1.Work
-	16, // 18: stemma.catalog.v1.BatchLookupWorksRequest.requests:type_name -> stemma.catalog.v1.LookupWorksRequest
-	17, // 19: stemma.catalog.v1.BatchLookupWorksResponse.responses:type_name -> stemma.catalog.v1.LookupWorksResponse
-	2,  // 20: stemma.catalog.v1.UpdateWorkRequest.work:type_name -> stemma.catalog.v1.Work
-	34, // 21: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
-	33, // 22: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
-	6,  // 23: stemma.catalog.v1.ListLicenceChangesResponse.licence_changes:type_name -> stemma.catalog.v1.LicenceChange
-	7,  // 24: stemma.catalog.v1.CreateLienRequest.lien:type_name -> stemma.catalog.v1.Lien
-	27, // 25: stemma.catalog.v1.BatchCreateLiensRequest.requests:type_name -> stemma.catalog.v1.CreateLienRequest
-	7,  // 26: stemma.catalog.v1.BatchCreateLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
-	7,  // 27: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
-	8,  // 28: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
-	9,  // 29: stemma.catalog.v1.CatalogService.BatchCreateWorks:input_type -> stemma.catalog.v1.BatchCreateWorksRequest
-	11, // 30: stemma.catalog.v1.CatalogService.GetWork:input_type -> stemma.catalog.v1.GetWorkRequest
-	12, // 31: stemma.catalog.v1.CatalogService.BatchGetWorks:input_type -> stemma.catalog.v1.BatchGetWorksRequest
-	14, // 32: stemma.catalog.v1.CatalogService.ListWorks:input_type -> stemma.catalog.v1.ListWorksRequest
-	16, // 33: stemma.catalog.v1.CatalogService.LookupWorks:input_type -> stemma.catalog.v1.LookupWorksRequest
-	21, // 34: stemma.catalog.v1.CatalogService.BatchLookupWorks:input_type -> stemma.catalog.v1.BatchLookupWorksRequest
-	18, // 35: stemma.catalog.v1.CatalogService.SearchSimilarWorks:input_type -> stemma.catalog.v1.SearchSimilarWorksRequest
-	23, // 36: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
-	24, // 37: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
-	25, // 38: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
-	27, // 39: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
-	28, // 40: stemma.catalog.v1.CatalogService.BatchCreateLiens:input_type -> stemma.catalog.v1.BatchCreateLiensRequest
-	30, // 41: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
-	31, // 42: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
-	2,  // 43: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
-	10, // 44: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
-	2,  // 45: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
-	13, // 46: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
-	15, // 47: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
-	17, // 48: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
-	22, // 49: stemma.catalog.v1.CatalogService.BatchLookupWorks:output_type -> stemma.catalog.v1.BatchLookupWorksResponse
-	19, // 50: stemma.catalog.v1.CatalogService.SearchSimilarWorks:output_type -> stemma.catalog.v1.SearchSimilarWorksResponse
-	2,  // 51: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
-	35, // 52: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
-	26, // 53: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
-	7,  // 54: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
-	29, // 55: stemma.catalog.v1.CatalogService.BatchCreateLiens:output_type -> stemma.catalog.v1.BatchCreateLiensResponse
-	35, // 56: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
-	32, // 57: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
-	43, // [43:58] is the sub-list for method output_type
-	28, // [28:43] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	33, // 7: stemma.catalog.v1.Work.licence_effective_time:type_name -> google.protobuf.Timestamp
+	33, // 8: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
+	33, // 9: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
+	33, // 10: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
+	2,  // 11: stemma.catalog.v1.CreateWorkRequest.work:type_name -> stemma.catalog.v1.Work
+	8,  // 12: stemma.catalog.v1.BatchCreateWorksRequest.requests:type_name -> stemma.catalog.v1.CreateWorkRequest
+	2,  // 13: stemma.catalog.v1.BatchCreateWorksResponse.works:type_name -> stemma.catalog.v1.Work
+	33, // 14: stemma.catalog.v1.GetWorkRequest.as_of:type_name -> google.protobuf.Timestamp
+	33, // 15: stemma.catalog.v1.BatchGetWorksRequest.as_of:type_name -> google.protobuf.Timestamp
+	2,  // 16: stemma.catalog.v1.BatchGetWorksResponse.works:type_name -> stemma.catalog.v1.Work
+	33, // 17: stemma.catalog.v1.ListWorksRequest.as_of:type_name -> google.protobuf.Timestamp
+	2,  // 18: stemma.catalog.v1.ListWorksResponse.works:type_name -> stemma.catalog.v1.Work
+	2,  // 19: stemma.catalog.v1.LookupWorksResponse.works:type_name -> stemma.catalog.v1.Work
+	20, // 20: stemma.catalog.v1.SearchSimilarWorksResponse.matches:type_name -> stemma.catalog.v1.SimilarWork
+	2,  // 21: stemma.catalog.v1.SimilarWork.work:type_name -> stemma.catalog.v1.Work
+	16, // 22: stemma.catalog.v1.BatchLookupWorksRequest.requests:type_name -> stemma.catalog.v1.LookupWorksRequest
+	17, // 23: stemma.catalog.v1.BatchLookupWorksResponse.responses:type_name -> stemma.catalog.v1.LookupWorksResponse
+	2,  // 24: stemma.catalog.v1.UpdateWorkRequest.work:type_name -> stemma.catalog.v1.Work
+	34, // 25: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 26: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
+	6,  // 27: stemma.catalog.v1.ListLicenceChangesResponse.licence_changes:type_name -> stemma.catalog.v1.LicenceChange
+	7,  // 28: stemma.catalog.v1.CreateLienRequest.lien:type_name -> stemma.catalog.v1.Lien
+	27, // 29: stemma.catalog.v1.BatchCreateLiensRequest.requests:type_name -> stemma.catalog.v1.CreateLienRequest
+	7,  // 30: stemma.catalog.v1.BatchCreateLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
+	7,  // 31: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
+	8,  // 32: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
+	9,  // 33: stemma.catalog.v1.CatalogService.BatchCreateWorks:input_type -> stemma.catalog.v1.BatchCreateWorksRequest
+	11, // 34: stemma.catalog.v1.CatalogService.GetWork:input_type -> stemma.catalog.v1.GetWorkRequest
+	12, // 35: stemma.catalog.v1.CatalogService.BatchGetWorks:input_type -> stemma.catalog.v1.BatchGetWorksRequest
+	14, // 36: stemma.catalog.v1.CatalogService.ListWorks:input_type -> stemma.catalog.v1.ListWorksRequest
+	16, // 37: stemma.catalog.v1.CatalogService.LookupWorks:input_type -> stemma.catalog.v1.LookupWorksRequest
+	21, // 38: stemma.catalog.v1.CatalogService.BatchLookupWorks:input_type -> stemma.catalog.v1.BatchLookupWorksRequest
+	18, // 39: stemma.catalog.v1.CatalogService.SearchSimilarWorks:input_type -> stemma.catalog.v1.SearchSimilarWorksRequest
+	23, // 40: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
+	24, // 41: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
+	25, // 42: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
+	27, // 43: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
+	28, // 44: stemma.catalog.v1.CatalogService.BatchCreateLiens:input_type -> stemma.catalog.v1.BatchCreateLiensRequest
+	30, // 45: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
+	31, // 46: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
+	2,  // 47: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
+	10, // 48: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
+	2,  // 49: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
+	13, // 50: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
+	15, // 51: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
+	17, // 52: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
+	22, // 53: stemma.catalog.v1.CatalogService.BatchLookupWorks:output_type -> stemma.catalog.v1.BatchLookupWorksResponse
+	19, // 54: stemma.catalog.v1.CatalogService.SearchSimilarWorks:output_type -> stemma.catalog.v1.SearchSimilarWorksResponse
+	2,  // 55: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
+	35, // 56: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
+	26, // 57: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
+	7,  // 58: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
+	29, // 59: stemma.catalog.v1.CatalogService.BatchCreateLiens:output_type -> stemma.catalog.v1.BatchCreateLiensResponse
+	35, // 60: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
+	32, // 61: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
+	47, // [47:62] is the sub-list for method output_type
+	32, // [32:47] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_stemma_catalog_v1_catalog_proto_init() }

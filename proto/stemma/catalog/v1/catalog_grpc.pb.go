@@ -74,14 +74,22 @@ type CatalogServiceClient interface {
 	// it, not a scan.
 	SearchSimilarWorks(ctx context.Context, in *SearchSimilarWorksRequest, opts ...grpc.CallOption) (*SearchSimilarWorksResponse, error)
 	// UpdateWork changes the fields named in the update mask. The work's etag
-	// must match (a stale etag gets ABORTED). A licence change is appended to
-	// the licence history.
+	// must match (a stale etag gets ABORTED). A licence change enters the
+	// licence history at its effective time (licence_effective_time, now
+	// when unset), which may be in the past or the future: the work's
+	// licence is then the one in force now, so a future-dated change leaves
+	// it as it is until its time comes, and a change dated before a later
+	// one already recorded is history only.
 	UpdateWork(ctx context.Context, in *UpdateWorkRequest, opts ...grpc.CallOption) (*Work, error)
 	// DeleteWork deletes a work. It is refused with FAILED_PRECONDITION while
 	// liens hold the work (derivations point at it), unless an admin forces it.
 	DeleteWork(ctx context.Context, in *DeleteWorkRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
-	// ListLicenceChanges lists a work's licence history, oldest first. The
-	// history is append-only.
+	// ListLicenceChanges lists a work's licence history in effective-time
+	// order: the licence the work was registered with first, then each change
+	// by its effective time (ties by the order they were recorded), pending
+	// future ones included. Changes are never removed; a past-dated change
+	// is inserted where its effective time puts it, and previous_licence is
+	// always the licence of the entry before.
 	ListLicenceChanges(ctx context.Context, in *ListLicenceChangesRequest, opts ...grpc.CallOption) (*ListLicenceChangesResponse, error)
 	// CreateLien places a lien on a work: while it stands, the work cannot be
 	// deleted. The lineage service places one on both ends of every derivation.
@@ -294,14 +302,22 @@ type CatalogServiceServer interface {
 	// it, not a scan.
 	SearchSimilarWorks(context.Context, *SearchSimilarWorksRequest) (*SearchSimilarWorksResponse, error)
 	// UpdateWork changes the fields named in the update mask. The work's etag
-	// must match (a stale etag gets ABORTED). A licence change is appended to
-	// the licence history.
+	// must match (a stale etag gets ABORTED). A licence change enters the
+	// licence history at its effective time (licence_effective_time, now
+	// when unset), which may be in the past or the future: the work's
+	// licence is then the one in force now, so a future-dated change leaves
+	// it as it is until its time comes, and a change dated before a later
+	// one already recorded is history only.
 	UpdateWork(context.Context, *UpdateWorkRequest) (*Work, error)
 	// DeleteWork deletes a work. It is refused with FAILED_PRECONDITION while
 	// liens hold the work (derivations point at it), unless an admin forces it.
 	DeleteWork(context.Context, *DeleteWorkRequest) (*emptypb.Empty, error)
-	// ListLicenceChanges lists a work's licence history, oldest first. The
-	// history is append-only.
+	// ListLicenceChanges lists a work's licence history in effective-time
+	// order: the licence the work was registered with first, then each change
+	// by its effective time (ties by the order they were recorded), pending
+	// future ones included. Changes are never removed; a past-dated change
+	// is inserted where its effective time puts it, and previous_licence is
+	// always the licence of the entry before.
 	ListLicenceChanges(context.Context, *ListLicenceChangesRequest) (*ListLicenceChangesResponse, error)
 	// CreateLien places a lien on a work: while it stands, the work cannot be
 	// deleted. The lineage service places one on both ends of every derivation.

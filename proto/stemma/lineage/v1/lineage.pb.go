@@ -208,7 +208,7 @@ func (x WatchDerivationsResponse_Type) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use WatchDerivationsResponse_Type.Descriptor instead.
 func (WatchDerivationsResponse_Type) EnumDescriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{24, 0}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{26, 0}
 }
 
 // Derivation is an edge of the graph of works: the derivative derives from
@@ -232,7 +232,8 @@ type Derivation struct {
 	Note string `protobuf:"bytes,6,opt,name=note,proto3" json:"note,omitempty"`
 	// Which part of the source was used, if not all of it.
 	Portion string `protobuf:"bytes,7,opt,name=portion,proto3" json:"portion,omitempty"`
-	// The source's licence in force when the derivation was recorded.
+	// The source's licence in force at source_time, as the catalog's licence
+	// history said when the derivation was recorded.
 	SourceLicence string `protobuf:"bytes,8,opt,name=source_licence,json=sourceLicence,proto3" json:"source_licence,omitempty"`
 	// The derivative's licence when the derivation was recorded.
 	DerivativeLicence string `protobuf:"bytes,9,opt,name=derivative_licence,json=derivativeLicence,proto3" json:"derivative_licence,omitempty"`
@@ -246,7 +247,13 @@ type Derivation struct {
 	// When the derivation was recorded.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// The entity tag; send it back with a delete to guard against races.
-	Etag          string `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	// When the derivative took the source's material: a fork's branch point,
+	// a copy's download. The source is judged by its licence in force then
+	// (its licence history, as the catalog's GetWork as_of answers): a fork
+	// taken before a relicensing keeps the old terms, one taken after meets
+	// the new ones. Set to create_time when unset; not after now. Immutable.
+	SourceTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=source_time,json=sourceTime,proto3" json:"source_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -377,6 +384,13 @@ func (x *Derivation) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Derivation) GetSourceTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SourceTime
+	}
+	return nil
 }
 
 // LicenceCheck is the outcome of checking a source's licence against a
@@ -1898,7 +1912,17 @@ type AuditWorkResponse struct {
 	// Whether a bound cut the ancestry short: the depth bound, or the
 	// closure bound (the server's --max-closure), past which the
 	// derivations of the works left out were not checked.
-	Truncated     bool `protobuf:"varint,6,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	Truncated bool `protobuf:"varint,6,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	// Sources relicensed since their material was taken: information, not
+	// conflicts (each derivation is judged by the licence in force at its
+	// source_time), for anyone about to take the material again. Nearest
+	// first; the same on every page.
+	Relicensed []*Relicensing `protobuf:"bytes,7,rep,name=relicensed,proto3" json:"relicensed,omitempty"`
+	// Derivations whose verdict is VERDICT_CONDITIONAL: allowed if the
+	// conditions of the check hold (a notice kept, a name carried, use
+	// restrictions passed on), which the derivative must honour. Nearest
+	// first; the same on every page.
+	Conditional   []*ConditionalDerivation `protobuf:"bytes,8,rep,name=conditional,proto3" json:"conditional,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1975,6 +1999,214 @@ func (x *AuditWorkResponse) GetTruncated() bool {
 	return false
 }
 
+func (x *AuditWorkResponse) GetRelicensed() []*Relicensing {
+	if x != nil {
+		return x.Relicensed
+	}
+	return nil
+}
+
+func (x *AuditWorkResponse) GetConditional() []*ConditionalDerivation {
+	if x != nil {
+		return x.Conditional
+	}
+	return nil
+}
+
+// ConditionalDerivation is a derivation allowed on conditions.
+type ConditionalDerivation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The derivation.
+	Derivation string `protobuf:"bytes,1,opt,name=derivation,proto3" json:"derivation,omitempty"`
+	// The derivative, which must meet the conditions.
+	Derivative string `protobuf:"bytes,2,opt,name=derivative,proto3" json:"derivative,omitempty"`
+	// The source.
+	Source string `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	// The check, with its conditions and the reasons behind them.
+	Check *LicenceCheck `protobuf:"bytes,4,opt,name=check,proto3" json:"check,omitempty"`
+	// The path from the audited work to the derivative.
+	Path          []string `protobuf:"bytes,5,rep,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConditionalDerivation) Reset() {
+	*x = ConditionalDerivation{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConditionalDerivation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConditionalDerivation) ProtoMessage() {}
+
+func (x *ConditionalDerivation) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConditionalDerivation.ProtoReflect.Descriptor instead.
+func (*ConditionalDerivation) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ConditionalDerivation) GetDerivation() string {
+	if x != nil {
+		return x.Derivation
+	}
+	return ""
+}
+
+func (x *ConditionalDerivation) GetDerivative() string {
+	if x != nil {
+		return x.Derivative
+	}
+	return ""
+}
+
+func (x *ConditionalDerivation) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *ConditionalDerivation) GetCheck() *LicenceCheck {
+	if x != nil {
+		return x.Check
+	}
+	return nil
+}
+
+func (x *ConditionalDerivation) GetPath() []string {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
+// Relicensing says that a source's licence has changed since a derivative
+// took its material.
+type Relicensing struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The derivation whose source relicensed.
+	Derivation string `protobuf:"bytes,1,opt,name=derivation,proto3" json:"derivation,omitempty"`
+	// The derivative, which keeps the terms it took the material under.
+	Derivative string `protobuf:"bytes,2,opt,name=derivative,proto3" json:"derivative,omitempty"`
+	// The source that relicensed.
+	Source string `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	// The source's licence in force at source_time, under which the material
+	// was taken and by which the derivation is judged.
+	FromLicence string `protobuf:"bytes,4,opt,name=from_licence,json=fromLicence,proto3" json:"from_licence,omitempty"`
+	// The source's licence now.
+	ToLicence string `protobuf:"bytes,5,opt,name=to_licence,json=toLicence,proto3" json:"to_licence,omitempty"`
+	// When the source's current licence took effect (the latest change;
+	// the history, ListLicenceChanges, has any between).
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
+	// When the derivative took the material.
+	SourceTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=source_time,json=sourceTime,proto3" json:"source_time,omitempty"`
+	// The path from the audited work to the derivative.
+	Path          []string `protobuf:"bytes,8,rep,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Relicensing) Reset() {
+	*x = Relicensing{}
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Relicensing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Relicensing) ProtoMessage() {}
+
+func (x *Relicensing) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Relicensing.ProtoReflect.Descriptor instead.
+func (*Relicensing) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *Relicensing) GetDerivation() string {
+	if x != nil {
+		return x.Derivation
+	}
+	return ""
+}
+
+func (x *Relicensing) GetDerivative() string {
+	if x != nil {
+		return x.Derivative
+	}
+	return ""
+}
+
+func (x *Relicensing) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *Relicensing) GetFromLicence() string {
+	if x != nil {
+		return x.FromLicence
+	}
+	return ""
+}
+
+func (x *Relicensing) GetToLicence() string {
+	if x != nil {
+		return x.ToLicence
+	}
+	return ""
+}
+
+func (x *Relicensing) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
+func (x *Relicensing) GetSourceTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SourceTime
+	}
+	return nil
+}
+
+func (x *Relicensing) GetPath() []string {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
 // GetAttributionRequest is the request of GetAttribution.
 type GetAttributionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1988,7 +2220,7 @@ type GetAttributionRequest struct {
 
 func (x *GetAttributionRequest) Reset() {
 	*x = GetAttributionRequest{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[20]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2000,7 +2232,7 @@ func (x *GetAttributionRequest) String() string {
 func (*GetAttributionRequest) ProtoMessage() {}
 
 func (x *GetAttributionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[20]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2013,7 +2245,7 @@ func (x *GetAttributionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAttributionRequest.ProtoReflect.Descriptor instead.
 func (*GetAttributionRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{20}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetAttributionRequest) GetWork() string {
@@ -2043,7 +2275,7 @@ type SuggestLicencesRequest struct {
 
 func (x *SuggestLicencesRequest) Reset() {
 	*x = SuggestLicencesRequest{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[21]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2055,7 +2287,7 @@ func (x *SuggestLicencesRequest) String() string {
 func (*SuggestLicencesRequest) ProtoMessage() {}
 
 func (x *SuggestLicencesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[21]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2068,7 +2300,7 @@ func (x *SuggestLicencesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuggestLicencesRequest.ProtoReflect.Descriptor instead.
 func (*SuggestLicencesRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{21}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SuggestLicencesRequest) GetWork() string {
@@ -2101,7 +2333,7 @@ type SuggestLicencesResponse struct {
 
 func (x *SuggestLicencesResponse) Reset() {
 	*x = SuggestLicencesResponse{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[22]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2113,7 +2345,7 @@ func (x *SuggestLicencesResponse) String() string {
 func (*SuggestLicencesResponse) ProtoMessage() {}
 
 func (x *SuggestLicencesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[22]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2126,7 +2358,7 @@ func (x *SuggestLicencesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuggestLicencesResponse.ProtoReflect.Descriptor instead.
 func (*SuggestLicencesResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{22}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SuggestLicencesResponse) GetSuggestions() []*v1.OutboundSuggestion {
@@ -2163,7 +2395,7 @@ type WatchDerivationsRequest struct {
 
 func (x *WatchDerivationsRequest) Reset() {
 	*x = WatchDerivationsRequest{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[23]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2175,7 +2407,7 @@ func (x *WatchDerivationsRequest) String() string {
 func (*WatchDerivationsRequest) ProtoMessage() {}
 
 func (x *WatchDerivationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[23]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2188,7 +2420,7 @@ func (x *WatchDerivationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchDerivationsRequest.ProtoReflect.Descriptor instead.
 func (*WatchDerivationsRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{23}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WatchDerivationsRequest) GetWorks() []string {
@@ -2222,7 +2454,7 @@ type WatchDerivationsResponse struct {
 
 func (x *WatchDerivationsResponse) Reset() {
 	*x = WatchDerivationsResponse{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[24]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2234,7 +2466,7 @@ func (x *WatchDerivationsResponse) String() string {
 func (*WatchDerivationsResponse) ProtoMessage() {}
 
 func (x *WatchDerivationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[24]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2247,7 +2479,7 @@ func (x *WatchDerivationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchDerivationsResponse.ProtoReflect.Descriptor instead.
 func (*WatchDerivationsResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{24}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WatchDerivationsResponse) GetType() WatchDerivationsResponse_Type {
@@ -2301,7 +2533,7 @@ type ImportSbomRequest struct {
 
 func (x *ImportSbomRequest) Reset() {
 	*x = ImportSbomRequest{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[25]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2313,7 +2545,7 @@ func (x *ImportSbomRequest) String() string {
 func (*ImportSbomRequest) ProtoMessage() {}
 
 func (x *ImportSbomRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[25]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2326,7 +2558,7 @@ func (x *ImportSbomRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportSbomRequest.ProtoReflect.Descriptor instead.
 func (*ImportSbomRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{25}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ImportSbomRequest) GetSbom() *httpbody.HttpBody {
@@ -2399,7 +2631,7 @@ type ImportSbomResponse struct {
 
 func (x *ImportSbomResponse) Reset() {
 	*x = ImportSbomResponse{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[26]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2411,7 +2643,7 @@ func (x *ImportSbomResponse) String() string {
 func (*ImportSbomResponse) ProtoMessage() {}
 
 func (x *ImportSbomResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[26]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2424,7 +2656,7 @@ func (x *ImportSbomResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportSbomResponse.ProtoReflect.Descriptor instead.
 func (*ImportSbomResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{26}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ImportSbomResponse) GetFormat() string {
@@ -2550,7 +2782,7 @@ type ComponentReport struct {
 
 func (x *ComponentReport) Reset() {
 	*x = ComponentReport{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[27]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2562,7 +2794,7 @@ func (x *ComponentReport) String() string {
 func (*ComponentReport) ProtoMessage() {}
 
 func (x *ComponentReport) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[27]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2575,7 +2807,7 @@ func (x *ComponentReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ComponentReport.ProtoReflect.Descriptor instead.
 func (*ComponentReport) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{27}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ComponentReport) GetWork() string {
@@ -2675,7 +2907,7 @@ type GetWorkNoticeRequest struct {
 
 func (x *GetWorkNoticeRequest) Reset() {
 	*x = GetWorkNoticeRequest{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[28]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2687,7 +2919,7 @@ func (x *GetWorkNoticeRequest) String() string {
 func (*GetWorkNoticeRequest) ProtoMessage() {}
 
 func (x *GetWorkNoticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[28]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2700,7 +2932,7 @@ func (x *GetWorkNoticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWorkNoticeRequest.ProtoReflect.Descriptor instead.
 func (*GetWorkNoticeRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{28}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetWorkNoticeRequest) GetWork() string {
@@ -2734,7 +2966,7 @@ type ExportWorkSbomRequest struct {
 
 func (x *ExportWorkSbomRequest) Reset() {
 	*x = ExportWorkSbomRequest{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[29]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2746,7 +2978,7 @@ func (x *ExportWorkSbomRequest) String() string {
 func (*ExportWorkSbomRequest) ProtoMessage() {}
 
 func (x *ExportWorkSbomRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[29]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2759,7 +2991,7 @@ func (x *ExportWorkSbomRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportWorkSbomRequest.ProtoReflect.Descriptor instead.
 func (*ExportWorkSbomRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{29}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ExportWorkSbomRequest) GetWork() string {
@@ -2795,7 +3027,7 @@ type BuildSbomNoticeRequest struct {
 
 func (x *BuildSbomNoticeRequest) Reset() {
 	*x = BuildSbomNoticeRequest{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[30]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2807,7 +3039,7 @@ func (x *BuildSbomNoticeRequest) String() string {
 func (*BuildSbomNoticeRequest) ProtoMessage() {}
 
 func (x *BuildSbomNoticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[30]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2820,7 +3052,7 @@ func (x *BuildSbomNoticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BuildSbomNoticeRequest.ProtoReflect.Descriptor instead.
 func (*BuildSbomNoticeRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{30}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *BuildSbomNoticeRequest) GetSbom() *httpbody.HttpBody {
@@ -2856,7 +3088,7 @@ type Notice struct {
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[31]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2868,7 +3100,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[31]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2881,7 +3113,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{31}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Notice) GetWork() string {
@@ -2967,7 +3199,7 @@ type NoticeEntry struct {
 
 func (x *NoticeEntry) Reset() {
 	*x = NoticeEntry{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[32]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2979,7 +3211,7 @@ func (x *NoticeEntry) String() string {
 func (*NoticeEntry) ProtoMessage() {}
 
 func (x *NoticeEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[32]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2992,7 +3224,7 @@ func (x *NoticeEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NoticeEntry.ProtoReflect.Descriptor instead.
 func (*NoticeEntry) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{32}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *NoticeEntry) GetWork() string {
@@ -3095,7 +3327,7 @@ type NoticeLicence struct {
 
 func (x *NoticeLicence) Reset() {
 	*x = NoticeLicence{}
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[33]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3107,7 +3339,7 @@ func (x *NoticeLicence) String() string {
 func (*NoticeLicence) ProtoMessage() {}
 
 func (x *NoticeLicence) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[33]
+	mi := &file_stemma_lineage_v1_lineage_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3120,7 +3352,7 @@ func (x *NoticeLicence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NoticeLicence.ProtoReflect.Descriptor instead.
 func (*NoticeLicence) Descriptor() ([]byte, []int) {
-	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{33}
+	return file_stemma_lineage_v1_lineage_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *NoticeLicence) GetId() string {
@@ -3176,7 +3408,7 @@ var File_stemma_lineage_v1_lineage_proto protoreflect.FileDescriptor
 
 const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\n" +
-	"\x1fstemma/lineage/v1/lineage.proto\x12\x11stemma.lineage.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fstemma/catalog/v1/catalog.proto\x1a!stemma/licences/v1/licences.proto\"\xb8\x05\n" +
+	"\x1fstemma/lineage/v1/lineage.proto\x12\x11stemma.lineage.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fstemma/catalog/v1/catalog.proto\x1a!stemma/licences/v1/licences.proto\"\xfa\x05\n" +
 	"\n" +
 	"Derivation\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12:\n" +
@@ -3198,7 +3430,9 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\brecorder\x18\f \x01(\tB\x03\xe0A\x03R\brecorder\x12@\n" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12\x17\n" +
-	"\x04etag\x18\x0e \x01(\tB\x03\xe0A\x03R\x04etag:M\xeaAJ\n" +
+	"\x04etag\x18\x0e \x01(\tB\x03\xe0A\x03R\x04etag\x12@\n" +
+	"\vsource_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x05R\n" +
+	"sourceTime:M\xeaAJ\n" +
 	"\x15stemma.dev/Derivation\x12\x18derivations/{derivation}*\vderivations2\n" +
 	"derivation\"\xfc\x01\n" +
 	"\fLicenceCheck\x125\n" +
@@ -3341,14 +3575,43 @@ const file_stemma_lineage_v1_lineage_proto_rawDesc = "" +
 	"\tmax_depth\x18\x02 \x01(\x05R\bmaxDepth\x12\x1b\n" +
 	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"\xf3\x01\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"\xff\x02\n" +
 	"\x11AuditWorkResponse\x12\x12\n" +
 	"\x04work\x18\x01 \x01(\tR\x04work\x129\n" +
 	"\tconflicts\x18\x02 \x03(\v2\x1b.stemma.lineage.v1.ConflictR\tconflicts\x12&\n" +
 	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\x12/\n" +
 	"\x13derivations_checked\x18\x04 \x01(\x05R\x12derivationsChecked\x12\x18\n" +
 	"\aunknown\x18\x05 \x03(\tR\aunknown\x12\x1c\n" +
-	"\ttruncated\x18\x06 \x01(\bR\ttruncated\"a\n" +
+	"\ttruncated\x18\x06 \x01(\bR\ttruncated\x12>\n" +
+	"\n" +
+	"relicensed\x18\a \x03(\v2\x1e.stemma.lineage.v1.RelicensingR\n" +
+	"relicensed\x12J\n" +
+	"\vconditional\x18\b \x03(\v2(.stemma.lineage.v1.ConditionalDerivationR\vconditional\"\xba\x01\n" +
+	"\x15ConditionalDerivation\x12\x1e\n" +
+	"\n" +
+	"derivation\x18\x01 \x01(\tR\n" +
+	"derivation\x12\x1e\n" +
+	"\n" +
+	"derivative\x18\x02 \x01(\tR\n" +
+	"derivative\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\x125\n" +
+	"\x05check\x18\x04 \x01(\v2\x1f.stemma.lineage.v1.LicenceCheckR\x05check\x12\x12\n" +
+	"\x04path\x18\x05 \x03(\tR\x04path\"\xbb\x02\n" +
+	"\vRelicensing\x12\x1e\n" +
+	"\n" +
+	"derivation\x18\x01 \x01(\tR\n" +
+	"derivation\x12\x1e\n" +
+	"\n" +
+	"derivative\x18\x02 \x01(\tR\n" +
+	"derivative\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\x12!\n" +
+	"\ffrom_licence\x18\x04 \x01(\tR\vfromLicence\x12\x1d\n" +
+	"\n" +
+	"to_licence\x18\x05 \x01(\tR\ttoLicence\x12A\n" +
+	"\x0eeffective_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\x12;\n" +
+	"\vsource_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"sourceTime\x12\x12\n" +
+	"\x04path\x18\b \x03(\tR\x04path\"a\n" +
 	"\x15GetAttributionRequest\x12+\n" +
 	"\x04work\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
 	"\x0fstemma.dev/WorkR\x04work\x12\x1b\n" +
@@ -3497,7 +3760,7 @@ func file_stemma_lineage_v1_lineage_proto_rawDescGZIP() []byte {
 }
 
 var file_stemma_lineage_v1_lineage_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_stemma_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_stemma_lineage_v1_lineage_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_stemma_lineage_v1_lineage_proto_goTypes = []any{
 	(Relation)(0),                      // 0: stemma.lineage.v1.Relation
 	(Conflict_Kind)(0),                 // 1: stemma.lineage.v1.Conflict.Kind
@@ -3522,106 +3785,114 @@ var file_stemma_lineage_v1_lineage_proto_goTypes = []any{
 	(*TraceToResponse)(nil),            // 20: stemma.lineage.v1.TraceToResponse
 	(*AuditWorkRequest)(nil),           // 21: stemma.lineage.v1.AuditWorkRequest
 	(*AuditWorkResponse)(nil),          // 22: stemma.lineage.v1.AuditWorkResponse
-	(*GetAttributionRequest)(nil),      // 23: stemma.lineage.v1.GetAttributionRequest
-	(*SuggestLicencesRequest)(nil),     // 24: stemma.lineage.v1.SuggestLicencesRequest
-	(*SuggestLicencesResponse)(nil),    // 25: stemma.lineage.v1.SuggestLicencesResponse
-	(*WatchDerivationsRequest)(nil),    // 26: stemma.lineage.v1.WatchDerivationsRequest
-	(*WatchDerivationsResponse)(nil),   // 27: stemma.lineage.v1.WatchDerivationsResponse
-	(*ImportSbomRequest)(nil),          // 28: stemma.lineage.v1.ImportSbomRequest
-	(*ImportSbomResponse)(nil),         // 29: stemma.lineage.v1.ImportSbomResponse
-	(*ComponentReport)(nil),            // 30: stemma.lineage.v1.ComponentReport
-	(*GetWorkNoticeRequest)(nil),       // 31: stemma.lineage.v1.GetWorkNoticeRequest
-	(*ExportWorkSbomRequest)(nil),      // 32: stemma.lineage.v1.ExportWorkSbomRequest
-	(*BuildSbomNoticeRequest)(nil),     // 33: stemma.lineage.v1.BuildSbomNoticeRequest
-	(*Notice)(nil),                     // 34: stemma.lineage.v1.Notice
-	(*NoticeEntry)(nil),                // 35: stemma.lineage.v1.NoticeEntry
-	(*NoticeLicence)(nil),              // 36: stemma.lineage.v1.NoticeLicence
-	(v1.Use)(0),                        // 37: stemma.licences.v1.Use
-	(*timestamppb.Timestamp)(nil),      // 38: google.protobuf.Timestamp
-	(v1.Verdict)(0),                    // 39: stemma.licences.v1.Verdict
-	(*v1.Reason)(nil),                  // 40: stemma.licences.v1.Reason
-	(*v11.Creator)(nil),                // 41: stemma.catalog.v1.Creator
-	(*v1.OutboundSuggestion)(nil),      // 42: stemma.licences.v1.OutboundSuggestion
-	(*httpbody.HttpBody)(nil),          // 43: google.api.HttpBody
-	(*v11.DeclaredLicence)(nil),        // 44: stemma.catalog.v1.DeclaredLicence
-	(*v11.Identifier)(nil),             // 45: stemma.catalog.v1.Identifier
-	(*emptypb.Empty)(nil),              // 46: google.protobuf.Empty
+	(*ConditionalDerivation)(nil),      // 23: stemma.lineage.v1.ConditionalDerivation
+	(*Relicensing)(nil),                // 24: stemma.lineage.v1.Relicensing
+	(*GetAttributionRequest)(nil),      // 25: stemma.lineage.v1.GetAttributionRequest
+	(*SuggestLicencesRequest)(nil),     // 26: stemma.lineage.v1.SuggestLicencesRequest
+	(*SuggestLicencesResponse)(nil),    // 27: stemma.lineage.v1.SuggestLicencesResponse
+	(*WatchDerivationsRequest)(nil),    // 28: stemma.lineage.v1.WatchDerivationsRequest
+	(*WatchDerivationsResponse)(nil),   // 29: stemma.lineage.v1.WatchDerivationsResponse
+	(*ImportSbomRequest)(nil),          // 30: stemma.lineage.v1.ImportSbomRequest
+	(*ImportSbomResponse)(nil),         // 31: stemma.lineage.v1.ImportSbomResponse
+	(*ComponentReport)(nil),            // 32: stemma.lineage.v1.ComponentReport
+	(*GetWorkNoticeRequest)(nil),       // 33: stemma.lineage.v1.GetWorkNoticeRequest
+	(*ExportWorkSbomRequest)(nil),      // 34: stemma.lineage.v1.ExportWorkSbomRequest
+	(*BuildSbomNoticeRequest)(nil),     // 35: stemma.lineage.v1.BuildSbomNoticeRequest
+	(*Notice)(nil),                     // 36: stemma.lineage.v1.Notice
+	(*NoticeEntry)(nil),                // 37: stemma.lineage.v1.NoticeEntry
+	(*NoticeLicence)(nil),              // 38: stemma.lineage.v1.NoticeLicence
+	(v1.Use)(0),                        // 39: stemma.licences.v1.Use
+	(*timestamppb.Timestamp)(nil),      // 40: google.protobuf.Timestamp
+	(v1.Verdict)(0),                    // 41: stemma.licences.v1.Verdict
+	(*v1.Reason)(nil),                  // 42: stemma.licences.v1.Reason
+	(*v11.Creator)(nil),                // 43: stemma.catalog.v1.Creator
+	(*v1.OutboundSuggestion)(nil),      // 44: stemma.licences.v1.OutboundSuggestion
+	(*httpbody.HttpBody)(nil),          // 45: google.api.HttpBody
+	(*v11.DeclaredLicence)(nil),        // 46: stemma.catalog.v1.DeclaredLicence
+	(*v11.Identifier)(nil),             // 47: stemma.catalog.v1.Identifier
+	(*emptypb.Empty)(nil),              // 48: google.protobuf.Empty
 }
 var file_stemma_lineage_v1_lineage_proto_depIdxs = []int32{
 	0,  // 0: stemma.lineage.v1.Derivation.relation:type_name -> stemma.lineage.v1.Relation
-	37, // 1: stemma.lineage.v1.Derivation.use:type_name -> stemma.licences.v1.Use
+	39, // 1: stemma.lineage.v1.Derivation.use:type_name -> stemma.licences.v1.Use
 	4,  // 2: stemma.lineage.v1.Derivation.verdict:type_name -> stemma.lineage.v1.LicenceCheck
-	38, // 3: stemma.lineage.v1.Derivation.create_time:type_name -> google.protobuf.Timestamp
-	39, // 4: stemma.lineage.v1.LicenceCheck.verdict:type_name -> stemma.licences.v1.Verdict
-	40, // 5: stemma.lineage.v1.LicenceCheck.reasons:type_name -> stemma.licences.v1.Reason
-	37, // 6: stemma.lineage.v1.LicenceCheck.use:type_name -> stemma.licences.v1.Use
-	0,  // 7: stemma.lineage.v1.Relative.relations:type_name -> stemma.lineage.v1.Relation
-	0,  // 8: stemma.lineage.v1.Path.relations:type_name -> stemma.lineage.v1.Relation
-	1,  // 9: stemma.lineage.v1.Conflict.kind:type_name -> stemma.lineage.v1.Conflict.Kind
-	0,  // 10: stemma.lineage.v1.Conflict.relation:type_name -> stemma.lineage.v1.Relation
-	4,  // 11: stemma.lineage.v1.Conflict.check:type_name -> stemma.lineage.v1.LicenceCheck
-	41, // 12: stemma.lineage.v1.Credit.creators:type_name -> stemma.catalog.v1.Creator
-	8,  // 13: stemma.lineage.v1.Attribution.credits:type_name -> stemma.lineage.v1.Credit
-	3,  // 14: stemma.lineage.v1.CreateDerivationRequest.derivation:type_name -> stemma.lineage.v1.Derivation
-	0,  // 15: stemma.lineage.v1.ListDerivationsRequest.relations:type_name -> stemma.lineage.v1.Relation
-	3,  // 16: stemma.lineage.v1.ListDerivationsResponse.derivations:type_name -> stemma.lineage.v1.Derivation
-	0,  // 17: stemma.lineage.v1.ListAncestorsRequest.relations:type_name -> stemma.lineage.v1.Relation
-	5,  // 18: stemma.lineage.v1.ListAncestorsResponse.ancestors:type_name -> stemma.lineage.v1.Relative
-	0,  // 19: stemma.lineage.v1.ListDescendantsRequest.relations:type_name -> stemma.lineage.v1.Relation
-	5,  // 20: stemma.lineage.v1.ListDescendantsResponse.descendants:type_name -> stemma.lineage.v1.Relative
-	0,  // 21: stemma.lineage.v1.TraceToRequest.relations:type_name -> stemma.lineage.v1.Relation
-	6,  // 22: stemma.lineage.v1.TraceToResponse.paths:type_name -> stemma.lineage.v1.Path
-	7,  // 23: stemma.lineage.v1.AuditWorkResponse.conflicts:type_name -> stemma.lineage.v1.Conflict
-	42, // 24: stemma.lineage.v1.SuggestLicencesResponse.suggestions:type_name -> stemma.licences.v1.OutboundSuggestion
-	2,  // 25: stemma.lineage.v1.WatchDerivationsResponse.type:type_name -> stemma.lineage.v1.WatchDerivationsResponse.Type
-	3,  // 26: stemma.lineage.v1.WatchDerivationsResponse.derivation:type_name -> stemma.lineage.v1.Derivation
-	38, // 27: stemma.lineage.v1.WatchDerivationsResponse.event_time:type_name -> google.protobuf.Timestamp
-	43, // 28: stemma.lineage.v1.ImportSbomRequest.sbom:type_name -> google.api.HttpBody
-	30, // 29: stemma.lineage.v1.ImportSbomResponse.components:type_name -> stemma.lineage.v1.ComponentReport
-	7,  // 30: stemma.lineage.v1.ImportSbomResponse.conflicts:type_name -> stemma.lineage.v1.Conflict
-	42, // 31: stemma.lineage.v1.ImportSbomResponse.allowed_licences:type_name -> stemma.licences.v1.OutboundSuggestion
-	4,  // 32: stemma.lineage.v1.ComponentReport.check:type_name -> stemma.lineage.v1.LicenceCheck
-	44, // 33: stemma.lineage.v1.ComponentReport.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
-	43, // 34: stemma.lineage.v1.BuildSbomNoticeRequest.sbom:type_name -> google.api.HttpBody
-	35, // 35: stemma.lineage.v1.Notice.entries:type_name -> stemma.lineage.v1.NoticeEntry
-	36, // 36: stemma.lineage.v1.Notice.licences:type_name -> stemma.lineage.v1.NoticeLicence
-	41, // 37: stemma.lineage.v1.NoticeEntry.creators:type_name -> stemma.catalog.v1.Creator
-	45, // 38: stemma.lineage.v1.NoticeEntry.identifiers:type_name -> stemma.catalog.v1.Identifier
-	10, // 39: stemma.lineage.v1.LineageService.CreateDerivation:input_type -> stemma.lineage.v1.CreateDerivationRequest
-	11, // 40: stemma.lineage.v1.LineageService.GetDerivation:input_type -> stemma.lineage.v1.GetDerivationRequest
-	12, // 41: stemma.lineage.v1.LineageService.ListDerivations:input_type -> stemma.lineage.v1.ListDerivationsRequest
-	14, // 42: stemma.lineage.v1.LineageService.DeleteDerivation:input_type -> stemma.lineage.v1.DeleteDerivationRequest
-	15, // 43: stemma.lineage.v1.LineageService.ListAncestors:input_type -> stemma.lineage.v1.ListAncestorsRequest
-	17, // 44: stemma.lineage.v1.LineageService.ListDescendants:input_type -> stemma.lineage.v1.ListDescendantsRequest
-	19, // 45: stemma.lineage.v1.LineageService.TraceTo:input_type -> stemma.lineage.v1.TraceToRequest
-	21, // 46: stemma.lineage.v1.LineageService.AuditWork:input_type -> stemma.lineage.v1.AuditWorkRequest
-	23, // 47: stemma.lineage.v1.LineageService.GetAttribution:input_type -> stemma.lineage.v1.GetAttributionRequest
-	24, // 48: stemma.lineage.v1.LineageService.SuggestLicences:input_type -> stemma.lineage.v1.SuggestLicencesRequest
-	28, // 49: stemma.lineage.v1.LineageService.ImportSbom:input_type -> stemma.lineage.v1.ImportSbomRequest
-	31, // 50: stemma.lineage.v1.LineageService.GetWorkNotice:input_type -> stemma.lineage.v1.GetWorkNoticeRequest
-	32, // 51: stemma.lineage.v1.LineageService.ExportWorkSbom:input_type -> stemma.lineage.v1.ExportWorkSbomRequest
-	33, // 52: stemma.lineage.v1.LineageService.BuildSbomNotice:input_type -> stemma.lineage.v1.BuildSbomNoticeRequest
-	26, // 53: stemma.lineage.v1.LineageService.WatchDerivations:input_type -> stemma.lineage.v1.WatchDerivationsRequest
-	3,  // 54: stemma.lineage.v1.LineageService.CreateDerivation:output_type -> stemma.lineage.v1.Derivation
-	3,  // 55: stemma.lineage.v1.LineageService.GetDerivation:output_type -> stemma.lineage.v1.Derivation
-	13, // 56: stemma.lineage.v1.LineageService.ListDerivations:output_type -> stemma.lineage.v1.ListDerivationsResponse
-	46, // 57: stemma.lineage.v1.LineageService.DeleteDerivation:output_type -> google.protobuf.Empty
-	16, // 58: stemma.lineage.v1.LineageService.ListAncestors:output_type -> stemma.lineage.v1.ListAncestorsResponse
-	18, // 59: stemma.lineage.v1.LineageService.ListDescendants:output_type -> stemma.lineage.v1.ListDescendantsResponse
-	20, // 60: stemma.lineage.v1.LineageService.TraceTo:output_type -> stemma.lineage.v1.TraceToResponse
-	22, // 61: stemma.lineage.v1.LineageService.AuditWork:output_type -> stemma.lineage.v1.AuditWorkResponse
-	9,  // 62: stemma.lineage.v1.LineageService.GetAttribution:output_type -> stemma.lineage.v1.Attribution
-	25, // 63: stemma.lineage.v1.LineageService.SuggestLicences:output_type -> stemma.lineage.v1.SuggestLicencesResponse
-	29, // 64: stemma.lineage.v1.LineageService.ImportSbom:output_type -> stemma.lineage.v1.ImportSbomResponse
-	34, // 65: stemma.lineage.v1.LineageService.GetWorkNotice:output_type -> stemma.lineage.v1.Notice
-	43, // 66: stemma.lineage.v1.LineageService.ExportWorkSbom:output_type -> google.api.HttpBody
-	34, // 67: stemma.lineage.v1.LineageService.BuildSbomNotice:output_type -> stemma.lineage.v1.Notice
-	27, // 68: stemma.lineage.v1.LineageService.WatchDerivations:output_type -> stemma.lineage.v1.WatchDerivationsResponse
-	54, // [54:69] is the sub-list for method output_type
-	39, // [39:54] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	40, // 3: stemma.lineage.v1.Derivation.create_time:type_name -> google.protobuf.Timestamp
+	40, // 4: stemma.lineage.v1.Derivation.source_time:type_name -> google.protobuf.Timestamp
+	41, // 5: stemma.lineage.v1.LicenceCheck.verdict:type_name -> stemma.licences.v1.Verdict
+	42, // 6: stemma.lineage.v1.LicenceCheck.reasons:type_name -> stemma.licences.v1.Reason
+	39, // 7: stemma.lineage.v1.LicenceCheck.use:type_name -> stemma.licences.v1.Use
+	0,  // 8: stemma.lineage.v1.Relative.relations:type_name -> stemma.lineage.v1.Relation
+	0,  // 9: stemma.lineage.v1.Path.relations:type_name -> stemma.lineage.v1.Relation
+	1,  // 10: stemma.lineage.v1.Conflict.kind:type_name -> stemma.lineage.v1.Conflict.Kind
+	0,  // 11: stemma.lineage.v1.Conflict.relation:type_name -> stemma.lineage.v1.Relation
+	4,  // 12: stemma.lineage.v1.Conflict.check:type_name -> stemma.lineage.v1.LicenceCheck
+	43, // 13: stemma.lineage.v1.Credit.creators:type_name -> stemma.catalog.v1.Creator
+	8,  // 14: stemma.lineage.v1.Attribution.credits:type_name -> stemma.lineage.v1.Credit
+	3,  // 15: stemma.lineage.v1.CreateDerivationRequest.derivation:type_name -> stemma.lineage.v1.Derivation
+	0,  // 16: stemma.lineage.v1.ListDerivationsRequest.relations:type_name -> stemma.lineage.v1.Relation
+	3,  // 17: stemma.lineage.v1.ListDerivationsResponse.derivations:type_name -> stemma.lineage.v1.Derivation
+	0,  // 18: stemma.lineage.v1.ListAncestorsRequest.relations:type_name -> stemma.lineage.v1.Relation
+	5,  // 19: stemma.lineage.v1.ListAncestorsResponse.ancestors:type_name -> stemma.lineage.v1.Relative
+	0,  // 20: stemma.lineage.v1.ListDescendantsRequest.relations:type_name -> stemma.lineage.v1.Relation
+	5,  // 21: stemma.lineage.v1.ListDescendantsResponse.descendants:type_name -> stemma.lineage.v1.Relative
+	0,  // 22: stemma.lineage.v1.TraceToRequest.relations:type_name -> stemma.lineage.v1.Relation
+	6,  // 23: stemma.lineage.v1.TraceToResponse.paths:type_name -> stemma.lineage.v1.Path
+	7,  // 24: stemma.lineage.v1.AuditWorkResponse.conflicts:type_name -> stemma.lineage.v1.Conflict
+	24, // 25: stemma.lineage.v1.AuditWorkResponse.relicensed:type_name -> stemma.lineage.v1.Relicensing
+	23, // 26: stemma.lineage.v1.AuditWorkResponse.conditional:type_name -> stemma.lineage.v1.ConditionalDerivation
+	4,  // 27: stemma.lineage.v1.ConditionalDerivation.check:type_name -> stemma.lineage.v1.LicenceCheck
+	40, // 28: stemma.lineage.v1.Relicensing.effective_time:type_name -> google.protobuf.Timestamp
+	40, // 29: stemma.lineage.v1.Relicensing.source_time:type_name -> google.protobuf.Timestamp
+	44, // 30: stemma.lineage.v1.SuggestLicencesResponse.suggestions:type_name -> stemma.licences.v1.OutboundSuggestion
+	2,  // 31: stemma.lineage.v1.WatchDerivationsResponse.type:type_name -> stemma.lineage.v1.WatchDerivationsResponse.Type
+	3,  // 32: stemma.lineage.v1.WatchDerivationsResponse.derivation:type_name -> stemma.lineage.v1.Derivation
+	40, // 33: stemma.lineage.v1.WatchDerivationsResponse.event_time:type_name -> google.protobuf.Timestamp
+	45, // 34: stemma.lineage.v1.ImportSbomRequest.sbom:type_name -> google.api.HttpBody
+	32, // 35: stemma.lineage.v1.ImportSbomResponse.components:type_name -> stemma.lineage.v1.ComponentReport
+	7,  // 36: stemma.lineage.v1.ImportSbomResponse.conflicts:type_name -> stemma.lineage.v1.Conflict
+	44, // 37: stemma.lineage.v1.ImportSbomResponse.allowed_licences:type_name -> stemma.licences.v1.OutboundSuggestion
+	4,  // 38: stemma.lineage.v1.ComponentReport.check:type_name -> stemma.lineage.v1.LicenceCheck
+	46, // 39: stemma.lineage.v1.ComponentReport.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
+	45, // 40: stemma.lineage.v1.BuildSbomNoticeRequest.sbom:type_name -> google.api.HttpBody
+	37, // 41: stemma.lineage.v1.Notice.entries:type_name -> stemma.lineage.v1.NoticeEntry
+	38, // 42: stemma.lineage.v1.Notice.licences:type_name -> stemma.lineage.v1.NoticeLicence
+	43, // 43: stemma.lineage.v1.NoticeEntry.creators:type_name -> stemma.catalog.v1.Creator
+	47, // 44: stemma.lineage.v1.NoticeEntry.identifiers:type_name -> stemma.catalog.v1.Identifier
+	10, // 45: stemma.lineage.v1.LineageService.CreateDerivation:input_type -> stemma.lineage.v1.CreateDerivationRequest
+	11, // 46: stemma.lineage.v1.LineageService.GetDerivation:input_type -> stemma.lineage.v1.GetDerivationRequest
+	12, // 47: stemma.lineage.v1.LineageService.ListDerivations:input_type -> stemma.lineage.v1.ListDerivationsRequest
+	14, // 48: stemma.lineage.v1.LineageService.DeleteDerivation:input_type -> stemma.lineage.v1.DeleteDerivationRequest
+	15, // 49: stemma.lineage.v1.LineageService.ListAncestors:input_type -> stemma.lineage.v1.ListAncestorsRequest
+	17, // 50: stemma.lineage.v1.LineageService.ListDescendants:input_type -> stemma.lineage.v1.ListDescendantsRequest
+	19, // 51: stemma.lineage.v1.LineageService.TraceTo:input_type -> stemma.lineage.v1.TraceToRequest
+	21, // 52: stemma.lineage.v1.LineageService.AuditWork:input_type -> stemma.lineage.v1.AuditWorkRequest
+	25, // 53: stemma.lineage.v1.LineageService.GetAttribution:input_type -> stemma.lineage.v1.GetAttributionRequest
+	26, // 54: stemma.lineage.v1.LineageService.SuggestLicences:input_type -> stemma.lineage.v1.SuggestLicencesRequest
+	30, // 55: stemma.lineage.v1.LineageService.ImportSbom:input_type -> stemma.lineage.v1.ImportSbomRequest
+	33, // 56: stemma.lineage.v1.LineageService.GetWorkNotice:input_type -> stemma.lineage.v1.GetWorkNoticeRequest
+	34, // 57: stemma.lineage.v1.LineageService.ExportWorkSbom:input_type -> stemma.lineage.v1.ExportWorkSbomRequest
+	35, // 58: stemma.lineage.v1.LineageService.BuildSbomNotice:input_type -> stemma.lineage.v1.BuildSbomNoticeRequest
+	28, // 59: stemma.lineage.v1.LineageService.WatchDerivations:input_type -> stemma.lineage.v1.WatchDerivationsRequest
+	3,  // 60: stemma.lineage.v1.LineageService.CreateDerivation:output_type -> stemma.lineage.v1.Derivation
+	3,  // 61: stemma.lineage.v1.LineageService.GetDerivation:output_type -> stemma.lineage.v1.Derivation
+	13, // 62: stemma.lineage.v1.LineageService.ListDerivations:output_type -> stemma.lineage.v1.ListDerivationsResponse
+	48, // 63: stemma.lineage.v1.LineageService.DeleteDerivation:output_type -> google.protobuf.Empty
+	16, // 64: stemma.lineage.v1.LineageService.ListAncestors:output_type -> stemma.lineage.v1.ListAncestorsResponse
+	18, // 65: stemma.lineage.v1.LineageService.ListDescendants:output_type -> stemma.lineage.v1.ListDescendantsResponse
+	20, // 66: stemma.lineage.v1.LineageService.TraceTo:output_type -> stemma.lineage.v1.TraceToResponse
+	22, // 67: stemma.lineage.v1.LineageService.AuditWork:output_type -> stemma.lineage.v1.AuditWorkResponse
+	9,  // 68: stemma.lineage.v1.LineageService.GetAttribution:output_type -> stemma.lineage.v1.Attribution
+	27, // 69: stemma.lineage.v1.LineageService.SuggestLicences:output_type -> stemma.lineage.v1.SuggestLicencesResponse
+	31, // 70: stemma.lineage.v1.LineageService.ImportSbom:output_type -> stemma.lineage.v1.ImportSbomResponse
+	36, // 71: stemma.lineage.v1.LineageService.GetWorkNotice:output_type -> stemma.lineage.v1.Notice
+	45, // 72: stemma.lineage.v1.LineageService.ExportWorkSbom:output_type -> google.api.HttpBody
+	36, // 73: stemma.lineage.v1.LineageService.BuildSbomNotice:output_type -> stemma.lineage.v1.Notice
+	29, // 74: stemma.lineage.v1.LineageService.WatchDerivations:output_type -> stemma.lineage.v1.WatchDerivationsResponse
+	60, // [60:75] is the sub-list for method output_type
+	45, // [45:60] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_stemma_lineage_v1_lineage_proto_init() }
@@ -3635,7 +3906,7 @@ func file_stemma_lineage_v1_lineage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stemma_lineage_v1_lineage_proto_rawDesc), len(file_stemma_lineage_v1_lineage_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   34,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

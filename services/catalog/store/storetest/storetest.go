@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"UpdateTerms", testUpdateTerms},
 		{"LicenceHistory", testLicenceHistory},
 		{"Similar", testSimilar},
+		{"LicenceTime", testLicenceTime},
 		{"Delete", testDelete},
 		{"Liens", testLiens},
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},

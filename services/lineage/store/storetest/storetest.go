@@ -90,6 +90,7 @@ func testCreateAndGet(t *testing.T, s store.Store) {
 	d.Use, d.Check.Use = graph.UseLinkStatic, graph.UseLinkStatic
 	d.Note, d.Portion, d.Conflict = "the parser", "src/parse", true
 	d.Check.Conditions = []string{"object files provided"}
+	d.SourceTime = time.Date(2023, 8, 9, 10, 11, 12, 13000, time.UTC)
 	got := mustCreate(t, s, d)
 	want := *d
 	want.CreateTime = at.Truncate(time.Microsecond)
@@ -105,6 +106,11 @@ func testCreateAndGet(t *testing.T, s store.Store) {
 	}
 	_, err = s.Get(ctx, "nope")
 	wantKind(t, "Get(nope)", err, apierr.NotFound, "")
+	// Without a source time, the material was taken when it was recorded.
+	mustCreate(t, s, edge("d2", "c", "a", graph.Adaptation))
+	if read, err := s.Get(ctx, "d2"); err != nil || !read.SourceTime.Equal(read.CreateTime) {
+		t.Fatalf("Get(d2) = %+v, %v; want its source time to be its create time", read, err)
+	}
 }
 
 func equal(a, b *graph.Derivation) bool {
