@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
@@ -84,7 +86,12 @@ func appendLicenceChange(ctx context.Context, tx *sql.Tx, old, w *work.Work, u U
 	if !recorded {
 		rows = [][]any{creationEntry(old), change}
 	}
-	return insertOrdered(ctx, tx, rows)
+	if err := insertOrdered(ctx, tx, rows); err != nil {
+		return err
+	}
+	return appendOutbox(ctx, tx, work.LicenceEvent{ID: uuid.NewString(), WorkID: w.ID, Change: work.LicenceChange{
+		Licence: w.Licence.Expression, PreviousLicence: old.Licence.Expression, EffectiveTime: effective, RecordTime: now,
+		Actor: u.Actor.Name, Note: u.LicenceNote}})
 }
 
 // creationEntry is the history entry a work's creation implies.

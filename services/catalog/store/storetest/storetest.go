@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"UpdateTerms", testUpdateTerms},
 		{"LicenceHistory", testLicenceHistory},
 		{"Delete", testDelete},
+		{"LicenceEventsOutbox", testLicenceEvents},
 		{"Liens", testLiens},
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
 		{"ConcurrentEtagUpdatesLoseNothing", testConcurrentEtagUpdates},
