@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/stemma-registry/stemma/services/internal/storage"
+	"github.com/stemma-registry/stemma/services/lineage/events"
+	"github.com/stemma-registry/stemma/services/lineage/graph"
+)
+
+// Events keeps the event log, the relay's cursors and the leases that
+// elect the replica which relays and delivers (docs/events.md).
+type Events interface {
+	// Events returns the log's events after the sequence after, oldest
+	// first, at most limit.
+	Events(ctx context.Context, after int64, limit int) ([]*events.Event, error)
+	// RelayCursor returns how far the log has taken the outbox of source.
+	RelayCursor(ctx context.Context, source string) (int64, error)
+	// Relay appends the events of source's outbox that the log lacks (by
+	// id), and moves source's cursor to position, in one transaction; it
+	// returns how many were new.
+	Relay(ctx context.Context, source string, es []*events.Event, position int64) (int, error)
+	// AcquireLease takes or renews the lease name for holder until ttl
+	// from now, unless another holder's lease has yet to expire; it
+	// reports whether holder holds it.
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+}
+
+// The sources the relay reads.
+const SourceCatalog = "catalog"
+
+// NewEventID returns a new event id.
+func NewEventID() string { return uuid.NewString() }
+
+// eventBody is an event's stored form, beside its columns.
+type eventBody struct {
+	Licence    *events.LicenceChange `json:"licence,omitempty"`
+	Derivation *graph.Derivation     `json:"derivation,omitempty"`
+	Curation   *events.Curation      `json:"curation,omitempty"`
+}
+
+// appendEvent adds e to the log in tx unless an event with its id is there
+// already, and sets its sequence. The counter update makes concurrent
+// appends conflict (SQLite's one writer, PostgreSQL's SERIALIZABLE
+// retries), so sequences commit in order, without gaps.
+func appendEvent(ctx context.Context, tx *sql.Tx, e *events.Event) (bool, error) {
+	var seq int64
+	err := tx.QueryRowContext(ctx, `SELECT seq FROM events WHERE id = $1`, e.ID).Scan(&seq)
+	if err == nil {
+		e.Seq = seq
+		return false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	return true, appendNewEvents(ctx, tx, []*events.Event{e})
+}
+
+// appendNewEvents adds events whose ids are new (made for this
+// transaction) to the log, reserving their sequences in one counter
+// update.
+func appendNewEvents(ctx context.Context, tx *sql.Tx, es []*events.Event) error {
+	if len(es) == 0 {
+		return nil
+	}
+	var last int64
+	if err := tx.QueryRowContext(ctx, `UPDATE event_seq SET seq = seq + $1 WHERE id = 1 RETURNING seq`, len(es)).Scan(&last); err != nil {
+		return fmt.Errorf("event sequence: %w", err)
+	}
+	for i, e := range es {
+		body, err := json.Marshal(eventBody{Licence: e.Licence, Derivation: e.Derivation, Curation: e.Curation})
+		if err != nil {
+			return err
+		}
+		e.Seq = last - int64(len(es)-1-i)
+		_, err = tx.ExecContext(ctx, `INSERT INTO events (seq, id, kind, body, create_time) VALUES ($1, $2, $3, $4, $5)`,
+			e.Seq, e.ID, int(e.Kind), string(body), storage.Micros(e.Time))
+		if err != nil {
+			return fmt.Errorf("insert into events: %w", err)
+		}
+	}
+	return nil
+}
+
+// derivationEvent is the event of a derivation recorded or deleted.
+func derivationEvent(id string, k events.Kind, d *graph.Derivation, at time.Time) *events.Event {
+	c := *d
+	c.Check = graph.Check{}
+	return &events.Event{ID: id, Kind: k, Time: at, Derivation: &c}
+}
+
+// Events reads the log. It reads the primary, where the writes are: a
+// replica behind it would hold a resuming watcher back, not lose events.
+func (s *SQL) Events(ctx context.Context, after int64, limit int) ([]*events.Event, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT seq, id, kind, body, create_time FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+		after, max(limit, 1))
+	if err != nil {
+		return nil, s.db.Classify(err)
+	}
+	defer rows.Close()
+	var out []*events.Event
+	for rows.Next() {
+		var (
+			e    events.Event
+			kind int
+			body string
+			us   int64
+			b    eventBody
+		)
+		if err := rows.Scan(&e.Seq, &e.ID, &kind, &body, &us); err != nil {
+			return nil, s.db.Classify(err)
+		}
+		if err := json.Unmarshal([]byte(body), &b); err != nil {
+			return nil, fmt.Errorf("store: event %d: %w", e.Seq, err)
+		}
+		e.Kind, e.Time = events.Kind(kind), storage.FromMicros(us)
+		e.Licence, e.Derivation, e.Curation = b.Licence, b.Derivation, b.Curation
+		out = append(out, &e)
+	}
+	return out, s.db.Classify(rows.Err())
+}
+
+// RelayCursor returns the relay's position in source's outbox.
+func (s *SQL) RelayCursor(ctx context.Context, source string) (int64, error) {
+	var p int64
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT position FROM relay_cursors WHERE source = $1`, source).Scan(&p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return p, s.db.Classify(err)
+}
+
+// Relay appends relayed events and moves the cursor with them: a relay
+// that dies between the two leaves neither, and one that reads the same
+// outbox rows twice adds them once.
+func (s *SQL) Relay(ctx context.Context, source string, es []*events.Event, position int64) (int, error) {
+	var added int
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		added = 0
+		for _, e := range es {
+			ok, err := appendEvent(ctx, tx, e)
+			if err != nil {
+				return err
+			}
+			if ok {
+				added++
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO relay_cursors (source, position) VALUES ($1, $2)
+			ON CONFLICT (source) DO UPDATE SET position = excluded.position WHERE relay_cursors.position < excluded.position`,
+			source, position)
+		return err
+	})
+	return added, s.db.Classify(err)
+}
+
+// AcquireLease takes the lease in one statement: the row is inserted, or
+// updated if its holder is the caller or it has expired; no row returned
+// means another holder has it.
+func (s *SQL) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	now := time.Now()
+	var got string
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		got = ""
+		err := tx.QueryRowContext(ctx, `INSERT INTO leases (name, holder, expire_us) VALUES ($1, $2, $3)
+			ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expire_us = excluded.expire_us
+			WHERE leases.holder = excluded.holder OR leases.expire_us < $4
+			RETURNING holder`, name, holder, storage.Micros(now.Add(ttl)), storage.Micros(now)).Scan(&got)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return false, s.db.Classify(fmt.Errorf("lease %s: %w", name, err))
+	}
+	return got == holder, nil
+}
