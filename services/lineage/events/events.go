@@ -148,9 +148,9 @@ type DeliveryState int
 
 // The delivery states.
 const (
-	Delivered DeliveryState = iota + 1
-	Failed                  // to be retried
-	DeadLettered            // failed for the last time; the webhook moved on
+	Delivered    DeliveryState = iota + 1
+	Failed                     // to be retried
+	DeadLettered               // failed for the last time; the webhook moved on
 )
 
 // Delivery is one attempt at delivering an event to a webhook.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/storage"
 	"github.com/stemma-registry/stemma/services/lineage/events"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
@@ -182,4 +183,160 @@ func (s *SQL) AcquireLease(ctx context.Context, name, holder string, ttl time.Du
 		return false, s.db.Classify(fmt.Errorf("lease %s: %w", name, err))
 	}
 	return got == holder, nil
+}
+
+// Subscriptions keeps subscriptions and their webhooks' delivery log.
+type Subscriptions interface {
+	// CreateSubscription records s; ALREADY_EXISTS if its id is taken.
+	CreateSubscription(ctx context.Context, s *events.Subscription) error
+	// GetSubscription returns one, or NOT_FOUND.
+	GetSubscription(ctx context.Context, id string) (*events.Subscription, error)
+	// ListSubscriptions returns those of owner (every owner's when owner
+	// is empty) after the id after, by id, at most limit.
+	ListSubscriptions(ctx context.Context, owner, after string, limit int) ([]*events.Subscription, error)
+	// DeleteSubscription deletes one and its delivery log, or NOT_FOUND.
+	DeleteSubscription(ctx context.Context, id string) error
+	// WebhookSubscriptions returns every subscription with a webhook.
+	WebhookSubscriptions(ctx context.Context) ([]*events.Subscription, error)
+	// RecordDelivery logs d (no log entry when d is nil) and sets the
+	// webhook progress of subscription sub, in one transaction.
+	RecordDelivery(ctx context.Context, sub string, d *events.Delivery, cursor int64, failures int, next time.Time) error
+	// Deliveries returns a subscription's delivery log after the sequence
+	// after, oldest first, at most limit.
+	Deliveries(ctx context.Context, subscription string, after int64, limit int) ([]*events.Delivery, error)
+}
+
+const subscriptionColumns = `id, owner, work, scope, kinds, webhook_url, secret, create_time, cursor, failures, next_attempt_us`
+
+func subscriptionName(id string) string { return "subscriptions/" + id }
+
+func scanSubscription(row scanner) (*events.Subscription, error) {
+	var (
+		s                events.Subscription
+		scope, kinds     int64
+		createUs, nextUs int64
+		failures         int64
+	)
+	if err := row.Scan(&s.ID, &s.Owner, &s.Work, &scope, &kinds, &s.WebhookURL, &s.Secret, &createUs, &s.Cursor, &failures, &nextUs); err != nil {
+		return nil, err
+	}
+	s.Scope, s.Kinds, s.Failures = events.Scope(scope), events.KindMask(kinds), int(failures)
+	s.CreateTime, s.NextAttempt = storage.FromMicros(createUs), storage.FromMicros(nextUs)
+	return &s, nil
+}
+
+// CreateSubscription records a subscription.
+func (s *SQL) CreateSubscription(ctx context.Context, sub *events.Subscription) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM subscriptions WHERE id = $1`, sub.ID).Scan(&one)
+		if err == nil {
+			return apierr.Exists(subscriptionName(sub.ID), "%s already exists", subscriptionName(sub.ID))
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (`+subscriptionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			sub.ID, sub.Owner, sub.Work, int64(sub.Scope), int64(sub.Kinds), sub.WebhookURL, sub.Secret,
+			storage.Micros(sub.CreateTime), sub.Cursor, sub.Failures, storage.Micros(sub.NextAttempt))
+		return err
+	})
+	return s.db.Classify(err)
+}
+
+// GetSubscription returns a subscription.
+func (s *SQL) GetSubscription(ctx context.Context, id string) (*events.Subscription, error) {
+	sub, err := scanSubscription(s.db.Reader().QueryRowContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apierr.NotFoundf(subscriptionName(id))
+	}
+	return sub, s.db.Classify(err)
+}
+
+func (s *SQL) querySubscriptions(ctx context.Context, where string, args ...any) ([]*events.Subscription, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE `+where, args...)
+	if err != nil {
+		return nil, s.db.Classify(err)
+	}
+	defer rows.Close()
+	var out []*events.Subscription
+	for rows.Next() {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return nil, s.db.Classify(err)
+		}
+		out = append(out, sub)
+	}
+	return out, s.db.Classify(rows.Err())
+}
+
+// ListSubscriptions lists subscriptions by id.
+func (s *SQL) ListSubscriptions(ctx context.Context, owner, after string, limit int) ([]*events.Subscription, error) {
+	if owner == "" {
+		return s.querySubscriptions(ctx, `id > $1 ORDER BY id LIMIT $2`, after, max(limit, 1))
+	}
+	return s.querySubscriptions(ctx, `owner = $1 AND id > $2 ORDER BY id LIMIT $3`, owner, after, max(limit, 1))
+}
+
+// WebhookSubscriptions lists the subscriptions with a webhook.
+func (s *SQL) WebhookSubscriptions(ctx context.Context) ([]*events.Subscription, error) {
+	return s.querySubscriptions(ctx, `webhook_url <> '' ORDER BY id`)
+}
+
+// DeleteSubscription deletes a subscription and its delivery log.
+func (s *SQL) DeleteSubscription(ctx context.Context, id string) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(err, apierr.NotFoundf(subscriptionName(id)))
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM deliveries WHERE subscription = $1`, id)
+		return err
+	})
+	return s.db.Classify(err)
+}
+
+// RecordDelivery logs a delivery attempt with the progress it leaves.
+func (s *SQL) RecordDelivery(ctx context.Context, sub string, d *events.Delivery, cursor int64, failures int, next time.Time) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if d != nil {
+			_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (subscription, event_id, event_seq, attempt, state, http_status, error, time)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				sub, d.EventID, d.EventSeq, d.Attempt, int(d.State), d.HTTPStatus, d.Error, storage.Micros(d.Time))
+			if err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE subscriptions SET cursor = $1, failures = $2, next_attempt_us = $3 WHERE id = $4`,
+			cursor, failures, storage.Micros(next), sub)
+		return err
+	})
+	return s.db.Classify(err)
+}
+
+// Deliveries returns a subscription's delivery log.
+func (s *SQL) Deliveries(ctx context.Context, subscription string, after int64, limit int) ([]*events.Delivery, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT seq, subscription, event_id, event_seq, attempt, state, http_status, error, time
+		FROM deliveries WHERE subscription = $1 AND seq > $2 ORDER BY seq LIMIT $3`, subscription, after, max(limit, 1))
+	if err != nil {
+		return nil, s.db.Classify(err)
+	}
+	defer rows.Close()
+	var out []*events.Delivery
+	for rows.Next() {
+		var (
+			d                    events.Delivery
+			attempt, state, code int64
+			us                   int64
+		)
+		if err := rows.Scan(&d.Seq, &d.Subscription, &d.EventID, &d.EventSeq, &attempt, &state, &code, &d.Error, &us); err != nil {
+			return nil, s.db.Classify(err)
+		}
+		d.Attempt, d.State, d.HTTPStatus, d.Time = int(attempt), events.DeliveryState(state), int(code), storage.FromMicros(us)
+		out = append(out, &d)
+	}
+	return out, s.db.Classify(rows.Err())
 }
