@@ -85,10 +85,12 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		// (works/{id}:audit) must be tried before the catalog's plain
 		// works/{id}.
 		{"catalog", o.Catalog, catalogv1.RegisterCatalogServiceHandler},
+		{"catalog", o.Catalog, catalogv1.RegisterCatalogEventServiceHandler},
 		{"licences", o.Licences, licencesv1.RegisterLicenceServiceHandler},
 		{"lineage", o.Lineage, lineagev1.RegisterLineageServiceHandler},
 		{"lineage", o.Lineage, lineagev1.RegisterPolicyServiceHandler},
 		{"lineage", o.Lineage, lineagev1.RegisterCurationServiceHandler},
+		{"lineage", o.Lineage, lineagev1.RegisterSubscriptionServiceHandler},
 	}
 	for _, r := range register {
 		if err := r.fn(ctx, mux, r.conn); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -25,6 +26,7 @@ import (
 	"github.com/stemma-registry/stemma/services/licences/identify"
 	"github.com/stemma-registry/stemma/services/licences/licenceservice"
 	"github.com/stemma-registry/stemma/services/licences/spdx"
+	"github.com/stemma-registry/stemma/services/lineage/events"
 	"github.com/stemma-registry/stemma/services/lineage/lineageservice"
 	lineagestore "github.com/stemma-registry/stemma/services/lineage/store"
 	"github.com/stemma-registry/stemma/services/lineage/watch"
@@ -40,6 +42,8 @@ func Services() []protoreflect.ServiceDescriptor {
 		lineagev1.File_stemma_lineage_v1_lineage_proto.Services().ByName("LineageService"),
 		lineagev1.File_stemma_lineage_v1_policy_proto.Services().ByName("PolicyService"),
 		lineagev1.File_stemma_lineage_v1_curation_proto.Services().ByName("CurationService"),
+		lineagev1.File_stemma_lineage_v1_subscription_proto.Services().ByName("SubscriptionService"),
+		catalogv1.File_stemma_catalog_v1_outbox_proto.Services().ByName("CatalogEventService"),
 	}
 }
 
@@ -156,8 +160,26 @@ func (a *App) startLineage(ctx context.Context, name string) (*part, error) {
 	lineagev1.RegisterLineageServiceServer(a.grpc, svc)
 	lineagev1.RegisterPolicyServiceServer(a.grpc, lineageservice.NewPolicies(svc, st))
 	lineagev1.RegisterCurationServiceServer(a.grpc, lineageservice.NewCurations(svc, st))
+	allow, err := events.ParseAllowList(a.cfg.WebhookAllow)
+	if err != nil {
+		hub.Close()
+		db.Close()
+		return nil, err
+	}
+	lineagev1.RegisterSubscriptionServiceServer(a.grpc, lineageservice.NewSubscriptions(svc, allow))
+	dispatchCtx, stopDispatch := context.WithCancel(context.Background())
+	dispatched := make(chan struct{})
+	d := &lineageservice.Dispatcher{
+		Store: st, Catalog: catalogv1.NewCatalogEventServiceClient(cat), Holder: lineageservice.NewHolder(),
+		Allow: allow, Client: lineageservice.WebhookClient(10 * time.Second),
+		Interval: 500 * time.Millisecond, LeaseTTL: 10 * time.Second, MaxAttempts: a.cfg.WebhookAttempts, Backoff: a.cfg.WebhookBackoff,
+		MaxDepth: a.cfg.MaxDepth, Log: a.log,
+	}
+	go func() { defer close(dispatched); d.Run(dispatchCtx) }()
 	return &part{name: name, services: []string{ServiceOf(name), lineagev1.PolicyService_ServiceDesc.ServiceName,
-		lineagev1.CurationService_ServiceDesc.ServiceName}, close: func() error {
+		lineagev1.CurationService_ServiceDesc.ServiceName, lineagev1.SubscriptionService_ServiceDesc.ServiceName}, close: func() error {
+		stopDispatch()
+		<-dispatched
 		return errors.Join(hub.Close(), db.Close())
 	}}, nil
 }
@@ -195,7 +217,8 @@ func (a *App) startCatalog(ctx context.Context, name string) (*part, error) {
 	}
 	s := cachedstore.New(stored, works)
 	catalogv1.RegisterCatalogServiceServer(a.grpc, catalogservice.New(s, licencesv1.NewLicenceServiceClient(lic), a.pages(), a.cfg.MaxBatchSize))
-	return &part{name: name, services: []string{ServiceOf(name)}, close: func() error {
+	catalogv1.RegisterCatalogEventServiceServer(a.grpc, catalogservice.NewEvents(stored, a.pages()))
+	return &part{name: name, services: []string{ServiceOf(name), catalogv1.CatalogEventService_ServiceDesc.ServiceName}, close: func() error {
 		return errors.Join(db.Close(), works.Close())
 	}}, nil
 }

@@ -22,6 +22,8 @@ type Events interface {
 	// Events returns the log's events after the sequence after, oldest
 	// first, at most limit.
 	Events(ctx context.Context, after int64, limit int) ([]*events.Event, error)
+	// EventHead returns the sequence of the log's last event (0 if none).
+	EventHead(ctx context.Context) (int64, error)
 	// RelayCursor returns how far the log has taken the outbox of source.
 	RelayCursor(ctx context.Context, source string) (int64, error)
 	// Relay appends the events of source's outbox that the log lacks (by
@@ -126,6 +128,13 @@ func (s *SQL) Events(ctx context.Context, after int64, limit int) ([]*events.Eve
 		out = append(out, &e)
 	}
 	return out, s.db.Classify(rows.Err())
+}
+
+// EventHead returns the last sequence given.
+func (s *SQL) EventHead(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT seq FROM event_seq WHERE id = 1`).Scan(&seq)
+	return seq, s.db.Classify(err)
 }
 
 // RelayCursor returns the relay's position in source's outbox.
