@@ -107,7 +107,7 @@ func TestRelicensingReachesDownstreamSubscribers(t *testing.T) {
 	if got.GetSecret() != "" || got.GetWork() != opentofu {
 		t.Fatalf("read back %v: the secret is shown once only", &got)
 	}
-	s.fails(t, "GET", "/v1/"+sub.GetName(), apptest.AliceKey, "", http.StatusNotFound, "")
+	s.fails(t, "GET", "/v1/"+sub.GetName(), apptest.AliceKey, "", http.StatusForbidden, "")
 	s.fails(t, "POST", "/v1/subscriptions", apptest.BobKey, `{"work":"`+opentofu+`","webhookUrl":"http://10.1.2.3:80/x"}`, http.StatusBadRequest, "")
 
 	// The stream, from now on.
@@ -158,7 +158,7 @@ func TestRelicensingReachesDownstreamSubscribers(t *testing.T) {
 		log.GetDeliveries()[0].GetHttpStatus() != 200 || log.GetDeliveries()[0].GetEventId() != live.GetId() {
 		t.Fatalf("delivery log %v", &log)
 	}
-	s.fails(t, "GET", "/v1/"+sub.GetName()+"/deliveries", apptest.AliceKey, "", http.StatusNotFound, "")
+	s.fails(t, "GET", "/v1/"+sub.GetName()+"/deliveries", apptest.AliceKey, "", http.StatusForbidden, "")
 
 	// REST: the same stream as newline-delimited JSON, public for the
 	// work's own scope.
@@ -189,7 +189,7 @@ func TestRelicensingReachesDownstreamSubscribers(t *testing.T) {
 	if len(list.GetSubscriptions()) != 1 {
 		t.Fatalf("an admin lists %v", &list)
 	}
-	s.fails(t, "DELETE", "/v1/"+sub.GetName(), apptest.AliceKey, "", http.StatusNotFound, "")
+	s.fails(t, "DELETE", "/v1/"+sub.GetName(), apptest.AliceKey, "", http.StatusForbidden, "")
 	s.ok(t, "DELETE", "/v1/"+sub.GetName(), apptest.BobKey, "", nil)
 	s.fails(t, "GET", "/v1/"+sub.GetName(), apptest.BobKey, "", http.StatusNotFound, "")
 }

@@ -147,8 +147,7 @@ func (ss *Subscriptions) CreateSubscription(ctx context.Context, req *lineagev1.
 }
 
 // owned returns the subscription the name names if the caller owns it or
-// is an admin. Another's subscription is NOT_FOUND, as if it did not
-// exist: its existence would tell who follows what.
+// is an admin; PERMISSION_DENIED otherwise, as for works.
 func (ss *Subscriptions) owned(ctx context.Context, field, name string) (*events.Subscription, error) {
 	pr, err := auth.Require(ctx)
 	if err != nil {
@@ -163,7 +162,7 @@ func (ss *Subscriptions) owned(ctx context.Context, field, name string) (*events
 		return nil, err
 	}
 	if !pr.CanActOn(sub.Owner) {
-		return nil, apierr.NotFoundf(name)
+		return nil, apierr.Denied("%s belongs to another principal; only its owner or an admin may read or delete it", name)
 	}
 	return sub, nil
 }
