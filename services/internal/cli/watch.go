@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 )
@@ -60,40 +61,15 @@ not apply: a watch has no deadline.`,
 			for _, w := range a {
 				req.Works = append(req.Works, resourceName("works", w))
 			}
-			c, err := o.connect()
-			if err != nil {
-				return err
-			}
-			defer c.close()
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			out := cmd.OutOrStdout()
-			seen := 0
-			err = c.stream(ctx, lineageService.Methods().ByName("WatchDerivations"), &req,
+			return follow(cmd, &o, lineageService.Methods().ByName("WatchDerivations"), &req, count,
 				func() proto.Message { return &lineagev1.WatchDerivationsResponse{} },
-				func(m proto.Message) error {
+				func(m proto.Message) string {
 					e := m.(*lineagev1.WatchDerivationsResponse)
-					if o.output == "json" {
-						b, err := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(e)
-						if err != nil {
-							return err
-						}
-						fmt.Fprintf(out, "%s\n", b)
-					} else {
-						d := e.GetDerivation()
-						fmt.Fprintf(out, "%s  %s  %s  %s  %s -%s-> %s\n", e.GetEventTime().AsTime().Format(time.RFC3339),
-							enumWord(e.GetType().Descriptor(), e.GetType().Number()), e.GetWatchedWork(), d.GetName(),
-							d.GetDerivative(), enumWord(d.GetRelation().Descriptor(), d.GetRelation().Number()), d.GetSource())
-					}
-					if seen++; count > 0 && seen >= count {
-						return errEnough
-					}
-					return nil
+					d := e.GetDerivation()
+					return fmt.Sprintf("%s  %s  %s  %s  %s -%s-> %s", e.GetEventTime().AsTime().Format(time.RFC3339),
+						enumWord(e.GetType().Descriptor(), e.GetType().Number()), e.GetWatchedWork(), d.GetName(),
+						d.GetDerivative(), enumWord(d.GetRelation().Descriptor(), d.GetRelation().Number()), d.GetSource())
 				})
-			if err == nil || errors.Is(err, errEnough) || ctx.Err() != nil {
-				return nil
-			}
-			return failed(err)
 		},
 	}
 	addClientFlags(cmd, &o)
@@ -128,6 +104,20 @@ func (ev *eventWatch) run(cmd *cobra.Command, o *clientOptions, works []string, 
 	if since {
 		req.SinceSequence = &ev.since
 	}
+	return follow(cmd, o, subscriptionService.Methods().ByName("WatchEvents"), req, count,
+		func() proto.Message { return &lineagev1.Event{} },
+		func(m proto.Message) string {
+			e := m.(*lineagev1.Event)
+			return fmt.Sprintf("%d  %s  %s  %s  %s", e.GetSequence(), e.GetEventTime().AsTime().Format(time.RFC3339),
+				enumWord(e.GetKind().Descriptor(), e.GetKind().Number()), strings.Join(e.GetWorks(), ","), eventSummary(e))
+		})
+}
+
+// follow runs a watch: it prints each message of the stream, a line of
+// text or (--output json) one JSON object a line, until it is
+// interrupted, the server ends the stream or count messages were printed.
+func follow(cmd *cobra.Command, o *clientOptions, method protoreflect.MethodDescriptor, req proto.Message, count int,
+	newMsg func() proto.Message, line func(proto.Message) string) error {
 	c, err := o.connect()
 	if err != nil {
 		return err
@@ -137,25 +127,21 @@ func (ev *eventWatch) run(cmd *cobra.Command, o *clientOptions, works []string, 
 	defer stop()
 	out := cmd.OutOrStdout()
 	seen := 0
-	err = c.stream(ctx, subscriptionService.Methods().ByName("WatchEvents"), req,
-		func() proto.Message { return &lineagev1.Event{} },
-		func(m proto.Message) error {
-			e := m.(*lineagev1.Event)
-			if o.output == "json" {
-				b, err := protojson.Marshal(e)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(out, "%s\n", b)
-			} else {
-				fmt.Fprintf(out, "%d  %s  %s  %s  %s\n", e.GetSequence(), e.GetEventTime().AsTime().Format(time.RFC3339),
-					enumWord(e.GetKind().Descriptor(), e.GetKind().Number()), strings.Join(e.GetWorks(), ","), eventSummary(e))
+	err = c.stream(ctx, method, req, newMsg, func(m proto.Message) error {
+		if o.output == "json" {
+			b, err := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(m)
+			if err != nil {
+				return err
 			}
-			if seen++; count > 0 && seen >= count {
-				return errEnough
-			}
-			return nil
-		})
+			fmt.Fprintf(out, "%s\n", b)
+		} else {
+			fmt.Fprintln(out, line(m))
+		}
+		if seen++; count > 0 && seen >= count {
+			return errEnough
+		}
+		return nil
+	})
 	if err == nil || errors.Is(err, errEnough) || ctx.Err() != nil {
 		return nil
 	}
