@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/lineage/events"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
 	"github.com/stemma-registry/stemma/services/lineage/store"
@@ -25,6 +26,7 @@ func RunEvents(t *testing.T, open func(t testing.TB) EventStore) {
 	t.Run("RelayIsIdempotent", func(t *testing.T) { testRelay(t, open(t)) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, open(t)) })
 	t.Run("ConcurrentWritesNumberWithoutGaps", func(t *testing.T) { testConcurrentEvents(t, open(t)) })
+	t.Run("SubscriptionsAndDeliveries", func(t *testing.T) { testSubscriptions(t, open(t)) })
 }
 
 func logged(t *testing.T, s store.Events, after int64) []*events.Event {
@@ -174,5 +176,78 @@ func testConcurrentEvents(t *testing.T, s store.Store) {
 	}
 	if len(es) != 2*n {
 		t.Fatalf("%d events; want %d", len(es), 2*n)
+	}
+}
+
+// Subscriptions are kept by id and owner; a delivery is logged with the
+// webhook progress it leaves, in one transaction; a delete takes the log.
+func testSubscriptions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mk := func(id, owner, hook string) *events.Subscription {
+		return &events.Subscription{ID: id, Owner: owner, Work: "opentofu", Scope: events.ScopeAncestors,
+			Kinds: events.MaskOf([]events.Kind{events.LicenceChanged}), WebhookURL: hook, Secret: "s3cret-" + id, CreateTime: at, Cursor: 7}
+	}
+	for _, sub := range []*events.Subscription{mk("b", "bob", "http://127.0.0.1:1/h"), mk("a", "alice", ""), mk("c", "bob", "")} {
+		if err := s.CreateSubscription(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantKind(t, "duplicate", s.CreateSubscription(ctx, mk("a", "bob", "")), apierr.AlreadyExists, "")
+	got, err := s.GetSubscription(ctx, "b")
+	if err != nil || got.Owner != "bob" || got.Scope != events.ScopeAncestors || !got.Kinds.Has(events.LicenceChanged) || got.Kinds.Has(events.DerivationCreated) ||
+		got.Secret != "s3cret-b" || got.Cursor != 7 || !got.CreateTime.Equal(at.Truncate(time.Microsecond)) {
+		t.Fatalf("GetSubscription = %+v, %v", got, err)
+	}
+	_, err = s.GetSubscription(ctx, "nope")
+	wantKind(t, "missing", err, apierr.NotFound, "")
+	ids := func(subs []*events.Subscription, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, sub := range subs {
+			out = append(out, sub.ID)
+		}
+		return fmt.Sprint(out)
+	}
+	if got := ids(s.ListSubscriptions(ctx, "bob", "", 10)); got != "[b c]" {
+		t.Errorf("bob's: %s", got)
+	}
+	if got := ids(s.ListSubscriptions(ctx, "", "a", 1)); got != "[b]" {
+		t.Errorf("all after a, one: %s", got)
+	}
+	if got := ids(s.WebhookSubscriptions(ctx)); got != "[b]" {
+		t.Errorf("with webhooks: %s", got)
+	}
+	next := at.Add(time.Minute)
+	if err := s.RecordDelivery(ctx, "b", &events.Delivery{EventID: "e8", EventSeq: 8, Attempt: 1, State: events.Failed, HTTPStatus: 500, Error: "boom", Time: at},
+		7, 1, next); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordDelivery(ctx, "b", &events.Delivery{EventID: "e8", EventSeq: 8, Attempt: 2, State: events.Delivered, HTTPStatus: 200, Time: next},
+		8, 0, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordDelivery(ctx, "b", nil, 11, 0, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.GetSubscription(ctx, "b")
+	if got.Cursor != 11 || got.Failures != 0 {
+		t.Errorf("progress %+v", got)
+	}
+	ds, err := s.Deliveries(ctx, "b", 0, 10)
+	if err != nil || len(ds) != 2 || ds[0].State != events.Failed || ds[0].HTTPStatus != 500 || ds[0].Error != "boom" || ds[1].State != events.Delivered || ds[1].Attempt != 2 {
+		t.Fatalf("Deliveries = %+v, %v", ds, err)
+	}
+	if rest, err := s.Deliveries(ctx, "b", ds[0].Seq, 10); err != nil || len(rest) != 1 || rest[0].Seq != ds[1].Seq {
+		t.Fatalf("Deliveries after the first = %+v, %v", rest, err)
+	}
+	if err := s.DeleteSubscription(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, "delete again", s.DeleteSubscription(ctx, "b"), apierr.NotFound, "")
+	if ds, err := s.Deliveries(ctx, "b", 0, 10); err != nil || len(ds) != 0 {
+		t.Errorf("the log outlived its subscription: %+v, %v", ds, err)
 	}
 }
