@@ -93,6 +93,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		{"catalog", func() error {
 			return catalogv1.RegisterCatalogServiceHandlerClient(ctx, mux, catalogpb.NewCatalogServiceClient(o.Catalog))
 		}},
+		{"catalog", func() error {
+			return catalogv1.RegisterCatalogEventServiceHandlerClient(ctx, mux, catalogpb.NewCatalogEventServiceClient(o.Catalog))
+		}},
 		{"licences", func() error {
 			return licencesv1.RegisterLicenceServiceHandlerClient(ctx, mux, licencespb.NewLicenceServiceClient(o.Licences))
 		}},
@@ -104,6 +107,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		}},
 		{"lineage", func() error {
 			return lineagev1.RegisterCurationServiceHandlerClient(ctx, mux, lineagepb.NewCurationServiceClient(o.Lineage))
+		}},
+		{"lineage", func() error {
+			return lineagev1.RegisterSubscriptionServiceHandlerClient(ctx, mux, lineagepb.NewSubscriptionServiceClient(o.Lineage))
 		}},
 	}
 	for _, r := range register {

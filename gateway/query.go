@@ -33,6 +33,8 @@ func eachBinding(fn func(md protoreflect.MethodDescriptor, b httprule.Binding)) 
 		lineagev1.File_stemma_lineage_v1_lineage_proto,
 		lineagev1.File_stemma_lineage_v1_policy_proto,
 		lineagev1.File_stemma_lineage_v1_curation_proto,
+		lineagev1.File_stemma_lineage_v1_subscription_proto,
+		catalogv1.File_stemma_catalog_v1_outbox_proto,
 	} {
 		for i := 0; i < fd.Services().Len(); i++ {
 			methods := fd.Services().Get(i).Methods()

@@ -52,6 +52,9 @@ type Reader interface {
 	// effective-time order (the registration's entry first); NotFound if
 	// the work does not exist.
 	LicenceChanges(ctx context.Context, id string, p Page) ([]work.LicenceChange, int64, error)
+	// LicenceEvents returns the outbox's licence events after the sequence
+	// after, oldest first, at most limit: see Outbox.
+	LicenceEvents(ctx context.Context, after int64, limit int) ([]work.LicenceEvent, error)
 	// Liens returns a page of the work's liens, oldest first; NotFound if
 	// the work does not exist.
 	Liens(ctx context.Context, id string, p Page) ([]work.Lien, int64, error)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
@@ -119,6 +121,11 @@ func (s *SQL) changeLicence(ctx context.Context, tx *sql.Tx, old, w *work.Work, 
 				add = append(add, h[0])
 			}
 			if err := insertEntries(ctx, tx, w.Seq, append(add, e)...); err != nil {
+				return err
+			}
+			// The event is written with the change, in its transaction: a
+			// change recorded is a change announced (docs/events.md).
+			if err := appendOutbox(ctx, tx, work.LicenceEvent{ID: uuid.NewString(), WorkID: w.ID, Change: e.change}); err != nil {
 				return err
 			}
 			h = append(h, e)

@@ -183,6 +183,16 @@ type LicenceChange struct {
 	Note            string
 }
 
+// LicenceEvent is a licence change as the catalog's outbox publishes it:
+// an id that stays the event's everywhere it is relayed, and the outbox's
+// sequence, in commit order.
+type LicenceEvent struct {
+	ID     string
+	Seq    int64
+	WorkID string
+	Change LicenceChange
+}
+
 // Lien holds a work: while it stands, the work cannot be deleted.
 type Lien struct {
 	WorkID     string

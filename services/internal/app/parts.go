@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -24,6 +25,7 @@ import (
 	"github.com/stemma-registry/stemma/services/licences/identify"
 	"github.com/stemma-registry/stemma/services/licences/licenceservice"
 	"github.com/stemma-registry/stemma/services/licences/spdx"
+	"github.com/stemma-registry/stemma/services/lineage/events"
 	"github.com/stemma-registry/stemma/services/lineage/lineageservice"
 	lineagestore "github.com/stemma-registry/stemma/services/lineage/store"
 	"github.com/stemma-registry/stemma/services/lineage/watch"
@@ -61,19 +63,21 @@ var partTable = []partSpec{
 	},
 	{
 		Part:    config.Part{Name: config.PartCatalog, Needs: []string{config.PartLicences}},
-		summary: "works, their licences and licence history",
+		summary: "works, their licences and licence history, licence events",
 		services: []protoreflect.ServiceDescriptor{
 			catalogv1.File_stemma_catalog_v1_catalog_proto.Services().ByName("CatalogService"),
+			catalogv1.File_stemma_catalog_v1_outbox_proto.Services().ByName("CatalogEventService"),
 		},
 		start: (*App).startCatalog,
 	},
 	{
 		Part:    config.Part{Name: config.PartLineage, Needs: []string{config.PartLicences, config.PartCatalog}},
-		summary: "derivations, graph queries, audits, policies and curations",
+		summary: "derivations, graph queries, audits, policies, curations, events and subscriptions",
 		services: []protoreflect.ServiceDescriptor{
 			lineagev1.File_stemma_lineage_v1_lineage_proto.Services().ByName("LineageService"),
 			lineagev1.File_stemma_lineage_v1_policy_proto.Services().ByName("PolicyService"),
 			lineagev1.File_stemma_lineage_v1_curation_proto.Services().ByName("CurationService"),
+			lineagev1.File_stemma_lineage_v1_subscription_proto.Services().ByName("SubscriptionService"),
 		},
 		start: (*App).startLineage,
 	},
@@ -233,7 +237,27 @@ func (a *App) startLineage(ctx context.Context) (closer, error) {
 	lineagev1.RegisterLineageServiceServer(a.grpc, svc)
 	lineagev1.RegisterPolicyServiceServer(a.grpc, lineageservice.NewPolicies(svc, st))
 	lineagev1.RegisterCurationServiceServer(a.grpc, lineageservice.NewCurations(svc, st))
-	return func() error { return errors.Join(hub.Close(), db.Close()) }, nil
+	allow, err := events.ParseAllowList(a.cfg.WebhookAllow)
+	if err != nil {
+		hub.Close()
+		db.Close()
+		return nil, err
+	}
+	lineagev1.RegisterSubscriptionServiceServer(a.grpc, lineageservice.NewSubscriptions(svc, allow))
+	dispatchCtx, stopDispatch := context.WithCancel(context.Background())
+	dispatched := make(chan struct{})
+	d := &lineageservice.Dispatcher{
+		Store: st, Catalog: catalogv1.NewCatalogEventServiceClient(cat), Holder: lineageservice.NewHolder(),
+		Allow: allow, Client: lineageservice.WebhookClient(10 * time.Second),
+		Interval: 500 * time.Millisecond, LeaseTTL: 10 * time.Second, MaxAttempts: a.cfg.WebhookAttempts, Backoff: a.cfg.WebhookBackoff,
+		MaxDepth: a.cfg.MaxDepth, Log: a.log,
+	}
+	go func() { defer close(dispatched); d.Run(dispatchCtx) }()
+	return func() error {
+		stopDispatch()
+		<-dispatched
+		return errors.Join(hub.Close(), db.Close())
+	}, nil
 }
 
 // storeOptions says how a service opens its store: the configured
@@ -269,6 +293,7 @@ func (a *App) startCatalog(ctx context.Context) (closer, error) {
 	}
 	s := cachedstore.New(stored, works)
 	catalogv1.RegisterCatalogServiceServer(a.grpc, catalogservice.New(s, licencesv1.NewLicenceServiceClient(lic), a.pages(), a.cfg.MaxBatchSize))
+	catalogv1.RegisterCatalogEventServiceServer(a.grpc, catalogservice.NewEvents(stored, a.pages()))
 	pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	promoted := make(chan struct{})
 	go func() {

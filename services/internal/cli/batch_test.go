@@ -126,7 +126,7 @@ func TestEveryRPCHasACommand(t *testing.T) {
 	_, table, _ := strings.Cut(string(doc), "### Which command calls which RPC")
 	table, _, _ = strings.Cut(strings.TrimLeft(table, "\n"), "\n\n")
 	root := newRootCmd()
-	for _, svc := range []protoreflect.ServiceDescriptor{licenceService, catalogService, lineageService, policyService, curationService} {
+	for _, svc := range []protoreflect.ServiceDescriptor{licenceService, catalogService, lineageService, policyService, curationService, subscriptionService, catalogEventService} {
 		for i := range svc.Methods().Len() {
 			m := string(svc.Methods().Get(i).Name())
 			if strings.Contains(m, "Lien") {

@@ -74,7 +74,8 @@ unknown, conflicts found), 2 error (usage, transport or server).`,
 	root.AddCommand(newServeCmd(), newVersionCmd(),
 		newCheckCmd(), newCheckBatchCmd(), newLicencesCmd(), newExceptionsCmd(), newWorksCmd(), newDeriveCmd(),
 		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newNoticeCmd(), newSbomCmd(), newImportCmd(), newWatchCmd(), newHealthCmd(),
-		newExportCmd(), newRestoreCmd(), newBackupCmd(), newMigrateCmd(), newPolicyCmd(), newCurationsCmd(), newFingerprintCmd(), newSimilarCmd())
+		newExportCmd(), newRestoreCmd(), newBackupCmd(), newMigrateCmd(), newPolicyCmd(), newCurationsCmd(), newFingerprintCmd(), newSimilarCmd(),
+		newSubscriptionsCmd(), newLicenceEventsCmd())
 	return root
 }
 

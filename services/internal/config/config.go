@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/stemma-registry/stemma/services/lineage/events"
 )
 
 // EnvPrefix prefixes every environment variable derived from a flag.
@@ -121,6 +123,13 @@ type Config struct {
 	// principal (or anonymous address) and of the whole process.
 	WatchesPerClient int
 	MaxWatches       int
+	// WebhookAllow lists the host:port patterns subscription webhooks may
+	// call (docs/events.md); empty refuses webhooks.
+	WebhookAllow string
+	// WebhookAttempts failed attempts dead-letter an event; WebhookBackoff
+	// is the pause after the first failure, doubled after each.
+	WebhookAttempts int
+	WebhookBackoff  time.Duration
 	// GraphWriteWait bounds how long a lineage graph write (a derivation
 	// or an SBOM import) waits for the writes queued before it.
 	GraphWriteWait  time.Duration
@@ -173,6 +182,8 @@ func Default() Config {
 		WatchesPerClient:   16,
 		MaxWatches:         1000,
 		GraphWriteWait:     10 * time.Second,
+		WebhookAttempts:    8,
+		WebhookBackoff:     time.Second,
 		MaxReplicaLag:      2 * time.Second,
 		CacheEntries:       100_000,
 		ShutdownTimeout:    10 * time.Second,
@@ -226,6 +237,9 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.MaxClosure, "max-closure", c.MaxClosure, "most works one lineage walk reaches besides its root; past it the answer is cut and flagged truncated")
 	fs.IntVar(&c.WatchesPerClient, "watches-per-client", c.WatchesPerClient, "open watch streams one principal (or anonymous client address) may hold; beyond it RESOURCE_EXHAUSTED")
 	fs.IntVar(&c.MaxWatches, "max-watches", c.MaxWatches, "open watch streams this process serves in all; beyond it RESOURCE_EXHAUSTED")
+	fs.StringVar(&c.WebhookAllow, "webhook-allow", c.WebhookAllow, "host:port patterns (port * for any), comma-separated, that subscription webhooks may call; empty refuses webhooks")
+	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", c.WebhookAttempts, "failed attempts after which a webhook event is dead-lettered")
+	fs.DurationVar(&c.WebhookBackoff, "webhook-backoff", c.WebhookBackoff, "pause after a webhook's first failed attempt, doubled after each")
 	fs.DurationVar(&c.GraphWriteWait, "graph-write-wait", c.GraphWriteWait, "longest a lineage graph write (derivation, SBOM import) waits for the writes ahead of it; then UNAVAILABLE")
 	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "entries of each in-process cache (works by id always; every cache when no Redis URL is set); 0 turns them off")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
@@ -468,6 +482,12 @@ func (c *Config) Validate(parts []Part) error {
 	}
 	if c.MaxClosure < 1 {
 		add("--max-closure: want at least 1")
+	}
+	if _, err := events.ParseAllowList(c.WebhookAllow); err != nil {
+		add("--webhook-allow: %v", err)
+	}
+	if c.WebhookAttempts < 1 || c.WebhookBackoff <= 0 {
+		add("--webhook-attempts %d, --webhook-backoff %s: want at least 1 and a positive pause", c.WebhookAttempts, c.WebhookBackoff)
 	}
 	if c.WatchesPerClient < 1 || c.MaxWatches < c.WatchesPerClient {
 		add("--watches-per-client %d, --max-watches %d: want 1 <= per client <= total", c.WatchesPerClient, c.MaxWatches)

@@ -49,6 +49,7 @@ func accessCases(s *suite) map[string]access {
 	work := `{"kind":"WORK_KIND_TEXT","title":"intruder","licence":"MIT"}`
 	pol := s.create("POST", "/v1/policies", `{"document":"id: access-policy\ndeny:\n  categories: [strong-copyleft]\n"}`, "name")
 	intruderPolicy := `{"document":"id: access-policy\nallow:\n  categories: [strong-copyleft]\n"}`
+	sub := s.create("POST", "/v1/subscriptions", `{"work":"`+a+`","scope":"SCOPE_DESCENDANTS"}`, "name")
 	cur := s.create("POST", "/v1/curations", `{"purl":"pkg:npm/access-p","licence":"MIT","evidence":{"url":"https://example.com/LICENSE"}}`, "name")
 	return map[string]access{
 		"CreateWork":       {call: Call{Body: work}},
@@ -76,6 +77,9 @@ func accessCases(s *suite) map[string]access {
 		// curation, as he may not change her works.
 		"AcceptCuration": {owned: true, call: Call{Params: map[string]string{"name": cur}, Body: `{}`}},
 		"RejectCuration": {owned: true, call: Call{Params: map[string]string{"name": cur}, Body: `{}`}},
+		// Bob may follow alice's work; not read or delete her subscription.
+		"CreateSubscription": {call: Call{Body: `{"work":"` + a + `","scope":"SCOPE_ANCESTORS"}`}},
+		"DeleteSubscription": {owned: true, call: Call{Params: map[string]string{"name": sub}}},
 		// A notice reads the document only; it takes a key as every POST.
 		"BuildSbomNotice": {foreign: true, call: Call{Body: sbom}},
 		// A lookup needs a key for its POST, and reads alice's work only.

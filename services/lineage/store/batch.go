@@ -6,6 +6,7 @@ import (
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/storage"
+	"github.com/stemma-registry/stemma/services/lineage/events"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
 )
 
@@ -22,7 +23,9 @@ import (
 func (s *SQL) CreateMany(ctx context.Context, ds []*graph.Derivation) (existing []*graph.Derivation, err error) {
 	type encoded struct{ body, digest string }
 	checks := make([]encoded, len(ds))
+	eventIDs := make([]string, len(ds))
 	for i, d := range ds {
+		eventIDs[i] = NewEventID()
 		body, digest, err := encodeCheck(d.Check)
 		if err != nil {
 			return nil, err
@@ -80,7 +83,16 @@ func (s *SQL) CreateMany(ctx context.Context, ds []*graph.Derivation) (existing 
 			pending = append(pending, i)
 			r.edges[key], r.ids[d.ID], r.sources[d.Source] = d.ID, true, true
 		}
-		return flush()
+		if err := flush(); err != nil {
+			return err
+		}
+		var es []*events.Event
+		for i, d := range ds {
+			if existing[i] == nil {
+				es = append(es, derivationEvent(eventIDs[i], events.DerivationCreated, d, d.CreateTime))
+			}
+		}
+		return appendNewEvents(ctx, tx, es)
 	})
 	if err != nil {
 		return nil, err

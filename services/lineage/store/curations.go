@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/storage"
+	"github.com/stemma-registry/stemma/services/lineage/events"
 )
 
 // CurationState is where a curation stands; the values are those of
@@ -209,6 +211,7 @@ func (s *SQL) AcceptedCurations(ctx context.Context) ([]*Curation, error) {
 // ReviewCuration changes a curation's state, compare-and-set on it.
 func (s *SQL) ReviewCuration(ctx context.Context, id string, from CurationState, e CurationEvent) (*Curation, error) {
 	var c *Curation
+	eventID := NewEventID()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE curations SET state = $1, reviewer = $2, update_time = $3
 			WHERE id = $4 AND state = $5`, int(e.State), e.Actor, storage.Micros(e.Time), id, int(from))
@@ -232,8 +235,11 @@ func (s *SQL) ReviewCuration(ctx context.Context, id string, from CurationState,
 		if err := insertEvent(ctx, tx, id, seq+1, e); err != nil {
 			return err
 		}
-		c, err = getCuration(ctx, tx, id)
-		return err
+		if c, err = getCuration(ctx, tx, id); err != nil || e.State != CurationAccepted {
+			return err
+		}
+		return appendNewEvents(ctx, tx, []*events.Event{{ID: eventID, Kind: events.CurationAccepted, Time: e.Time,
+			Curation: &events.Curation{Name: curationName(c.ID), Work: strings.TrimPrefix(c.Work, "works/"), Licence: c.Licence}}})
 	})
 	return c, s.db.Classify(err)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/storage"
+	"github.com/stemma-registry/stemma/services/lineage/events"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
 )
 
@@ -178,6 +179,7 @@ func (s *SQL) Create(ctx context.Context, d *graph.Derivation, req Request) (sto
 	if err != nil {
 		return nil, false, err
 	}
+	eventID := NewEventID()
 	err = s.graphTx(ctx, func(tx *sql.Tx) error {
 		stored, created = nil, false
 		if req.ID != "" {
@@ -214,7 +216,7 @@ func (s *SQL) Create(ctx context.Context, d *graph.Derivation, req Request) (sto
 		c.CreateTime = storage.FromMicros(storage.Micros(d.CreateTime))
 		c.SourceTime = storage.FromMicros(storage.Micros(cmp.Or(c.SourceTime, c.CreateTime)))
 		stored, created = &c, true
-		return nil
+		return appendNewEvents(ctx, tx, []*events.Event{derivationEvent(eventID, events.DerivationCreated, &c, c.CreateTime)})
 	})
 	if err != nil {
 		return nil, false, err
@@ -392,6 +394,7 @@ func (s seqScanner) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.
 // Delete deletes a derivation and bumps the epoch.
 func (s *SQL) Delete(ctx context.Context, id, etag string) (*graph.Derivation, error) {
 	var d *graph.Derivation
+	eventID := NewEventID()
 	err := s.graphTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if d, err = get(ctx, tx, id); err != nil {
@@ -407,8 +410,10 @@ func (s *SQL) Delete(ctx context.Context, id, etag string) (*graph.Derivation, e
 			return err
 		}
 		// A retry of the request that created it may create it again.
-		_, err = tx.ExecContext(ctx, `DELETE FROM requests WHERE derivation_id = $1`, id)
-		return err
+		if _, err := tx.ExecContext(ctx, `DELETE FROM requests WHERE derivation_id = $1`, id); err != nil {
+			return err
+		}
+		return appendNewEvents(ctx, tx, []*events.Event{derivationEvent(eventID, events.DerivationDeleted, d, time.Now())})
 	})
 	return d, err
 }

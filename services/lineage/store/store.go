@@ -50,6 +50,8 @@ type ListQuery struct {
 
 // Store keeps derivations and walks the graph they form.
 type Store interface {
+	Events
+	Subscriptions
 	// Create records d (with its ID and CreateTime set) and, if req.ID is
 	// set, the request that made it. If req was already recorded it
 	// returns the derivation that request created and created=false, or

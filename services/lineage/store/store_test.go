@@ -27,6 +27,14 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestEventConformance(t *testing.T) {
+	for _, b := range storagetest.Backends(store.Service, store.Migrations()) {
+		t.Run(string(b.Engine), func(t *testing.T) {
+			storetest.RunEvents(t, func(t testing.TB) storetest.EventStore { return store.New(b.Open(t)) })
+		})
+	}
+}
+
 func TestPolicyConformance(t *testing.T) {
 	for _, b := range storagetest.Backends(store.Service, store.Migrations()) {
 		t.Run(string(b.Engine), func(t *testing.T) {

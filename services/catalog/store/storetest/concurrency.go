@@ -69,6 +69,17 @@ func testConcurrentUpdates(t *testing.T, s store.Store) {
 	if h[len(h)-1].Licence != got.Licence.Expression {
 		t.Errorf("the work's licence %q is not the last in its history %q", got.Licence.Expression, h[len(h)-1].Licence)
 	}
+	// The outbox numbers concurrent changes without gaps, in the order the
+	// history recorded them.
+	events, err := s.LicenceEvents(ctx, 0, 1000)
+	if err != nil || len(events) != workers*each {
+		t.Fatalf("%d outbox events, %v; want %d", len(events), err, workers*each)
+	}
+	for i, e := range events {
+		if e.Seq != int64(i+1) || e.Change.Licence != h[i+1].Licence || e.Change.PreviousLicence != h[i+1].PreviousLicence {
+			t.Fatalf("outbox event %d = %+v; want sequence %d and the history's change %+v", i, e, i+1, h[i+1])
+		}
+	}
 }
 
 // Many writers each adding a creator by read-modify-write with the etag,

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"Similar", testSimilar},
 		{"LicenceTime", testLicenceTime},
 		{"Delete", testDelete},
+		{"LicenceEventsOutbox", testLicenceEvents},
 		{"Liens", testLiens},
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
 		{"ConcurrentEtagUpdatesLoseNothing", testConcurrentEtagUpdates},

@@ -233,3 +233,38 @@ func testDelete(t *testing.T, s store.Store) {
 		t.Error("a work registered again under a deleted work's id has the deleted work's etag")
 	}
 }
+
+// Every licence change, and nothing else, writes one outbox event in its
+// transaction; a refused change writes none.
+func testLicenceEvents(t *testing.T, s store.Store) {
+	w := create(t, s, "alice", sample(1))[0]
+	effective := time.Date(2023, 8, 10, 0, 0, 0, 0, time.UTC)
+	if _, err := s.Update(ctx, store.Update{ID: w.ID, Actor: Alice, Fields: work.FieldTitle, Values: &work.Work{Title: "Renamed"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Update(ctx, store.Update{ID: w.ID, Actor: Alice, Fields: work.FieldLicence, Values: &work.Work{Licence: Licence("BUSL-1.1", "BUSL-1.1")},
+		LicenceNote: "relicensed", LicenceEffective: effective})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Update(ctx, store.Update{ID: w.ID, Actor: Bob, Fields: work.FieldLicence, Values: &work.Work{Licence: Licence("MIT", "MIT")}})
+	wantKind(t, "a licence change by another principal", err, apierr.PermissionDenied)
+	if _, err := s.Update(ctx, store.Update{ID: w.ID, Actor: Alice, Fields: work.FieldLicence, Values: &work.Work{Licence: Licence("MIT", "MIT")}}); err != nil {
+		t.Fatal(err)
+	}
+	events, err := s.LicenceEvents(ctx, 0, 10)
+	if err != nil || len(events) != 2 {
+		t.Fatalf("LicenceEvents = %+v, %v; want 2", events, err)
+	}
+	first := events[0]
+	if first.Seq != 1 || first.ID == "" || first.WorkID != w.ID || first.Change.Licence != "BUSL-1.1" || first.Change.PreviousLicence != w.Licence.Expression ||
+		!first.Change.EffectiveTime.Equal(effective) || first.Change.Actor != "alice" || first.Change.Note != "relicensed" || first.Change.RecordTime.IsZero() {
+		t.Fatalf("first event %+v", first)
+	}
+	if events[1].Seq != 2 || events[1].ID == first.ID || events[1].Change.PreviousLicence != "BUSL-1.1" {
+		t.Fatalf("second event %+v", events[1])
+	}
+	if rest, err := s.LicenceEvents(ctx, 1, 10); err != nil || len(rest) != 1 || rest[0].ID != events[1].ID {
+		t.Fatalf("LicenceEvents after 1 = %+v, %v", rest, err)
+	}
+}
