@@ -352,10 +352,6 @@ func (cu *curator) ofWork(id string, w *catalogv1.Work) *store.Curation {
 	return cu.forWork(workName(id), workPurl(w), w.GetVersion())
 }
 
-// purls reports whether some accepted curation names a package: only
-// then does curating an ancestry need the package URLs of its sources.
-func (cu *curator) purls() bool { return len(cu.byPurl) > 0 }
-
 // workPurl returns the package URL a work records, or "".
 func workPurl(w *catalogv1.Work) string {
 	for _, id := range w.GetIdentifiers() {

@@ -13,8 +13,8 @@ import (
 
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
-	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/internal/names"
 	"github.com/stemma-registry/stemma/services/internal/paging"
 	"github.com/stemma-registry/stemma/services/lineage/events"
