@@ -32,7 +32,7 @@ func (s *Service) GetAttribution(ctx context.Context, req *lineagev1.GetAttribut
 		return nil, err
 	}
 	key := fmt.Sprintf("lineage:attribution:v2:%d:%s:%s:%s:%s%s", a.epoch, rulesVersion, a.depth, w.Root,
-		digest(a.closure, ws, false, (*catalogv1.Work).GetEtag), cu.digest())
+		digest(a.closure, ws, (*catalogv1.Work).GetEtag), cu.digest())
 	cached := rulesVersion != ""
 	if cached {
 		if b, ok := s.Cache.Get(ctx, key); ok {
@@ -76,7 +76,7 @@ func (s *Service) upstream(ctx context.Context, work string, maxDepth int32) (gr
 	if err != nil {
 		return w, nil, nil, err
 	}
-	ws, err := s.ancestryWorks(ctx, a.closure, false)
+	ws, err := s.ancestryWorks(ctx, a.closure)
 	return w, a, ws, err
 }
 

@@ -21,15 +21,13 @@ import (
 	"github.com/stemma-registry/stemma/services/lineage/store"
 )
 
-// ancestryWorks returns the catalog's works of the works of a closure
-// that derive from others of it (onward), or of all of them; the root is
-// always asked for, and NOT_FOUND if it has no ancestry and no record.
-func (s *Service) ancestryWorks(ctx context.Context, c *graph.Closure, onward bool) (map[string]*catalogv1.Work, error) {
-	var ids []string
+// ancestryWorks returns the catalog's works of every work of a closure
+// (sources too: their licences at the source time, their package URLs for
+// curations), NOT_FOUND if the root has no ancestry and no record.
+func (s *Service) ancestryWorks(ctx context.Context, c *graph.Closure) (map[string]*catalogv1.Work, error) {
+	ids := make([]string, len(c.Nodes))
 	for i, n := range c.Nodes {
-		if i == 0 || n.Onward || !onward {
-			ids = append(ids, n.Work)
-		}
+		ids[i] = n.Work
 	}
 	ws, err := s.works(ctx, ids)
 	if err != nil {
@@ -45,12 +43,9 @@ func (s *Service) ancestryWorks(ctx context.Context, c *graph.Closure, onward bo
 // order, what field says of it (a missing work hashing differently from
 // every value), for cache keys that must change when any of those works
 // does.
-func digest(c *graph.Closure, ws map[string]*catalogv1.Work, onward bool, field func(*catalogv1.Work) string) string {
+func digest(c *graph.Closure, ws map[string]*catalogv1.Work, field func(*catalogv1.Work) string) string {
 	h := sha256.New()
-	for i, n := range c.Nodes {
-		if onward && i > 0 && !n.Onward {
-			continue
-		}
+	for _, n := range c.Nodes {
 		h.Write([]byte(n.Work))
 		if w := ws[n.Work]; w != nil {
 			h.Write([]byte{1})
@@ -119,12 +114,12 @@ func (s *Service) audit(ctx context.Context, w graph.Walk) (*lineagev1.AuditWork
 	// inbound side is the source's licence in force at the source time,
 	// unless a curation covers the source: by the work, or by the package
 	// URL and version its record gives.
-	ws, err := s.ancestryWorks(ctx, c, false)
+	ws, err := s.ancestryWorks(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	rulesVersion := s.checker.RulesVersion(ctx)
-	key := auditKey(a, rulesVersion, w.Root, digest(c, ws, false, licenceAndEtag)+cu.digest())
+	key := auditKey(a, rulesVersion, w.Root, digest(c, ws, licenceAndEtag)+cu.digest())
 	if rulesVersion != "" {
 		if b, ok := s.Cache.Get(ctx, key); ok {
 			resp := &lineagev1.AuditWorkResponse{}

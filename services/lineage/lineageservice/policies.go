@@ -368,7 +368,7 @@ func (ps *Policies) workSubjects(ctx context.Context, work string, resp *lineage
 		return nil, err
 	}
 	c := a.closure
-	ws, err := ps.s.ancestryWorks(ctx, c, false)
+	ws, err := ps.s.ancestryWorks(ctx, c)
 	if err != nil {
 		return nil, err
 	}
