@@ -130,6 +130,11 @@ func seed(c client) map[string]call {
 		return map[string]string{"curation": strings.TrimPrefix(n, "curations/")}
 	}
 	toAccept, toReject := curation(), curation()
+	subscription := func() map[string]string {
+		n := c.must("POST", "/v1/subscriptions", alice, `{"work":"works/c2","scope":"SCOPE_DESCENDANTS"}`)["name"].(string)
+		return map[string]string{"subscription": strings.TrimPrefix(n, "subscriptions/")}
+	}
+	sub, subToDelete := subscription(), subscription()
 	return map[string]call{
 		"LicenceService_GetLicence":              {path: map[string]string{"licence": "MIT"}},
 		"LicenceService_ListLicences":            {query: "pageSize=5"},
@@ -182,6 +187,16 @@ func seed(c client) map[string]call {
 		"CurationService_ListCurations":          {query: "filter=state%20%3D%20PROPOSED"},
 		"CurationService_AcceptCuration":         {path: toAccept, body: `{"note":"the LICENSE file"}`, key: root},
 		"CurationService_RejectCuration":         {path: toReject, body: `{}`, key: root},
+		"CatalogService_SearchSimilarWorks":      {query: "iscc=ISCC:KACYPXW445FTYNJ3CYSXHAFJMA2HUWULUNRFE3BLHRSCXYH2M5AEGQY&maxDistance=3"},
+		"CatalogEventService_ListLicenceEvents":  {query: "pageSize=5"},
+		"SubscriptionService_CreateSubscription": {body: `{"work":"works/c1","scope":"SCOPE_ANCESTORS","kinds":["EVENT_KIND_LICENCE_CHANGED"]}`, key: alice},
+		"SubscriptionService_GetSubscription":    {path: sub, key: alice},
+		"SubscriptionService_ListSubscriptions":  {key: alice},
+		"SubscriptionService_ListDeliveries":     {path: sub, key: alice},
+		"SubscriptionService_DeleteSubscription": {path: subToDelete, key: alice},
+		// A watch beyond the work itself needs a key, as WatchDerivations'
+		// with descendants does.
+		"SubscriptionService_WatchEvents": {query: "work=works/c2&scope=SCOPE_DESCENDANTS", key: alice},
 	}
 }
 
@@ -245,7 +260,7 @@ func TestEveryOperationAnswers(t *testing.T) {
 		code, answer := c.do(method, url, cl.key, body)
 		checkError(t, o, code, answer, 400, 404)
 
-		if o.OperationID == "LineageService_WatchDerivations" {
+		if o.OperationID == "LineageService_WatchDerivations" || o.OperationID == "SubscriptionService_WatchEvents" {
 			checkStream(t, d, o, c, cl)
 			continue
 		}
@@ -368,13 +383,17 @@ func checkStatusShape(t *testing.T, what string, body []byte) {
 	}
 }
 
-// checkStream opens the watch stream, records a derivation, and checks the
-// event arrives in the documented stream shape.
+// checkStream opens a watch stream (of derivations, or of the events of
+// works/c2's descendants), records derivations from works/c2, and checks
+// an event arrives in the documented stream shape.
 func checkStream(t *testing.T, d *document, o op, c client, cl call) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.inst.BaseURL()+o.url(cl), nil)
+	if cl.key != "" {
+		req.Header.Set("Authorization", "Bearer "+cl.key)
+	}
 	type answer struct {
 		code int
 		line []byte
@@ -402,9 +421,11 @@ func checkStream(t *testing.T, d *document, o op, c client, cl call) {
 	}()
 	// Events flow only once the stream is open; record derivations until
 	// one arrives.
+	prefix := strings.ToLower(strings.ReplaceAll(o.OperationID, "_", "-")) + "-"
 	for i := 0; ; i++ {
-		c.must("POST", "/v1/works?workId=watched-"+itoa(i), alice, `{"kind":"WORK_KIND_SOFTWARE","title":"w","licence":"MIT"}`)
-		c.must("POST", "/v1/derivations", alice, `{"derivative":"works/watched-`+itoa(i)+`","source":"works/c2","relation":"RELATION_FORK"}`)
+		id := prefix + itoa(i)
+		c.must("POST", "/v1/works?workId="+id, alice, `{"kind":"WORK_KIND_SOFTWARE","title":"w","licence":"MIT"}`)
+		c.must("POST", "/v1/derivations", alice, `{"derivative":"works/`+id+`","source":"works/c2","relation":"RELATION_FORK"}`)
 		select {
 		case a := <-got:
 			if a.err != nil || a.code != 200 {

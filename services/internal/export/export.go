@@ -246,7 +246,13 @@ func jsonValue(v any) any {
 	return v
 }
 
-// tableNames lists the service's tables, without the migration tool's.
+// processState names the tables that hold the running processes' state,
+// not the registry's: which replica holds a lease (the event relay,
+// webhook delivery). A restored registry starts with none held.
+var processState = map[string]bool{"leases": true}
+
+// tableNames lists the service's tables, without the migration tool's or
+// the processes' own.
 func tableNames(ctx context.Context, tx *sql.Tx, engine storage.Engine) ([]string, error) {
 	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
 	if engine == storage.Postgres {
@@ -263,7 +269,7 @@ func tableNames(ctx context.Context, tx *sql.Tx, engine storage.Engine) ([]strin
 		if err := rows.Scan(&n); err != nil {
 			return nil, err
 		}
-		if !strings.HasPrefix(n, "goose_") {
+		if !strings.HasPrefix(n, "goose_") && !processState[n] {
 			out = append(out, n)
 		}
 	}

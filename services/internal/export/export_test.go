@@ -155,7 +155,31 @@ func load(t *testing.T, a *apptest.Instance, o export.Options) []string {
 	if !strings.Contains(x, "rt-x") || !strings.Contains(y, "rt-y") {
 		t.Fatalf("works made through the API: %s %s", x, y)
 	}
+	relayed(t, catDB, linDB)
 	return append(works, "rt-x", "rt-y")
+}
+
+// relayed waits until the lineage service has relayed every event of the
+// catalog's outbox into its event log, so that the export holds a settled
+// registry: a restored one relays nothing more, and exports the same rows.
+func relayed(t *testing.T, cat, lin *storage.DB) {
+	t.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var written, read int64
+		if err := cat.Reader().QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM outbox").Scan(&written); err != nil {
+			t.Fatal(err)
+		}
+		if err := lin.Reader().QueryRowContext(ctx, "SELECT COALESCE(MAX(position), 0) FROM relay_cursors").Scan(&read); err != nil {
+			t.Fatal(err)
+		}
+		if read >= written {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the relay read the catalog's outbox up to %d of %d in 30s", read, written)
+		}
+	}
 }
 
 // call makes a REST call that must succeed and returns the answer.

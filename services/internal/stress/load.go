@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/stemma-registry/stemma/services/internal/app"
+	"github.com/stemma-registry/stemma/services/internal/config"
 	"github.com/stemma-registry/stemma/services/internal/consistency"
 	"github.com/stemma-registry/stemma/services/internal/rpc"
 )
@@ -81,8 +82,10 @@ type Sample struct {
 type Via struct {
 	Name string
 	base string // REST: http://host:port
-	// conns maps a gRPC service name to its connection (gRPC only).
-	conns map[string]*grpc.ClientConn
+	// conns maps a gRPC service name to its connection (gRPC only), one
+	// of opened.
+	conns  map[string]*grpc.ClientConn
+	opened []*grpc.ClientConn
 	// draining is set while the via is being taken out, as a load
 	// balancer would before a gateway is told to stop.
 	draining atomic.Bool
@@ -95,22 +98,31 @@ func RESTVia(name, addr string) *Via { return &Via{Name: name, base: "http://" +
 // GRPCVia returns a way in straight to the services' replicas, through
 // Stemma's own client connections: round robin over the addresses, reads
 // retried by the gRPC retry policy, writes retried with their request_id.
+// Every service a part serves goes over that part's connection.
 func GRPCVia(licences, catalog, lineage string) (*Via, error) {
+	addrs := map[string]string{config.PartLicences: licences, config.PartCatalog: catalog, config.PartLineage: lineage}
 	v := &Via{Name: "gRPC", conns: map[string]*grpc.ClientConn{}}
-	for i, addrs := range []string{licences, catalog, lineage} {
-		c, err := rpc.Dial(rpc.Target{Addrs: strings.Split(addrs, ","), Policy: app.Policy()})
+	for _, t := range app.Targets() {
+		a, ok := addrs[t.Name]
+		if !ok {
+			continue
+		}
+		c, err := rpc.Dial(rpc.Target{Addrs: strings.Split(a, ","), Policy: app.Policy()})
 		if err != nil {
 			v.Close()
 			return nil, err
 		}
-		v.conns[string(app.Services()[i].FullName())] = c
+		v.opened = append(v.opened, c)
+		for _, svc := range t.Services {
+			v.conns[svc] = c
+		}
 	}
 	return v, nil
 }
 
 // Close closes the via's gRPC connections.
 func (v *Via) Close() {
-	for _, c := range v.conns {
+	for _, c := range v.opened {
 		_ = c.Close()
 	}
 }

@@ -19,8 +19,8 @@ var (
 	command = flag.String("stress.command", "", "the command to name in the report (default: this test's command line)")
 )
 
-// config is the size of a run.
-type config struct {
+// runSize is the size of a run.
+type runSize struct {
 	workers int
 	budget  int64
 	plan    Plan
@@ -28,12 +28,12 @@ type config struct {
 
 // The short run is part of `make test`; the long one is `make stress`.
 var (
-	shortRun = config{workers: 6, budget: 50_000, plan: Plan{
+	shortRun = runSize{workers: 6, budget: 50_000, plan: Plan{
 		Gap: 4 * time.Second, RedisDown: 10 * time.Second, PostgresDown: 3 * time.Second, CatalogDown: 3 * time.Second,
 		ReplicaDown: 3 * time.Second, ReplicaLag: 4 * time.Second,
 		Racers: 24, RingSize: 6,
 	}}
-	longRun = config{workers: 12, budget: 1_000_000, plan: Plan{
+	longRun = runSize{workers: 12, budget: 1_000_000, plan: Plan{
 		Gap: 20 * time.Second, RedisDown: 10 * time.Second, PostgresDown: 10 * time.Second, CatalogDown: 10 * time.Second,
 		ReplicaDown: 10 * time.Second, ReplicaLag: 15 * time.Second,
 		Racers: 64, RingSize: 8,
