@@ -55,7 +55,9 @@ FUZZ_TARGETS := FuzzParse:./services/licences/expression/ \
                 FuzzPolicy:./services/lineage/policy/ \
                 FuzzParseLSN:./services/internal/consistency/ \
                 FuzzDecode:./services/catalog/iscc/ \
-                FuzzParse:./services/catalog/similarity/
+                FuzzParse:./services/catalog/similarity/ \
+                FuzzVerify:./services/lineage/events/ \
+                FuzzAllowList:./services/lineage/events/
 # fuzz-all runs every target for $(1) executions, minimising each new input
 # for at most $(2) (a per-input bound inside the worker, untouched by that race).
 define fuzz-all
