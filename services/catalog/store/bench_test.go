@@ -97,7 +97,7 @@ func benchBulk(b *testing.B, streams int) {
 	}
 	var (
 		storeTime, rawTime, indexedTime time.Duration
-		seq                atomic.Int64
+		seq                             atomic.Int64
 	)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
