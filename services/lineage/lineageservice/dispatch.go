@@ -154,26 +154,21 @@ func (d *Dispatcher) deliverTo(ctx context.Context, sub *events.Subscription) er
 		code, err := d.post(ctx, sub, e)
 		now := time.Now().UTC()
 		del := &events.Delivery{EventID: e.ID, EventSeq: e.Seq, Attempt: sub.Failures + 1, State: events.Delivered, HTTPStatus: code, Time: now}
-		if err == nil {
-			handled, sub.Failures = e.Seq, 0
-			if err := d.Store.RecordDelivery(ctx, sub.ID, del, handled, 0, time.Time{}); err != nil {
-				return err
+		if err != nil {
+			del.Error = err.Error()
+			if del.Attempt < d.MaxAttempts {
+				del.State = events.Failed
+				wait := d.Backoff << min(del.Attempt-1, 16)
+				return d.Store.RecordDelivery(ctx, sub.ID, del, handled, del.Attempt, now.Add(wait))
 			}
-			continue
-		}
-		del.Error = err.Error()
-		if del.Attempt >= d.MaxAttempts {
 			del.State = events.DeadLettered
 			d.Log.Warn("events: webhook dead-lettered an event", "subscription", sub.ID, "event", e.ID, "attempts", del.Attempt, "err", err)
-			handled, sub.Failures = e.Seq, 0
-			if err := d.Store.RecordDelivery(ctx, sub.ID, del, handled, 0, time.Time{}); err != nil {
-				return err
-			}
-			continue
 		}
-		del.State = events.Failed
-		wait := d.Backoff << min(del.Attempt-1, 16)
-		return d.Store.RecordDelivery(ctx, sub.ID, del, handled, del.Attempt, now.Add(wait))
+		// Delivered or dead-lettered: the event is handled either way.
+		handled, sub.Failures = e.Seq, 0
+		if err := d.Store.RecordDelivery(ctx, sub.ID, del, handled, 0, time.Time{}); err != nil {
+			return err
+		}
 	}
 	if handled != sub.Cursor {
 		return d.Store.RecordDelivery(ctx, sub.ID, nil, handled, 0, time.Time{})

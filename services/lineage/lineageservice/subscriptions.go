@@ -232,15 +232,9 @@ func (ss *Subscriptions) ListDeliveries(ctx context.Context, req *lineagev1.List
 		return nil, err
 	}
 	q := paging.NewQuery("ListDeliveries", sub.ID)
-	tok, err := paging.Decode(q, req.GetPageToken())
+	after, err := offset(q, req.GetPageToken())
 	if err != nil {
 		return nil, err
-	}
-	var after int64
-	if tok != "" {
-		if after, err = strconv.ParseInt(tok, 10, 64); err != nil {
-			return nil, apierr.Invalid("page_token", "not a token this method returned")
-		}
 	}
 	ds, err := ss.s.Store.Deliveries(ctx, sub.ID, after, size+1)
 	if err != nil {
