@@ -19,8 +19,13 @@ import (
 
 func replica(t *testing.T) (*rpc.Server, string) {
 	t.Helper()
+	return replicaLogging(t, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func replicaLogging(t *testing.T, log *slog.Logger) (*rpc.Server, string) {
+	t.Helper()
 	srv := rpc.NewServer(rpc.ServerOptions{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: log,
 		Keys:   auth.NewKeys(nil, nil, ""), Policy: app.Policy(), MaxMsgBytes: 1 << 20,
 	})
 	engine, err := compat.New(spdx.Default())

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
@@ -88,10 +87,6 @@ func NewServer(o ServerOptions) *Server {
 	if o.Registry != nil {
 		o.Registry.MustRegister(metrics)
 	}
-	logOpts := []logging.Option{
-		logging.WithLogOnEvents(logging.FinishCall),
-		logging.WithLevels(codeToLevel),
-	}
 	rec := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		o.Logger.ErrorContext(ctx, "panic in handler", "panic", p, "stack", string(debug.Stack()))
 		return status.Error(codes.Internal, "internal error")
@@ -101,7 +96,7 @@ func NewServer(o ServerOptions) *Server {
 		requestid.UnaryServerInterceptor(),
 		consistency.UnaryServerInterceptor(),
 		metrics.UnaryServerInterceptor(),
-		logging.UnaryServerInterceptor(slogLogger(o.Logger), logOpts...),
+		logUnary(o.Logger),
 		errorsUnary(o.Logger),
 		codec.unary(),
 		recovery.UnaryServerInterceptor(rec),
@@ -111,7 +106,7 @@ func NewServer(o ServerOptions) *Server {
 		requestid.StreamServerInterceptor(),
 		consistency.StreamServerInterceptor(),
 		metrics.StreamServerInterceptor(),
-		logging.StreamServerInterceptor(slogLogger(o.Logger), logOpts...),
+		logStream(o.Logger),
 		errorsStream(o.Logger),
 		codec.stream(),
 		recovery.StreamServerInterceptor(rec),
@@ -162,27 +157,6 @@ func (s *Server) Reflection() *grpc.Server {
 // InitializeMetrics makes every registered method appear in the metrics
 // with zero counts; call it once the services are registered.
 func (s *Server) InitializeMetrics() { s.metrics.InitializeMetrics(s.Server) }
-
-// codeToLevel logs successful calls at debug level, so that the log of a
-// busy server is its problems, not its traffic; client errors at info;
-// server errors at error.
-func codeToLevel(c codes.Code) logging.Level {
-	switch c {
-	case codes.OK:
-		return logging.LevelDebug
-	case codes.Internal, codes.Unknown, codes.DataLoss, codes.Unimplemented:
-		return logging.LevelError
-	case codes.Unavailable, codes.DeadlineExceeded:
-		return logging.LevelWarn
-	}
-	return logging.LevelInfo
-}
-
-func slogLogger(l *slog.Logger) logging.Logger {
-	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
-		l.Log(ctx, slog.Level(lvl), msg, fields...)
-	})
-}
 
 // toStatusError rewrites a handler's error into a status error once, and
 // logs the cause of anything that becomes INTERNAL or UNAVAILABLE (their
