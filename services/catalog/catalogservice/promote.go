@@ -8,20 +8,17 @@ import (
 	"github.com/stemma-registry/stemma/services/catalog/store"
 )
 
-// PromoteEvery is how often the promoter looks for licence changes come
-// due. Reads settle a due change from the history at once; the promoter
-// only bounds how long a licence filter (which reads the rows) may see the
-// licence before the change.
-const PromoteEvery = time.Second
-
 // promoteBatch bounds the works one round promotes before it looks again.
 const promoteBatch = 200
 
 // Promote writes licence changes into their works' rows as they come due,
-// until ctx ends. Every replica may run it: a change is promoted once, in
-// a transaction that a concurrent promotion of the same work loses.
-func Promote(ctx context.Context, s store.Store, log *slog.Logger) {
-	t := time.NewTicker(PromoteEvery)
+// looking every interval, until ctx ends. Reads settle a due change from
+// the history at once; the interval only bounds how long a licence filter
+// (which reads the rows) may see the licence before the change. Every
+// replica may run it: a change is promoted once, in a transaction that a
+// concurrent promotion of the same work loses.
+func Promote(ctx context.Context, s store.Store, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		for {

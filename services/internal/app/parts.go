@@ -298,7 +298,7 @@ func (a *App) startCatalog(ctx context.Context) (closer, error) {
 	promoted := make(chan struct{})
 	go func() {
 		defer close(promoted)
-		catalogservice.Promote(pctx, stored, a.log)
+		catalogservice.Promote(pctx, stored, a.cfg.LicencePromoteEvery, a.log)
 	}()
 	return func() error {
 		stop()

@@ -130,6 +130,9 @@ type Config struct {
 	// is the pause after the first failure, doubled after each.
 	WebhookAttempts int
 	WebhookBackoff  time.Duration
+	// LicencePromoteEvery is how often the catalog writes licence changes
+	// come due into their works' rows (docs/catalog.md).
+	LicencePromoteEvery time.Duration
 	// GraphWriteWait bounds how long a lineage graph write (a derivation
 	// or an SBOM import) waits for the writes queued before it.
 	GraphWriteWait  time.Duration
@@ -160,37 +163,38 @@ type Config struct {
 // nothing is set.
 func Default() Config {
 	return Config{
-		Target:             []string{"all"},
-		HTTPAddr:           "127.0.0.1:8080",
-		GRPCAddr:           "127.0.0.1:9090",
-		DataDir:            "./data",
-		RedisPrefix:        "stemma:",
-		LogLevel:           "info",
-		LogFormat:          "json",
-		RateLimit:          100,
-		RateBurst:          200,
-		AnonymousRateLimit: 50,
-		AnonymousRateBurst: 200,
-		AuthFailureLimit:   10,
-		MaxBodyBytes:       4 << 20,
-		DefaultPageSize:    50,
-		MaxPageSize:        1000,
-		MaxBatchSize:       1000,
-		MaxDepth:           100,
-		Migrate:            true,
-		MaxClosure:         10_000,
-		WatchesPerClient:   16,
-		MaxWatches:         1000,
-		GraphWriteWait:     10 * time.Second,
-		WebhookAttempts:    8,
-		WebhookBackoff:     time.Second,
-		MaxReplicaLag:      2 * time.Second,
-		CacheEntries:       100_000,
-		ShutdownTimeout:    10 * time.Second,
-		HTTPReadTimeout:    30 * time.Second,
-		HTTPIdleTimeout:    2 * time.Minute,
-		GRPCMaxStreams:     1000,
-		TraceSampleRatio:   1,
+		Target:              []string{"all"},
+		HTTPAddr:            "127.0.0.1:8080",
+		GRPCAddr:            "127.0.0.1:9090",
+		DataDir:             "./data",
+		RedisPrefix:         "stemma:",
+		LogLevel:            "info",
+		LogFormat:           "json",
+		RateLimit:           100,
+		RateBurst:           200,
+		AnonymousRateLimit:  50,
+		AnonymousRateBurst:  200,
+		AuthFailureLimit:    10,
+		MaxBodyBytes:        4 << 20,
+		DefaultPageSize:     50,
+		MaxPageSize:         1000,
+		MaxBatchSize:        1000,
+		MaxDepth:            100,
+		Migrate:             true,
+		MaxClosure:          10_000,
+		WatchesPerClient:    16,
+		MaxWatches:          1000,
+		GraphWriteWait:      10 * time.Second,
+		WebhookAttempts:     8,
+		WebhookBackoff:      time.Second,
+		LicencePromoteEvery: time.Second,
+		MaxReplicaLag:       2 * time.Second,
+		CacheEntries:        100_000,
+		ShutdownTimeout:     10 * time.Second,
+		HTTPReadTimeout:     30 * time.Second,
+		HTTPIdleTimeout:     2 * time.Minute,
+		GRPCMaxStreams:      1000,
+		TraceSampleRatio:    1,
 	}
 }
 
@@ -240,6 +244,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.WebhookAllow, "webhook-allow", c.WebhookAllow, "host:port patterns (port * for any), comma-separated, that subscription webhooks may call; empty refuses webhooks")
 	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", c.WebhookAttempts, "failed attempts after which a webhook event is dead-lettered")
 	fs.DurationVar(&c.WebhookBackoff, "webhook-backoff", c.WebhookBackoff, "pause after a webhook's first failed attempt, doubled after each")
+	fs.DurationVar(&c.LicencePromoteEvery, "licence-promote-every", c.LicencePromoteEvery, "how often the catalog writes licence changes come due into their works' rows; reads show a due change at once, licence filters after at most this")
 	fs.DurationVar(&c.GraphWriteWait, "graph-write-wait", c.GraphWriteWait, "longest a lineage graph write (derivation, SBOM import) waits for the writes ahead of it; then UNAVAILABLE")
 	fs.IntVar(&c.CacheEntries, "cache-entries", c.CacheEntries, "entries of each in-process cache (works by id always; every cache when no Redis URL is set); 0 turns them off")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
@@ -485,6 +490,9 @@ func (c *Config) Validate(parts []Part) error {
 	}
 	if _, err := events.ParseAllowList(c.WebhookAllow); err != nil {
 		add("--webhook-allow: %v", err)
+	}
+	if c.LicencePromoteEvery <= 0 {
+		add("--licence-promote-every %s: want a positive interval", c.LicencePromoteEvery)
 	}
 	if c.WebhookAttempts < 1 || c.WebhookBackoff <= 0 {
 		add("--webhook-attempts %d, --webhook-backoff %s: want at least 1 and a positive pause", c.WebhookAttempts, c.WebhookBackoff)

@@ -111,6 +111,7 @@ func TestValidate(t *testing.T) {
 		}, "--database-read-url: want"},
 		{"read replica without primary", func(c *Config) { c.DatabaseReadURLs = []string{"postgres://r1/x"} }, "needs --database-url"},
 		{"replica lag bound", func(c *Config) { c.MaxReplicaLag = 0 }, "--database-max-replica-lag"},
+		{"licence promotion interval", func(c *Config) { c.LicencePromoteEvery = 0 }, "--licence-promote-every"},
 		{"bad keys", func(c *Config) { c.APIKeys = "alice" }, "principal=key"},
 		{"short key", func(c *Config) { c.APIKeys = "alice=k" }, "shorter than 8"},
 		{"shared key", func(c *Config) { c.APIKeys = "alice=same-key,bob=same-key" }, "shares its key"},
