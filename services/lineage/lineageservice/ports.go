@@ -54,8 +54,10 @@ func serviceError(service string, err error) error {
 		return fmt.Errorf("%s: %w", service, context.Canceled)
 	case codes.DeadlineExceeded:
 		return fmt.Errorf("%s: %w", service, context.DeadlineExceeded)
-	case codes.Unavailable, codes.ResourceExhausted, codes.Aborted:
+	case codes.Unavailable, codes.Aborted:
 		e.Fault = record.Unavailable
+	case codes.ResourceExhausted:
+		e.Fault = record.Exhausted
 	case codes.InvalidArgument:
 		e.Fault = record.Invalid
 	case codes.NotFound:
@@ -120,7 +122,7 @@ var faultKinds = map[record.Fault]struct {
 }{
 	record.Invalid: {apierr.InvalidArgument, "INVALID_ARGUMENT"}, record.Missing: {apierr.NotFound, "NOT_FOUND"},
 	record.Denied: {apierr.PermissionDenied, "PERMISSION_DENIED"}, record.Exists: {apierr.AlreadyExists, "ALREADY_EXISTS"},
-	record.Refused: {apierr.FailedPrecondition, "FAILED_PRECONDITION"},
+	record.Refused: {apierr.FailedPrecondition, "FAILED_PRECONDITION"}, record.Exhausted: {apierr.ResourceExhausted, "RESOURCE_EXHAUSTED"},
 }
 
 // dependencyError is a called service's failure as the caller sees it: a
