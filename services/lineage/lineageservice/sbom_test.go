@@ -114,15 +114,8 @@ func TestImportSbomErrors(t *testing.T) {
 	if code, _ := post(t, inst, "/v1/sboms:import", apptest.AliceKey, []byte(strings.Repeat(" ", 5<<20))); code != 413 {
 		t.Errorf("oversized: %d; want 413", code)
 	}
-	resp, err := http.Get(inst.BaseURL() + "/v1/works:lookup?purl=pkg:npm/ok@1.0.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found struct{ Works []any }
-	_ = json.NewDecoder(resp.Body).Decode(&found)
-	resp.Body.Close()
-	if len(found.Works) != 0 {
-		t.Errorf("a refused import left %d works", len(found.Works))
+	if n := worksWithPurl(t, inst, "pkg:npm/ok@1.0.0"); n != 0 {
+		t.Errorf("a refused import left %d works", n)
 	}
 }
 
@@ -176,14 +169,22 @@ func TestImportSbomNamesTheComponentTheCatalogRefuses(t *testing.T) {
 	if !strings.Contains(string(details), `"field":"sbom.components[1]"`) {
 		t.Errorf("no field violation naming sbom.components[1]: %s", details)
 	}
-	resp, err := http.Get(inst.BaseURL() + "/v1/works:lookup?purl=pkg:npm/ok@1.0.0")
+	if n := worksWithPurl(t, inst, "pkg:npm/ok@1.0.0"); n != 0 {
+		t.Errorf("a refused import left %d works", n)
+	}
+}
+
+// worksWithPurl counts the catalogued works that carry a purl.
+func worksWithPurl(t *testing.T, inst *apptest.Instance, purl string) int {
+	t.Helper()
+	resp, err := http.Get(inst.BaseURL() + "/v1/works:lookup?purl=" + purl)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	var found struct{ Works []any }
-	_ = json.NewDecoder(resp.Body).Decode(&found)
-	resp.Body.Close()
-	if len(found.Works) != 0 {
-		t.Errorf("a refused import left %d works", len(found.Works))
+	if err := json.NewDecoder(resp.Body).Decode(&found); err != nil {
+		t.Fatal(err)
 	}
+	return len(found.Works)
 }
