@@ -3,6 +3,8 @@
 package names
 
 import (
+	"crypto/rand"
+	"encoding/base32"
 	"strings"
 
 	"github.com/stemma-registry/stemma/services/internal/apierr"
@@ -44,6 +46,16 @@ func ValidID(field, id string) error {
 		}
 	}
 	return nil
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewID returns a fresh resource id: 128 random bits, 26 characters, a
+// valid ID.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24 and later)
+	return idEncoding.EncodeToString(b[:])
 }
 
 // clip shortens what is echoed back in an error message.

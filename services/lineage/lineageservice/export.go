@@ -11,6 +11,7 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/catalog/work"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
+	"github.com/stemma-registry/stemma/services/lineage/record"
 	"github.com/stemma-registry/stemma/services/lineage/sbom"
 )
 
@@ -65,7 +66,7 @@ func (s *Service) ExportWorkSbom(ctx context.Context, req *lineagev1.ExportWorkS
 	for _, d := range a.derivations {
 		if ws[d.Derivative] != nil && ws[d.Source] != nil {
 			doc.Edges = append(doc.Edges, sbom.Edge{
-				From: workName(d.Derivative), To: workName(d.Source), Link: relationLink(d.Relation, d.Use),
+				From: workName(d.Derivative), To: workName(d.Source), Link: record.RelationLink(d.Relation, d.Use),
 			})
 		}
 	}
@@ -86,7 +87,7 @@ var sbomKinds = map[catalogv1.WorkKind]string{
 }
 
 // workComponent is a work as an SBOM component, the inverse of what an
-// import makes of one (sbomImport.newWork).
+// import makes of one (record's newWork).
 func workComponent(w *catalogv1.Work) sbom.Component {
 	c := sbom.Component{
 		Ref: w.GetName(), Name: w.GetTitle(), Version: w.GetVersion(), Description: w.GetDescription(),

@@ -10,6 +10,7 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/auth"
 	"github.com/stemma-registry/stemma/services/lineage/attribution"
 	"github.com/stemma-registry/stemma/services/lineage/notice"
+	"github.com/stemma-registry/stemma/services/lineage/record"
 	"github.com/stemma-registry/stemma/services/lineage/sbom"
 )
 
@@ -77,7 +78,7 @@ func (s *Service) BuildSbomNotice(ctx context.Context, req *lineagev1.BuildSbomN
 	var entries []notice.Entry
 	for _, c := range doc.Components[1:] {
 		e := notice.Entry{Work: c.Ref, Title: c.Name, Version: c.Version, Licence: resolver.Resolve(c).Expression, Depth: len(paths[c.Ref]) - 1}
-		if cur := cu.forPackage(stripQualifiers(c.PURL), c.Version); cur != nil && cur.Licence != e.Licence {
+		if cur := cu.forPackage(record.StripQualifiers(c.PURL), c.Version); cur != nil && cur.Licence != e.Licence {
 			e.Declared, e.Licence, e.Curation = e.Licence, cur.Licence, "curations/"+cur.ID
 		}
 		for _, name := range c.Creators {

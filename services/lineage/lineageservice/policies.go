@@ -319,32 +319,34 @@ func (ps *Policies) EvaluatePolicy(ctx context.Context, req *lineagev1.EvaluateP
 // store: its components, their resolved licences and paths, and their
 // licences checked against the product's.
 func (ps *Policies) sbomSubjects(ctx context.Context, req *lineagev1.EvaluatePolicyRequest, resp *lineagev1.EvaluatePolicyResponse) ([]subject, error) {
-	im, err := ps.s.newSbomImport(auth.Principal{}, &lineagev1.ImportSbomRequest{
+	in, err := ps.s.importRequest(auth.Principal{}, &lineagev1.ImportSbomRequest{
 		Sbom: &httpbody.HttpBody{Data: req.GetSbom()}, ProductLicence: req.GetProductLicence(), ValidateOnly: true,
 	})
 	if err != nil {
 		return nil, err
 	}
-	im.offline = true
-	if err := im.plan(ctx); err != nil {
-		return nil, err
+	// A recorder of its own, whose licence port keeps the trees the
+	// subjects' alternatives are read from.
+	trees := map[string]*licencesv1.ExpressionNode{}
+	rec := *ps.s.rec
+	rec.Licences = licencePort{s: ps.s, trees: trees}
+	im, err := rec.Plan(ctx, in)
+	if err != nil {
+		return nil, apiError(err)
 	}
-	resp.ProductLicence, resp.Warnings = im.licence, im.warnings
+	resp.ProductLicence, resp.Warnings = im.Licence, im.Warnings
 	var out []subject
-	for _, c := range im.comps[1:] {
+	for _, c := range im.Components[1:] {
 		s := subject{Subject: policy.Subject{
-			Ref: c.c.Ref, Name: c.c.Name, Version: c.c.Version, Purl: c.purl, Licence: c.licence,
-			Kind: kindOf(c.c.Kind), Alternatives: alternatives(im.trees[c.licence]),
+			Ref: c.Entry.Ref, Name: c.Entry.Name, Version: c.Entry.Version, Purl: c.PURL, Licence: c.Licence,
+			Kind: kindOf(c.Entry.Kind), Alternatives: alternatives(trees[c.Licence]), Path: labels(c.Path),
 		}}
-		s.curation, s.declared = c.curation, c.declaredLicence
-		if c.use != 0 {
-			s.Use = licencesv1.Use(c.use).String()
+		s.curation, s.declared = c.Curation, c.DeclaredLicence
+		if c.Use != 0 {
+			s.Use = licencesv1.Use(c.Use).String()
 		}
-		for _, p := range c.path {
-			s.Path = append(s.Path, p.label())
-		}
-		if im.licence != "" {
-			s.Verdict, s.check = licencesv1.Verdict(c.check.Verdict).String(), toCheck(c.check)
+		if im.Licence != "" {
+			s.Verdict, s.check = licencesv1.Verdict(c.Check.Verdict).String(), toCheck(c.Check)
 		}
 		out = append(out, s)
 	}

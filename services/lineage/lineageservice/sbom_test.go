@@ -114,15 +114,8 @@ func TestImportSbomErrors(t *testing.T) {
 	if code, _ := post(t, inst, "/v1/sboms:import", apptest.AliceKey, []byte(strings.Repeat(" ", 5<<20))); code != 413 {
 		t.Errorf("oversized: %d; want 413", code)
 	}
-	resp, err := http.Get(inst.BaseURL() + "/v1/works:lookup?purl=pkg:npm/ok@1.0.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found struct{ Works []any }
-	_ = json.NewDecoder(resp.Body).Decode(&found)
-	resp.Body.Close()
-	if len(found.Works) != 0 {
-		t.Errorf("a refused import left %d works", len(found.Works))
+	if n := worksWithPurl(t, inst, "pkg:npm/ok@1.0.0"); n != 0 {
+		t.Errorf("a refused import left %d works", n)
 	}
 }
 
@@ -156,4 +149,42 @@ func TestImportSbomCompensates(t *testing.T) {
 	if len(found.Works) != 0 {
 		t.Errorf("the failed import left its new work delta behind")
 	}
+}
+
+// A component the catalog refuses to register (a version past its bound,
+// which the SBOM reader lets through) is a 400 naming the component's
+// field in the document, not the catalog's batch request; nothing is
+// imported.
+func TestImportSbomNamesTheComponentTheCatalogRefuses(t *testing.T) {
+	inst := apptest.Start(t, apptest.Config(t))
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"application","name":"app","bom-ref":"app"}},
+		"components":[{"type":"library","name":"ok","bom-ref":"ok","purl":"pkg:npm/ok@1.0.0"},
+		{"type":"library","name":"long","bom-ref":"long","version":"` + strings.Repeat("9", 300) + `"}]}`
+	code, st := post(t, inst, "/v1/sboms:import", apptest.AliceKey, []byte(doc))
+	msg, _ := st["message"].(string)
+	if code != 400 || !strings.Contains(msg, "component long: ") || strings.Contains(msg, "requests[") {
+		t.Fatalf("refused component: %d %v", code, st)
+	}
+	details, _ := json.Marshal(st["details"])
+	if !strings.Contains(string(details), `"field":"sbom.components[1]"`) {
+		t.Errorf("no field violation naming sbom.components[1]: %s", details)
+	}
+	if n := worksWithPurl(t, inst, "pkg:npm/ok@1.0.0"); n != 0 {
+		t.Errorf("a refused import left %d works", n)
+	}
+}
+
+// worksWithPurl counts the catalogued works that carry a purl.
+func worksWithPurl(t *testing.T, inst *apptest.Instance, purl string) int {
+	t.Helper()
+	resp, err := http.Get(inst.BaseURL() + "/v1/works:lookup?purl=" + purl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var found struct{ Works []any }
+	if err := json.NewDecoder(resp.Body).Decode(&found); err != nil {
+		t.Fatal(err)
+	}
+	return len(found.Works)
 }

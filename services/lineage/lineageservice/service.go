@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/stemma-registry/stemma/services/internal/names"
 	"github.com/stemma-registry/stemma/services/internal/paging"
 	"github.com/stemma-registry/stemma/services/lineage/graph"
+	"github.com/stemma-registry/stemma/services/lineage/record"
 	"github.com/stemma-registry/stemma/services/lineage/store"
 	"github.com/stemma-registry/stemma/services/lineage/watch"
 )
@@ -65,6 +67,8 @@ type Service struct {
 	lineagev1.UnimplementedLineageServiceServer
 	Deps
 	checker *Checker
+	// rec runs the write use cases, CreateDerivation's and ImportSbom's.
+	rec     *record.Recorder
 	watches *watchLimits
 	walks   *eventWalks
 }
@@ -81,8 +85,10 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{Deps: d, checker: NewChecker(d.Licences, d.MaxBatch),
-		watches: newWatchLimits(d.WatchesPerClient, d.MaxWatches), walks: walks}, nil
+	s := &Service{Deps: d, checker: NewChecker(d.Licences, d.MaxBatch),
+		watches: newWatchLimits(d.WatchesPerClient, d.MaxWatches), walks: walks}
+	s.rec = s.recorder()
+	return s, nil
 }
 
 // workID returns the id in a work name.
@@ -154,8 +160,11 @@ func offset(q paging.Query, token string) (int64, error) {
 	return n, nil
 }
 
+// cleanupTimeout bounds clean-up after the request (see background).
+const cleanupTimeout = 10 * time.Second
+
 // background returns a context for clean-up that must outlive the request
-// (a caller that gave up must not leave liens behind).
+// (a caller that gave up must not leave its traces behind).
 func background(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 }
