@@ -243,14 +243,15 @@ func (a *App) startLineage(ctx context.Context) (closer, error) {
 		db.Close()
 		return nil, err
 	}
-	lineagev1.RegisterSubscriptionServiceServer(a.grpc, lineageservice.NewSubscriptions(svc, allow))
+	subs := lineageservice.NewSubscriptions(svc, allow)
+	lineagev1.RegisterSubscriptionServiceServer(a.grpc, subs)
 	dispatchCtx, stopDispatch := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})
 	d := &lineageservice.Dispatcher{
 		Store: st, Catalog: catalogv1.NewCatalogEventServiceClient(cat), Holder: lineageservice.NewHolder(),
 		Allow: allow, Client: lineageservice.WebhookClient(10 * time.Second),
-		Interval: 500 * time.Millisecond, LeaseTTL: 10 * time.Second, MaxAttempts: a.cfg.WebhookAttempts, Backoff: a.cfg.WebhookBackoff,
-		MaxDepth: a.cfg.MaxDepth, Log: a.log,
+		Interval: 100 * time.Millisecond, LeaseTTL: 10 * time.Second, MaxAttempts: a.cfg.WebhookAttempts, Backoff: a.cfg.WebhookBackoff,
+		MaxDepth: a.cfg.MaxDepth, Appended: subs.Appended, Log: a.log,
 	}
 	go func() { defer close(dispatched); d.Run(dispatchCtx) }()
 	return func() error {

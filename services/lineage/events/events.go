@@ -110,6 +110,15 @@ const (
 // Valid reports whether s is a known scope.
 func (s Scope) Valid() bool { return s >= ScopeWork && s <= ScopeDescendants }
 
+// Direction is the way a walk from the target goes to find the scope's
+// works: up for its ancestors, down for its descendants.
+func (s Scope) Direction() graph.Direction {
+	if s == ScopeDescendants {
+		return graph.Down
+	}
+	return graph.Up
+}
+
 // Filter selects the events a watcher or subscription follows: those of
 // the kinds, about any of the works (the target and, by the scope, its
 // ancestors or descendants as the graph is when the event is matched).

@@ -142,6 +142,14 @@ const (
 	Down
 )
 
+// Reverse returns the other direction.
+func (d Direction) Reverse() Direction {
+	if d == Down {
+		return Up
+	}
+	return Down
+}
+
 // From returns the end of e a walk in direction d leaves from.
 func (d Direction) From(e Edge) string {
 	if d == Down {

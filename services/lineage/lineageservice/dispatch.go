@@ -2,6 +2,7 @@ package lineageservice
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -42,7 +45,15 @@ type Dispatcher struct {
 	Backoff     time.Duration
 	// MaxDepth bounds the scope walks as --max-depth bounds requests'.
 	MaxDepth int
+	// Appended, when set, is called after the relay appends to the log:
+	// this replica's watchers read it at once rather than at their poll.
+	Appended func()
 	Log      *slog.Logger
+
+	// Whether the replica held the lease when it last asked, and when to
+	// ask again.
+	held      bool
+	nextLease time.Time
 }
 
 // NewHolder names a replica in the lease: its host and a random part,
@@ -73,11 +84,30 @@ func (d *Dispatcher) Run(ctx context.Context) {
 
 // Round does one round of work if this replica holds the lease.
 func (d *Dispatcher) Round(ctx context.Context) error {
-	held, err := d.Store.AcquireLease(ctx, leaseName, d.Holder, d.LeaseTTL)
+	held, err := d.holds(ctx)
 	if err != nil || !held {
 		return err
 	}
 	return errors.Join(d.relay(ctx), d.deliver(ctx))
+}
+
+// holds reports whether this replica holds the lease. Rounds are short
+// (Interval) so that a change reaches its webhooks soon; the lease, a
+// store write, is taken or renewed only every tenth of its term, which
+// leaves the holder nine tenths of a term to renew it, and a replica
+// waiting for it takes it at most a tenth of a term after it expires.
+func (d *Dispatcher) holds(ctx context.Context) (bool, error) {
+	now := time.Now()
+	if now.Before(d.nextLease) {
+		return d.held, nil
+	}
+	held, err := d.Store.AcquireLease(ctx, leaseName, d.Holder, d.LeaseTTL)
+	if err != nil {
+		d.held = false
+		return false, err
+	}
+	d.held, d.nextLease = held, now.Add(d.LeaseTTL/10)
+	return held, nil
 }
 
 // relayPage is how many outbox events one relay call reads.
@@ -109,48 +139,103 @@ func (d *Dispatcher) relay(ctx context.Context) error {
 					EffectiveTime: c.GetEffectiveTime().AsTime(), Actor: c.GetActor(), Note: c.GetNote()}})
 			cursor = le.GetSequence()
 		}
-		if _, err := d.Store.Relay(ctx, store.SourceCatalog, es, cursor); err != nil {
+		added, err := d.Store.Relay(ctx, store.SourceCatalog, es, cursor)
+		if err != nil {
 			return err
+		}
+		if added > 0 && d.Appended != nil {
+			d.Appended()
 		}
 	}
 }
 
-// deliverPage bounds the events one subscription is sent per round.
-const deliverPage = 64
+// deliverPage is how many events of the log one read of a round takes;
+// deliverParallel bounds the webhooks sent at once. Each subscription's
+// events go in order, different subscriptions' side by side, so that
+// one slow receiver does not hold the others back.
+const (
+	deliverPage     = 64
+	deliverParallel = 16
+)
 
+// deliver sends the due webhooks their next events. It reads the log one
+// page at a time for all of them, from the cursor furthest behind, and
+// resolves each scope's works once per page (see matcher), rather than
+// reading and walking once per subscription.
 func (d *Dispatcher) deliver(ctx context.Context) error {
 	subs, err := d.Store.WebhookSubscriptions(ctx)
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, sub := range subs {
-		if time.Now().Before(sub.NextAttempt) {
-			continue
+	now := time.Now()
+	due := slices.DeleteFunc(subs, func(s *events.Subscription) bool { return now.Before(s.NextAttempt) })
+	for len(due) > 0 {
+		from := slices.MinFunc(due, func(a, b *events.Subscription) int { return cmp.Compare(a.Cursor, b.Cursor) }).Cursor
+		es, err := d.Store.Events(ctx, from, deliverPage)
+		if err != nil || len(es) == 0 {
+			return err
 		}
-		errs = append(errs, d.deliverTo(ctx, sub))
+		m, err := newMatcher(ctx, d.Store, d.MaxDepth, due, es)
+		if err != nil {
+			return err
+		}
+		last := es[len(es)-1].Seq
+		var (
+			wg       sync.WaitGroup
+			sem      = make(chan struct{}, deliverParallel)
+			mu       sync.Mutex
+			progress []store.Progress
+			passed   = map[string]int64{} // subscriptions whose cursor moves past the page
+		)
+		for _, sub := range due {
+			var mine []*events.Event
+			for _, e := range es {
+				if e.Seq > sub.Cursor && m.match(sub, e) {
+					mine = append(mine, e)
+				}
+			}
+			if len(mine) == 0 {
+				if sub.Cursor < last {
+					passed[sub.ID], sub.Cursor = last, last
+				}
+				continue
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				ps, ok := d.deliverTo(ctx, sub, mine)
+				mu.Lock()
+				defer mu.Unlock()
+				progress = append(progress, ps...)
+				if ok && sub.Cursor < last {
+					passed[sub.ID], sub.Cursor = last, last
+				}
+			}()
+		}
+		wg.Wait()
+		// The attempts first: a cursor moved past the page before its
+		// deliveries are logged could skip an event that failed.
+		if err := d.Store.RecordDeliveries(ctx, progress); err != nil {
+			return err
+		}
+		if err := d.Store.AdvanceCursors(ctx, passed); err != nil || len(es) < deliverPage {
+			return err
+		}
+		// A full page: the log may hold more for the subscriptions still
+		// due and behind it.
+		due = slices.DeleteFunc(due, func(s *events.Subscription) bool { return now.Before(s.NextAttempt) || s.Cursor >= last })
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
-// deliverTo sends a subscription's next events, in order, until one fails
-// (to be retried after a backoff) or none is left. A failure that is the
-// last allowed dead-letters the event and moves on.
-func (d *Dispatcher) deliverTo(ctx context.Context, sub *events.Subscription) error {
-	es, err := d.Store.Events(ctx, sub.Cursor, deliverPage)
-	if err != nil || len(es) == 0 {
-		return err
-	}
-	f, err := scopeFilter(ctx, d.Store, d.MaxDepth, sub.Work, sub.Scope, sub.Kinds)
-	if err != nil {
-		return err
-	}
-	handled := sub.Cursor
+// deliverTo sends a subscription the events it follows, in order, until
+// one fails (to be retried after a backoff: it reports false) or none is
+// left, and returns the attempts for the caller to log. A failure that is
+// the last allowed dead-letters the event and moves on.
+func (d *Dispatcher) deliverTo(ctx context.Context, sub *events.Subscription, es []*events.Event) ([]store.Progress, bool) {
+	var out []store.Progress
 	for _, e := range es {
-		if !f.Match(e) {
-			handled = e.Seq
-			continue
-		}
 		code, err := d.post(ctx, sub, e)
 		now := time.Now().UTC()
 		del := &events.Delivery{EventID: e.ID, EventSeq: e.Seq, Attempt: sub.Failures + 1, State: events.Delivered, HTTPStatus: code, Time: now}
@@ -158,22 +243,82 @@ func (d *Dispatcher) deliverTo(ctx context.Context, sub *events.Subscription) er
 			del.Error = err.Error()
 			if del.Attempt < d.MaxAttempts {
 				del.State = events.Failed
-				wait := d.Backoff << min(del.Attempt-1, 16)
-				return d.Store.RecordDelivery(ctx, sub.ID, del, handled, del.Attempt, now.Add(wait))
+				// Every event before this one is handled: the page held
+				// them all, and the subscription follows none of them
+				// but those sent already.
+				sub.Cursor, sub.Failures, sub.NextAttempt = e.Seq-1, del.Attempt, now.Add(d.Backoff<<min(del.Attempt-1, 16))
+				return append(out, store.Progress{Subscription: sub.ID, Delivery: del, Cursor: sub.Cursor, Failures: sub.Failures, NextAttempt: sub.NextAttempt}), false
 			}
 			del.State = events.DeadLettered
 			d.Log.Warn("events: webhook dead-lettered an event", "subscription", sub.ID, "event", e.ID, "attempts", del.Attempt, "err", err)
 		}
 		// Delivered or dead-lettered: the event is handled either way.
-		handled, sub.Failures = e.Seq, 0
-		if err := d.Store.RecordDelivery(ctx, sub.ID, del, handled, 0, time.Time{}); err != nil {
-			return err
+		sub.Cursor, sub.Failures = e.Seq, 0
+		out = append(out, store.Progress{Subscription: sub.ID, Delivery: del, Cursor: sub.Cursor})
+	}
+	return out, true
+}
+
+// matcher tells which subscriptions follow which events of a page. A
+// scope beyond the target is resolved by walks of the graph as it now is,
+// from whichever side has fewer works: from each target (its ancestors
+// or descendants, once for every subscription to it) or from each work
+// of the page's events (the other way: the works whose ancestors, or
+// descendants, hold it). A relicensing of a work with 10,000 descendants
+// followed by a thousand of them costs one walk, not a thousand.
+type matcher struct {
+	// near[scope][w] is the set walked from w; fromTarget[scope] says
+	// whether w is a target or an event's work.
+	near       map[events.Scope]map[string]map[string]bool
+	fromTarget map[events.Scope]bool
+}
+
+func newMatcher(ctx context.Context, st store.Store, maxDepth int, subs []*events.Subscription, es []*events.Event) (*matcher, error) {
+	m := &matcher{near: map[events.Scope]map[string]map[string]bool{}, fromTarget: map[events.Scope]bool{}}
+	for _, scope := range []events.Scope{events.ScopeAncestors, events.ScopeDescendants} {
+		targets, works := map[string]bool{}, map[string]bool{}
+		for _, sub := range subs {
+			if sub.Scope == scope {
+				targets[sub.Work] = true
+			}
+		}
+		if len(targets) == 0 {
+			continue
+		}
+		for _, e := range es {
+			for _, w := range e.Works() {
+				works[w] = true
+			}
+		}
+		from, dir := works, scope.Direction().Reverse()
+		if m.fromTarget[scope] = len(targets) <= len(works); m.fromTarget[scope] {
+			from, dir = targets, scope.Direction()
+		}
+		m.near[scope] = map[string]map[string]bool{}
+		for w := range from {
+			set, err := reach(ctx, st, maxDepth, w, dir)
+			if err != nil {
+				return nil, err
+			}
+			m.near[scope][w] = set
 		}
 	}
-	if handled != sub.Cursor {
-		return d.Store.RecordDelivery(ctx, sub.ID, nil, handled, 0, time.Time{})
+	return m, nil
+}
+
+func (m *matcher) match(sub *events.Subscription, e *events.Event) bool {
+	if !sub.Kinds.Has(e.Kind) {
+		return false
 	}
-	return nil
+	works := e.Works()
+	if sub.Scope == events.ScopeWork {
+		return slices.Contains(works, sub.Work)
+	}
+	if m.fromTarget[sub.Scope] {
+		near := m.near[sub.Scope][sub.Work]
+		return slices.ContainsFunc(works, func(w string) bool { return near[w] })
+	}
+	return slices.ContainsFunc(works, func(w string) bool { return m.near[sub.Scope][w][sub.Work] })
 }
 
 // post sends one event; an error for anything but a 2xx answer.

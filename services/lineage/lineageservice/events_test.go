@@ -1,9 +1,6 @@
 package lineageservice_test
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -83,115 +80,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting for %s", what)
-}
-
-// The Terraform case, as far as events go: a subscriber to OpenTofu's
-// ancestors gets Terraform's relicensing once through the stream (and
-// again, with the same id, when it resumes after a disconnect) and once
-// through a signed webhook; the owner reads the delivery log, nobody else.
-func TestRelicensingReachesDownstreamSubscribers(t *testing.T) {
-	s := start(t, eventsConfig(t))
-	terraform := s.work(t, apptest.AliceKey, "terraform", "SOFTWARE", "MPL-2.0")
-	opentofu := s.work(t, apptest.BobKey, "opentofu", "SOFTWARE", "MPL-2.0")
-	s.derive(t, apptest.BobKey, opentofu, terraform, "FORK", "")
-
-	hook := newReceiver(t, "a-secret-of-the-subscriber")
-	var sub lineagev1.Subscription
-	s.ok(t, "POST", "/v1/subscriptions", apptest.BobKey, `{"work":"`+opentofu+`","scope":"SCOPE_ANCESTORS","kinds":["EVENT_KIND_LICENCE_CHANGED"],
-		"webhookUrl":"`+hook.url+`","secret":"a-secret-of-the-subscriber"}`, &sub)
-	if sub.GetOwner() != "bob" || sub.GetSecret() != "a-secret-of-the-subscriber" || !strings.HasPrefix(sub.GetName(), "subscriptions/") {
-		t.Fatalf("created %v", &sub)
-	}
-	var got lineagev1.Subscription
-	s.ok(t, "GET", "/v1/"+sub.GetName(), apptest.BobKey, "", &got)
-	if got.GetSecret() != "" || got.GetWork() != opentofu {
-		t.Fatalf("read back %v: the secret is shown once only", &got)
-	}
-	s.fails(t, "GET", "/v1/"+sub.GetName(), apptest.AliceKey, "", http.StatusForbidden, "")
-	s.fails(t, "POST", "/v1/subscriptions", apptest.BobKey, `{"work":"`+opentofu+`","webhookUrl":"http://10.1.2.3:80/x"}`, http.StatusBadRequest, "")
-
-	// The stream, from now on.
-	subs := lineagev1.NewSubscriptionServiceClient(s.Conn(t))
-	ctx, cancel := context.WithCancel(apptest.As(apptest.BobKey))
-	stream, err := subs.WatchEvents(ctx, &lineagev1.WatchEventsRequest{Work: opentofu, Scope: lineagev1.Scope_SCOPE_ANCESTORS,
-		Kinds: []lineagev1.EventKind{lineagev1.EventKind_EVENT_KIND_LICENCE_CHANGED}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := stream.Header(); err != nil {
-		t.Fatal(err)
-	}
-	s.ok(t, "PATCH", "/v1/"+terraform+"?updateMask=licence", apptest.AliceKey, `{"licence":"BUSL-1.1"}`, nil)
-	live, err := stream.Recv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	lc := live.GetLicenceChange()
-	if live.GetKind() != lineagev1.EventKind_EVENT_KIND_LICENCE_CHANGED || lc.GetWork() != terraform || lc.GetLicence() != "BUSL-1.1" ||
-		lc.GetPreviousLicence() != "MPL-2.0" || lc.GetActor() != "alice" || live.GetId() == "" || live.GetSequence() < 1 {
-		t.Fatalf("live event %v", live)
-	}
-
-	// Disconnected, the subscriber resumes from the last sequence it had
-	// before the change: the event comes again, with the same id.
-	ctx, cancel = context.WithCancel(apptest.As(apptest.BobKey))
-	defer cancel()
-	since := live.GetSequence() - 1
-	stream, err = subs.WatchEvents(ctx, &lineagev1.WatchEventsRequest{Work: opentofu, Scope: lineagev1.Scope_SCOPE_ANCESTORS, SinceSequence: &since})
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := stream.Recv()
-	if err != nil || again.GetId() != live.GetId() || again.GetSequence() != live.GetSequence() {
-		t.Fatalf("resumed: %v, %v; want the event %s again", again, err, live.GetId())
-	}
-
-	waitFor(t, "the webhook", func() bool { return len(hook.delivered()) > 0 })
-	time.Sleep(700 * time.Millisecond) // a dispatch round more: nothing is sent twice
-	if d := hook.delivered(); len(d) != 1 || d[0].GetId() != live.GetId() || hook.got[live.GetId()] != 1 {
-		t.Fatalf("webhook got %v; want the event %s once", d, live.GetId())
-	}
-	var log lineagev1.ListDeliveriesResponse
-	s.ok(t, "GET", "/v1/"+sub.GetName()+"/deliveries", apptest.BobKey, "", &log)
-	if len(log.GetDeliveries()) != 1 || log.GetDeliveries()[0].GetState() != lineagev1.Delivery_STATE_DELIVERED ||
-		log.GetDeliveries()[0].GetHttpStatus() != 200 || log.GetDeliveries()[0].GetEventId() != live.GetId() {
-		t.Fatalf("delivery log %v", &log)
-	}
-	s.fails(t, "GET", "/v1/"+sub.GetName()+"/deliveries", apptest.AliceKey, "", http.StatusForbidden, "")
-
-	// REST: the same stream as newline-delimited JSON, public for the
-	// work's own scope.
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.BaseURL()+"/v1/events:watch?work="+terraform+"&sinceSequence=0", nil)
-	resp, err := s.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	line, err := bufio.NewReader(resp.Body).ReadBytes('\n')
-	var wrapped struct {
-		Result json.RawMessage `json:"result"`
-	}
-	var first lineagev1.Event
-	if err != nil || json.Unmarshal(line, &wrapped) != nil || protojson.Unmarshal(wrapped.Result, &first) != nil {
-		t.Fatalf("REST watch line %q: %v", line, err)
-	}
-	if first.GetKind() != lineagev1.EventKind_EVENT_KIND_DERIVATION_CREATED || first.GetSequence() != 1 {
-		t.Fatalf("REST watch from 0: first %v", &first)
-	}
-
-	var list lineagev1.ListSubscriptionsResponse
-	s.ok(t, "GET", "/v1/subscriptions", apptest.AliceKey, "", &list)
-	if len(list.GetSubscriptions()) != 0 {
-		t.Fatalf("alice lists bob's subscription: %v", &list)
-	}
-	s.ok(t, "GET", "/v1/subscriptions", apptest.RootKey, "", &list)
-	if len(list.GetSubscriptions()) != 1 {
-		t.Fatalf("an admin lists %v", &list)
-	}
-	s.fails(t, "DELETE", "/v1/"+sub.GetName(), apptest.AliceKey, "", http.StatusForbidden, "")
-	s.ok(t, "DELETE", "/v1/"+sub.GetName(), apptest.BobKey, "", nil)
-	s.fails(t, "GET", "/v1/"+sub.GetName(), apptest.BobKey, "", http.StatusNotFound, "")
 }
 
 // A webhook that fails is retried after a backoff; one that keeps failing

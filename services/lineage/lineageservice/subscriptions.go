@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strconv"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc/metadata"
@@ -29,16 +30,35 @@ type Subscriptions struct {
 	s     *Service
 	allow events.AllowList
 	// poll is how often a watch reads the log when nothing woke it: the
-	// hub wakes it at once for derivations recorded on any replica, the
-	// poll catches relayed licence changes and curations.
+	// hub wakes it at once for derivations recorded on any replica, and
+	// appended for events relayed on this one; the poll catches those
+	// relayed on another replica, and curations.
 	poll time.Duration
 	now  func() time.Time
+
+	mu       sync.Mutex
+	appended chan struct{} // closed, and replaced, by Appended
 }
 
 // NewSubscriptions returns the subscription service; allow lists the
 // webhook targets subscriptions may name.
 func NewSubscriptions(s *Service, allow events.AllowList) *Subscriptions {
-	return &Subscriptions{s: s, allow: allow, poll: 250 * time.Millisecond, now: time.Now}
+	return &Subscriptions{s: s, allow: allow, poll: 250 * time.Millisecond, now: time.Now, appended: make(chan struct{})}
+}
+
+// Appended wakes this replica's watchers: the log holds more events.
+func (ss *Subscriptions) Appended() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	close(ss.appended)
+	ss.appended = make(chan struct{})
+}
+
+// appendedC returns the channel the next Appended closes.
+func (ss *Subscriptions) appendedC() <-chan struct{} {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.appended
 }
 
 // Bounds on what a subscription holds.
@@ -257,22 +277,25 @@ func (ss *Subscriptions) ListDeliveries(ctx context.Context, req *lineagev1.List
 // scopeFilter returns the filter of a target's scope, its works as the
 // graph now is, walked at most maxDepth deep.
 func scopeFilter(ctx context.Context, st store.Store, maxDepth int, work string, scope events.Scope, kinds events.KindMask) (events.Filter, error) {
-	f := events.Filter{Kinds: kinds, Works: map[string]bool{work: true}}
 	if scope == events.ScopeWork {
-		return f, nil
+		return events.Filter{Kinds: kinds, Works: map[string]bool{work: true}}, nil
 	}
-	dir := graph.Up
-	if scope == events.ScopeDescendants {
-		dir = graph.Down
-	}
+	works, err := reach(ctx, st, maxDepth, work, scope.Direction())
+	return events.Filter{Kinds: kinds, Works: works}, err
+}
+
+// reach returns work and the works a walk from it in dir finds, at most
+// maxDepth deep, as the graph now is.
+func reach(ctx context.Context, st store.Store, maxDepth int, work string, dir graph.Direction) (map[string]bool, error) {
 	edges, err := st.Walk(ctx, graph.Walk{Root: work, Direction: dir, MaxDepth: maxDepth})
 	if err != nil {
-		return f, err
+		return nil, err
 	}
+	out := map[string]bool{work: true}
 	for _, e := range edges {
-		f.Works[e.Derivative], f.Works[e.Source] = true, true
+		out[e.Derivative], out[e.Source] = true, true
 	}
-	return f, nil
+	return out, nil
 }
 
 // toEvent is an event as the API shows it.
@@ -354,6 +377,8 @@ func (ss *Subscriptions) WatchEvents(req *lineagev1.WatchEventsRequest, stream l
 	tick := time.NewTicker(ss.poll)
 	defer tick.Stop()
 	for {
+		// Taken before the read: an append after it closes this channel.
+		appended := ss.appendedC()
 		es, err := s.Store.Events(ctx, cursor, watchPage)
 		if err != nil {
 			return err
@@ -387,6 +412,7 @@ func (ss *Subscriptions) WatchEvents(req *lineagev1.WatchEventsRequest, stream l
 				// the log is the truth. Poll from here on.
 				wakeC = nil
 			}
+		case <-appended:
 		case <-tick.C:
 		}
 	}

@@ -1,7 +1,6 @@
 package lineageservice_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -127,21 +126,7 @@ func TestWatch(t *testing.T) {
 	t.Run("over REST, as newline-delimited JSON", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, "GET", s.BaseURL()+"/v1/derivations:watch?works="+b, nil)
-		lines := make(chan []byte, 4)
-		go func() {
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				close(lines)
-				return
-			}
-			defer resp.Body.Close()
-			sc := bufio.NewScanner(resp.Body)
-			for sc.Scan() {
-				lines <- append([]byte(nil), sc.Bytes()...)
-			}
-			close(lines)
-		}()
+		lines := ndjson(t, ctx, s, "/v1/derivations:watch?works="+b, "")
 		// The REST response starts with the first event, so record
 		// derivations until one arrives.
 		for i := 0; ; i++ {

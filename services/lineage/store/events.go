@@ -207,9 +207,13 @@ type Subscriptions interface {
 	DeleteSubscription(ctx context.Context, id string) error
 	// WebhookSubscriptions returns every subscription with a webhook.
 	WebhookSubscriptions(ctx context.Context) ([]*events.Subscription, error)
-	// RecordDelivery logs d (no log entry when d is nil) and sets the
-	// webhook progress of subscription sub, in one transaction.
-	RecordDelivery(ctx context.Context, sub string, d *events.Delivery, cursor int64, failures int, next time.Time) error
+	// RecordDeliveries logs delivery attempts with the webhook progress
+	// each leaves, in one transaction, in order.
+	RecordDeliveries(ctx context.Context, ps []Progress) error
+	// AdvanceCursors moves the webhook cursors of subscriptions (id →
+	// sequence) forward past events they do not follow, in one
+	// transaction; a cursor already further on is left.
+	AdvanceCursors(ctx context.Context, cursors map[string]int64) error
 	// Deliveries returns a subscription's delivery log after the sequence
 	// after, oldest first, at most limit.
 	Deliveries(ctx context.Context, subscription string, after int64, limit int) ([]*events.Delivery, error)
@@ -308,20 +312,59 @@ func (s *SQL) DeleteSubscription(ctx context.Context, id string) error {
 	return s.db.Classify(err)
 }
 
-// RecordDelivery logs a delivery attempt with the progress it leaves.
-func (s *SQL) RecordDelivery(ctx context.Context, sub string, d *events.Delivery, cursor int64, failures int, next time.Time) error {
+// Progress is a webhook delivery attempt and where it leaves its
+// subscription: the last event handled, the failed attempts at the next
+// one and when to try it again.
+type Progress struct {
+	Subscription string
+	Delivery     *events.Delivery
+	Cursor       int64
+	Failures     int
+	NextAttempt  time.Time
+}
+
+// RecordDeliveries logs attempts in one transaction: a page of events
+// sent to a thousand webhooks commits once, not a thousand times. A
+// dispatcher that dies before it commits sends them again, which
+// at-least-once allows (the receivers dedupe by event id).
+func (s *SQL) RecordDeliveries(ctx context.Context, ps []Progress) error {
+	if len(ps) == 0 {
+		return nil
+	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if d != nil {
+		for _, p := range ps {
+			d := p.Delivery
 			_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (subscription, event_id, event_seq, attempt, state, http_status, error, time)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-				sub, d.EventID, d.EventSeq, d.Attempt, int(d.State), d.HTTPStatus, d.Error, storage.Micros(d.Time))
+				p.Subscription, d.EventID, d.EventSeq, d.Attempt, int(d.State), d.HTTPStatus, d.Error, storage.Micros(d.Time))
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET cursor = $1, failures = $2, next_attempt_us = $3 WHERE id = $4`,
+				p.Cursor, p.Failures, storage.Micros(p.NextAttempt), p.Subscription)
 			if err != nil {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE subscriptions SET cursor = $1, failures = $2, next_attempt_us = $3 WHERE id = $4`,
-			cursor, failures, storage.Micros(next), sub)
-		return err
+		return nil
+	})
+	return s.db.Classify(err)
+}
+
+// AdvanceCursors moves many cursors in one transaction: a round that
+// matches none of a page's events to most subscriptions would otherwise
+// commit once per subscription.
+func (s *SQL) AdvanceCursors(ctx context.Context, cursors map[string]int64) error {
+	if len(cursors) == 0 {
+		return nil
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		for id, c := range cursors {
+			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET cursor = $1 WHERE id = $2 AND cursor < $1`, c, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return s.db.Classify(err)
 }

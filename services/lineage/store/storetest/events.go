@@ -221,20 +221,30 @@ func testSubscriptions(t *testing.T, s store.Store) {
 		t.Errorf("with webhooks: %s", got)
 	}
 	next := at.Add(time.Minute)
-	if err := s.RecordDelivery(ctx, "b", &events.Delivery{EventID: "e8", EventSeq: 8, Attempt: 1, State: events.Failed, HTTPStatus: 500, Error: "boom", Time: at},
-		7, 1, next); err != nil {
+	if err := s.RecordDeliveries(ctx, []store.Progress{{Subscription: "b",
+		Delivery: &events.Delivery{EventID: "e8", EventSeq: 8, Attempt: 1, State: events.Failed, HTTPStatus: 500, Error: "boom", Time: at},
+		Cursor:   7, Failures: 1, NextAttempt: next}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordDelivery(ctx, "b", &events.Delivery{EventID: "e8", EventSeq: 8, Attempt: 2, State: events.Delivered, HTTPStatus: 200, Time: next},
-		8, 0, time.Time{}); err != nil {
+	if got, _ := s.GetSubscription(ctx, "b"); got.Cursor != 7 || got.Failures != 1 || !got.NextAttempt.Equal(next.Truncate(time.Microsecond)) {
+		t.Errorf("progress after a failure %+v", got)
+	}
+	if err := s.RecordDeliveries(ctx, []store.Progress{{Subscription: "b",
+		Delivery: &events.Delivery{EventID: "e8", EventSeq: 8, Attempt: 2, State: events.Delivered, HTTPStatus: 200, Time: next}, Cursor: 8}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordDelivery(ctx, "b", nil, 11, 0, time.Time{}); err != nil {
+	if err := s.AdvanceCursors(ctx, map[string]int64{"b": 11, "c": 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AdvanceCursors(ctx, map[string]int64{"b": 10}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.GetSubscription(ctx, "b")
 	if got.Cursor != 11 || got.Failures != 0 {
 		t.Errorf("progress %+v", got)
+	}
+	if got, _ = s.GetSubscription(ctx, "c"); got.Cursor != 7 {
+		t.Errorf("a cursor moved back to %d; want it left at 7", got.Cursor)
 	}
 	ds, err := s.Deliveries(ctx, "b", 0, 10)
 	if err != nil || len(ds) != 2 || ds[0].State != events.Failed || ds[0].HTTPStatus != 500 || ds[0].Error != "boom" || ds[1].State != events.Delivered || ds[1].Attempt != 2 {
