@@ -137,12 +137,8 @@ func (d *Dispatcher) deliver(ctx context.Context) error {
 // (to be retried after a backoff) or none is left. A failure that is the
 // last allowed dead-letters the event and moves on.
 func (d *Dispatcher) deliverTo(ctx context.Context, sub *events.Subscription) error {
-	es, err := d.Store.Events(ctx, sub.Cursor, deliverPage)
+	es, f, err := eventPage(ctx, d.Store, d.MaxDepth, sub.Cursor, deliverPage, sub.Work, sub.Scope, sub.Kinds)
 	if err != nil || len(es) == 0 {
-		return err
-	}
-	f, err := scopeFilter(ctx, d.Store, d.MaxDepth, sub.Work, sub.Scope, sub.Kinds)
-	if err != nil {
 		return err
 	}
 	handled := sub.Cursor

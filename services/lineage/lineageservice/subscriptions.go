@@ -14,6 +14,7 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/consistency"
 	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/internal/names"
 	"github.com/stemma-registry/stemma/services/internal/paging"
@@ -275,6 +276,21 @@ func scopeFilter(ctx context.Context, st store.Store, maxDepth int, work string,
 	return f, nil
 }
 
+// eventPage reads the log after cursor and, when it holds events, the
+// filter of the scope to match them against. The page's own consistency
+// tracker makes the scope's walk see at least the graph its events were
+// written on: a walk on a replica behind the log would leave out a work
+// that had just joined the scope, and lose the events about it.
+func eventPage(ctx context.Context, st store.Store, maxDepth int, cursor int64, limit int, work string, scope events.Scope, kinds events.KindMask) ([]*events.Event, events.Filter, error) {
+	ctx, _ = consistency.With(ctx, consistency.From(ctx).LSN())
+	es, err := st.Events(ctx, cursor, limit)
+	if err != nil || len(es) == 0 {
+		return es, events.Filter{}, err
+	}
+	f, err := scopeFilter(ctx, st, maxDepth, work, scope, kinds)
+	return es, f, err
+}
+
 // toEvent is an event as the API shows it.
 func toEvent(e *events.Event) *lineagev1.Event {
 	out := &lineagev1.Event{Id: e.ID, Sequence: e.Seq, Kind: lineagev1.EventKind(e.Kind), EventTime: timestamppb.New(e.Time)}
@@ -354,23 +370,17 @@ func (ss *Subscriptions) WatchEvents(req *lineagev1.WatchEventsRequest, stream l
 	tick := time.NewTicker(ss.poll)
 	defer tick.Stop()
 	for {
-		es, err := s.Store.Events(ctx, cursor, watchPage)
+		es, f, err := eventPage(ctx, s.Store, s.MaxDepth, cursor, watchPage, work, scope, kinds)
 		if err != nil {
 			return err
 		}
-		if len(es) > 0 {
-			f, err := scopeFilter(ctx, s.Store, s.MaxDepth, work, scope, kinds)
-			if err != nil {
-				return err
+		for _, e := range es {
+			cursor = e.Seq
+			if !f.Match(e) {
+				continue
 			}
-			for _, e := range es {
-				cursor = e.Seq
-				if !f.Match(e) {
-					continue
-				}
-				if err := stream.Send(toEvent(e)); err != nil {
-					return err
-				}
+			if err := stream.Send(toEvent(e)); err != nil {
+				return err
 			}
 		}
 		if len(es) == watchPage {
