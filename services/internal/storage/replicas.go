@@ -325,6 +325,11 @@ func (db *DB) pick(ctx context.Context) *replica {
 	return db.replicas.pick(ctx)
 }
 
+// SeePrimary hands the request's tracker the primary's WAL position now,
+// as a write does: for a read made on the primary (Reader) whose
+// follow-up routed reads must not see an older state than it did.
+func (db *DB) SeePrimary(ctx context.Context) { db.observeWrite(ctx) }
+
 // observeWrite hands the request's tracker the primary's WAL position
 // after a write committed: the token its later reads, and its caller's,
 // must see. Only with replicas, and only for a request that has a tracker
@@ -336,7 +341,7 @@ func (db *DB) observeWrite(ctx context.Context) {
 	}
 	lsn, err := db.replicas.position(ctx)
 	if err != nil {
-		db.log.WarnContext(ctx, "no consistency token after a write: the request's reads go to the primary", "err", err)
+		db.log.WarnContext(ctx, "no primary position for the request's token: its reads go to the primary", "err", err)
 		t.Pin(db.replicas, -1)
 		return
 	}

@@ -197,3 +197,35 @@ func TestReplicaLagging(t *testing.T) {
 		return replica
 	})
 }
+
+// A request that read the primary and called SeePrimary reads no older
+// state on the replica afterwards: the event log is read on the primary,
+// and the scope walked after it must hold every edge written before its
+// events, or an event about a work that just joined the scope is lost.
+func TestSeePrimary(t *testing.T) {
+	r := startReplicated(t, time.Hour)
+	token := r.set(t, "a", 1)
+	eventually(t, "the replica has the first write", func() bool {
+		v, replica := r.get(t, token, "a")
+		return v == 1 && replica
+	})
+	r.replica.Exec("SELECT pg_wal_replay_pause()")
+	r.set(t, "a", 2)
+
+	read := func(ctx context.Context) int {
+		var v int
+		if err := r.db.Routed().QueryRowContext(ctx, "SELECT value FROM counters WHERE name = $1", "a").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := read(context.Background()); v != 1 {
+		t.Fatalf("a routed read without a token got a = %d; want 1, the paused replica's", v)
+	}
+	ctx, _ := consistency.With(context.Background(), 0)
+	r.db.SeePrimary(ctx)
+	if v := read(ctx); v != 2 {
+		t.Fatalf("a routed read after SeePrimary got a = %d; want 2, the primary's", v)
+	}
+	r.replica.Exec("SELECT pg_wal_replay_resume()")
+}

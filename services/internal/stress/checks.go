@@ -325,8 +325,9 @@ func Recovery(samples []Sample, w Window, next time.Duration) time.Duration {
 
 // Unexpected returns the failed requests no fault explains: any 5xx other
 // than 503 UNAVAILABLE while PostgreSQL was down (or in its recovery
-// grace), any request the suite did not answer, and any refusal of the
-// load's well-formed requests but a lost race (which says to retry).
+// grace) or in flight when a serving process was SIGKILLed, any other
+// request the suite did not answer, and any refusal of the load's
+// well-formed requests but a lost race (which says to retry).
 func Unexpected(samples []Sample, ws []Window) []Sample {
 	var out []Sample
 	for _, x := range samples {
@@ -337,6 +338,11 @@ func Unexpected(samples []Sample, ws []Window) []Sample {
 		for _, w := range ws {
 			if w.Allows503 && x.Outcome == Unavailable && x.End >= w.Start && x.Start <= w.Back+recoveryGrace {
 				explained = true
+			}
+			for _, k := range w.Kills {
+				if x.Outcome == Unavailable && x.Start <= k && x.End >= k {
+					explained = true
+				}
 			}
 		}
 		if !explained {

@@ -34,6 +34,9 @@ type Cluster struct {
 	Catalog  []*testproc.Process
 	Lineage  []*testproc.Process
 	Gateways []*testproc.Process
+	// Hooks receives the webhooks of subscriptions; the lineage replicas'
+	// allow-list (--webhook-allow) admits it and nothing else.
+	Hooks *Receiver
 }
 
 // MaxReplicaLag is the lag past which the services stop reading from the
@@ -52,7 +55,7 @@ type Replicas struct {
 // it fails.
 func StartCluster(t testing.TB, r Replicas) *Cluster {
 	t.Helper()
-	c := &Cluster{Postgres: testenv.StartPostgres(t), Redis: testenv.StartRedisCluster(t)}
+	c := &Cluster{Postgres: testenv.StartPostgres(t), Redis: testenv.StartRedisCluster(t), Hooks: StartReceiver(t)}
 	c.Replica = c.Postgres.StartReplica()
 	bin := getenvBin()
 	common := []string{
@@ -93,8 +96,9 @@ func StartCluster(t testing.TB, r Replicas) *Cluster {
 		c.Catalog = append(c.Catalog, start(fmt.Sprintf("catalog-%d", i+1), "catalog", stores, addrs))
 	}
 	addrs["catalog"] = internalAddrs(c.Catalog)
+	lineage := append([]string{"STEMMA_WEBHOOK_ALLOW=" + c.Hooks.Addr}, stores...)
 	for i := range r.Lineage {
-		c.Lineage = append(c.Lineage, start(fmt.Sprintf("lineage-%d", i+1), "lineage", stores, addrs))
+		c.Lineage = append(c.Lineage, start(fmt.Sprintf("lineage-%d", i+1), "lineage", lineage, addrs))
 	}
 	addrs["lineage"] = internalAddrs(c.Lineage)
 	for i := range r.Gateways {

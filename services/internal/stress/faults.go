@@ -25,6 +25,11 @@ type Window struct {
 	// Allows503 marks the fault whose 503 UNAVAILABLE answers are expected
 	// (PostgreSQL down, and the recovery target after it).
 	Allows503 bool
+	// Kills are the instants a serving process was SIGKILLed: a request in
+	// flight then that its client may not resend by itself (a write
+	// without a request id, UpdateWork) ends UNAVAILABLE, its outcome
+	// unknown, for the caller to retry.
+	Kills []time.Duration
 	// Note records what the fault showed besides the load's answers.
 	Note string
 	// Failed says what went wrong in the fault itself (a gateway that did
@@ -39,6 +44,9 @@ type Plan struct {
 	RedisDown    time.Duration
 	PostgresDown time.Duration
 	CatalogDown  time.Duration
+	// LineageDown is how long each lineage replica stays killed, one
+	// after the other, so that whichever holds the events lease dies.
+	LineageDown time.Duration
 	// ReplicaDown is how long the read replica stays killed; ReplicaLag
 	// how long its replay stays paused (longer than MaxReplicaLag).
 	ReplicaDown, ReplicaLag time.Duration
@@ -104,10 +112,26 @@ func Faults(t *testing.T, c *Cluster, d *Driver, p Plan, race *RaceResult) []Win
 		// replica is out either way.
 		w.Note = fmt.Sprintf("(lag measured by the services: %s, their cap at twice the bound %s; %s)", seconds(lag), seconds(MaxReplicaLag), during)
 	})
-	fault(fmt.Sprintf("catalog-1 killed (SIGKILL) for %v", p.CatalogDown), func(*Window) {
+	fault(fmt.Sprintf("catalog-1 killed (SIGKILL) for %v", p.CatalogDown), func(w *Window) {
+		w.Kills = append(w.Kills, d.Since())
 		c.Catalog[0].Kill()
 		time.Sleep(p.CatalogDown)
 		c.Catalog[0].Restart()
+	})
+	// Every lineage replica in turn, so that the one holding the events
+	// lease dies without giving it up, and every watch stream is cut. The
+	// gap between them lets the clients' connection backoff find the
+	// restarted one before its twin dies: two replicas, one down at a time.
+	fault(fmt.Sprintf("each lineage replica killed (SIGKILL) for %v in turn, %v apart", p.LineageDown, p.Gap), func(w *Window) {
+		for i, l := range c.Lineage {
+			if i > 0 {
+				time.Sleep(p.Gap)
+			}
+			w.Kills = append(w.Kills, d.Since())
+			l.Kill()
+			time.Sleep(p.LineageDown)
+			l.Restart()
+		}
 	})
 	fault("gateway-1 sent SIGTERM", func(w *Window) {
 		gw := d.Vias[0]

@@ -37,15 +37,16 @@ const (
 	OpCheck
 	OpCreateWork
 	OpCreateDerivation
+	OpChangeLicence
 	numOps
 )
 
-var opNames = [numOps]string{"get work", "ancestors", "audit", "compatibility check", "create work", "create derivation"}
+var opNames = [numOps]string{"get work", "ancestors", "audit", "compatibility check", "create work", "create derivation", "change licence"}
 
 func (o Op) String() string { return opNames[o] }
 
 // opWeights is the share of each op in the mix, in percent.
-var opWeights = [numOps]int{30, 20, 10, 15, 15, 10}
+var opWeights = [numOps]int{25, 20, 10, 15, 15, 10, 5}
 
 // Outcome is how one request ended.
 type Outcome uint8
@@ -256,12 +257,28 @@ type LedgerDerivation struct {
 	Attempts                                   int
 }
 
+// LedgerLicence is an acknowledged licence change of a family work; its
+// note, unique to it, is how its event names it.
+type LedgerLicence struct {
+	Work, Licence, Note string
+	Attempts            int
+}
+
 // Ledger records every write the suite acknowledged, in the order it did.
 type Ledger struct {
 	mu          sync.Mutex
 	Works       []LedgerWork
 	Derivations []LedgerDerivation
-	edges       map[[2]string]bool
+	Licences    []LedgerLicence
+	// family is how many of the first works form the family the
+	// subscribers follow: a root and the works deriving from it, whose
+	// licences the load changes and which a share of its derivations
+	// take as their source.
+	family int
+	// licences holds the licence of each family work not being changed
+	// now; a work is out of it while a change is in flight.
+	licences map[string]string
+	edges    map[[2]string]bool
 	// tokens maps a work to the newest write its reads must see.
 	tokens map[string]string
 	// Probes counts the read-your-writes probes; ProbeFailures holds the
@@ -321,6 +338,9 @@ func (l *Ledger) pickEdge(rng *rand.Rand, owner string) (derivative, source, tok
 			continue
 		}
 		s := rng.IntN(d)
+		if l.family > 0 && rng.IntN(4) == 0 {
+			s = rng.IntN(min(d, l.family))
+		}
 		e := [2]string{l.Works[d].Name, l.Works[s].Name}
 		if l.edges[e] {
 			continue
@@ -332,6 +352,63 @@ func (l *Ledger) pickEdge(rng *rand.Rand, owner string) (derivative, source, tok
 		return e[0], e[1], newer(l.tokens[e[0]], l.tokens[e[1]]), true
 	}
 	return "", "", "", false
+}
+
+// SetFamily makes the first n works, all acknowledged, the family: the
+// root and the works deriving from it.
+func (l *Ledger) SetFamily(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.family = n
+	l.licences = map[string]string{}
+	for _, w := range l.Works[:n] {
+		l.licences[w.Name] = w.Licence
+	}
+}
+
+// Family returns the family's works, the root first.
+func (l *Ledger) Family() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]string, l.family)
+	for i, w := range l.Works[:l.family] {
+		out[i] = w.Name
+	}
+	return out
+}
+
+// takeFamilyWork returns a family work owned by owner that no licence
+// change is in flight on, and its licence, and takes it until
+// changedLicence; ok is false when there is none.
+func (l *Ledger) takeFamilyWork(rng *rand.Rand, owner string) (name, licence, token string, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for range 8 {
+		if l.family == 0 {
+			return "", "", "", false
+		}
+		w := l.Works[rng.IntN(l.family)]
+		if lic, free := l.licences[w.Name]; free && w.Owner == owner {
+			delete(l.licences, w.Name)
+			return w.Name, lic, l.tokens[w.Name], true
+		}
+	}
+	return "", "", "", false
+}
+
+// changedLicence gives a family work back with the licence it now has,
+// and records the change if it was acknowledged. A change never
+// acknowledged leaves the work's licence unknown: the work is not given
+// back, and the load changes it no more.
+func (l *Ledger) changedLicence(c LedgerLicence, acked bool, token string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !acked {
+		return
+	}
+	l.Licences = append(l.Licences, c)
+	l.licences[c.Work] = c.Licence
+	l.see(c.Work, token)
 }
 
 // addDerivation records an acknowledged derivation and the token of its
@@ -470,6 +547,9 @@ func (d *Driver) worker(ctx context.Context, w int, deadline time.Time) {
 		case OpCreateDerivation:
 			seq++
 			d.createDerivation(ctx, rng, who.name, who.key, fmt.Sprintf("%s-d%d-%d", d.RunID, w, seq))
+		case OpChangeLicence:
+			seq++
+			d.changeLicence(ctx, rng, who.name, who.key, fmt.Sprintf("%s-l%d-%d", d.RunID, w, seq))
 		case OpCheck:
 			in, out := licencesMix[rng.IntN(len(licencesMix))], licencesMix[rng.IntN(len(licencesMix))]
 			d.send(ctx, op, v, "CheckCompatibility", Call{Body: `{"inbound":"` + in + `","outbound":"` + out + `"}`}, "")
@@ -560,16 +640,32 @@ func (d *Driver) createDerivation(ctx context.Context, rng *rand.Rand, owner, ke
 	if !ok {
 		return
 	}
+	d.derive(ctx, rng, owner, key, rid, derivative, source, token)
+}
+
+// Derive records that derivative, owned by owner, derives from source,
+// as the load does, and reports whether the suite acknowledged it.
+func (d *Driver) Derive(ctx context.Context, rng *rand.Rand, owner, key, rid, derivative, source string) bool {
+	d.Ledger.mu.Lock()
+	if d.Ledger.edges == nil {
+		d.Ledger.edges = map[[2]string]bool{}
+	}
+	d.Ledger.edges[[2]string{derivative, source}] = true
+	d.Ledger.mu.Unlock()
+	return d.derive(ctx, rng, owner, key, rid, derivative, source, newer(d.Ledger.token(derivative), d.Ledger.token(source)))
+}
+
+func (d *Driver) derive(ctx context.Context, rng *rand.Rand, owner, key, rid, derivative, source, token string) bool {
 	c := Call{Query: url.Values{"requestId": {rid}, "allowConflict": {"true"}}, Token: token,
 		Body: `{"derivative":"` + derivative + `","source":"` + source + `","relation":"RELATION_DEPENDENCY"}`}
 	a, v, attempts := d.retried(ctx, rng, OpCreateDerivation, "CreateDerivation", c, key)
 	if a.Body == nil {
-		return
+		return false
 	}
 	var got struct{ Name string }
 	if err := json.Unmarshal(a.Body, &got); err != nil || got.Name == "" {
 		d.Ledger.probed(fmt.Sprintf("derive %s: unreadable reply %s", rid, short(a.Body)))
-		return
+		return false
 	}
 	d.Ledger.addDerivation(LedgerDerivation{RequestID: rid, Name: got.Name, Derivative: derivative, Source: source, Owner: owner, Attempts: attempts}, a.Token)
 	d.probe(ctx, rng, v, "ListAncestors", Call{Params: map[string]string{"work": derivative}, Query: url.Values{"maxDepth": {"1"}, "pageSize": {"1000"}}, Token: a.Token},
@@ -579,6 +675,37 @@ func (d *Driver) createDerivation(ctx context.Context, rng *rand.Rand, owner, ke
 			}
 			return ""
 		})
+	return true
+}
+
+// changeLicence changes a family work's licence to another, with rid as
+// the change's note. UpdateWork takes no request id: a retry after a lost
+// answer sets the licence the work already has, which changes nothing.
+func (d *Driver) changeLicence(ctx context.Context, rng *rand.Rand, owner, key, rid string) {
+	work, licence, token, ok := d.Ledger.takeFamilyWork(rng, owner)
+	if !ok {
+		return
+	}
+	next := licence
+	for next == licence {
+		next = licencesMix[rng.IntN(len(licencesMix))]
+	}
+	c := Call{Params: map[string]string{"work.name": work}, Query: url.Values{"licenceChangeNote": {rid}}, Token: token,
+		Body: `{"licence":"` + next + `"}`}
+	a, v, attempts := d.retried(ctx, rng, OpChangeLicence, "UpdateWork", c, key)
+	// The work is given back after the probe, which another change would
+	// otherwise race.
+	defer d.Ledger.changedLicence(LedgerLicence{Work: work, Licence: next, Note: rid, Attempts: attempts}, a.Body != nil, a.Token)
+	if a.Body == nil {
+		return
+	}
+	d.probe(ctx, rng, v, "GetWork", Call{Params: map[string]string{"name": work}, Token: a.Token}, func(b []byte) string {
+		var read struct{ Licence string }
+		if err := json.Unmarshal(b, &read); err != nil || read.Licence != next {
+			return fmt.Sprintf("%s relicensed %s, read back as %s", work, next, short(b))
+		}
+		return ""
+	})
 }
 
 // probe reads a write back through another via than the one that

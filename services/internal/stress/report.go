@@ -21,6 +21,7 @@ type Run struct {
 	Windows  []Window
 	Race     RaceResult
 	Findings Findings
+	Events   EventFindings
 	// Probes and ProbeFailures are the ledger's read-your-writes probes.
 	Probes        int
 	ProbeFailures []string
@@ -51,11 +52,14 @@ func (r *Run) Targets() []Target {
 		{"acknowledged writes lost", "0", fmt.Sprint(lost), lost == 0 && len(f.Lost) == 0},
 		{"duplicates", "0", fmt.Sprint(f.Duplicates), f.Duplicates == 0},
 		{"cycles", "0", fmt.Sprint(f.Cycles), f.Cycles == 0},
-		{"5xx other than 503 while PostgreSQL was down, unanswered requests, refusals other than lost races", "0", fmt.Sprint(unexpected), unexpected == 0},
+		{"5xx other than 503 while PostgreSQL was down or in flight at a SIGKILL, unanswered requests, refusals other than lost races", "0", fmt.Sprint(unexpected), unexpected == 0},
 		{"cache answers that differ from the store", "0", fmt.Sprint(len(f.CacheMismatches) + len(r.ProbeFailures)), len(f.CacheMismatches)+len(r.ProbeFailures) == 0},
 		{"reads served by the read replica", "> 0", fmt.Sprintf("%.0f", r.Reads.Replica), r.Reads.Replica > 0},
 		{"panics in the logs", "0", fmt.Sprint(len(f.Panics)), len(f.Panics) == 0},
 		{"cycle race: answers other than accepted, cycle or duplicate", "0", fmt.Sprint(len(r.Race.Others)), len(r.Race.Others) == 0},
+		{"licence changes and derivations of the followed scope lost by a subscriber (webhook or watch stream)", "0", fmt.Sprint(r.Events.Lost()), r.Events.Lost() == 0},
+		{"acknowledged licence changes and derivations without their event in the log", "0", fmt.Sprint(len(r.Events.Unlogged)), len(r.Events.Unlogged) == 0},
+		{"duplicates other than by id: a change under two ids, an id the log lacks, a badly signed webhook", "0", fmt.Sprint(r.Events.strangers()), r.Events.strangers() == 0},
 	}
 }
 
@@ -97,8 +101,8 @@ func (r *Run) Markdown() string {
 	p("(the services' --database-read-url, replica lag bound %s) and a Redis Cluster (three masters, three replicas,", seconds(MaxReplicaLag))
 	p("cluster-node-timeout %s) of the harness's own.", seconds(testenv.NodeTimeout))
 	p("The load came from %d workers (request budget %d) through both gateways over REST and straight to the replicas over", r.Workers, r.Budget)
-	p("gRPC: reads of works, ancestors and audits, compatibility checks, and creates of works and derivations, each create")
-	p("with a request_id and retried until acknowledged. Every acknowledged write went into a ledger, then was read back")
+	p("gRPC: reads of works, ancestors and audits, compatibility checks, creates of works and derivations, each create")
+	p("with a request_id and retried until acknowledged, and licence changes (see Events). Every acknowledged write went into a ledger, then was read back")
 	p("through another way in (read-your-writes), carrying the write's consistency token as a client does.")
 	p("")
 	p("## Targets")
@@ -183,7 +187,39 @@ func (r *Run) Markdown() string {
 	p("the gateways after the run (works, and ancestor closures against the stored edges), %d of which differed from the store.",
 		len(f.CacheMismatches))
 	p("The graph in the store has %d works on a cycle. Cycle race: %s.", f.Cycles, strings.Trim(r.Race.String(), "()"))
+	p("")
+	r.eventsMarkdown(p)
 	return b.String()
+}
+
+// eventsMarkdown writes the events section: what each subscriber got of
+// the changes in its scope.
+func (r *Run) eventsMarkdown(p func(string, ...any)) {
+	e := r.Events
+	p("## Events")
+	p("")
+	p("The seeds were a family: a root work and %d works deriving from it, of both writers. About a quarter of the", e.Family-1)
+	p("load's derivations took a family work as their source, and its licence changes (UpdateWork, a note unique to each")
+	p("change) were made to family works. Each lineage replica was asked, through its own API, for a subscription to the")
+	p("root's descendants (licence changes and derivations created) with a webhook to a receiver on loopback, which checked")
+	p("every body's `Stemma-Signature`; beside it, a watch stream per replica followed the same scope and, after any error")
+	p("(its replica killed, PostgreSQL stopped), asked again from the last sequence it had. After the load, the check waited")
+	p("until the log had every acknowledged change and every subscriber every event of its scope (%s, bounded by %s),", seconds(e.Drain), seconds(drainTimeout))
+	p("then compared what each got with the log. An event is in scope if the root's family, replayed from the log's own")
+	p("derivation events up to it, holds one of its works: the load deletes nothing, so a subscriber matching against the")
+	p("graph as it reads must match at least those.")
+	p("")
+	p("%d licence changes and %d derivations were acknowledged; %d of them have no event in the log, and %d changes are",
+		e.Licences, e.Derivations, len(e.Unlogged), len(e.Twice))
+	p("announced under more than one id. %d events of the log were in scope after the first subscription; %d webhook", e.InScope, len(e.Refused))
+	p("requests were refused by the receiver. Delay is from the change's record time to its first delivery.")
+	p("")
+	p("| subscriber | expected | received | duplicates (same id) | lost | ids not in the log | reconnects | delay p50 | delay max |")
+	p("|---|---|---|---|---|---|---|---|---|")
+	for _, s := range e.Subscribers {
+		p("| %s | %d | %d | %d | %d | %d | %d | %s | %s |", s.Name, s.Expected, s.Received, s.Duplicates, len(s.Lost), len(s.Unknown),
+			s.Reconnects, ms(s.P50), ms(s.Max))
+	}
 }
 
 // failover describes the failed requests of a Redis master's failover:

@@ -26,15 +26,18 @@ type runSize struct {
 	plan    Plan
 }
 
+// familySize is the number of works in the family the subscribers follow.
+const familySize = 20
+
 // The short run is part of `make test`; the long one is `make stress`.
 var (
 	shortRun = runSize{workers: 6, budget: 50_000, plan: Plan{
-		Gap: 4 * time.Second, RedisDown: 10 * time.Second, PostgresDown: 3 * time.Second, CatalogDown: 3 * time.Second,
+		Gap: 4 * time.Second, RedisDown: 10 * time.Second, PostgresDown: 3 * time.Second, CatalogDown: 3 * time.Second, LineageDown: 3 * time.Second,
 		ReplicaDown: 3 * time.Second, ReplicaLag: 4 * time.Second,
 		Racers: 24, RingSize: 6,
 	}}
 	longRun = runSize{workers: 12, budget: 1_000_000, plan: Plan{
-		Gap: 20 * time.Second, RedisDown: 10 * time.Second, PostgresDown: 10 * time.Second, CatalogDown: 10 * time.Second,
+		Gap: 20 * time.Second, RedisDown: 10 * time.Second, PostgresDown: 10 * time.Second, CatalogDown: 10 * time.Second, LineageDown: 10 * time.Second,
 		ReplicaDown: 10 * time.Second, ReplicaLag: 15 * time.Second,
 		Racers: 64, RingSize: 8,
 	}}
@@ -63,10 +66,27 @@ func TestStress(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range 20 {
-		if _, ok := d.CreateWork(ctx, rng, "alice", AliceKey, fmt.Sprintf("%s-seed-%d", runID, i)); !ok {
+	// The seeds are a family: a root and works of both writers deriving
+	// from it, which the subscribers follow (the root's descendants) and
+	// whose licences the load changes.
+	var seeds []string
+	for i := range familySize {
+		who := principals[i%len(principals)]
+		name, ok := d.CreateWork(ctx, rng, who.name, who.key, fmt.Sprintf("%s-seed-%d", runID, i))
+		if !ok {
 			t.Fatalf("seed work %d was not created: %v", i, d.Samples()[len(d.Samples())-1])
 		}
+		if i > 0 && !d.Derive(ctx, rng, who.name, who.key, fmt.Sprintf("%s-seed-d%d", runID, i), name, seeds[0]) {
+			t.Fatalf("seed work %d was not derived from the root: %v", i, d.Samples()[len(d.Samples())-1])
+		}
+		seeds = append(seeds, name)
+	}
+	d.Ledger.SetFamily(familySize)
+	subCtx, stopSubs := context.WithCancel(context.Background())
+	defer stopSubs()
+	subs, err := Subscribe(subCtx, c, seeds[0])
+	if err != nil {
+		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -83,8 +103,13 @@ func TestStress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ev, err := CheckEvents(context.Background(), c, d, subs, seeds[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopSubs()
 	run := &Run{Command: commandLine(), Workers: cfg.workers, Budget: cfg.budget, Plan: cfg.plan, Elapsed: elapsed,
-		Samples: d.Samples(), Windows: windows, Race: race, Findings: f,
+		Samples: d.Samples(), Windows: windows, Race: race, Findings: f, Events: ev,
 		Probes: d.Ledger.Probes, ProbeFailures: d.Ledger.ProbeFailures, Reads: c.ReadRouting(context.Background())}
 	md := run.Markdown()
 	t.Log("\n" + md)
@@ -114,6 +139,13 @@ func TestStress(t *testing.T) {
 	show("read-your-writes probes that did not see the write", run.ProbeFailures)
 	show("panics in the logs", f.Panics)
 	show("cycle race answers", race.Others)
+	show("acknowledged writes without an event", ev.Unlogged)
+	show("changes announced under more than one id", ev.Twice)
+	show("webhook requests refused", ev.Refused)
+	for _, s := range ev.Subscribers {
+		show(s.Name+": events lost", s.Lost)
+		show(s.Name+": events the log does not hold", s.Unknown)
+	}
 	var unexpected []string
 	for _, s := range Unexpected(run.Samples, windows) {
 		unexpected = append(unexpected, fmt.Sprintf("%s at %v via %s: %v %s", s.Op, s.Start.Round(time.Millisecond), s.Via, s.Outcome, s.Detail))

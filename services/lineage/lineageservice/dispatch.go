@@ -171,11 +171,12 @@ func (d *Dispatcher) deliver(ctx context.Context) error {
 	due := slices.DeleteFunc(subs, func(s *events.Subscription) bool { return now.Before(s.NextAttempt) })
 	for len(due) > 0 {
 		from := slices.MinFunc(due, func(a, b *events.Subscription) int { return cmp.Compare(a.Cursor, b.Cursor) }).Cursor
-		es, err := d.Store.Events(ctx, from, deliverPage)
+		pctx := pageContext(ctx)
+		es, err := d.Store.Events(pctx, from, deliverPage)
 		if err != nil || len(es) == 0 {
 			return err
 		}
-		m, err := newMatcher(ctx, d.Store, d.MaxDepth, due, es)
+		m, err := newMatcher(pctx, d.Store, d.MaxDepth, due, es)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	lineagev1 "github.com/stemma-registry/stemma/proto/stemma/lineage/v1"
 	"github.com/stemma-registry/stemma/services/internal/apierr"
 	"github.com/stemma-registry/stemma/services/internal/auth"
+	"github.com/stemma-registry/stemma/services/internal/consistency"
 	"github.com/stemma-registry/stemma/services/internal/input"
 	"github.com/stemma-registry/stemma/services/internal/names"
 	"github.com/stemma-registry/stemma/services/internal/paging"
@@ -274,6 +275,16 @@ func (ss *Subscriptions) ListDeliveries(ctx context.Context, req *lineagev1.List
 	return resp, nil
 }
 
+// pageContext gives a page of the log a consistency tracker of its own.
+// Events hands it the primary's position, so the walk that matches the
+// page's events to a scope (which may read a replica) sees at least the
+// graph they were written on: a walk on a replica behind the log would
+// leave out a work that had just joined the scope, and lose its events.
+func pageContext(ctx context.Context) context.Context {
+	ctx, _ = consistency.With(ctx, consistency.From(ctx).LSN())
+	return ctx
+}
+
 // scopeFilter returns the filter of a target's scope, its works as the
 // graph now is, walked at most maxDepth deep.
 func scopeFilter(ctx context.Context, st store.Store, maxDepth int, work string, scope events.Scope, kinds events.KindMask) (events.Filter, error) {
@@ -379,12 +390,13 @@ func (ss *Subscriptions) WatchEvents(req *lineagev1.WatchEventsRequest, stream l
 	for {
 		// Taken before the read: an append after it closes this channel.
 		appended := ss.appendedC()
-		es, err := s.Store.Events(ctx, cursor, watchPage)
+		pctx := pageContext(ctx)
+		es, err := s.Store.Events(pctx, cursor, watchPage)
 		if err != nil {
 			return err
 		}
 		if len(es) > 0 {
-			f, err := scopeFilter(ctx, s.Store, s.MaxDepth, work, scope, kinds)
+			f, err := scopeFilter(pctx, s.Store, s.MaxDepth, work, scope, kinds)
 			if err != nil {
 				return err
 			}

@@ -101,6 +101,9 @@ func derivationEvent(id string, k events.Kind, d *graph.Derivation, at time.Time
 
 // Events reads the log. It reads the primary, where the writes are: a
 // replica behind it would hold a resuming watcher back, not lose events.
+// When it returns events, ctx's consistency tracker is given the
+// primary's position, so that the reads that match them to a scope (a
+// walk, which may go to a replica) see every edge written before them.
 func (s *SQL) Events(ctx context.Context, after int64, limit int) ([]*events.Event, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT seq, id, kind, body, create_time FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`,
 		after, max(limit, 1))
@@ -127,7 +130,13 @@ func (s *SQL) Events(ctx context.Context, after int64, limit int) ([]*events.Eve
 		e.Licence, e.Derivation, e.Curation = b.Licence, b.Derivation, b.Curation
 		out = append(out, &e)
 	}
-	return out, s.db.Classify(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, s.db.Classify(err)
+	}
+	if len(out) > 0 {
+		s.db.SeePrimary(ctx)
+	}
+	return out, nil
 }
 
 // EventHead returns the last sequence given.
