@@ -118,10 +118,16 @@ async function once(method, path, { query, body, auth = false, signal } = {}) {
     if (data === null && text) throw new ApiError({ httpStatus: resp.status, code: 13, message: 'The server answered with something that is not JSON.' });
     return data ?? {};
   }
+  throw responseError(resp, data);
+}
+
+// responseError is the ApiError of a failed answer: its google.rpc.Status
+// when it has one.
+function responseError(resp, data) {
   if (data && typeof data === 'object' && typeof data.message === 'string') {
-    throw new ApiError({ httpStatus: resp.status, code: Number(data.code) || 2, message: data.message, details: data.details });
+    return new ApiError({ httpStatus: resp.status, code: Number(data.code) || 2, message: data.message, details: data.details });
   }
-  throw new ApiError({
+  return new ApiError({
     httpStatus: resp.status,
     code: httpToCode(resp.status),
     message: `The server answered ${resp.status} ${resp.statusText || ''}`.trim(),
@@ -203,12 +209,10 @@ export async function readEvents(query, { signal, quietMs = 1500, maxMs = 10000 
       });
     } catch (e) {
       if (signal?.aborted) throw e;
+      if (timedOut) return { events, complete: false };
       throw new ApiError({ code: 14, message: 'The Stemma server could not be reached. Is it running?' });
     }
-    if (!resp.ok) {
-      const data = await resp.json().catch(() => null);
-      throw new ApiError({ httpStatus: resp.status, code: Number(data?.code) || httpToCode(resp.status), message: data?.message || `The server answered ${resp.status}`, details: data?.details });
-    }
+    if (!resp.ok) throw responseError(resp, await resp.json().catch(() => null));
     const reader = resp.body.getReader();
     const decoder = new TextDecoder();
     let buf = '';
@@ -228,7 +232,7 @@ export async function readEvents(query, { signal, quietMs = 1500, maxMs = 10000 
         buf = buf.slice(nl + 1);
         if (!line) continue;
         const msg = JSON.parse(line);
-        if (msg.error) throw new ApiError({ httpStatus: resp.status, code: Number(msg.error.code) || 2, message: msg.error.message || 'the stream failed', details: msg.error.details });
+        if (msg.error) throw responseError(resp, msg.error);
         if (msg.result) events.push(msg.result);
       }
     }
