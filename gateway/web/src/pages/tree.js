@@ -279,7 +279,7 @@ export default async function tree({ main, params, query, signal }) {
     });
     const more = tokens.up || tokens.down;
     replace(status,
-      lineage.asOf ? `As of ${opts.asOf} (derivations made later left out, licences as in force then): ` : '',
+      lineage.asOf ? `As of ${opts.asOf} (the end of the day, UTC: derivations made later left out, licences as in force then): ` : '',
       `${plural(st.nodes, 'work')} and ${plural(st.edges, 'derivation')}`,
       st.conflicts ? [', ', h('strong', { class: 'conflict-text' }, `${st.conflicts} licence conflict${st.conflicts > 1 ? 's' : ''}`), ' (red dashed arrows marked CONFLICT)'] : ', no licence conflict drawn',
       more ? `; ${totals.up + totals.down} in all within the depth` : '',
@@ -620,7 +620,7 @@ function controls(opts, apply) {
   field('Direction', dir),
   field('Depth', depth),
   field('Works per page', limit),
-  field('As of', asOf, 'Empty: now. A date draws the tree as it stood at the end of that day (UTC).'),
+  field('As of', asOf),
   h('fieldset', { class: 'relations' }, h('legend', null, 'Relations (none ticked: all)'), rels),
   h('div', { class: 'form-actions' }, h('button', { type: 'submit' }, 'Draw')));
   return form;
