@@ -159,6 +159,8 @@ test('the family tree: nodes, edges, the conflict in red, a click goes to the wo
   // The conflict is listed with the way to show it, and its reasons come
   // with a click on the edge.
   assert.match(await text('.conflicts'), /Conflict/);
+  // The controls above it may push the graph's lower part below the fold.
+  await graph.scrollIntoViewIfNeeded();
   const mid = await page.evaluate((id) => {
     const el = document.querySelector('.graph');
     const e = el.cytoscape.getElementById(id);

@@ -118,10 +118,16 @@ async function once(method, path, { query, body, auth = false, signal } = {}) {
     if (data === null && text) throw new ApiError({ httpStatus: resp.status, code: 13, message: 'The server answered with something that is not JSON.' });
     return data ?? {};
   }
+  throw responseError(resp, data);
+}
+
+// responseError is the ApiError of a failed answer: its google.rpc.Status
+// when it has one.
+function responseError(resp, data) {
   if (data && typeof data === 'object' && typeof data.message === 'string') {
-    throw new ApiError({ httpStatus: resp.status, code: Number(data.code) || 2, message: data.message, details: data.details });
+    return new ApiError({ httpStatus: resp.status, code: Number(data.code) || 2, message: data.message, details: data.details });
   }
-  throw new ApiError({
+  return new ApiError({
     httpStatus: resp.status,
     code: httpToCode(resp.status),
     message: `The server answered ${resp.status} ${resp.statusText || ''}`.trim(),
@@ -147,7 +153,10 @@ export const api = {
   listWorks: (query, o) => request('GET', '/v1/works', { ...o, query }),
   lookupWorks: (query, o) => request('GET', '/v1/works:lookup', { ...o, query }),
   similarWorks: (query, o) => request('GET', '/v1/works:similar', { ...o, query }),
-  batchGetWorks: (names, o) => request('GET', '/v1/works:batchGet', { ...o, query: { names, allowMissing: true } }),
+  // asOf (RFC 3339) gives each work's licence in force at that time.
+  batchGetWorks: (names, { asOf, ...o } = {}) => request('GET', '/v1/works:batchGet', { ...o, query: { names, allowMissing: true, asOf } }),
+  // Whom the tab's key names; anonymous without one.
+  getCaller: (o) => request('GET', '/v1/caller', { ...o, auth: Boolean(apiKey()) }),
   licenceChanges: (name, query, o) => request('GET', `${workPath(name)}/licenceChanges`, { ...o, query }),
   listDerivations: (query, o) => request('GET', '/v1/derivations', { ...o, query }),
   ancestors: (name, query, o) => request('GET', `${workPath(name)}/ancestors`, { ...o, query }),
@@ -171,6 +180,70 @@ export const api = {
   createCuration: (curation, o) => request('POST', '/v1/curations', { ...o, auth: true, body: curation }),
   reviewCuration: (name, verb, note, o) => request('POST', `/v1/curations/${encodeURIComponent(String(name).replace(/^curations\//, ''))}:${verb}`, { ...o, auth: true, body: { note } }),
 };
+
+/**
+ * readEvents reads the event log's past for a work's scope
+ * (SubscriptionService.WatchEvents over REST, from sequence 0, with the
+ * tab's key). The stream has no end: after replaying the log it follows it.
+ * So the read is bounded: it stops once no line has come for quietMs (the
+ * replay is sent as fast as the log is read) or after maxMs in all, and
+ * says which ended it. Resolves to {events, complete}.
+ */
+export async function readEvents(query, { signal, quietMs = 1500, maxMs = 10000 } = {}) {
+  const key = apiKey();
+  if (!key) throw new ApiError({ code: 16, message: 'This needs an API key.' });
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  signal?.addEventListener('abort', stop, { once: true });
+  const events = [];
+  let quiet = null;
+  let timedOut = false;
+  const rest = () => { clearTimeout(quiet); quiet = setTimeout(stop, quietMs); };
+  const all = setTimeout(() => { timedOut = true; stop(); }, maxMs);
+  try {
+    let resp;
+    try {
+      resp = await fetch(`/v1/events:watch${qs(query)}&sinceSequence=0` /* qs leaves 0 out */, {
+        headers: { Accept: 'application/json', Authorization: `Bearer ${key}` },
+        signal: ctl.signal, credentials: 'same-origin', cache: 'no-store',
+      });
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      if (timedOut) return { events, complete: false };
+      throw new ApiError({ code: 14, message: 'The Stemma server could not be reached. Is it running?' });
+    }
+    if (!resp.ok) throw responseError(resp, await resp.json().catch(() => null));
+    const reader = resp.body.getReader();
+    const decoder = new TextDecoder();
+    let buf = '';
+    rest();
+    for (;;) {
+      let chunk;
+      try { chunk = await reader.read(); } catch (e) {
+        if (signal?.aborted) throw e;
+        break;
+      }
+      if (chunk.done) break;
+      rest();
+      buf += decoder.decode(chunk.value, { stream: true });
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        const msg = JSON.parse(line);
+        if (msg.error) throw responseError(resp, msg.error);
+        if (msg.result) events.push(msg.result);
+      }
+    }
+    return { events, complete: !timedOut };
+  } finally {
+    clearTimeout(quiet);
+    clearTimeout(all);
+    signal?.removeEventListener('abort', stop);
+    ctl.abort();
+  }
+}
 
 /** policyPath turns "policies/abc" or "abc" into the API path of the policy. */
 export function policyPath(name) {

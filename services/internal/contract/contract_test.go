@@ -163,6 +163,7 @@ func seed(c client) map[string]call {
 		"CatalogService_UpdateWork":              {path: w, query: "updateMask=title", body: `{"title":"c1 renamed","etag":"` + etag + `"}`, key: alice},
 		"CatalogService_DeleteWork":              {path: map[string]string{"work": "cdel"}, key: alice},
 		"CatalogService_ListLicenceChanges":      {path: w},
+		"CatalogService_GetCaller":               {key: alice},
 		"CatalogService_CreateLien":              {path: map[string]string{"work": "cdel"}, query: "lienId=hold", body: `{"origin":"contract/test","reason":"a test"}`, key: root},
 		"CatalogService_BatchCreateLiens":        {body: `{"requests":[{"parent":"works/c1","lienId":"batch-hold","lien":{"origin":"contract/test","reason":"a test"}}]}`, key: root},
 		"CatalogService_DeleteLien":              {path: map[string]string{"work": "cdel", "lien": "hold"}, key: root},

@@ -1,6 +1,7 @@
 // The family tree as data: the works around one work and the derivations
 // between them, built from the lineage API's answers. Pure (no DOM, no
 // requests), so that the unit tests exercise it directly.
+import { takenAfter } from '../timeline.js';
 
 /**
  * LARGE is the number of works from which a family tree is laid out for
@@ -16,8 +17,10 @@ export const LARGE = 250;
  * the derivative.
  */
 export class Lineage {
-  constructor(root) {
+  constructor(root, { asOf = '' } = {}) {
     this.root = root;
+    /** The time the tree is drawn at ('' for now): later derivations are left out. */
+    this.asOf = asOf;
     /** @type {Map<string, {name: string, depth: number, work: any, category: string, sources: Set<string>, derivatives: Set<string>, sourcesKnown: boolean, derivativesKnown: boolean, sourcesMore: boolean, derivativesMore: boolean}>} */
     this.nodes = new Map();
     /** @type {Map<string, any>} */
@@ -99,6 +102,11 @@ export class Lineage {
     const node = this.nodes.get(name);
     if (!node) return;
     for (const d of derivations || []) {
+      if (this.asOf && takenAfter(d, this.asOf)) {
+        // A shortest path may have drawn it before its times were known.
+        this.dropEdge(d.name);
+        continue;
+      }
       if (dir === 'up') node.sources.add(d.source);
       else node.derivatives.add(d.derivative);
       if (this.nodes.has(d.source) && this.nodes.has(d.derivative)) this.addEdge(d);
@@ -106,10 +114,47 @@ export class Lineage {
     if (dir === 'up') { node.sourcesKnown = true; node.sourcesMore = more; } else { node.derivativesKnown = true; node.derivativesMore = more; }
   }
 
+  /** dropEdge removes a derivation, and its ends' link when no other derivation joins them. */
+  dropEdge(name) {
+    const e = this.edges.get(name);
+    if (!e) return;
+    this.edges.delete(name);
+    for (const o of this.edges.values()) if (o.source === e.source && o.derivative === e.derivative) return;
+    this.nodes.get(e.source)?.derivatives.delete(e.derivative);
+    this.nodes.get(e.derivative)?.sources.delete(e.source);
+  }
+
+  /**
+   * prune removes the works no longer joined to the root once the
+   * derivations after asOf are left out: an ancestor must still be reached
+   * from the root through sources, a descendant through derivatives.
+   * Returns the names removed.
+   */
+  prune() {
+    const keep = new Set([this.root]);
+    for (const dir of ['up', 'down']) {
+      const todo = [this.root];
+      while (todo.length) {
+        const n = this.nodes.get(todo.pop());
+        for (const m of dir === 'up' ? n.sources : n.derivatives) {
+          const other = this.nodes.get(m);
+          if (!other || keep.has(m) || (dir === 'up' ? other.depth < 0 : other.depth > 0)) continue;
+          keep.add(m);
+          todo.push(m);
+        }
+      }
+    }
+    const removed = [...this.nodes.keys()].filter((n) => !keep.has(n));
+    for (const n of removed) this.nodes.delete(n);
+    for (const [k, e] of this.edges) if (!keep.has(e.source) || !keep.has(e.derivative)) this.edges.delete(k);
+    return removed;
+  }
+
   /** connect draws the known derivations whose both ends are now in the tree. */
   connect(derivationsByNode) {
     for (const list of derivationsByNode) {
       for (const d of list) {
+        if (this.asOf && takenAfter(d, this.asOf)) continue;
         if (this.nodes.has(d.source) && this.nodes.has(d.derivative)) this.addEdge(d);
       }
     }

@@ -13,6 +13,7 @@ import { Lineage, pool, LARGE } from '../graph/model.js';
 import { createView, runLayout, size, BIG } from '../graph/view.js';
 import { policyMarks } from '../policy.js';
 import { actionBadge } from '../findings.js';
+import { asOfTime } from '../timeline.js';
 
 const DEPTHS = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 0];
 const LIMITS = [100, 250, 500, 1000, 2000];
@@ -152,7 +153,7 @@ export default async function tree({ main, params, query, signal }) {
     const chunks = [];
     for (let i = 0; i < missing.length; i += 100) chunks.push(missing.slice(i, i + 100));
     await pool(chunks, 3, async (chunk) => {
-      const resp = await counted(api.batchGetWorks(chunk, { signal }));
+      const resp = await counted(api.batchGetWorks(chunk, { signal, asOf: lineage.asOf }));
       for (const w of resp.works || []) {
         const n = lineage.nodes.get(w.name);
         if (n) n.work = w;
@@ -168,8 +169,20 @@ export default async function tree({ main, params, query, signal }) {
     for (const n of lineage.nodes.values()) n.category = cats.get(n.work?.licence || '') || '';
   }
 
+  // settle fetches what the works to draw need before they are drawn: as
+  // of a date, every derivation between them first, since those made
+  // after the date and the works joined only through them are left out.
+  async function settle(pending, ...also) {
+    if (lineage.asOf) {
+      await fetchDerivations(pending);
+      lineage.prune();
+    }
+    await Promise.all([fetchWorks(), ...also.map((f) => f())]);
+  }
+
   async function fetchAudit() {
-    if (opts.dir === 'down') { audit = null; return; }
+    // The audit judges the lineage as it is now, not as it stood then.
+    if (opts.dir === 'down' || lineage.asOf) { audit = null; return; }
     const conflicts = [];
     let token = '';
     let resp;
@@ -262,9 +275,11 @@ export default async function tree({ main, params, query, signal }) {
       drawMs: String(Math.round(t6 - t0)),
       sinceNavigationMs: String(Math.round(t6)),
       requests: String(requests),
+      asOf: opts.asOf,
     });
     const more = tokens.up || tokens.down;
     replace(status,
+      lineage.asOf ? `As of ${opts.asOf} (the end of the day, UTC: derivations made later left out, licences as in force then): ` : '',
       `${plural(st.nodes, 'work')} and ${plural(st.edges, 'derivation')}`,
       st.conflicts ? [', ', h('strong', { class: 'conflict-text' }, `${st.conflicts} licence conflict${st.conflicts > 1 ? 's' : ''}`), ' (red dashed arrows marked CONFLICT)'] : ', no licence conflict drawn',
       more ? `; ${totals.up + totals.down} in all within the depth` : '',
@@ -353,7 +368,8 @@ export default async function tree({ main, params, query, signal }) {
     const recorded = [...lineage.edges.values()].filter((e) => e.conflict && !e.auditConflicts?.length);
     replace(conflictsSection, conflictsSection.firstChild,
       audit?.error ? errorBox(audit.error) : null,
-      !list.length && !recorded.length ? h('p', null, opts.dir === 'down' ? 'No conflict recorded among the descendants drawn.' : 'The audit found no licence conflict in this work’s ancestry.') : null,
+      !list.length && !recorded.length ? h('p', null, lineage.asOf ? `Drawn as of ${opts.asOf}: the audit judges the lineage as it is now, so it is not run on this tree.`
+        : opts.dir === 'down' ? 'No conflict recorded among the descendants drawn.' : 'The audit found no licence conflict in this work’s ancestry.') : null,
       list.length || recorded.length ? h('ul', { class: 'conflict-list' },
         list.map((c) => h('li', { class: 'conflict-item', dataset: { derivation: c.derivation || '' } },
           h('p', null, h('strong', { class: 'conflict-text' }, c.kind === 'KIND_SOURCES' ? 'Sources conflict: ' : 'Conflict: '),
@@ -439,8 +455,9 @@ export default async function tree({ main, params, query, signal }) {
       const t0 = performance.now();
       canvas.dataset.state = 'loading';
       replace(status, 'Loading the family tree…');
-      lineage = new Lineage(name);
-      lineage.nodes.get(name).work = root;
+      lineage = new Lineage(name, { asOf: asOfTime(opts.asOf) });
+      // As of a date, the work's own licence is the one in force then.
+      if (!lineage.asOf) lineage.nodes.get(name).work = root;
       derivs.clear();
       tokens.up = ''; tokens.down = '';
       totals.up = 0; totals.down = 0;
@@ -456,7 +473,7 @@ export default async function tree({ main, params, query, signal }) {
         }));
         replace(status, `Loading ${lineage.nodes.size} works…`);
         positions = null;
-        await show(t0, [...lineage.nodes.keys()], { first: () => Promise.all([fetchWorks(), fetchAudit()]) });
+        await show(t0, [...lineage.nodes.keys()], { first: () => settle([...lineage.nodes.keys()], fetchAudit) });
         canvas.dataset.sinceStartMs = String(Math.round(performance.now() - started));
       } catch (e) {
         if (e?.name === 'AbortError') return;
@@ -472,7 +489,7 @@ export default async function tree({ main, params, query, signal }) {
         const r = await fetchRelatives(dir, name, opts.depth, opts.limit, tokens[dir]);
         const added = lineage.addRelatives(name, r.relatives, dir);
         tokens[dir] = r.token;
-        await show(t0, added, { relayout: true, first: fetchWorks });
+        await show(t0, added, { relayout: true, first: () => settle(added) });
       } catch (e) {
         if (e?.name === 'AbortError') return;
         canvas.dataset.state = 'ready';
@@ -492,7 +509,7 @@ export default async function tree({ main, params, query, signal }) {
         const step = opts.depth || DEFAULT_DEPTH;
         const r = await fetchRelatives(dir, from, step, opts.limit);
         const added = lineage.addRelatives(from, r.relatives, dir, node.depth);
-        await show(t0, [from, ...added], { relayout: true, first: fetchWorks });
+        await show(t0, [from, ...added], { relayout: true, first: () => settle([from, ...added]) });
         view.highlight([from]);
       } catch (e) {
         if (e?.name === 'AbortError') return;
@@ -564,6 +581,7 @@ function readOptions(query) {
       .map((r) => (r.startsWith('RELATION_') ? r : `RELATION_${r}`)).filter((r) => r in RELATIONS),
     highlight: query.get('highlight') || '',
     policy: query.get('policy') || '',
+    asOf: asOfTime(query.get('asOf') || '') ? query.get('asOf') : '',
   };
 }
 
@@ -574,6 +592,7 @@ function queryOf(o) {
     limit: o.limit === DEFAULT_LIMIT ? '' : o.limit,
     rel: o.rel.map((r) => r.replace(/^RELATION_/, '').toLowerCase()).join(','),
     policy: o.policy,
+    asOf: o.asOf,
   };
 }
 
@@ -584,6 +603,7 @@ function controls(opts, apply) {
     h('option', { value: 'both', selected: opts.dir === 'both' }, 'Both'));
   const depth = h('select', { name: 'depth' }, DEPTHS.map((d) => h('option', { value: String(d), selected: d === opts.depth }, d === 0 ? 'All (server bound)' : String(d))));
   const limit = h('select', { name: 'limit' }, [...new Set([...LIMITS, opts.limit])].sort((a, b) => a - b).map((l) => h('option', { value: String(l), selected: l === opts.limit }, String(l))));
+  const asOf = h('input', { type: 'date', name: 'asOf', value: opts.asOf, max: new Date().toISOString().slice(0, 10) });
   const rels = Object.entries(RELATIONS).map(([r, d]) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', name: 'rel', value: r, checked: opts.rel.includes(r) }), ` ${d.label}`));
   const form = h('form', { class: 'graph-controls', onsubmit: (e) => {
@@ -593,12 +613,14 @@ function controls(opts, apply) {
       depth: Number(depth.value),
       limit: Number(limit.value),
       rel: rels.map((l) => l.firstChild).filter((i) => i.checked).map((i) => i.value),
+      asOf: asOfTime(asOf.value) ? asOf.value : '',
       highlight: '',
     });
   } },
   field('Direction', dir),
   field('Depth', depth),
   field('Works per page', limit),
+  field('As of', asOf),
   h('fieldset', { class: 'relations' }, h('legend', null, 'Relations (none ticked: all)'), rels),
   h('div', { class: 'form-actions' }, h('button', { type: 'submit' }, 'Draw')));
   return form;

@@ -2,7 +2,8 @@
 // licence explained, its licence history, its derivations in and out, its
 // licence curations and its policy findings.
 import { h, append, loading, replace, extLink, timeEl } from '../dom.js';
-import { api, workId, workPath } from '../api.js';
+import { api, apiKey, readEvents, workId, workPath } from '../api.js';
+import { licenceTimeline, upstreamAlerts } from '../timeline.js';
 import { errorBox } from '../errors.js';
 import { workTabs, workLink, licenceBadge, workHref, verdictBadge, moreButton } from '../components.js';
 import { explainExpression } from '../explain.js';
@@ -16,7 +17,8 @@ export default async function work({ main, params, signal }) {
   const w = await api.getWork(name, { signal });
   document.title = `${w.title} · Stemma explorer`;
   const licence = h('section', { 'aria-labelledby': 'h-licence' }, h('h2', { id: 'h-licence' }, 'Licence'), loading('Reading the licence'));
-  const history = h('section', { 'aria-labelledby': 'h-history' }, h('h2', { id: 'h-history' }, 'Licence history'), loading());
+  const history = h('section', { 'aria-labelledby': 'h-history', dataset: { timeline: '' } }, h('h2', { id: 'h-history' }, 'Licence timeline'), loading());
+  const alerts = h('section', { 'aria-labelledby': 'h-alerts', dataset: { alerts: '' } }, h('h2', { id: 'h-alerts' }, 'Alerts from upstream'), loading('Reading the licence changes upstream'));
   const from = h('section', { 'aria-labelledby': 'h-from', dataset: { derivations: 'in' } },
     h('h2', { id: 'h-from' }, 'Derived from'), loading());
   const into = h('section', { 'aria-labelledby': 'h-into', dataset: { derivations: 'out' } },
@@ -35,7 +37,7 @@ export default async function work({ main, params, signal }) {
     h('div', { class: 'columns' },
       h('section', { 'aria-labelledby': 'h-about' }, h('h2', { id: 'h-about' }, 'About'), about(w)),
       h('section', { 'aria-labelledby': 'h-ids' }, h('h2', { id: 'h-ids' }, 'Identifiers and digests'), identifiers(w))),
-    licence, history,
+    licence, history, alerts,
     h('div', { class: 'columns' }, from, into),
     like,
     h('p', { class: 'actions' },
@@ -52,6 +54,7 @@ export default async function work({ main, params, signal }) {
 
   explainExpression(w.licence, { signal }).then((el) => replace(licence, licence.firstChild, el));
   licenceHistory(name, history, signal);
+  upstream(w, alerts, signal);
   derivations(name, 'derivative', from, signal);
   derivations(name, 'source', into, signal);
   similarWorks(w, like, signal);
@@ -141,22 +144,111 @@ function identifiers(w) {
         h('td', null, h('a', { href: `/?q=${encodeURIComponent(d)}&by=digest` }, 'Who else has it?')))))) : null);
 }
 
+// licenceHistory shows the work's licence timeline: every entry in
+// effective-time order, the one in force now, the ones still to come.
 async function licenceHistory(name, section, signal) {
   try {
-    const resp = await api.licenceChanges(name, { pageSize: 100 }, { signal });
-    const changes = resp.licenceChanges || [];
-    const list = h('ol', { class: 'timeline' }, changes.map((c, i) => h('li', { class: 'timeline-item' },
-      h('p', { class: 'timeline-when' }, timeEl(c.effectiveTime || c.recordTime)),
-      h('p', null, i === 0 && !c.previousLicence ? 'Registered under ' : 'Changed to ', licenceBadge(c.licence),
-        c.previousLicence ? [' from ', h('code', null, c.previousLicence)] : null),
-      h('p', { class: 'small muted' }, c.actor ? `by ${c.actor}` : '',
-        c.recordTime && c.recordTime !== c.effectiveTime ? [' · recorded ', timeEl(c.recordTime)] : null),
+    const changes = [];
+    let token = '';
+    let pages = 0;
+    do {
+      const resp = await api.licenceChanges(name, { pageSize: 100, pageToken: token }, { signal });
+      changes.push(...(resp.licenceChanges || []));
+      token = resp.nextPageToken || '';
+    } while (token && ++pages < HISTORY_PAGES);
+    const entries = licenceTimeline(changes);
+    const list = h('ol', { class: 'timeline' }, entries.map((c) => h('li', { class: `timeline-item timeline-${c.state}`, dataset: { state: c.state, licence: c.licence || '' } },
+      h('p', { class: 'timeline-when' }, c.registration
+        ? ['From the start of the record', h('span', { class: 'small muted' }, ' (registered ', timeEl(c.effectiveTime), ')')]
+        : ['Effective ', timeEl(c.effectiveTime)],
+      ' ', stateLabel(c.state)),
+      h('p', null, c.registration ? 'Registered under ' : 'Changed to ', licenceBadge(c.licence),
+        !c.registration && c.previousLicence ? [' from ', h('code', null, c.previousLicence)] : null),
+      h('p', { class: 'small muted' }, c.actor ? `by ${c.actor} · ` : '', 'recorded ', timeEl(c.recordTime)),
       c.note ? h('p', { class: 'small' }, c.note) : null)));
     replace(section, section.firstChild, changes.length ? list : h('p', { class: 'muted' }, 'No licence history recorded.'),
-      resp.nextPageToken ? h('p', { class: 'small muted' }, 'Older changes are not shown.') : null);
+      token ? h('p', { class: 'small muted' }, `Only the first ${changes.length} entries are shown.`) : null);
   } catch (e) {
     replace(section, section.firstChild, errorBox(e));
   }
+}
+
+const HISTORY_PAGES = 10;
+
+function stateLabel(state) {
+  const text = { 'in-force': '✓ in force now', scheduled: '◇ scheduled', superseded: 'superseded' }[state];
+  return h(state === 'superseded' ? 'span' : 'strong', { class: `state-badge ${state}` }, text);
+}
+
+// upstream shows the owner of a work the licence changes of its
+// ancestors, each with whether it binds this work's lineage. It needs the
+// tab's key (GetCaller names its principal; a watch beyond the work needs
+// a key) and is shown only to the work's owner.
+async function upstream(w, section, signal) {
+  if (!apiKey()) {
+    replace(section, section.firstChild, h('p', { class: 'muted' },
+      'If you own this work, enter your API key (on the ', h('a', { href: '/register' }, 'Register'), ' page) to see the licence changes upstream of it here.'));
+    section.dataset.state = 'no-key';
+    return;
+  }
+  try {
+    const caller = await api.getCaller({ signal });
+    if (!caller.principal || caller.principal !== w.owner) {
+      section.remove();
+      return;
+    }
+    const [read, ancestry] = await Promise.all([
+      readEvents({ work: w.name, scope: 'SCOPE_ANCESTORS', kinds: 'EVENT_KIND_LICENCE_CHANGED' }, { signal }),
+      ancestorsOf(w.name, signal),
+    ]);
+    const changed = [...new Set(read.events.map((e) => e.licenceChange?.work).filter((x) => x && x !== w.name))];
+    const derivations = [];
+    for (let i = 0; i < changed.length; i += 100) {
+      const resp = await api.listDerivations({ sources: changed.slice(i, i + 100), pageSize: 1000 }, { signal });
+      derivations.push(...(resp.derivations || []));
+    }
+    const alerts = upstreamAlerts({ root: w.name, events: read.events, ancestry, derivations });
+    const titles = await titlesOf([...new Set([...changed, ...derivations.map((d) => d.derivative)])], signal);
+    const title = (n) => (n === w.name ? w.title : titles.get(n));
+    replace(section, section.firstChild,
+      alerts.length ? h('ul', { class: 'alerts' }, alerts.map((a) => h('li', { class: `alert alert-${a.affects}`, dataset: { work: a.work, affects: a.affects } },
+        h('p', null, h('strong', null, AFFECTS[a.affects].sign, ' '), workLink(a.work, title(a.work)), ' (ancestor) relicensed ',
+          h('code', null, a.from || 'no licence'), ' → ', h('code', null, a.to || 'no licence'),
+          Date.parse(a.effectiveTime) > Date.now() ? ' scheduled for ' : ' effective ', timeEl(a.effectiveTime)),
+        h('p', null, AFFECTS[a.affects].text),
+        a.edges.length ? h('ul', { class: 'small' }, a.edges.map((x) => h('li', null,
+          workLink(x.derivative, title(x.derivative)), ' took it ', timeEl(x.taken), ': ',
+          x.affected ? 'after the change, so under the new terms.' : 'before the change, so under the old terms.'))) : null,
+        h('p', { class: 'small muted' }, a.actor ? `by ${a.actor}` : '', a.note ? ` · ${a.note}` : '')))) : h('p', { class: 'muted' }, 'No upstream work of this one has changed its licence.'),
+      h('p', { class: 'small muted' }, read.complete
+        ? 'From the event log (every licence change of an ancestor, at any depth, past-dated and scheduled ones included).'
+        : 'The event log was read for ten seconds and may hold more changes than are shown.'));
+    section.dataset.state = 'ready';
+    section.dataset.count = String(alerts.length);
+  } catch (e) {
+    replace(section, section.firstChild, errorBox(e));
+  }
+}
+
+const AFFECTS = {
+  yes: { sign: '⚠', text: 'It affects this work: the material was taken after the change took effect, so the new licence applies.' },
+  partly: { sign: '⚠', text: 'It affects part of this work’s lineage: some derivations took the material after the change, some before.' },
+  no: { sign: 'ℹ', text: 'It does not affect this work: the material was taken before the change, under the old terms (the audit lists it as “relicensed since”).' },
+  unknown: { sign: 'ℹ', text: 'No derivation taking this work’s material was found in the ancestry.' },
+};
+
+// ancestorsOf is the set of the work and its ancestors (up to the server's
+// depth bound).
+async function ancestorsOf(name, signal) {
+  const out = new Set([name]);
+  let token = '';
+  let pages = 0;
+  do {
+    const resp = await api.ancestors(name, { pageSize: 1000, pageToken: token }, { signal });
+    for (const r of resp.ancestors || []) out.add(r.work);
+    token = resp.nextPageToken || '';
+  } while (token && ++pages < HISTORY_PAGES);
+  return out;
 }
 
 // derivations lists the derivations where this work is the derivative

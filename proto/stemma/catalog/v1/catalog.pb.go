@@ -1865,6 +1865,107 @@ func (x *DeleteWorkRequest) GetForce() bool {
 	return false
 }
 
+// GetCallerRequest is the request of GetCaller.
+type GetCallerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCallerRequest) Reset() {
+	*x = GetCallerRequest{}
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCallerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCallerRequest) ProtoMessage() {}
+
+func (x *GetCallerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCallerRequest.ProtoReflect.Descriptor instead.
+func (*GetCallerRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
+}
+
+// Caller is the principal a request's bearer key names.
+type Caller struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The principal's name, as a work's owner names it; empty without a key.
+	Principal string `protobuf:"bytes,1,opt,name=principal,proto3" json:"principal,omitempty"`
+	// Whether the principal is an admin (may change any work).
+	Admin bool `protobuf:"varint,2,opt,name=admin,proto3" json:"admin,omitempty"`
+	// Whether the principal may accept or reject licence curations.
+	Reviewer      bool `protobuf:"varint,3,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Caller) Reset() {
+	*x = Caller{}
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Caller) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Caller) ProtoMessage() {}
+
+func (x *Caller) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Caller.ProtoReflect.Descriptor instead.
+func (*Caller) Descriptor() ([]byte, []int) {
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *Caller) GetPrincipal() string {
+	if x != nil {
+		return x.Principal
+	}
+	return ""
+}
+
+func (x *Caller) GetAdmin() bool {
+	if x != nil {
+		return x.Admin
+	}
+	return false
+}
+
+func (x *Caller) GetReviewer() bool {
+	if x != nil {
+		return x.Reviewer
+	}
+	return false
+}
+
 // ListLicenceChangesRequest is the request of ListLicenceChanges.
 type ListLicenceChangesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1880,7 +1981,7 @@ type ListLicenceChangesRequest struct {
 
 func (x *ListLicenceChangesRequest) Reset() {
 	*x = ListLicenceChangesRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1892,7 +1993,7 @@ func (x *ListLicenceChangesRequest) String() string {
 func (*ListLicenceChangesRequest) ProtoMessage() {}
 
 func (x *ListLicenceChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[23]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1905,7 +2006,7 @@ func (x *ListLicenceChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLicenceChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListLicenceChangesRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListLicenceChangesRequest) GetParent() string {
@@ -1942,7 +2043,7 @@ type ListLicenceChangesResponse struct {
 
 func (x *ListLicenceChangesResponse) Reset() {
 	*x = ListLicenceChangesResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1954,7 +2055,7 @@ func (x *ListLicenceChangesResponse) String() string {
 func (*ListLicenceChangesResponse) ProtoMessage() {}
 
 func (x *ListLicenceChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[24]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1967,7 +2068,7 @@ func (x *ListLicenceChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLicenceChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListLicenceChangesResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{24}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListLicenceChangesResponse) GetLicenceChanges() []*LicenceChange {
@@ -2000,7 +2101,7 @@ type CreateLienRequest struct {
 
 func (x *CreateLienRequest) Reset() {
 	*x = CreateLienRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2113,7 @@ func (x *CreateLienRequest) String() string {
 func (*CreateLienRequest) ProtoMessage() {}
 
 func (x *CreateLienRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[25]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2126,7 @@ func (x *CreateLienRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLienRequest.ProtoReflect.Descriptor instead.
 func (*CreateLienRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{25}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CreateLienRequest) GetParent() string {
@@ -2060,7 +2161,7 @@ type BatchCreateLiensRequest struct {
 
 func (x *BatchCreateLiensRequest) Reset() {
 	*x = BatchCreateLiensRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[26]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2072,7 +2173,7 @@ func (x *BatchCreateLiensRequest) String() string {
 func (*BatchCreateLiensRequest) ProtoMessage() {}
 
 func (x *BatchCreateLiensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[26]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2085,7 +2186,7 @@ func (x *BatchCreateLiensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateLiensRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateLiensRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{26}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *BatchCreateLiensRequest) GetRequests() []*CreateLienRequest {
@@ -2106,7 +2207,7 @@ type BatchCreateLiensResponse struct {
 
 func (x *BatchCreateLiensResponse) Reset() {
 	*x = BatchCreateLiensResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[27]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2118,7 +2219,7 @@ func (x *BatchCreateLiensResponse) String() string {
 func (*BatchCreateLiensResponse) ProtoMessage() {}
 
 func (x *BatchCreateLiensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[27]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2131,7 +2232,7 @@ func (x *BatchCreateLiensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateLiensResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateLiensResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{27}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *BatchCreateLiensResponse) GetLiens() []*Lien {
@@ -2152,7 +2253,7 @@ type DeleteLienRequest struct {
 
 func (x *DeleteLienRequest) Reset() {
 	*x = DeleteLienRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[28]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2164,7 +2265,7 @@ func (x *DeleteLienRequest) String() string {
 func (*DeleteLienRequest) ProtoMessage() {}
 
 func (x *DeleteLienRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[28]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2177,7 +2278,7 @@ func (x *DeleteLienRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLienRequest.ProtoReflect.Descriptor instead.
 func (*DeleteLienRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{28}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *DeleteLienRequest) GetName() string {
@@ -2202,7 +2303,7 @@ type ListLiensRequest struct {
 
 func (x *ListLiensRequest) Reset() {
 	*x = ListLiensRequest{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[29]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2214,7 +2315,7 @@ func (x *ListLiensRequest) String() string {
 func (*ListLiensRequest) ProtoMessage() {}
 
 func (x *ListLiensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[29]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2227,7 +2328,7 @@ func (x *ListLiensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLiensRequest.ProtoReflect.Descriptor instead.
 func (*ListLiensRequest) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{29}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListLiensRequest) GetParent() string {
@@ -2264,7 +2365,7 @@ type ListLiensResponse struct {
 
 func (x *ListLiensResponse) Reset() {
 	*x = ListLiensResponse{}
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[30]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2276,7 +2377,7 @@ func (x *ListLiensResponse) String() string {
 func (*ListLiensResponse) ProtoMessage() {}
 
 func (x *ListLiensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[30]
+	mi := &file_stemma_catalog_v1_catalog_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2289,7 +2390,7 @@ func (x *ListLiensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLiensResponse.ProtoReflect.Descriptor instead.
 func (*ListLiensResponse) Descriptor() ([]byte, []int) {
-	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{30}
+	return file_stemma_catalog_v1_catalog_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListLiensResponse) GetLiens() []*Lien {
@@ -2444,7 +2545,12 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
 	"\x0fstemma.dev/WorkR\x04name\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x14\n" +
-	"\x05force\x18\x03 \x01(\bR\x05force\"\x88\x01\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\"\x12\n" +
+	"\x10GetCallerRequest\"X\n" +
+	"\x06Caller\x12\x1c\n" +
+	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12\x14\n" +
+	"\x05admin\x18\x02 \x01(\bR\x05admin\x12\x1a\n" +
+	"\breviewer\x18\x03 \x01(\bR\breviewer\"\x88\x01\n" +
 	"\x19ListLicenceChangesRequest\x12/\n" +
 	"\x06parent\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
 	"\x0fstemma.dev/WorkR\x06parent\x12\x1b\n" +
@@ -2489,7 +2595,7 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x1aLICENCE_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13LICENCE_STATUS_NONE\x10\x01\x12\x18\n" +
 	"\x14LICENCE_STATUS_KNOWN\x10\x02\x12\x1a\n" +
-	"\x16LICENCE_STATUS_UNKNOWN\x10\x032\xdb\x0e\n" +
+	"\x16LICENCE_STATUS_UNKNOWN\x10\x032\xbc\x0f\n" +
 	"\x0eCatalogService\x12d\n" +
 	"\n" +
 	"CreateWork\x12$.stemma.catalog.v1.CreateWorkRequest\x1a\x17.stemma.catalog.v1.Work\"\x17\x82\xd3\xe4\x93\x02\x11:\x04work\"\t/v1/works\x12\x8d\x01\n" +
@@ -2504,7 +2610,9 @@ const file_stemma_catalog_v1_catalog_proto_rawDesc = "" +
 	"UpdateWork\x12$.stemma.catalog.v1.UpdateWorkRequest\x1a\x17.stemma.catalog.v1.Work\"%\x82\xd3\xe4\x93\x02\x1f:\x04work2\x17/v1/{work.name=works/*}\x12f\n" +
 	"\n" +
 	"DeleteWork\x12$.stemma.catalog.v1.DeleteWorkRequest\x1a\x16.google.protobuf.Empty\"\x1a\x82\xd3\xe4\x93\x02\x14*\x12/v1/{name=works/*}\x12\x9e\x01\n" +
-	"\x12ListLicenceChanges\x12,.stemma.catalog.v1.ListLicenceChangesRequest\x1a-.stemma.catalog.v1.ListLicenceChangesResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=works/*}/licenceChanges\x12u\n" +
+	"\x12ListLicenceChanges\x12,.stemma.catalog.v1.ListLicenceChangesRequest\x1a-.stemma.catalog.v1.ListLicenceChangesResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=works/*}/licenceChanges\x12_\n" +
+	"\tGetCaller\x12#.stemma.catalog.v1.GetCallerRequest\x1a\x19.stemma.catalog.v1.Caller\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/caller\x12u\n" +
 	"\n" +
 	"CreateLien\x12$.stemma.catalog.v1.CreateLienRequest\x1a\x17.stemma.catalog.v1.Lien\"(\x82\xd3\xe4\x93\x02\":\x04lien\"\x1a/v1/{parent=works/*}/liens\x12\x8d\x01\n" +
 	"\x10BatchCreateLiens\x12*.stemma.catalog.v1.BatchCreateLiensRequest\x1a+.stemma.catalog.v1.BatchCreateLiensResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/liens:batchCreate\x12n\n" +
@@ -2525,7 +2633,7 @@ func file_stemma_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 }
 
 var file_stemma_catalog_v1_catalog_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_stemma_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_stemma_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_stemma_catalog_v1_catalog_proto_goTypes = []any{
 	(WorkKind)(0),                      // 0: stemma.catalog.v1.WorkKind
 	(LicenceStatus)(0),                 // 1: stemma.catalog.v1.LicenceStatus
@@ -2552,17 +2660,19 @@ var file_stemma_catalog_v1_catalog_proto_goTypes = []any{
 	(*BatchLookupWorksResponse)(nil),   // 22: stemma.catalog.v1.BatchLookupWorksResponse
 	(*UpdateWorkRequest)(nil),          // 23: stemma.catalog.v1.UpdateWorkRequest
 	(*DeleteWorkRequest)(nil),          // 24: stemma.catalog.v1.DeleteWorkRequest
-	(*ListLicenceChangesRequest)(nil),  // 25: stemma.catalog.v1.ListLicenceChangesRequest
-	(*ListLicenceChangesResponse)(nil), // 26: stemma.catalog.v1.ListLicenceChangesResponse
-	(*CreateLienRequest)(nil),          // 27: stemma.catalog.v1.CreateLienRequest
-	(*BatchCreateLiensRequest)(nil),    // 28: stemma.catalog.v1.BatchCreateLiensRequest
-	(*BatchCreateLiensResponse)(nil),   // 29: stemma.catalog.v1.BatchCreateLiensResponse
-	(*DeleteLienRequest)(nil),          // 30: stemma.catalog.v1.DeleteLienRequest
-	(*ListLiensRequest)(nil),           // 31: stemma.catalog.v1.ListLiensRequest
-	(*ListLiensResponse)(nil),          // 32: stemma.catalog.v1.ListLiensResponse
-	(*timestamppb.Timestamp)(nil),      // 33: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 34: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),              // 35: google.protobuf.Empty
+	(*GetCallerRequest)(nil),           // 25: stemma.catalog.v1.GetCallerRequest
+	(*Caller)(nil),                     // 26: stemma.catalog.v1.Caller
+	(*ListLicenceChangesRequest)(nil),  // 27: stemma.catalog.v1.ListLicenceChangesRequest
+	(*ListLicenceChangesResponse)(nil), // 28: stemma.catalog.v1.ListLicenceChangesResponse
+	(*CreateLienRequest)(nil),          // 29: stemma.catalog.v1.CreateLienRequest
+	(*BatchCreateLiensRequest)(nil),    // 30: stemma.catalog.v1.BatchCreateLiensRequest
+	(*BatchCreateLiensResponse)(nil),   // 31: stemma.catalog.v1.BatchCreateLiensResponse
+	(*DeleteLienRequest)(nil),          // 32: stemma.catalog.v1.DeleteLienRequest
+	(*ListLiensRequest)(nil),           // 33: stemma.catalog.v1.ListLiensRequest
+	(*ListLiensResponse)(nil),          // 34: stemma.catalog.v1.ListLiensResponse
+	(*timestamppb.Timestamp)(nil),      // 35: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 36: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 37: google.protobuf.Empty
 }
 var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	0,  // 0: stemma.catalog.v1.Work.kind:type_name -> stemma.catalog.v1.WorkKind
@@ -2570,19 +2680,19 @@ var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	5,  // 2: stemma.catalog.v1.Work.identifiers:type_name -> stemma.catalog.v1.Identifier
 	1,  // 3: stemma.catalog.v1.Work.licence_status:type_name -> stemma.catalog.v1.LicenceStatus
 	4,  // 4: stemma.catalog.v1.Work.declared_licences:type_name -> stemma.catalog.v1.DeclaredLicence
-	33, // 5: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
-	33, // 6: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
-	33, // 7: stemma.catalog.v1.Work.licence_effective_time:type_name -> google.protobuf.Timestamp
-	33, // 8: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
-	33, // 9: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
-	33, // 10: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
+	35, // 5: stemma.catalog.v1.Work.create_time:type_name -> google.protobuf.Timestamp
+	35, // 6: stemma.catalog.v1.Work.update_time:type_name -> google.protobuf.Timestamp
+	35, // 7: stemma.catalog.v1.Work.licence_effective_time:type_name -> google.protobuf.Timestamp
+	35, // 8: stemma.catalog.v1.LicenceChange.effective_time:type_name -> google.protobuf.Timestamp
+	35, // 9: stemma.catalog.v1.LicenceChange.record_time:type_name -> google.protobuf.Timestamp
+	35, // 10: stemma.catalog.v1.Lien.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 11: stemma.catalog.v1.CreateWorkRequest.work:type_name -> stemma.catalog.v1.Work
 	8,  // 12: stemma.catalog.v1.BatchCreateWorksRequest.requests:type_name -> stemma.catalog.v1.CreateWorkRequest
 	2,  // 13: stemma.catalog.v1.BatchCreateWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	33, // 14: stemma.catalog.v1.GetWorkRequest.as_of:type_name -> google.protobuf.Timestamp
-	33, // 15: stemma.catalog.v1.BatchGetWorksRequest.as_of:type_name -> google.protobuf.Timestamp
+	35, // 14: stemma.catalog.v1.GetWorkRequest.as_of:type_name -> google.protobuf.Timestamp
+	35, // 15: stemma.catalog.v1.BatchGetWorksRequest.as_of:type_name -> google.protobuf.Timestamp
 	2,  // 16: stemma.catalog.v1.BatchGetWorksResponse.works:type_name -> stemma.catalog.v1.Work
-	33, // 17: stemma.catalog.v1.ListWorksRequest.as_of:type_name -> google.protobuf.Timestamp
+	35, // 17: stemma.catalog.v1.ListWorksRequest.as_of:type_name -> google.protobuf.Timestamp
 	2,  // 18: stemma.catalog.v1.ListWorksResponse.works:type_name -> stemma.catalog.v1.Work
 	2,  // 19: stemma.catalog.v1.LookupWorksResponse.works:type_name -> stemma.catalog.v1.Work
 	20, // 20: stemma.catalog.v1.SearchSimilarWorksResponse.matches:type_name -> stemma.catalog.v1.SimilarWork
@@ -2590,11 +2700,11 @@ var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	16, // 22: stemma.catalog.v1.BatchLookupWorksRequest.requests:type_name -> stemma.catalog.v1.LookupWorksRequest
 	17, // 23: stemma.catalog.v1.BatchLookupWorksResponse.responses:type_name -> stemma.catalog.v1.LookupWorksResponse
 	2,  // 24: stemma.catalog.v1.UpdateWorkRequest.work:type_name -> stemma.catalog.v1.Work
-	34, // 25: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
-	33, // 26: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
+	36, // 25: stemma.catalog.v1.UpdateWorkRequest.update_mask:type_name -> google.protobuf.FieldMask
+	35, // 26: stemma.catalog.v1.UpdateWorkRequest.licence_effective_time:type_name -> google.protobuf.Timestamp
 	6,  // 27: stemma.catalog.v1.ListLicenceChangesResponse.licence_changes:type_name -> stemma.catalog.v1.LicenceChange
 	7,  // 28: stemma.catalog.v1.CreateLienRequest.lien:type_name -> stemma.catalog.v1.Lien
-	27, // 29: stemma.catalog.v1.BatchCreateLiensRequest.requests:type_name -> stemma.catalog.v1.CreateLienRequest
+	29, // 29: stemma.catalog.v1.BatchCreateLiensRequest.requests:type_name -> stemma.catalog.v1.CreateLienRequest
 	7,  // 30: stemma.catalog.v1.BatchCreateLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
 	7,  // 31: stemma.catalog.v1.ListLiensResponse.liens:type_name -> stemma.catalog.v1.Lien
 	8,  // 32: stemma.catalog.v1.CatalogService.CreateWork:input_type -> stemma.catalog.v1.CreateWorkRequest
@@ -2607,28 +2717,30 @@ var file_stemma_catalog_v1_catalog_proto_depIdxs = []int32{
 	18, // 39: stemma.catalog.v1.CatalogService.SearchSimilarWorks:input_type -> stemma.catalog.v1.SearchSimilarWorksRequest
 	23, // 40: stemma.catalog.v1.CatalogService.UpdateWork:input_type -> stemma.catalog.v1.UpdateWorkRequest
 	24, // 41: stemma.catalog.v1.CatalogService.DeleteWork:input_type -> stemma.catalog.v1.DeleteWorkRequest
-	25, // 42: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
-	27, // 43: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
-	28, // 44: stemma.catalog.v1.CatalogService.BatchCreateLiens:input_type -> stemma.catalog.v1.BatchCreateLiensRequest
-	30, // 45: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
-	31, // 46: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
-	2,  // 47: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
-	10, // 48: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
-	2,  // 49: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
-	13, // 50: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
-	15, // 51: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
-	17, // 52: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
-	22, // 53: stemma.catalog.v1.CatalogService.BatchLookupWorks:output_type -> stemma.catalog.v1.BatchLookupWorksResponse
-	19, // 54: stemma.catalog.v1.CatalogService.SearchSimilarWorks:output_type -> stemma.catalog.v1.SearchSimilarWorksResponse
-	2,  // 55: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
-	35, // 56: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
-	26, // 57: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
-	7,  // 58: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
-	29, // 59: stemma.catalog.v1.CatalogService.BatchCreateLiens:output_type -> stemma.catalog.v1.BatchCreateLiensResponse
-	35, // 60: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
-	32, // 61: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
-	47, // [47:62] is the sub-list for method output_type
-	32, // [32:47] is the sub-list for method input_type
+	27, // 42: stemma.catalog.v1.CatalogService.ListLicenceChanges:input_type -> stemma.catalog.v1.ListLicenceChangesRequest
+	25, // 43: stemma.catalog.v1.CatalogService.GetCaller:input_type -> stemma.catalog.v1.GetCallerRequest
+	29, // 44: stemma.catalog.v1.CatalogService.CreateLien:input_type -> stemma.catalog.v1.CreateLienRequest
+	30, // 45: stemma.catalog.v1.CatalogService.BatchCreateLiens:input_type -> stemma.catalog.v1.BatchCreateLiensRequest
+	32, // 46: stemma.catalog.v1.CatalogService.DeleteLien:input_type -> stemma.catalog.v1.DeleteLienRequest
+	33, // 47: stemma.catalog.v1.CatalogService.ListLiens:input_type -> stemma.catalog.v1.ListLiensRequest
+	2,  // 48: stemma.catalog.v1.CatalogService.CreateWork:output_type -> stemma.catalog.v1.Work
+	10, // 49: stemma.catalog.v1.CatalogService.BatchCreateWorks:output_type -> stemma.catalog.v1.BatchCreateWorksResponse
+	2,  // 50: stemma.catalog.v1.CatalogService.GetWork:output_type -> stemma.catalog.v1.Work
+	13, // 51: stemma.catalog.v1.CatalogService.BatchGetWorks:output_type -> stemma.catalog.v1.BatchGetWorksResponse
+	15, // 52: stemma.catalog.v1.CatalogService.ListWorks:output_type -> stemma.catalog.v1.ListWorksResponse
+	17, // 53: stemma.catalog.v1.CatalogService.LookupWorks:output_type -> stemma.catalog.v1.LookupWorksResponse
+	22, // 54: stemma.catalog.v1.CatalogService.BatchLookupWorks:output_type -> stemma.catalog.v1.BatchLookupWorksResponse
+	19, // 55: stemma.catalog.v1.CatalogService.SearchSimilarWorks:output_type -> stemma.catalog.v1.SearchSimilarWorksResponse
+	2,  // 56: stemma.catalog.v1.CatalogService.UpdateWork:output_type -> stemma.catalog.v1.Work
+	37, // 57: stemma.catalog.v1.CatalogService.DeleteWork:output_type -> google.protobuf.Empty
+	28, // 58: stemma.catalog.v1.CatalogService.ListLicenceChanges:output_type -> stemma.catalog.v1.ListLicenceChangesResponse
+	26, // 59: stemma.catalog.v1.CatalogService.GetCaller:output_type -> stemma.catalog.v1.Caller
+	7,  // 60: stemma.catalog.v1.CatalogService.CreateLien:output_type -> stemma.catalog.v1.Lien
+	31, // 61: stemma.catalog.v1.CatalogService.BatchCreateLiens:output_type -> stemma.catalog.v1.BatchCreateLiensResponse
+	37, // 62: stemma.catalog.v1.CatalogService.DeleteLien:output_type -> google.protobuf.Empty
+	34, // 63: stemma.catalog.v1.CatalogService.ListLiens:output_type -> stemma.catalog.v1.ListLiensResponse
+	48, // [48:64] is the sub-list for method output_type
+	32, // [32:48] is the sub-list for method input_type
 	32, // [32:32] is the sub-list for extension type_name
 	32, // [32:32] is the sub-list for extension extendee
 	0,  // [0:32] is the sub-list for field type_name
@@ -2646,7 +2758,7 @@ func file_stemma_catalog_v1_catalog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stemma_catalog_v1_catalog_proto_rawDesc), len(file_stemma_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   31,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,7 @@ const (
 	CatalogService_UpdateWork_FullMethodName         = "/stemma.catalog.v1.CatalogService/UpdateWork"
 	CatalogService_DeleteWork_FullMethodName         = "/stemma.catalog.v1.CatalogService/DeleteWork"
 	CatalogService_ListLicenceChanges_FullMethodName = "/stemma.catalog.v1.CatalogService/ListLicenceChanges"
+	CatalogService_GetCaller_FullMethodName          = "/stemma.catalog.v1.CatalogService/GetCaller"
 	CatalogService_CreateLien_FullMethodName         = "/stemma.catalog.v1.CatalogService/CreateLien"
 	CatalogService_BatchCreateLiens_FullMethodName   = "/stemma.catalog.v1.CatalogService/BatchCreateLiens"
 	CatalogService_DeleteLien_FullMethodName         = "/stemma.catalog.v1.CatalogService/DeleteLien"
@@ -91,6 +92,11 @@ type CatalogServiceClient interface {
 	// is inserted where its effective time puts it, and previous_licence is
 	// always the licence of the entry before.
 	ListLicenceChanges(ctx context.Context, in *ListLicenceChangesRequest, opts ...grpc.CallOption) (*ListLicenceChangesResponse, error)
+	// GetCaller says whom the request's bearer key names: the principal and
+	// its roles; without a key, nobody (an empty principal). A client that
+	// holds only a key (the web explorer) learns from it whether the caller
+	// owns a work.
+	GetCaller(ctx context.Context, in *GetCallerRequest, opts ...grpc.CallOption) (*Caller, error)
 	// CreateLien places a lien on a work: while it stands, the work cannot be
 	// deleted. The lineage service places one on both ends of every derivation.
 	// Only the internal service principal and admins may call it.
@@ -225,6 +231,16 @@ func (c *catalogServiceClient) ListLicenceChanges(ctx context.Context, in *ListL
 	return out, nil
 }
 
+func (c *catalogServiceClient) GetCaller(ctx context.Context, in *GetCallerRequest, opts ...grpc.CallOption) (*Caller, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Caller)
+	err := c.cc.Invoke(ctx, CatalogService_GetCaller_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) CreateLien(ctx context.Context, in *CreateLienRequest, opts ...grpc.CallOption) (*Lien, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Lien)
@@ -319,6 +335,11 @@ type CatalogServiceServer interface {
 	// is inserted where its effective time puts it, and previous_licence is
 	// always the licence of the entry before.
 	ListLicenceChanges(context.Context, *ListLicenceChangesRequest) (*ListLicenceChangesResponse, error)
+	// GetCaller says whom the request's bearer key names: the principal and
+	// its roles; without a key, nobody (an empty principal). A client that
+	// holds only a key (the web explorer) learns from it whether the caller
+	// owns a work.
+	GetCaller(context.Context, *GetCallerRequest) (*Caller, error)
 	// CreateLien places a lien on a work: while it stands, the work cannot be
 	// deleted. The lineage service places one on both ends of every derivation.
 	// Only the internal service principal and admins may call it.
@@ -375,6 +396,9 @@ func (UnimplementedCatalogServiceServer) DeleteWork(context.Context, *DeleteWork
 }
 func (UnimplementedCatalogServiceServer) ListLicenceChanges(context.Context, *ListLicenceChangesRequest) (*ListLicenceChangesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListLicenceChanges not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetCaller(context.Context, *GetCallerRequest) (*Caller, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCaller not implemented")
 }
 func (UnimplementedCatalogServiceServer) CreateLien(context.Context, *CreateLienRequest) (*Lien, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateLien not implemented")
@@ -607,6 +631,24 @@ func _CatalogService_ListLicenceChanges_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_GetCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCallerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetCaller(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetCaller_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetCaller(ctx, req.(*GetCallerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_CreateLien_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateLienRequest)
 	if err := dec(in); err != nil {
@@ -729,6 +771,10 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListLicenceChanges",
 			Handler:    _CatalogService_ListLicenceChanges_Handler,
+		},
+		{
+			MethodName: "GetCaller",
+			Handler:    _CatalogService_GetCaller_Handler,
 		},
 		{
 			MethodName: "CreateLien",
