@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"modernc.org/sqlite"
 
 	"github.com/stemma-registry/stemma/services/catalog/similarity"
 	"github.com/stemma-registry/stemma/services/catalog/work"
@@ -28,6 +31,18 @@ type Match struct {
 	Distance int
 	Kind     similarity.Kind
 	Code     string
+}
+
+// SQLite has no popcount: a probe's distance check calls this.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("hamming_distance", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		a, aok := args[0].(int64)
+		b, bok := args[1].(int64)
+		if !aok || !bok {
+			return nil, fmt.Errorf("hamming_distance(%T, %T): want two integers", args[0], args[1])
+		}
+		return int64(similarity.Distance(uint64(a), uint64(b))), nil
+	})
 }
 
 // bandCols are the columns of work_iscc_bands.
@@ -91,7 +106,7 @@ func (s *SQL) Similar(ctx context.Context, q SimilarQuery, p Page) ([]Match, int
 	for _, u := range q.Units {
 		if err := s.probe(ctx, u, q.MaxDistance, func(code, seq int64) {
 			d := similarity.Distance(uint64(code), u.Bits)
-			if h, seen := best[seq]; d <= q.MaxDistance && (!seen || d < h.dist) {
+			if h, seen := best[seq]; !seen || d < h.dist {
 				best[seq] = hit{seq, d, similarity.Unit{Kind: u.Kind, Bits: uint64(code)}}
 			}
 		}); err != nil {
@@ -145,21 +160,26 @@ func (s *SQL) Similar(ctx context.Context, q SimilarQuery, p Page) ([]Match, int
 // similarCursor orders matches by distance, then sequence.
 func similarCursor(dist int, seq int64) int64 { return int64(dist)<<56 | seq }
 
-// probe reads the band rows under every key Probes gives for u, calling fn
-// with each candidate's code and work: one statement whatever the number
-// of keys (up to 548). PostgreSQL takes them as one array parameter;
-// SQLite, which has no arrays, as integers written into the statement
-// (computed, never the caller's text), where parameters would need several
-// statements.
+// probe reads the band rows under every key Probes gives for u whose code
+// is within maxDistance of u's, calling fn with each one's code and work:
+// one statement whatever the number of keys (up to 548). The distance is
+// checked in the statement, so that of the thousand or so candidates a
+// probe at the default distance reads among a million works only the few
+// matches travel back (docs/iscc.md, "The index"). PostgreSQL takes the
+// keys as one array parameter; SQLite, which has no arrays, as integers
+// written into the statement (computed, never the caller's text), where
+// parameters would need several statements.
 func (s *SQL) probe(ctx context.Context, u similarity.Unit, maxDistance int, fn func(code, seq int64)) error {
 	keys := similarity.Probes(u, maxDistance)
-	query, args := "SELECT code, work_seq FROM work_iscc_bands WHERE key = ANY($1)", []any{keys}
+	query := "SELECT code, work_seq FROM work_iscc_bands WHERE key = ANY($1) AND bit_count((code # $2)::bit(64)) <= $3"
+	args := []any{keys, int64(u.Bits), maxDistance}
 	if s.db.Engine == storage.SQLite {
 		lits := make([]string, len(keys))
 		for i, k := range keys {
 			lits[i] = strconv.FormatInt(k, 10)
 		}
-		query, args = "SELECT code, work_seq FROM work_iscc_bands WHERE key IN ("+strings.Join(lits, ", ")+")", nil
+		query = "SELECT code, work_seq FROM work_iscc_bands WHERE key IN (" + strings.Join(lits, ", ") + ") AND hamming_distance(code, $1) <= $2"
+		args = args[1:]
 	}
 	rows, err := s.db.Routed().QueryContext(ctx, query, args...)
 	if err != nil {
