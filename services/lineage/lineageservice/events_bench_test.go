@@ -58,7 +58,6 @@ func benchTreeWork(i int) string {
 // licence change note, the subscriptions that received it (a repeated
 // delivery counts once), and signals when a note reaches its goal.
 type hookCounter struct {
-	b     testing.TB
 	url   string
 	mu    sync.Mutex
 	seen  map[string]map[string]bool // note → paths
@@ -68,7 +67,7 @@ type hookCounter struct {
 }
 
 func newHookCounter(b testing.TB) *hookCounter {
-	h := &hookCounter{b: b, seen: map[string]map[string]bool{}, goal: map[string]int{}, done: map[string]chan struct{}{}}
+	h := &hookCounter{seen: map[string]map[string]bool{}, goal: map[string]int{}, done: map[string]chan struct{}{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		if err := stemmaevents.Verify(req.Header.Get(stemmaevents.SignatureHeader), benchSecret, body, time.Now(), time.Minute); err != nil {
