@@ -182,67 +182,22 @@ export const api = {
 };
 
 /**
- * readEvents reads the event log's past for a work's scope
- * (SubscriptionService.WatchEvents over REST, from sequence 0, with the
- * tab's key). The stream has no end: after replaying the log it follows it.
- * So the read is bounded: it stops once no line has come for quietMs (the
- * replay is sent as fast as the log is read) or after maxMs in all, and
- * says which ended it. Resolves to {events, complete}.
+ * readEvents reads the event log's past for a work's scope, every page of
+ * SubscriptionService.ListEvents with the tab's key (a scope beyond the
+ * work needs one), up to the log's head when the first page was read.
+ * Resolves to {events, complete}: complete is false when maxPages pages
+ * did not reach the end.
  */
-export async function readEvents(query, { signal, quietMs = 1500, maxMs = 10000 } = {}) {
-  const key = apiKey();
-  if (!key) throw new ApiError({ code: 16, message: 'This needs an API key.' });
-  const ctl = new AbortController();
-  const stop = () => ctl.abort();
-  signal?.addEventListener('abort', stop, { once: true });
+export async function readEvents(query, { signal, maxPages = 50 } = {}) {
   const events = [];
-  let quiet = null;
-  let timedOut = false;
-  const rest = () => { clearTimeout(quiet); quiet = setTimeout(stop, quietMs); };
-  const all = setTimeout(() => { timedOut = true; stop(); }, maxMs);
-  try {
-    let resp;
-    try {
-      resp = await fetch(`/v1/events:watch${qs(query)}&sinceSequence=0` /* qs leaves 0 out */, {
-        headers: { Accept: 'application/json', Authorization: `Bearer ${key}` },
-        signal: ctl.signal, credentials: 'same-origin', cache: 'no-store',
-      });
-    } catch (e) {
-      if (signal?.aborted) throw e;
-      if (timedOut) return { events, complete: false };
-      throw new ApiError({ code: 14, message: 'The Stemma server could not be reached. Is it running?' });
-    }
-    if (!resp.ok) throw responseError(resp, await resp.json().catch(() => null));
-    const reader = resp.body.getReader();
-    const decoder = new TextDecoder();
-    let buf = '';
-    rest();
-    for (;;) {
-      let chunk;
-      try { chunk = await reader.read(); } catch (e) {
-        if (signal?.aborted) throw e;
-        break;
-      }
-      if (chunk.done) break;
-      rest();
-      buf += decoder.decode(chunk.value, { stream: true });
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        const msg = JSON.parse(line);
-        if (msg.error) throw responseError(resp, msg.error);
-        if (msg.result) events.push(msg.result);
-      }
-    }
-    return { events, complete: !timedOut };
-  } finally {
-    clearTimeout(quiet);
-    clearTimeout(all);
-    signal?.removeEventListener('abort', stop);
-    ctl.abort();
+  let token = '';
+  for (let page = 0; page < maxPages; page++) {
+    const resp = await request('GET', '/v1/events', { signal, auth: true, query: { ...query, pageSize: 1000, pageToken: token } });
+    events.push(...(resp.events || []));
+    token = resp.nextPageToken || '';
+    if (!token) return { events, complete: true };
   }
+  return { events, complete: false };
 }
 
 /** policyPath turns "policies/abc" or "abc" into the API path of the policy. */

@@ -205,6 +205,7 @@ func seed(c client) map[string]call {
 		// A watch beyond the work itself needs a key, as WatchDerivations'
 		// with descendants does.
 		"SubscriptionService_WatchEvents": {query: "work=works/c2&scope=SCOPE_DESCENDANTS", key: alice},
+		"SubscriptionService_ListEvents":  {query: "work=works/c2&scope=SCOPE_DESCENDANTS", key: alice},
 	}
 }
 

@@ -97,6 +97,7 @@ var costs = map[string]int{
 	"ListAncestors":   5,
 	"ListDescendants": 5,
 	"TraceTo":         5,
+	"ListEvents":      5,
 	"GetAttribution":  5,
 	"SuggestLicences": 5,
 	"SuggestOutbound": 5,

@@ -335,37 +335,99 @@ func toEvent(e *events.Event) *lineagev1.Event {
 // watchPage is how many events a watch reads from the log at a time.
 const watchPage = 256
 
-// WatchEvents replays the log after since_sequence, then follows it. The
-// scope's works are resolved again for each page of events, against the
-// graph as it then is. A scope beyond the work costs walks, so like a
-// descendant WatchDerivations it needs a key.
-func (ss *Subscriptions) WatchEvents(req *lineagev1.WatchEventsRequest, stream lineagev1.SubscriptionService_WatchEventsServer) error {
-	ctx := stream.Context()
-	s := ss.s
-	if req.GetWork() == "" {
-		return apierr.Missing("work")
+// eventTarget reads the work, scope and kinds of a ListEvents or
+// WatchEvents request. A scope beyond the work costs walks, so like a
+// descendant WatchDerivations it needs a key; the work must exist.
+func (ss *Subscriptions) eventTarget(ctx context.Context, name string, sc lineagev1.Scope, ks []lineagev1.EventKind) (work string, scope events.Scope, kinds events.KindMask, err error) {
+	if name == "" {
+		return "", 0, 0, apierr.Missing("work")
 	}
-	work, err := workID("work", req.GetWork())
-	if err != nil {
-		return err
+	if work, err = workID("work", name); err != nil {
+		return "", 0, 0, err
 	}
-	scope, err := scopeOf("scope", req.GetScope())
-	if err != nil {
-		return err
+	if scope, err = scopeOf("scope", sc); err != nil {
+		return "", 0, 0, err
 	}
 	if scope != events.ScopeWork {
 		if _, err := auth.Require(ctx); err != nil {
-			return err
+			return "", 0, 0, err
 		}
 	}
-	kinds, err := kindsOf("kinds", req.GetKinds())
-	if err != nil {
-		return err
+	if kinds, err = kindsOf("kinds", ks); err != nil {
+		return "", 0, 0, err
 	}
+	return work, scope, kinds, ss.s.mustExist(ctx, work)
+}
+
+// listScan bounds the log one ListEvents call reads, in watch pages: a
+// scope that few events match gets a short page and a token, rather than
+// one call reading the whole log.
+const listScan = 16
+
+// ListEvents lists the scope's events in the log up to its head when the
+// call begins; the page token is the last sequence read.
+func (ss *Subscriptions) ListEvents(ctx context.Context, req *lineagev1.ListEventsRequest) (*lineagev1.ListEventsResponse, error) {
+	s := ss.s
+	work, scope, kinds, err := ss.eventTarget(ctx, req.GetWork(), req.GetScope(), req.GetKinds())
+	if err != nil {
+		return nil, err
+	}
+	size, err := s.Pages.Size(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	q := paging.NewQuery("ListEvents", work, strconv.Itoa(int(scope)), strconv.FormatUint(uint64(kinds), 10))
+	cursor, err := offset(q, req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	head, err := s.Store.EventHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp := &lineagev1.ListEventsResponse{HeadSequence: head}
+	next := func() string { return paging.Encode(q, strconv.FormatInt(cursor, 10)) }
+	for range listScan {
+		if cursor >= head {
+			return resp, nil
+		}
+		pctx := pageContext(ctx)
+		es, err := s.Store.Events(pctx, cursor, min(watchPage, int(head-cursor)))
+		if err != nil || len(es) == 0 {
+			return resp, err
+		}
+		f, err := scopeFilter(pctx, s.Store, s.MaxDepth, work, scope, kinds)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			if f.Match(e) {
+				if len(resp.Events) == size {
+					resp.NextPageToken = next()
+					return resp, nil
+				}
+				resp.Events = append(resp.Events, toEvent(e))
+			}
+			cursor = e.Seq
+		}
+	}
+	if cursor < head {
+		resp.NextPageToken = next()
+	}
+	return resp, nil
+}
+
+// WatchEvents replays the log after since_sequence, then follows it. The
+// scope's works are resolved again for each page of events, against the
+// graph as it then is.
+func (ss *Subscriptions) WatchEvents(req *lineagev1.WatchEventsRequest, stream lineagev1.SubscriptionService_WatchEventsServer) error {
+	ctx := stream.Context()
+	s := ss.s
 	if req.SinceSequence != nil && req.GetSinceSequence() < 0 {
 		return apierr.Invalid("since_sequence", "must not be negative (got %d)", req.GetSinceSequence())
 	}
-	if err := s.mustExist(ctx, work); err != nil {
+	work, scope, kinds, err := ss.eventTarget(ctx, req.GetWork(), req.GetScope(), req.GetKinds())
+	if err != nil {
 		return err
 	}
 	client := s.watchClient(ctx)

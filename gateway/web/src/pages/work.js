@@ -222,7 +222,7 @@ async function upstream(w, section, signal) {
         h('p', { class: 'small muted' }, a.actor ? `by ${a.actor}` : '', a.note ? ` · ${a.note}` : '')))) : h('p', { class: 'muted' }, 'No upstream work of this one has changed its licence.'),
       h('p', { class: 'small muted' }, read.complete
         ? 'From the event log (every licence change of an ancestor, at any depth, past-dated and scheduled ones included).'
-        : 'The event log was read for ten seconds and may hold more changes than are shown.'));
+        : 'Only the first pages of the event log were read; it may hold more changes than are shown.'));
     section.dataset.state = 'ready';
     section.dataset.count = String(alerts.length);
   } catch (e) {

@@ -1127,6 +1127,156 @@ func (x *WatchEventsRequest) GetSinceSequence() int64 {
 	return 0
 }
 
+// ListEventsRequest is the request of ListEvents.
+type ListEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The target work, `works/{work_id}`.
+	Work string `protobuf:"bytes,1,opt,name=work,proto3" json:"work,omitempty"`
+	// Which works around the target to list the events of.
+	Scope Scope `protobuf:"varint,2,opt,name=scope,proto3,enum=stemma.lineage.v1.Scope" json:"scope,omitempty"`
+	// The kinds of events to list; none for every kind.
+	Kinds []EventKind `protobuf:"varint,3,rep,packed,name=kinds,proto3,enum=stemma.lineage.v1.EventKind" json:"kinds,omitempty"`
+	// The maximum number of events to return. A page may hold fewer with a
+	// next_page_token: one call reads a bounded stretch of the log.
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A page token from a previous call.
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListEventsRequest) Reset() {
+	*x = ListEventsRequest{}
+	mi := &file_stemma_lineage_v1_subscription_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListEventsRequest) ProtoMessage() {}
+
+func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_subscription_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListEventsRequest) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_subscription_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListEventsRequest) GetWork() string {
+	if x != nil {
+		return x.Work
+	}
+	return ""
+}
+
+func (x *ListEventsRequest) GetScope() Scope {
+	if x != nil {
+		return x.Scope
+	}
+	return Scope_SCOPE_UNSPECIFIED
+}
+
+func (x *ListEventsRequest) GetKinds() []EventKind {
+	if x != nil {
+		return x.Kinds
+	}
+	return nil
+}
+
+func (x *ListEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListEventsResponse is the response of ListEvents.
+type ListEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The events, in log order.
+	Events []*Event `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// The token for the next page; empty once the log has been read up to
+	// head_sequence.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The log's last sequence when this page was read; the list reads no
+	// further. A watch with since_sequence set to the last page's
+	// head_sequence misses nothing and repeats nothing.
+	HeadSequence  int64 `protobuf:"varint,3,opt,name=head_sequence,json=headSequence,proto3" json:"head_sequence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListEventsResponse) Reset() {
+	*x = ListEventsResponse{}
+	mi := &file_stemma_lineage_v1_subscription_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListEventsResponse) ProtoMessage() {}
+
+func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stemma_lineage_v1_subscription_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListEventsResponse) Descriptor() ([]byte, []int) {
+	return file_stemma_lineage_v1_subscription_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListEventsResponse) GetEvents() []*Event {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *ListEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListEventsResponse) GetHeadSequence() int64 {
+	if x != nil {
+		return x.HeadSequence
+	}
+	return 0
+}
+
 var File_stemma_lineage_v1_subscription_proto protoreflect.FileDescriptor
 
 const file_stemma_lineage_v1_subscription_proto_rawDesc = "" +
@@ -1215,7 +1365,19 @@ const file_stemma_lineage_v1_subscription_proto_rawDesc = "" +
 	"\x05scope\x18\x02 \x01(\x0e2\x18.stemma.lineage.v1.ScopeR\x05scope\x122\n" +
 	"\x05kinds\x18\x03 \x03(\x0e2\x1c.stemma.lineage.v1.EventKindR\x05kinds\x12*\n" +
 	"\x0esince_sequence\x18\x04 \x01(\x03H\x00R\rsinceSequence\x88\x01\x01B\x11\n" +
-	"\x0f_since_sequence*\xaf\x01\n" +
+	"\x0f_since_sequence\"\xe0\x01\n" +
+	"\x11ListEventsRequest\x12+\n" +
+	"\x04work\x18\x01 \x01(\tB\x17\xe0A\x02\xfaA\x11\n" +
+	"\x0fstemma.dev/WorkR\x04work\x12.\n" +
+	"\x05scope\x18\x02 \x01(\x0e2\x18.stemma.lineage.v1.ScopeR\x05scope\x122\n" +
+	"\x05kinds\x18\x03 \x03(\x0e2\x1c.stemma.lineage.v1.EventKindR\x05kinds\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"\x93\x01\n" +
+	"\x12ListEventsResponse\x120\n" +
+	"\x06events\x18\x01 \x03(\v2\x18.stemma.lineage.v1.EventR\x06events\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12#\n" +
+	"\rhead_sequence\x18\x03 \x01(\x03R\fheadSequence*\xaf\x01\n" +
 	"\tEventKind\x12\x1a\n" +
 	"\x16EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aEVENT_KIND_LICENCE_CHANGED\x10\x01\x12!\n" +
@@ -1227,13 +1389,16 @@ const file_stemma_lineage_v1_subscription_proto_rawDesc = "" +
 	"\n" +
 	"SCOPE_WORK\x10\x01\x12\x13\n" +
 	"\x0fSCOPE_ANCESTORS\x10\x02\x12\x15\n" +
-	"\x11SCOPE_DESCENDANTS\x10\x032\xb9\x06\n" +
+	"\x11SCOPE_DESCENDANTS\x10\x032\xa8\a\n" +
 	"\x13SubscriptionService\x12\x8c\x01\n" +
 	"\x12CreateSubscription\x12,.stemma.lineage.v1.CreateSubscriptionRequest\x1a\x1f.stemma.lineage.v1.Subscription\"'\x82\xd3\xe4\x93\x02!:\fsubscription\"\x11/v1/subscriptions\x12\x81\x01\n" +
 	"\x0fGetSubscription\x12).stemma.lineage.v1.GetSubscriptionRequest\x1a\x1f.stemma.lineage.v1.Subscription\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=subscriptions/*}\x12\x89\x01\n" +
 	"\x11ListSubscriptions\x12+.stemma.lineage.v1.ListSubscriptionsRequest\x1a,.stemma.lineage.v1.ListSubscriptionsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/subscriptions\x12~\n" +
 	"\x12DeleteSubscription\x12,.stemma.lineage.v1.DeleteSubscriptionRequest\x1a\x16.google.protobuf.Empty\"\"\x82\xd3\xe4\x93\x02\x1c*\x1a/v1/{name=subscriptions/*}\x12\x96\x01\n" +
-	"\x0eListDeliveries\x12(.stemma.lineage.v1.ListDeliveriesRequest\x1a).stemma.lineage.v1.ListDeliveriesResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/{parent=subscriptions/*}/deliveries\x12j\n" +
+	"\x0eListDeliveries\x12(.stemma.lineage.v1.ListDeliveriesRequest\x1a).stemma.lineage.v1.ListDeliveriesResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/{parent=subscriptions/*}/deliveries\x12m\n" +
+	"\n" +
+	"ListEvents\x12$.stemma.lineage.v1.ListEventsRequest\x1a%.stemma.lineage.v1.ListEventsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/events\x12j\n" +
 	"\vWatchEvents\x12%.stemma.lineage.v1.WatchEventsRequest\x1a\x18.stemma.lineage.v1.Event\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/events:watch0\x01BEZCgithub.com/stemma-registry/stemma/proto/stemma/lineage/v1;lineagev1b\x06proto3"
 
 var (
@@ -1249,7 +1414,7 @@ func file_stemma_lineage_v1_subscription_proto_rawDescGZIP() []byte {
 }
 
 var file_stemma_lineage_v1_subscription_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_stemma_lineage_v1_subscription_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_stemma_lineage_v1_subscription_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_stemma_lineage_v1_subscription_proto_goTypes = []any{
 	(EventKind)(0),                    // 0: stemma.lineage.v1.EventKind
 	(Scope)(0),                        // 1: stemma.lineage.v1.Scope
@@ -1267,44 +1432,51 @@ var file_stemma_lineage_v1_subscription_proto_goTypes = []any{
 	(*ListDeliveriesRequest)(nil),     // 13: stemma.lineage.v1.ListDeliveriesRequest
 	(*ListDeliveriesResponse)(nil),    // 14: stemma.lineage.v1.ListDeliveriesResponse
 	(*WatchEventsRequest)(nil),        // 15: stemma.lineage.v1.WatchEventsRequest
-	(*timestamppb.Timestamp)(nil),     // 16: google.protobuf.Timestamp
-	(*Derivation)(nil),                // 17: stemma.lineage.v1.Derivation
-	(*emptypb.Empty)(nil),             // 18: google.protobuf.Empty
+	(*ListEventsRequest)(nil),         // 16: stemma.lineage.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),        // 17: stemma.lineage.v1.ListEventsResponse
+	(*timestamppb.Timestamp)(nil),     // 18: google.protobuf.Timestamp
+	(*Derivation)(nil),                // 19: stemma.lineage.v1.Derivation
+	(*emptypb.Empty)(nil),             // 20: google.protobuf.Empty
 }
 var file_stemma_lineage_v1_subscription_proto_depIdxs = []int32{
 	0,  // 0: stemma.lineage.v1.Event.kind:type_name -> stemma.lineage.v1.EventKind
-	16, // 1: stemma.lineage.v1.Event.event_time:type_name -> google.protobuf.Timestamp
+	18, // 1: stemma.lineage.v1.Event.event_time:type_name -> google.protobuf.Timestamp
 	4,  // 2: stemma.lineage.v1.Event.licence_change:type_name -> stemma.lineage.v1.LicenceChangeEvent
-	17, // 3: stemma.lineage.v1.Event.derivation:type_name -> stemma.lineage.v1.Derivation
+	19, // 3: stemma.lineage.v1.Event.derivation:type_name -> stemma.lineage.v1.Derivation
 	5,  // 4: stemma.lineage.v1.Event.curation:type_name -> stemma.lineage.v1.CurationAcceptedEvent
-	16, // 5: stemma.lineage.v1.LicenceChangeEvent.effective_time:type_name -> google.protobuf.Timestamp
+	18, // 5: stemma.lineage.v1.LicenceChangeEvent.effective_time:type_name -> google.protobuf.Timestamp
 	1,  // 6: stemma.lineage.v1.Subscription.scope:type_name -> stemma.lineage.v1.Scope
 	0,  // 7: stemma.lineage.v1.Subscription.kinds:type_name -> stemma.lineage.v1.EventKind
-	16, // 8: stemma.lineage.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
+	18, // 8: stemma.lineage.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 9: stemma.lineage.v1.Delivery.state:type_name -> stemma.lineage.v1.Delivery.State
-	16, // 10: stemma.lineage.v1.Delivery.attempt_time:type_name -> google.protobuf.Timestamp
+	18, // 10: stemma.lineage.v1.Delivery.attempt_time:type_name -> google.protobuf.Timestamp
 	6,  // 11: stemma.lineage.v1.CreateSubscriptionRequest.subscription:type_name -> stemma.lineage.v1.Subscription
 	6,  // 12: stemma.lineage.v1.ListSubscriptionsResponse.subscriptions:type_name -> stemma.lineage.v1.Subscription
 	7,  // 13: stemma.lineage.v1.ListDeliveriesResponse.deliveries:type_name -> stemma.lineage.v1.Delivery
 	1,  // 14: stemma.lineage.v1.WatchEventsRequest.scope:type_name -> stemma.lineage.v1.Scope
 	0,  // 15: stemma.lineage.v1.WatchEventsRequest.kinds:type_name -> stemma.lineage.v1.EventKind
-	8,  // 16: stemma.lineage.v1.SubscriptionService.CreateSubscription:input_type -> stemma.lineage.v1.CreateSubscriptionRequest
-	9,  // 17: stemma.lineage.v1.SubscriptionService.GetSubscription:input_type -> stemma.lineage.v1.GetSubscriptionRequest
-	10, // 18: stemma.lineage.v1.SubscriptionService.ListSubscriptions:input_type -> stemma.lineage.v1.ListSubscriptionsRequest
-	12, // 19: stemma.lineage.v1.SubscriptionService.DeleteSubscription:input_type -> stemma.lineage.v1.DeleteSubscriptionRequest
-	13, // 20: stemma.lineage.v1.SubscriptionService.ListDeliveries:input_type -> stemma.lineage.v1.ListDeliveriesRequest
-	15, // 21: stemma.lineage.v1.SubscriptionService.WatchEvents:input_type -> stemma.lineage.v1.WatchEventsRequest
-	6,  // 22: stemma.lineage.v1.SubscriptionService.CreateSubscription:output_type -> stemma.lineage.v1.Subscription
-	6,  // 23: stemma.lineage.v1.SubscriptionService.GetSubscription:output_type -> stemma.lineage.v1.Subscription
-	11, // 24: stemma.lineage.v1.SubscriptionService.ListSubscriptions:output_type -> stemma.lineage.v1.ListSubscriptionsResponse
-	18, // 25: stemma.lineage.v1.SubscriptionService.DeleteSubscription:output_type -> google.protobuf.Empty
-	14, // 26: stemma.lineage.v1.SubscriptionService.ListDeliveries:output_type -> stemma.lineage.v1.ListDeliveriesResponse
-	3,  // 27: stemma.lineage.v1.SubscriptionService.WatchEvents:output_type -> stemma.lineage.v1.Event
-	22, // [22:28] is the sub-list for method output_type
-	16, // [16:22] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	1,  // 16: stemma.lineage.v1.ListEventsRequest.scope:type_name -> stemma.lineage.v1.Scope
+	0,  // 17: stemma.lineage.v1.ListEventsRequest.kinds:type_name -> stemma.lineage.v1.EventKind
+	3,  // 18: stemma.lineage.v1.ListEventsResponse.events:type_name -> stemma.lineage.v1.Event
+	8,  // 19: stemma.lineage.v1.SubscriptionService.CreateSubscription:input_type -> stemma.lineage.v1.CreateSubscriptionRequest
+	9,  // 20: stemma.lineage.v1.SubscriptionService.GetSubscription:input_type -> stemma.lineage.v1.GetSubscriptionRequest
+	10, // 21: stemma.lineage.v1.SubscriptionService.ListSubscriptions:input_type -> stemma.lineage.v1.ListSubscriptionsRequest
+	12, // 22: stemma.lineage.v1.SubscriptionService.DeleteSubscription:input_type -> stemma.lineage.v1.DeleteSubscriptionRequest
+	13, // 23: stemma.lineage.v1.SubscriptionService.ListDeliveries:input_type -> stemma.lineage.v1.ListDeliveriesRequest
+	16, // 24: stemma.lineage.v1.SubscriptionService.ListEvents:input_type -> stemma.lineage.v1.ListEventsRequest
+	15, // 25: stemma.lineage.v1.SubscriptionService.WatchEvents:input_type -> stemma.lineage.v1.WatchEventsRequest
+	6,  // 26: stemma.lineage.v1.SubscriptionService.CreateSubscription:output_type -> stemma.lineage.v1.Subscription
+	6,  // 27: stemma.lineage.v1.SubscriptionService.GetSubscription:output_type -> stemma.lineage.v1.Subscription
+	11, // 28: stemma.lineage.v1.SubscriptionService.ListSubscriptions:output_type -> stemma.lineage.v1.ListSubscriptionsResponse
+	20, // 29: stemma.lineage.v1.SubscriptionService.DeleteSubscription:output_type -> google.protobuf.Empty
+	14, // 30: stemma.lineage.v1.SubscriptionService.ListDeliveries:output_type -> stemma.lineage.v1.ListDeliveriesResponse
+	17, // 31: stemma.lineage.v1.SubscriptionService.ListEvents:output_type -> stemma.lineage.v1.ListEventsResponse
+	3,  // 32: stemma.lineage.v1.SubscriptionService.WatchEvents:output_type -> stemma.lineage.v1.Event
+	26, // [26:33] is the sub-list for method output_type
+	19, // [19:26] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_stemma_lineage_v1_subscription_proto_init() }
@@ -1320,7 +1492,7 @@ func file_stemma_lineage_v1_subscription_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stemma_lineage_v1_subscription_proto_rawDesc), len(file_stemma_lineage_v1_subscription_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

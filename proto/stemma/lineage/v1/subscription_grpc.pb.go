@@ -25,6 +25,7 @@ const (
 	SubscriptionService_ListSubscriptions_FullMethodName  = "/stemma.lineage.v1.SubscriptionService/ListSubscriptions"
 	SubscriptionService_DeleteSubscription_FullMethodName = "/stemma.lineage.v1.SubscriptionService/DeleteSubscription"
 	SubscriptionService_ListDeliveries_FullMethodName     = "/stemma.lineage.v1.SubscriptionService/ListDeliveries"
+	SubscriptionService_ListEvents_FullMethodName         = "/stemma.lineage.v1.SubscriptionService/ListEvents"
 	SubscriptionService_WatchEvents_FullMethodName        = "/stemma.lineage.v1.SubscriptionService/WatchEvents"
 )
 
@@ -53,6 +54,11 @@ type SubscriptionServiceClient interface {
 	// ListDeliveries lists a subscription's webhook delivery attempts, oldest
 	// first; only its owner or an admin may.
 	ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error)
+	// ListEvents lists the events of a work's scope already in the log,
+	// oldest first, a page at a time: the past that WatchEvents replays,
+	// with an end. Its last page's head_sequence is where a WatchEvents
+	// (since_sequence) goes on without a gap.
+	ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error)
 	// WatchEvents streams the events of a work's scope from the log, after
 	// since_sequence, then as they happen. Delivery is at least once: a
 	// client that reconnects with the last sequence it saw gets every later
@@ -119,6 +125,16 @@ func (c *subscriptionServiceClient) ListDeliveries(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *subscriptionServiceClient) ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListEventsResponse)
+	err := c.cc.Invoke(ctx, SubscriptionService_ListEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *subscriptionServiceClient) WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Event], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &SubscriptionService_ServiceDesc.Streams[0], SubscriptionService_WatchEvents_FullMethodName, cOpts...)
@@ -163,6 +179,11 @@ type SubscriptionServiceServer interface {
 	// ListDeliveries lists a subscription's webhook delivery attempts, oldest
 	// first; only its owner or an admin may.
 	ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error)
+	// ListEvents lists the events of a work's scope already in the log,
+	// oldest first, a page at a time: the past that WatchEvents replays,
+	// with an end. Its last page's head_sequence is where a WatchEvents
+	// (since_sequence) goes on without a gap.
+	ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error)
 	// WatchEvents streams the events of a work's scope from the log, after
 	// since_sequence, then as they happen. Delivery is at least once: a
 	// client that reconnects with the last sequence it saw gets every later
@@ -193,6 +214,9 @@ func (UnimplementedSubscriptionServiceServer) DeleteSubscription(context.Context
 }
 func (UnimplementedSubscriptionServiceServer) ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDeliveries not implemented")
+}
+func (UnimplementedSubscriptionServiceServer) ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListEvents not implemented")
 }
 func (UnimplementedSubscriptionServiceServer) WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[Event]) error {
 	return status.Error(codes.Unimplemented, "method WatchEvents not implemented")
@@ -308,6 +332,24 @@ func _SubscriptionService_ListDeliveries_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SubscriptionService_ListEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SubscriptionServiceServer).ListEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SubscriptionService_ListEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SubscriptionServiceServer).ListEvents(ctx, req.(*ListEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _SubscriptionService_WatchEvents_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchEventsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -345,6 +387,10 @@ var SubscriptionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDeliveries",
 			Handler:    _SubscriptionService_ListDeliveries_Handler,
+		},
+		{
+			MethodName: "ListEvents",
+			Handler:    _SubscriptionService_ListEvents_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
