@@ -366,17 +366,6 @@ func (l *Ledger) SetFamily(n int) {
 	}
 }
 
-// Family returns the family's works, the root first.
-func (l *Ledger) Family() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]string, l.family)
-	for i, w := range l.Works[:l.family] {
-		out[i] = w.Name
-	}
-	return out
-}
-
 // takeFamilyWork returns a family work owned by owner that no licence
 // change is in flight on, and its licence, and takes it until
 // changedLicence; ok is false when there is none.
