@@ -89,7 +89,7 @@ func (cs *Curations) CreateCuration(ctx context.Context, req *lineagev1.CreateCu
 	if c == nil {
 		return nil, apierr.Missing("curation")
 	}
-	sc := &store.Curation{ID: newID(), Proposer: pr.Name, CreateTime: cs.now().UTC()}
+	sc := &store.Curation{ID: names.NewID(), Proposer: pr.Name, CreateTime: cs.now().UTC()}
 	switch {
 	case (c.GetPurl() == "") == (c.GetWork() == ""):
 		return nil, apierr.Invalid("curation.purl", "give exactly one of purl and work")

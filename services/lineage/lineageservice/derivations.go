@@ -30,9 +30,6 @@ const (
 	maxPortion = 512
 )
 
-// newID returns a fresh resource id.
-var newID = names.NewID
-
 // parseCreate validates a create request; p is the caller, whose retries
 // the request id tells apart.
 func parseCreate(p auth.Principal, req *lineagev1.CreateDerivationRequest) (*record.NewDerivation, error) {
@@ -73,7 +70,7 @@ func parseCreate(p auth.Principal, req *lineagev1.CreateDerivationRequest) (*rec
 		}
 		n.ID, n.ChosenID = id, true
 	} else {
-		n.ID = newID()
+		n.ID = names.NewID()
 	}
 	if err := input.RequestID("request_id", req.GetRequestId()); err != nil {
 		return nil, err

@@ -60,7 +60,7 @@ type Dispatcher struct {
 // so that a replica restarted on the same host is another holder.
 func NewHolder() string {
 	host, _ := os.Hostname()
-	return host + "/" + newID()
+	return host + "/" + names.NewID()
 }
 
 // leaseName is the lease the dispatcher's work is done under.

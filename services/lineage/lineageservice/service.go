@@ -9,7 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -158,13 +157,4 @@ func offset(q paging.Query, token string) (int64, error) {
 		return 0, apierr.Invalid("page_token", "not a page token this request issued; start again without one")
 	}
 	return n, nil
-}
-
-// cleanupTimeout bounds clean-up after the request (see background).
-const cleanupTimeout = 10 * time.Second
-
-// background returns a context for clean-up that must outlive the request
-// (a caller that gave up must not leave its traces behind).
-func background(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 }

@@ -134,7 +134,7 @@ func (ss *Subscriptions) CreateSubscription(ctx context.Context, req *lineagev1.
 	if err != nil {
 		return nil, err
 	}
-	sub := &events.Subscription{ID: newID(), Owner: pr.Name, Work: work, Scope: scope, Kinds: kinds, CreateTime: ss.now().UTC()}
+	sub := &events.Subscription{ID: names.NewID(), Owner: pr.Name, Work: work, Scope: scope, Kinds: kinds, CreateTime: ss.now().UTC()}
 	if in.GetWebhookUrl() != "" {
 		u, err := input.Text("subscription.webhook_url", in.GetWebhookUrl(), maxWebhookURL, false)
 		if err != nil {

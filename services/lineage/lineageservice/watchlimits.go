@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
@@ -16,6 +17,9 @@ import (
 	"github.com/stemma-registry/stemma/services/lineage/graph"
 	"github.com/stemma-registry/stemma/services/lineage/watch"
 )
+
+// sharedWalkTimeout bounds a walk that serves several watchers.
+const sharedWalkTimeout = 10 * time.Second
 
 // watchLimits counts open watch streams per client and in all. A stream
 // holds a subscription (a buffer of watch.Buffer events) and, with
@@ -141,8 +145,8 @@ func (s *Service) eventAncestors(ctx context.Context, e watch.Event) (*graph.Clo
 			return c, nil
 		}
 		// The walk serves every watcher waiting on it, so the first one
-		// leaving must not cancel it.
-		wctx, cancel := background(ctx)
+		// leaving must not cancel it; it is bounded on its own.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedWalkTimeout)
 		defer cancel()
 		s.walks.walks.Inc()
 		a, err := s.ancestry(wctx, graph.Walk{Root: e.Derivation.Source, Direction: graph.Up, MaxDepth: s.MaxDepth, MaxNodes: s.MaxClosure}, false)
