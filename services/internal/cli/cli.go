@@ -75,7 +75,7 @@ unknown, conflicts found), 2 error (usage, transport or server).`,
 		newCheckCmd(), newCheckBatchCmd(), newLicencesCmd(), newExceptionsCmd(), newWorksCmd(), newDeriveCmd(),
 		newWalkCmd(walks[0]), newWalkCmd(walks[1]), newTraceCmd(), newSuggestCmd(), newDerivationsCmd(), newAuditCmd(), newAttributionCmd(), newNoticeCmd(), newSbomCmd(), newImportCmd(), newWatchCmd(), newHealthCmd(),
 		newExportCmd(), newRestoreCmd(), newBackupCmd(), newMigrateCmd(), newPolicyCmd(), newCurationsCmd(), newFingerprintCmd(), newSimilarCmd(),
-		newSubscriptionsCmd(), newLicenceEventsCmd())
+		newSubscriptionsCmd(), newLicenceEventsCmd(), newEventsCmd(), newWhoamiCmd())
 	return root
 }
 

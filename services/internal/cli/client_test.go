@@ -216,7 +216,7 @@ func TestCLIDocListsEveryCommand(t *testing.T) {
 		"works update", "works delete", "works history", "derive", "ancestors", "descendants", "trace", "suggest",
 		"derivations list", "derivations show", "derivations delete", "audit", "attribution", "import", "health",
 		"check-batch", "licences identify-batch", "works batch-create", "works batch-show", "works batch-lookup",
-		"exceptions show", "exceptions list", "watch", "notice", "sbom", "fingerprint", "policy apply", "policy check", "policy show", "policy list", "policy revisions", "policy delete"} {
+		"exceptions show", "exceptions list", "watch", "notice", "sbom", "fingerprint", "policy apply", "policy check", "policy show", "policy list", "policy revisions", "policy delete", "events", "whoami"} {
 		if !strings.Contains(string(doc), "stemma "+c) {
 			t.Errorf("docs/cli.md does not show stemma %s", c)
 		}

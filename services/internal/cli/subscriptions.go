@@ -228,3 +228,54 @@ func newLicenceEventsCmd() *cobra.Command {
 	cmd.Flags().Int32Var(&req.PageSize, "page-size", 0, "changes per page (0: the server's default)")
 	return cmd
 }
+
+func newEventsCmd() *cobra.Command {
+	var (
+		o     clientOptions
+		req   lineagev1.ListEventsRequest
+		scope string
+		kinds []string
+	)
+	cmd := &cobra.Command{
+		Use:   "events <work>",
+		Short: "List the events of a work, its ancestors or its descendants already in the log",
+		Long: `events lists the event log's past for a work's scope, oldest first, up to
+the log's head (ListEvents). To go on from there, pass the HEAD it prints to
+stemma watch --since. A scope beyond the work needs STEMMA_API_KEY.`,
+		Example: `  stemma events works/opentofu --scope ancestors --kinds licence-changed
+  stemma events works/opentofu --scope ancestors --page-token TOKEN --output json`,
+		Args: args("work"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			req.Work = resourceName("works", a[0])
+			var err error
+			if req.Scope, err = eventScope(scope); err != nil {
+				return err
+			}
+			if req.Kinds, err = eventKinds(kinds); err != nil {
+				return err
+			}
+			resp := &lineagev1.ListEventsResponse{}
+			if err := o.invoke(cmd, subscriptionService, "ListEvents", &req, resp); err != nil {
+				return err
+			}
+			return o.show(cmd, resp, func(w io.Writer) {
+				fmt.Fprintf(w, "SEQUENCE\tTIME\tKIND\tWORKS\tDETAIL\n")
+				for _, e := range resp.GetEvents() {
+					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", e.GetSequence(), e.GetEventTime().AsTime().Format(time.RFC3339),
+						enumWord(e.GetKind().Descriptor(), e.GetKind().Number()), strings.Join(e.GetWorks(), ","), eventSummary(e))
+				}
+				fmt.Fprintf(w, "\nHEAD %d\n", resp.GetHeadSequence())
+				if resp.GetNextPageToken() != "" {
+					fmt.Fprintf(w, "more with --page-token %s\n", resp.GetNextPageToken())
+				}
+			})
+		},
+	}
+	addClientFlags(cmd, &o)
+	f := cmd.Flags()
+	f.StringVar(&scope, "scope", "", "list the events of the work (work), its ancestors or its descendants")
+	f.StringSliceVar(&kinds, "kinds", nil, "event kinds: licence-changed, derivation-created, derivation-deleted, curation-accepted (default: all)")
+	f.Int32Var(&req.PageSize, "page-size", 0, "events per page (0: the server's default)")
+	f.StringVar(&req.PageToken, "page-token", "", "the page to start from, as a previous list printed it")
+	return cmd
+}

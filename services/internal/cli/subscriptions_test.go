@@ -7,8 +7,9 @@ import (
 )
 
 // From the command line: a relicensing upstream reaches `stemma watch
-// --scope ancestors --since` downstream, and a subscription is created,
-// listed, refused to another principal and deleted.
+// --scope ancestors --since` downstream and is listed by `stemma events`,
+// `stemma whoami` names the key's principal, and a subscription is
+// created, listed, refused to another principal and deleted.
 func TestWatchEventsAndSubscriptions(t *testing.T) {
 	for transport, server := range servers(t) {
 		t.Run(transport, func(t *testing.T) {
@@ -21,6 +22,11 @@ func TestWatchEventsAndSubscriptions(t *testing.T) {
 			stemma(t, "watch", down, "--scope", "ancestors", "--kinds", "licence-changed", "--since", "0", "--count", "1", "--server", server).
 				want(t, 0, "licence-changed", "works/"+up, "MPL-2.0 -> BUSL-1.1")
 			stemma(t, "watch", down, "--scope", "sideways", "--server", server).want(t, 2, "--scope")
+			// The watch above saw the change in the log, so the list has it.
+			stemma(t, "events", down, "--scope", "ancestors", "--kinds", "licence-changed", "--server", server).
+				want(t, 0, "licence-changed", "works/"+up, "MPL-2.0 -> BUSL-1.1", "HEAD ")
+			stemma(t, "events", down, "--scope", "ancestors", "--server", "http://127.0.0.1:1").want(t, 2)
+			stemma(t, "whoami", "--server", server).want(t, 0, "PRINCIPAL", "alice")
 
 			r := stemma(t, "subscriptions", "create", down, "--scope", "ancestors", "--output", "json", "--server", server)
 			r.want(t, 0, `"SCOPE_ANCESTORS"`)

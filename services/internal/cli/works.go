@@ -420,3 +420,27 @@ func newWorksHistoryCmd(o *clientOptions) *cobra.Command {
 		},
 	}
 }
+
+func newWhoamiCmd() *cobra.Command {
+	var o clientOptions
+	cmd := &cobra.Command{
+		Use:   "whoami",
+		Short: "Say whom STEMMA_API_KEY names, and its roles",
+		Long: `whoami asks the server whom the bearer key names (GetCaller): the principal,
+as a work's owner names it, and whether it is an admin or a curation reviewer.
+Without a key the principal is empty: an anonymous caller.`,
+		Example: "  STEMMA_API_KEY=… stemma whoami\n  stemma whoami --output json",
+		Args:    args(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			resp := &catalogv1.Caller{}
+			if err := o.invoke(cmd, catalogService, "GetCaller", &catalogv1.GetCallerRequest{}, resp); err != nil {
+				return err
+			}
+			return o.show(cmd, resp, func(w io.Writer) {
+				fmt.Fprintf(w, "PRINCIPAL\t%s\nADMIN\t%t\nREVIEWER\t%t\n", orDash(resp.GetPrincipal()), resp.GetAdmin(), resp.GetReviewer())
+			})
+		},
+	}
+	addClientFlags(cmd, &o)
+	return cmd
+}
