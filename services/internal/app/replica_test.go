@@ -53,7 +53,7 @@ func TestReadReplicaConsistencyEndToEnd(t *testing.T) {
 		call("GET", "/v1/works", "", "")
 		return replicaReads() > 0
 	})
-	replica.Exec("SELECT pg_wal_replay_pause()")
+	replica.PauseReplay()
 
 	const work = `{"kind":"WORK_KIND_TEXT","title":"Replicated","licence":"MIT"}`
 	code, token := call("POST", "/v1/works?workId=source", "", work)
@@ -93,7 +93,7 @@ func TestReadReplicaConsistencyEndToEnd(t *testing.T) {
 		t.Fatalf("gRPC read with the token: %v", err)
 	}
 
-	replica.Exec("SELECT pg_wal_replay_resume()")
+	replica.ResumeReplay()
 	eventually(t, "after replay resumed, reads with the token go to the replica", func() bool {
 		before := replicaReads()
 		code, _ := call("GET", "/v1/works/source", token, "")

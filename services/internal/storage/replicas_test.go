@@ -114,7 +114,7 @@ func TestReplicaReadYourWrites(t *testing.T) {
 		return v == 1 && replica
 	})
 
-	r.replica.Exec("SELECT pg_wal_replay_pause()")
+	r.replica.PauseReplay()
 	token = r.set(t, "a", 2)
 	if v, err := onReplica(t, r.replica, "a"); err != nil || v != 1 {
 		t.Fatalf("paused replica has a = %d, %v; want the value before the write, 1", v, err)
@@ -129,7 +129,7 @@ func TestReplicaReadYourWrites(t *testing.T) {
 		t.Fatalf("%v reads counted on the primary, want 20", got)
 	}
 
-	r.replica.Exec("SELECT pg_wal_replay_resume()")
+	r.replica.ResumeReplay()
 	eventually(t, "after resuming, a read with the token goes to the replica", func() bool {
 		v, replica := r.get(t, token, "a")
 		return v == 2 && replica
@@ -175,7 +175,7 @@ func TestReplicaLagging(t *testing.T) {
 		_, replica := r.get(t, 0, "l")
 		return replica
 	})
-	r.replica.Exec("SELECT pg_wal_replay_pause()")
+	r.replica.PauseReplay()
 	n := 0
 	eventually(t, "reads without a token leave the lagging replica", func() bool {
 		n++
@@ -191,7 +191,7 @@ func TestReplicaLagging(t *testing.T) {
 	if lagging := storagetest.Count(t, r.reg, "stemma_db_replica_bypass_total", "reason", "lagging"); lagging == 0 {
 		t.Fatal("no read counted as bypassing a lagging replica")
 	}
-	r.replica.Exec("SELECT pg_wal_replay_resume()")
+	r.replica.ResumeReplay()
 	eventually(t, "reads go back to the replica once it caught up", func() bool {
 		_, replica := r.get(t, 0, "l")
 		return replica
@@ -209,7 +209,7 @@ func TestSeePrimary(t *testing.T) {
 		v, replica := r.get(t, token, "a")
 		return v == 1 && replica
 	})
-	r.replica.Exec("SELECT pg_wal_replay_pause()")
+	r.replica.PauseReplay()
 	r.set(t, "a", 2)
 
 	read := func(ctx context.Context) int {
@@ -227,5 +227,5 @@ func TestSeePrimary(t *testing.T) {
 	if v := read(ctx); v != 2 {
 		t.Fatalf("a routed read after SeePrimary got a = %d; want 2, the primary's", v)
 	}
-	r.replica.Exec("SELECT pg_wal_replay_resume()")
+	r.replica.ResumeReplay()
 }

@@ -101,12 +101,12 @@ func Faults(t *testing.T, c *Cluster, d *Driver, p Plan, race *RaceResult) []Win
 	})
 	fault(fmt.Sprintf("read replica's replay paused for %v (lag)", p.ReplicaLag), func(w *Window) {
 		before := c.ReadRouting(context.Background())
-		c.Replica.Exec("SELECT pg_wal_replay_pause()")
+		c.Replica.PauseReplay()
 		var lag time.Duration
 		for end := time.Now().Add(p.ReplicaLag); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
 			lag = max(lag, c.ReadRouting(context.Background()).MaxLag)
 		}
-		c.Replica.Exec("SELECT pg_wal_replay_resume()")
+		c.Replica.ResumeReplay()
 		during := c.ReadRouting(context.Background()).Sub(before)
 		// The services measure lag up to twice the bound: past it, the
 		// replica is out either way.

@@ -52,7 +52,7 @@ func (r *Run) Targets() []Target {
 		{"acknowledged writes lost", "0", fmt.Sprint(lost), lost == 0 && len(f.Lost) == 0},
 		{"duplicates", "0", fmt.Sprint(f.Duplicates), f.Duplicates == 0},
 		{"cycles", "0", fmt.Sprint(f.Cycles), f.Cycles == 0},
-		{"5xx other than 503 while PostgreSQL was down or in flight at a SIGKILL, unanswered requests, refusals other than lost races", "0", fmt.Sprint(unexpected), unexpected == 0},
+		{fmt.Sprintf("5xx other than 503 while PostgreSQL was down or in flight at a SIGKILL (or sent within %s after it), unanswered requests, refusals other than lost races", killNotice), "0", fmt.Sprint(unexpected), unexpected == 0},
 		{"cache answers that differ from the store", "0", fmt.Sprint(len(f.CacheMismatches) + len(r.ProbeFailures)), len(f.CacheMismatches)+len(r.ProbeFailures) == 0},
 		{"reads served by the read replica", "> 0", fmt.Sprintf("%.0f", r.Reads.Replica), r.Reads.Replica > 0},
 		{"panics in the logs", "0", fmt.Sprint(len(f.Panics)), len(f.Panics) == 0},

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -98,9 +99,9 @@ func (s *PostgresServer) StartReplica() *PostgresServer {
 	return r
 }
 
-// Exec runs a statement on the server's stemma database: a test's way to
-// pause a replica's replay (SELECT pg_wal_replay_pause()) and resume it.
-func (s *PostgresServer) Exec(stmt string) {
+// queryRow runs a statement on the server's stemma database and returns the first column of its first
+// row as text ("" when it returns none).
+func (s *PostgresServer) queryRow(stmt string) string {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -109,9 +110,38 @@ func (s *PostgresServer) Exec(stmt string) {
 		s.t.Fatalf("own PostgreSQL: %v", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, stmt); err != nil {
+	var out *string
+	if err := conn.QueryRow(ctx, stmt).Scan(&out); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		s.t.Fatalf("own PostgreSQL: %s: %v", stmt, err)
 	}
+	if out == nil {
+		return ""
+	}
+	return *out
+}
+
+// PauseReplay pauses a replica's replay of the primary's WAL and returns
+// once it has paused: pg_wal_replay_pause only asks, and a replica asked
+// while it replays a write may still apply that write (a test that
+// writes next and expects the replica not to have it would be flaky).
+func (s *PostgresServer) PauseReplay() {
+	s.t.Helper()
+	s.queryRow("SELECT pg_wal_replay_pause()")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		state := s.queryRow("SELECT pg_get_wal_replay_pause_state()")
+		if state == "paused" {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("own PostgreSQL: replay pause state %q 30 s after the pause was asked", state)
+		}
+	}
+}
+
+// ResumeReplay resumes a replica's replay.
+func (s *PostgresServer) ResumeReplay() {
+	s.t.Helper()
+	s.queryRow("SELECT pg_wal_replay_resume()")
 }
 
 // CreateDatabase creates another database on the server and returns its

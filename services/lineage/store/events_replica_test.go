@@ -60,8 +60,8 @@ func TestEventsWalkSeesTheirEdges(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	replica.Exec("SELECT pg_wal_replay_pause()")
-	defer replica.Exec("SELECT pg_wal_replay_resume()")
+	replica.PauseReplay()
+	defer replica.ResumeReplay()
 	create("d2", "b", "a")
 	if got := walk(context.Background()); !slices.Equal(got, []string{"a"}) {
 		t.Fatalf("a walk on the paused replica got %v; want [a], what it had replayed", got)
