@@ -138,6 +138,21 @@ func (s *PostgresServer) PauseReplay() {
 	}
 }
 
+// CatchUp waits until the replica has replayed everything the primary
+// had written when it was called.
+func (s *PostgresServer) CatchUp(primary *PostgresServer) {
+	s.t.Helper()
+	want := primary.queryRow("SELECT pg_current_wal_lsn()::text")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if s.queryRow("SELECT (pg_last_wal_replay_lsn() >= '"+want+"'::pg_lsn)::text") == "true" {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("own PostgreSQL: the replica has not replayed %s after 30 s", want)
+		}
+	}
+}
+
 // ResumeReplay resumes a replica's replay.
 func (s *PostgresServer) ResumeReplay() {
 	s.t.Helper()
