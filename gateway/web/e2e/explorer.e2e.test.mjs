@@ -137,6 +137,33 @@ test('a work page: metadata, licence explained, history, derivations in and out'
   assert.match(await text('.timeline'), /relicensed for the patent grant/);
 });
 
+// clickGraph clicks a drawn element of the graph (an edge at its
+// midpoint, a node at its centre) with the mouse, after scrolling the page
+// so that the point is in the middle of the window (the controls above the
+// graph may put it below the fold, where a click lands nowhere), and once
+// the point has stopped moving (the graph refits itself when the page
+// around it changes, a panel opening beside it, and animates the fit).
+async function clickGraph(id) {
+  const at = () => page.evaluate((id) => {
+    const el = document.querySelector('.graph');
+    const x = el.cytoscape.getElementById(id);
+    const p = x.isEdge() ? x.renderedMidpoint() : x.renderedPosition();
+    const box = el.getBoundingClientRect();
+    return { x: Math.round(box.left + p.x), y: Math.round(box.top + p.y), h: window.innerHeight };
+  }, id);
+  let p = await at();
+  await page.evaluate((dy) => window.scrollBy(0, dy), p.y - p.h / 2);
+  for (let i = 0; ; i++) {
+    await new Promise((r) => setTimeout(r, 150));
+    const q = await at();
+    if (q.x === p.x && q.y === p.y) break;
+    assert.ok(i < 40, `${id} still moving after 6 s`);
+    p = q;
+  }
+  assert.ok(p.y >= 0 && p.y < p.h, `${id} is drawn at y=${p.y}, outside the window`);
+  await page.mouse.click(p.x, p.y);
+}
+
 test('the family tree: nodes, edges, the conflict in red, a click goes to the work', async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(`${server.base}/works/utility/tree?dir=both&depth=all`);
@@ -159,16 +186,7 @@ test('the family tree: nodes, edges, the conflict in red, a click goes to the wo
   // The conflict is listed with the way to show it, and its reasons come
   // with a click on the edge.
   assert.match(await text('.conflicts'), /Conflict/);
-  // The controls above it may push the graph's lower part below the fold.
-  await graph.scrollIntoViewIfNeeded();
-  const mid = await page.evaluate((id) => {
-    const el = document.querySelector('.graph');
-    const e = el.cytoscape.getElementById(id);
-    const box = el.getBoundingClientRect();
-    const p = e.renderedMidpoint();
-    return { x: box.left + p.x, y: box.top + p.y };
-  }, conflictDerivation);
-  await page.mouse.click(mid.x, mid.y);
+  await clickGraph(conflictDerivation);
   await page.locator('.graph-details .reason').first().waitFor();
   assert.match(await text('.graph-details h2'), /Licence conflict/);
   assert.match(await text('.graph-details'), /GPL-2\.0-only/);
@@ -176,14 +194,7 @@ test('the family tree: nodes, edges, the conflict in red, a click goes to the wo
   // Keyboard: every work is in the list.
   assert.equal(await page.locator('.node-list tbody tr').count(), 5);
   // A click on a node opens that work.
-  const node = await page.evaluate(() => {
-    const el = document.querySelector('.graph');
-    const n = el.cytoscape.getElementById('works/notes');
-    const box = el.getBoundingClientRect();
-    const p = n.renderedPosition();
-    return { x: box.left + p.x, y: box.top + p.y };
-  });
-  await page.mouse.click(node.x, node.y);
+  await clickGraph('works/notes');
   await page.waitForURL(/\/works\/notes$/);
   assert.equal(await text('h1'), 'Notes on small programs');
 });

@@ -2,6 +2,7 @@ package lineageservice_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -71,6 +72,13 @@ func TestImportModelCardLlamaDerivatives(t *testing.T) {
 	if code != 200 || count(r, "derivationsCreated") != 1 {
 		t.Fatalf("Llama 3.1 fine-tune: %d %v", code, r)
 	}
+	// The card says nothing of the base model's licence; its matched work
+	// (the importer's own) says it, and the report judges it by that.
+	comps := r["components"].([]any)
+	if len(comps) != 1 || comps[0].(map[string]any)["licence"] != "LicenseRef-Llama-3.1" || len(anyStrings(r["unknownLicences"])) != 0 ||
+		!anyHas(anyStrings(r["warnings"]), "declares no licence; its work works/") {
+		t.Errorf("the base model in the report: %s", jsonText(t, r))
+	}
 	// The component report states what the card says of the base model
 	// (nothing); the derivation recorded against the base model's work
 	// carries the licence check.
@@ -119,4 +127,13 @@ func anyHas(xs []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func anyStrings(v any) []string {
+	xs, _ := v.([]any)
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = fmt.Sprint(x)
+	}
+	return out
 }

@@ -434,6 +434,15 @@ func (im *Import) match(ctx context.Context, edges []sbom.Edge) error {
 			}
 		}
 		c.Work = im.choose(c, same, derivative[c])
+		// A component its document gives no licence is judged by its
+		// matched work's: the record is all there is (a model card's
+		// base_model names a repository, never its licence). Only the
+		// importer's own works (or those it may act on) match such a
+		// component (choose), so no stranger's record decides it.
+		if c.Work != nil && c.Licence == "" && c.Work.Licence != "" {
+			c.Licence = c.Work.Licence
+			im.warn("%s declares no licence; its work works/%s is registered under %s, by which it is judged", c.Entry.Path, c.Work.ID, c.Licence)
+		}
 	}
 	if p := im.Components[0]; p.Work != nil && im.req.ProductLicence != "" && p.Work.Licence != im.Licence {
 		im.warn("the product works/%s is registered under %q; it is checked against %q as asked, and its record is left as it is",
