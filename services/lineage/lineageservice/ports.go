@@ -54,8 +54,10 @@ func serviceError(service string, err error) error {
 		return fmt.Errorf("%s: %w", service, context.Canceled)
 	case codes.DeadlineExceeded:
 		return fmt.Errorf("%s: %w", service, context.DeadlineExceeded)
-	case codes.Unavailable, codes.Aborted:
+	case codes.Unavailable:
 		e.Fault = record.Unavailable
+	case codes.Aborted:
+		e.Fault = record.Aborted
 	case codes.ResourceExhausted:
 		e.Fault = record.Exhausted
 	case codes.InvalidArgument:
@@ -123,6 +125,7 @@ var faultKinds = map[record.Fault]struct {
 	record.Invalid: {apierr.InvalidArgument, "INVALID_ARGUMENT"}, record.Missing: {apierr.NotFound, "NOT_FOUND"},
 	record.Denied: {apierr.PermissionDenied, "PERMISSION_DENIED"}, record.Exists: {apierr.AlreadyExists, "ALREADY_EXISTS"},
 	record.Refused: {apierr.FailedPrecondition, "FAILED_PRECONDITION"}, record.Exhausted: {apierr.ResourceExhausted, "RESOURCE_EXHAUSTED"},
+	record.Aborted: {apierr.Aborted, "ABORTED"},
 }
 
 // dependencyError is a called service's failure as the caller sees it: a

@@ -20,6 +20,8 @@ import (
 func TestCalledServicesErrorsReachTheCaller(t *testing.T) {
 	refused, _ := status.New(codes.FailedPrecondition, "works/a is being deleted").
 		WithDetails(&errdetails.ErrorInfo{Reason: "WORK_DELETING", Domain: apierr.Domain})
+	lost, _ := status.New(codes.Aborted, "the write lost to concurrent transactions; send it again").
+		WithDetails(&errdetails.ErrorInfo{Reason: "CONCURRENT_UPDATE", Domain: apierr.Domain})
 	for _, tc := range []struct {
 		name   string
 		in     error
@@ -27,7 +29,8 @@ func TestCalledServicesErrorsReachTheCaller(t *testing.T) {
 		reason string
 	}{
 		{"down", status.Error(codes.Unavailable, "connection refused"), codes.Unavailable, "UNAVAILABLE"},
-		{"aborted", status.Error(codes.Aborted, "serialization failure"), codes.Unavailable, "UNAVAILABLE"},
+		{"lost a race", lost.Err(), codes.Aborted, "CONCURRENT_UPDATE"},
+		{"aborted", status.Error(codes.Aborted, "serialization failure"), codes.Aborted, "ABORTED"},
 		{"rate limited", status.Error(codes.ResourceExhausted, "slow down"), codes.ResourceExhausted, "RESOURCE_EXHAUSTED"},
 		{"refused", refused.Err(), codes.FailedPrecondition, "WORK_DELETING"},
 		{"denied", status.Error(codes.PermissionDenied, "not yours"), codes.PermissionDenied, "PERMISSION_DENIED"},

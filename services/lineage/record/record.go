@@ -198,7 +198,8 @@ type Fault int
 // The faults.
 const (
 	Failed      Fault = iota // anything else: a fault of the service
-	Unavailable              // down, or a transaction aborted: a retry may succeed
+	Unavailable              // down: a retry may succeed
+	Aborted                  // a concurrent write won; nothing was written, a retry may succeed
 	Exhausted                // a rate limit or size bound of the service
 	Invalid                  // it refused what it was given as malformed
 	Missing                  // what was asked for does not exist
