@@ -387,18 +387,26 @@ func (ss *Subscriptions) ListEvents(ctx context.Context, req *lineagev1.ListEven
 	}
 	resp := &lineagev1.ListEventsResponse{HeadSequence: head}
 	next := func() string { return paging.Encode(q, strconv.FormatInt(cursor, 10)) }
+	// The scope is walked once, after the first page is read: that read
+	// gives the walk the primary's position, which is past every event up
+	// to head (read before it), so the one walk sees the edges of every
+	// page this call reads.
+	pctx := pageContext(ctx)
+	var f *events.Filter
 	for range listScan {
 		if cursor >= head {
 			return resp, nil
 		}
-		pctx := pageContext(ctx)
 		es, err := s.Store.Events(pctx, cursor, min(watchPage, int(head-cursor)))
 		if err != nil || len(es) == 0 {
 			return resp, err
 		}
-		f, err := scopeFilter(pctx, s.Store, s.MaxDepth, work, scope, kinds)
-		if err != nil {
-			return nil, err
+		if f == nil {
+			sf, err := scopeFilter(pctx, s.Store, s.MaxDepth, work, scope, kinds)
+			if err != nil {
+				return nil, err
+			}
+			f = &sf
 		}
 		for _, e := range es {
 			if f.Match(e) {
